@@ -1,0 +1,341 @@
+/*
+ * sgreach.h - AWS security group reachability analysis
+ *
+ * The only public header of libsgreach.  Link with -lsgreach.
+ *
+ * A model holds security groups, their rules, endpoints (network interfaces,
+ * ECS tasks, ECS services), prefix lists, subnets and VPCs, all named by their
+ * ids ("by reference"): a rule may name a group that is added later, or never.
+ * sgreach_model_finalize() resolves the references and freezes the model;
+ * after it the model is immutable and may be queried from many threads.
+ *
+ * Every function that can fail returns 0 or a negative errno value from the
+ * set documented in libsgreach(3); sgreach_strerror() describes it and
+ * sgreach_model_error() holds the message of the last input error.
+ */
+#ifndef SGREACH_H
+#define SGREACH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SGREACH_VERSION_MAJOR 0
+#define SGREACH_VERSION_MINOR 1
+#define SGREACH_VERSION_MICRO 0
+
+/** Returns the library's version as "MAJOR.MINOR.MICRO"; static storage. */
+const char *sgreach_version(void);
+
+/**
+ * Returns a static English description of an error code returned by any
+ * sgreach function (accepts the negative value as returned).
+ */
+const char *sgreach_strerror(int err);
+
+/* ---------------------------------------------------------------- model -- */
+
+typedef struct sgreach_model sgreach_model;
+
+/** Returns a new empty model, or NULL when out of memory.  Free it with
+ *  sgreach_model_free(). */
+sgreach_model *sgreach_model_new(void);
+
+/** Frees a model and everything it owns.  NULL is allowed. */
+void sgreach_model_free(sgreach_model *m);
+
+/**
+ * Loads one JSON document from a file (a directory loads every "*.json" file
+ * in it, in name order; "-" reads standard input).  The document's kind is
+ * detected from its top-level keys (see sgreach-inputs(5)).
+ * Returns 0, -EINVAL for invalid input (message in sgreach_model_error(),
+ * naming the file and JSON path), -ENOENT/-EACCES/-EISDIR/-EIO for file
+ * errors, -E2BIG for input over the documented limits, -ENOMEM, or
+ * -EBUSY if the model is already finalized.  On error nothing of the failing
+ * document is kept in the model.
+ */
+int sgreach_model_load_file(sgreach_model *m, const char *path);
+
+/**
+ * Loads one JSON document from memory.  name is used in messages (may be
+ * NULL: "<buffer>").  buf need not be NUL-terminated.  Returns as
+ * sgreach_model_load_file().
+ */
+int sgreach_model_load_buffer(sgreach_model *m, const char *name,
+			      const char *buf, size_t len);
+
+/** Flags of sgreach_model_add_group(). */
+enum {
+	/** The caller adds the group's complete rule set: the group's rules are
+	 *  then known even if it has none.  A group added without this flag is
+	 *  known by id only until a rule is added to it. */
+	SGREACH_GROUP_COMPLETE = 1u << 0,
+};
+
+/**
+ * Adds (or updates) a security group.  name and vpc_id may be NULL.
+ * Adding the same id again updates the name and VPC.  When a group is added
+ * with SGREACH_GROUP_COMPLETE from two different sources (files), the rules
+ * of the later source replace those of the earlier one, with a warning.
+ * Returns 0, -EINVAL (empty id), -ENOMEM, -EBUSY (finalized).
+ */
+int sgreach_model_add_group(sgreach_model *m, const char *group_id,
+			    const char *name, const char *vpc_id,
+			    unsigned int flags);
+
+/** Direction of a rule. */
+typedef enum sgreach_direction {
+	SGREACH_INGRESS = 0,
+	SGREACH_EGRESS = 1,
+} sgreach_direction;
+
+/** What a rule's peer names. */
+typedef enum sgreach_peer_kind {
+	SGREACH_PEER_CIDR = 0,	      /**< "10.0.0.0/8", "2001:db8::/32" */
+	SGREACH_PEER_PREFIX_LIST = 1, /**< "pl-0123..." */
+	SGREACH_PEER_GROUP = 2,	      /**< "sg-0123..." or "111122223333/sg-..." */
+	SGREACH_PEER_UNKNOWN = 3,     /**< not known until apply; peer describes it */
+} sgreach_peer_kind;
+
+/** Flags of sgreach_model_add_rule(). */
+enum {
+	/** A group peer whose reference is stale (peering deleted, group
+	 *  deleted): it never matches. */
+	SGREACH_RULE_STALE = 1u << 0,
+};
+
+/**
+ * Adds a rule to a group (the group is created by reference if absent).
+ * protocol is as AWS writes it: "-1"/"all", "tcp"/"6", "udp"/"17",
+ * "icmp"/"1", "icmpv6"/"58", a name such as "esp" or a number 0-255.
+ * from_port/to_port: port range for tcp/udp, type/code for ICMP, -1 for any;
+ * ignored for other protocols.  peer is read according to peer_kind.
+ * rule_id (SecurityGroupRuleId) and description may be NULL.
+ * Identical rules of one group (same direction, protocol, ports and peer)
+ * count once.  Returns 0, -EINVAL (message in sgreach_model_error()),
+ * -ENOMEM, -EBUSY.
+ */
+int sgreach_model_add_rule(sgreach_model *m, const char *group_id,
+			   sgreach_direction dir, const char *protocol,
+			   int from_port, int to_port,
+			   sgreach_peer_kind peer_kind, const char *peer,
+			   const char *rule_id, const char *description,
+			   unsigned int flags);
+
+/** Kind of an endpoint. */
+typedef enum sgreach_endpoint_kind {
+	SGREACH_ENDPOINT_ENI = 0,     /**< a network interface */
+	SGREACH_ENDPOINT_TRUNK = 1,   /**< a trunk ENI: its groups do not govern
+				           its branch ENIs */
+	SGREACH_ENDPOINT_BRANCH = 2,  /**< a branch ENI (awsvpc trunking) */
+	SGREACH_ENDPOINT_SERVICE = 3, /**< an ECS service: any address of its
+					   subnets, until tasks are loaded */
+} sgreach_endpoint_kind;
+
+/**
+ * Adds an endpoint.  vpc_id and subnet_id may be NULL (a subnet's VPC is
+ * then taken from the subnet when it is known).  description may be NULL.
+ * Returns 0, -EEXIST (id already added), -EINVAL, -ENOMEM, -EBUSY.
+ */
+int sgreach_model_add_endpoint(sgreach_model *m, const char *endpoint_id,
+			       sgreach_endpoint_kind kind, const char *vpc_id,
+			       const char *subnet_id, const char *description);
+
+/** Flags of sgreach_model_add_address(). */
+enum {
+	/** A public address (Association.PublicIp, an Elastic IP): it never
+	 *  satisfies a group reference. */
+	SGREACH_ADDR_PUBLIC = 1u << 0,
+};
+
+/**
+ * Adds an address or a delegated prefix ("10.0.1.16/28") to an endpoint.
+ * Returns 0, -ENOENT (no such endpoint), -EINVAL, -ENOMEM, -EBUSY.
+ */
+int sgreach_model_add_address(sgreach_model *m, const char *endpoint_id,
+			      const char *address, unsigned int flags);
+
+/**
+ * Attaches a group (by reference) to an endpoint.  An ECS service endpoint
+ * with no group gets its VPC's default group at finalize.
+ * Returns 0, -ENOENT, -EINVAL, -ENOMEM, -EBUSY.
+ */
+int sgreach_model_add_endpoint_group(sgreach_model *m, const char *endpoint_id,
+				     const char *group_id);
+
+/** Adds a subnet of a service endpoint (by reference).  Returns as above. */
+int sgreach_model_add_endpoint_subnet(sgreach_model *m,
+				      const char *endpoint_id,
+				      const char *subnet_id);
+
+/**
+ * Adds an ECS task running on a network interface (by reference).  task_arn
+ * is the full ARN; the task is also selectable by its id (the ARN's last
+ * path component).  service may be NULL or the service name (the "service:"
+ * prefix of a task's group is stripped by the caller).
+ * Returns 0, -EEXIST, -EINVAL, -ENOMEM, -EBUSY.
+ */
+int sgreach_model_add_task(sgreach_model *m, const char *task_arn,
+			   const char *endpoint_id, const char *service);
+
+/** Adds a managed prefix list (entries added with the function below).  The
+ *  list's entries are known from then on, even if it has none. */
+int sgreach_model_add_prefix_list(sgreach_model *m, const char *prefix_list_id,
+				  const char *name);
+
+/** Adds one CIDR entry to a prefix list (created if absent). */
+int sgreach_model_add_prefix_list_entry(sgreach_model *m,
+					const char *prefix_list_id,
+					const char *cidr);
+
+/** Adds a subnet with its IPv4 CIDR (cidr may be NULL for IPv6-only). */
+int sgreach_model_add_subnet(sgreach_model *m, const char *subnet_id,
+			     const char *vpc_id, const char *cidr);
+
+/** Adds an IPv6 CIDR block to a subnet. */
+int sgreach_model_add_subnet_cidr(sgreach_model *m, const char *subnet_id,
+				  const char *cidr);
+
+/** Adds a VPC and one of its CIDR blocks (cidr may be NULL; call again to
+ *  add more blocks). */
+int sgreach_model_add_vpc(sgreach_model *m, const char *vpc_id,
+			  const char *cidr);
+
+/**
+ * Adds a VPC peering connection between two VPCs.  Only an active one
+ * (active != 0) lets private addresses of the two VPCs reach each other
+ * and group references cross it.
+ */
+int sgreach_model_add_peering(sgreach_model *m, const char *peering_id,
+			      const char *vpc_a, const char *vpc_b, int active);
+
+/**
+ * Resolves every reference, builds the indexes and records diagnostics
+ * (warnings).  Afterwards the model is immutable: add and load functions
+ * return -EBUSY, and queries may run from many threads at once.
+ * Returns 0, -ENOMEM, or -EINVAL when the model is inconsistent in a way
+ * that cannot be answered (message in sgreach_model_error()).
+ */
+int sgreach_model_finalize(sgreach_model *m);
+
+/** Returns the message of the last error reported by a load or add function
+ *  ("" if none); owned by the model, valid until the next call on it. */
+const char *sgreach_model_error(const sgreach_model *m);
+
+/** Returns the number of warnings recorded (unknown keys, replaced groups,
+ *  dangling references...). */
+size_t sgreach_model_warning_count(const sgreach_model *m);
+
+/** Returns warning i (0-based), or NULL if out of range; owned by the model. */
+const char *sgreach_model_warning(const sgreach_model *m, size_t i);
+
+/** Counts of what a model holds (after finalize, resolved references). */
+typedef enum sgreach_count {
+	SGREACH_COUNT_GROUPS = 0,
+	SGREACH_COUNT_RULES,
+	SGREACH_COUNT_ENDPOINTS,
+	SGREACH_COUNT_TASKS,
+	SGREACH_COUNT_PREFIX_LISTS,
+	SGREACH_COUNT_SUBNETS,
+	SGREACH_COUNT_VPCS,
+} sgreach_count;
+
+/** Returns how many objects of a kind the model holds. */
+size_t sgreach_model_count(const sgreach_model *m, sgreach_count what);
+
+/* ---------------------------------------------------------------- flows -- */
+
+/** One flow's initiation: a protocol and, for tcp/udp, a port, for ICMP a
+ *  type and code.  A value type, filled by sgreach_flow_parse(). */
+typedef struct sgreach_flow {
+	int protocol; /**< IANA protocol number 0-255 */
+	int port;     /**< tcp/udp port, ICMP type; -1 when the protocol has none */
+	int code;     /**< ICMP code; -1 when none */
+} sgreach_flow;
+
+/**
+ * Parses "tcp/443", "udp/53", "icmp/8/0" (type/code; "icmp/8" means code 0),
+ * "icmpv6/128/0", a protocol name ("esp", "ah", "gre", "sctp", ...) or a
+ * number 0-255 for the others.  Returns 0 or -EINVAL.
+ */
+int sgreach_flow_parse(const char *text, sgreach_flow *out);
+
+/** Writes a flow in the canonical form parsed above.  Returns the length
+ *  that the full text needs (as snprintf), or -EINVAL. */
+int sgreach_flow_format(const sgreach_flow *flow, char *buf, size_t size);
+
+/* -------------------------------------------------------------- queries -- */
+
+/** The verdict of a query. */
+typedef enum sgreach_result {
+	SGREACH_ALLOWED = 0,
+	SGREACH_DENIED = 1,
+	SGREACH_UNKNOWN = 3,
+	SGREACH_PARTIAL = 4,
+} sgreach_result;
+
+/** Flags of sgreach_query(). */
+enum {
+	SGREACH_QUERY_IPV4 = 1u << 0, /**< use IPv4 addresses (the default) */
+	SGREACH_QUERY_IPV6 = 1u << 1, /**< use IPv6 addresses (-6) */
+};
+
+typedef struct sgreach_verdict sgreach_verdict;
+
+/** Returns a new verdict object to receive query results, or NULL.  One
+ *  object may be reused for any number of queries (no allocation per query
+ *  once its buffers have grown); one per thread.  Free with
+ *  sgreach_verdict_free(). */
+sgreach_verdict *sgreach_verdict_new(void);
+
+/** Frees a verdict.  NULL is allowed. */
+void sgreach_verdict_free(sgreach_verdict *v);
+
+/**
+ * Can src reach dst on flow?  Selectors: an ENI id, an ECS task ARN or id,
+ * "service:NAME", an IP address (a loaded endpoint's private or public
+ * address, or an address outside the model), a CIDR ("0.0.0.0/0" is the
+ * whole IPv4 internet).  flow as sgreach_flow_parse().  The model must be
+ * finalized.  Returns 0 with the result in v, -EINVAL for a bad selector or
+ * flow (message via sgreach_verdict_error()), -ENOENT when a selector names
+ * nothing loaded, -EBUSY if the model is not finalized, -ENOMEM.
+ */
+int sgreach_query(const sgreach_model *m, const char *src, const char *dst,
+		  const char *flow, unsigned int flags, sgreach_verdict *v);
+
+/** As sgreach_query() with a parsed flow. */
+int sgreach_query_flow(const sgreach_model *m, const char *src,
+		       const char *dst, const sgreach_flow *flow,
+		       unsigned int flags, sgreach_verdict *v);
+
+/** Returns the result of the last successful query into v. */
+sgreach_result sgreach_verdict_result(const sgreach_verdict *v);
+
+/** Returns "allowed", "denied", "unknown" or "partial". */
+const char *sgreach_result_name(sgreach_result r);
+
+/** Returns the message of the last failed query into v ("" if none). */
+const char *sgreach_verdict_error(const sgreach_verdict *v);
+
+/** Output formats. */
+typedef enum sgreach_format {
+	SGREACH_FORMAT_TEXT = 0,
+	SGREACH_FORMAT_JSON = 1,
+} sgreach_format;
+
+/**
+ * Renders the last result held by v: a reviewer's sentence with the deciding
+ * rules (text), or one JSON object on one line (see sgreach(1)).  Returns a
+ * NUL-terminated string owned by v, valid until the next query or render
+ * into v, or NULL when out of memory.
+ */
+const char *sgreach_verdict_render(sgreach_verdict *v, sgreach_format fmt);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SGREACH_H */
