@@ -1,0 +1,79 @@
+/*
+ * cli.h - what the commands of sgreach(1) share.
+ *
+ * main.c parses the options common to every command, loads the model and
+ * calls one entry of the command table.  A new command is one more file
+ * (src/cli/cmd_NAME.c, listed in sgreach_SOURCES) defining a
+ * `const struct cli_command cmd_NAME`, plus one line in the table in main.c.
+ * Commands use only the public API of <sgreach.h>.
+ */
+#ifndef SGREACH_CLI_H
+#define SGREACH_CLI_H
+
+#include <getopt.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "sgreach.h"
+
+/* Exit codes of sgreach(1).  The verdict codes equal sgreach_result. */
+enum {
+	CLI_EXIT_ALLOWED = 0,
+	CLI_EXIT_DENIED = 1,
+	CLI_EXIT_USAGE = 2, /* usage or input error */
+	CLI_EXIT_UNKNOWN = 3,
+	CLI_EXIT_PARTIAL = 4,
+};
+
+/* Output formats, as bits so that a command can say which it supports. */
+enum cli_format {
+	CLI_FORMAT_TEXT = 1u << 0,
+	CLI_FORMAT_JSON = 1u << 1,
+	CLI_FORMAT_DOT = 1u << 2,
+};
+
+/* State shared by main.c and the running command. */
+struct cli {
+	sgreach_model *model;	  /* finalized, or NULL for needs_model == 0 */
+	enum cli_format format;	  /* -o, or the command's default */
+	unsigned int query_flags; /* SGREACH_QUERY_IPV4 / _IPV6 from -4 / -6 */
+	int quiet;		  /* -q: no warnings */
+	int stdin_used;		  /* some -f - consumed standard input */
+};
+
+struct cli_command {
+	const char *name;
+	const char *args;    /* synopsis of the arguments: "SRC DST FLOW" */
+	const char *summary; /* one line for --help */
+	int min_args;
+	int max_args; /* -1: no limit */
+	unsigned int
+	    formats;	 /* CLI_FORMAT_* accepted by -o; first bit = default */
+	int needs_model; /* load -f files before run() */
+	/*
+	 * Options of this command only (long names, val >= CLI_OPT_COMMAND),
+	 * terminated by a zeroed entry; NULL if none.  Their values reach
+	 * option() after the command is known.  Each line of options_help
+	 * is printed under the command in --help.
+	 */
+	const struct option *options;
+	const char *options_help;
+	int (*option)(struct cli *cli, int val, const char *arg);
+	/* Returns the exit code. */
+	int (*run)(struct cli *cli, int argc, char **argv);
+};
+
+/* Option values from here on belong to commands (main.c keeps the lower). */
+#define CLI_OPT_COMMAND 0x1000
+
+/* Prints "sgreach: MESSAGE" on stderr.  Returns CLI_EXIT_USAGE. */
+int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Writes s as the contents of a JSON string (no quotes) to f: escapes '"',
+ * '\\' and control characters, replaces invalid UTF-8 with U+FFFD. */
+void cli_json_escape(FILE *f, const char *s, size_t len);
+
+extern const struct cli_command cmd_query;
+extern const struct cli_command cmd_batch;
+
+#endif /* SGREACH_CLI_H */
