@@ -38,7 +38,6 @@ struct cli {
 	enum cli_format format;	  /* -o, or the command's default */
 	unsigned int query_flags; /* SGREACH_QUERY_IPV4 / _IPV6 from -4 / -6 */
 	int quiet;		  /* -q: no warnings */
-	int stdin_used;		  /* some -f - consumed standard input */
 };
 
 struct cli_command {
@@ -47,9 +46,10 @@ struct cli_command {
 	const char *summary; /* one line for --help */
 	int min_args;
 	int max_args; /* -1: no limit */
-	unsigned int
-	    formats;	 /* CLI_FORMAT_* accepted by -o; first bit = default */
+	/* CLI_FORMAT_* accepted by -o; the lowest bit is the default. */
+	unsigned int formats;
 	int needs_model; /* load -f files before run() */
+	int reads_stdin; /* its input is stdin: -f - is an error */
 	/*
 	 * Options of this command only (long names, val >= CLI_OPT_COMMAND),
 	 * terminated by a zeroed entry; NULL if none.  Their values reach

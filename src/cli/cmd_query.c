@@ -83,8 +83,7 @@ out:
 const struct cli_command cmd_query = {
     .name = "query",
     .args = "SRC DST FLOW",
-    .summary = "can SRC reach DST on FLOW, and why (exit 0 allowed, "
-	       "1 denied, 3 unknown, 4 partial)",
+    .summary = "can SRC reach DST on FLOW, and why",
     .min_args = 3,
     .max_args = 3,
     .formats = CLI_FORMAT_TEXT | CLI_FORMAT_JSON,
@@ -173,9 +172,6 @@ static int run_batch(struct cli *cli, int argc, char **argv)
 
 	(void)argc;
 	(void)argv;
-	if (cli->stdin_used)
-		return cli_error("batch reads its queries from standard input; "
-				 "-f - cannot read the model from it too");
 	v = sgreach_verdict_new();
 	if (!v)
 		return cli_error("%s", sgreach_strerror(-ENOMEM));
@@ -233,26 +229,27 @@ static int run_batch(struct cli *cli, int argc, char **argv)
 		}
 		fputs(out, stdout);
 		fputc('\n', stdout);
+		/* A full disk or closed pipe ends the batch: the rest would
+		 * be lost anyway. */
+		if (ferror(stdout))
+			break;
 	}
 	if (rc == 0 && ferror(stdin))
 		rc = cli_error("reading standard input: %s", strerror(errno));
 	free(line);
 	sgreach_verdict_free(v);
-	/* stdout's buffer is static, but flush now so that main's check
-	 * reports a write error as the batch's own. */
-	if (fflush(stdout) != 0 && rc == 0)
-		rc = cli_error("write error: %s", strerror(errno));
+	/* A write error is reported by main() once stdout is flushed. */
 	return rc;
 }
 
 const struct cli_command cmd_batch = {
     .name = "batch",
     .args = "",
-    .summary = "read 'SRC DST FLOW [-4|-6]' lines on stdin, write one "
-	       "JSON object per line",
+    .summary = "queries from stdin lines, one JSON object each",
     .min_args = 0,
     .max_args = 0,
     .formats = CLI_FORMAT_JSON,
     .needs_model = 1,
+    .reads_stdin = 1,
     .run = run_batch,
 };

@@ -169,7 +169,9 @@ static void usage(FILE *f)
 	      "a directory;\n"
 	      "                      '-' reads standard input; repeatable\n"
 	      "  -o, --output=FMT    text (default) or json\n"
-	      "  -4, --ipv4          use IPv4 addresses (the default)\n"
+	      "  -4, --ipv4          use IPv4 addresses (the default unless a "
+	      "selector\n"
+	      "                      is an IPv6 address or FLOW is icmpv6)\n"
 	      "  -6, --ipv6          use IPv6 addresses\n"
 	      "  -q, --quiet         do not print warnings about the input\n"
 	      "  -h, --help          print this help and exit\n"
@@ -423,6 +425,8 @@ int main(int argc, char **argv)
 	nargs = argc - optind - 1;
 	if (nargs < cmd->min_args ||
 	    (cmd->max_args >= 0 && nargs > cmd->max_args)) {
+		if (cmd->max_args == 0)
+			return usage_error("%s takes no arguments", cmd->name);
 		if (cmd->min_args == cmd->max_args)
 			return usage_error("%s takes %d argument%s: %s %s",
 					   cmd->name, cmd->min_args,
@@ -454,9 +458,12 @@ int main(int argc, char **argv)
 	if (cmd->needs_model) {
 		if (n_files == 0)
 			return usage_error("no input: give -f PATH");
-		for (i = 0; i < n_files; i++)
+		for (i = 0; cmd->reads_stdin && i < n_files; i++)
 			if (strcmp(files[i], "-") == 0)
-				cli.stdin_used = 1;
+				return usage_error("%s reads standard input: "
+						   "-f - cannot read the model "
+						   "from it too",
+						   cmd->name);
 		rc = load_model(&cli, files, n_files);
 		if (rc) {
 			sgreach_model_free(cli.model);
