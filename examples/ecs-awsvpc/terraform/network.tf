@@ -1,0 +1,29 @@
+# VPC 10.0.0.0/16: private subnets for the tasks in three AZs, public
+# subnets for the load balancer in two.
+locals {
+  azs = ["us-east-1a", "us-east-1b", "us-east-1c"]
+}
+
+resource "aws_vpc" "main" {
+  cidr_block           = "10.0.0.0/16"
+  enable_dns_support   = true
+  enable_dns_hostnames = true
+  tags                 = { Name = "prod" }
+}
+
+resource "aws_subnet" "private" {
+  count             = length(local.azs)
+  vpc_id            = aws_vpc.main.id
+  cidr_block        = cidrsubnet(aws_vpc.main.cidr_block, 8, count.index + 1)
+  availability_zone = local.azs[count.index]
+  tags              = { Name = "private-${local.azs[count.index]}" }
+}
+
+resource "aws_subnet" "public" {
+  count                   = 2
+  vpc_id                  = aws_vpc.main.id
+  cidr_block              = cidrsubnet(aws_vpc.main.cidr_block, 8, count.index + 101)
+  availability_zone       = local.azs[count.index]
+  map_public_ip_on_launch = true
+  tags                    = { Name = "public-${local.azs[count.index]}" }
+}
