@@ -466,14 +466,34 @@ check "batch on empty input: exit 0, no output" \
 
 # ------------------------------------------------------ fixture verdicts --
 
+has_json() { # has_json DIR: DIR holds some *.json
+	for j in "$1"/*.json; do
+		[ -f "$j" ] && return 0
+	done
+	return 1
+}
+
 # expected.tsv: SRC DST FLOW EXPECTED WHY, tab-separated; "#" lines and a
-# header row whose first column is SRC are not cases.
+# header row whose first column is SRC are not cases.  The model is every
+# *.json of the folder, or of its aws/ subfolder (the example keeps its AWS
+# CLI documents there, beside terraform/).
 tsv_dir() { # tsv_dir DIR
 	dir=$1
-	if [ ! -f "$dir/expected.tsv" ]; then
+	tsv=$dir/expected.tsv
+	[ -f "$tsv" ] || [ ! -f "$dir/aws/expected.tsv" ] || tsv=$dir/aws/expected.tsv
+	if [ ! -f "$tsv" ]; then
 		skip "$dir: no expected.tsv yet (not counted)"
 		return
 	fi
+	model=$dir
+	has_json "$model" || model=$dir/aws
+	if ! has_json "$model"; then
+		: >"$tmp/out"
+		: >"$tmp/err"
+		not_ok "$dir: expected.tsv but no *.json in $dir or $dir/aws"
+		return
+	fi
+	echo "# $tsv, model -f $model"
 	rows=0
 	while IFS=$tab read -r t_src t_dst t_flow t_want t_why || [ -n "$t_src" ]; do
 		case $t_src in
@@ -482,9 +502,9 @@ tsv_dir() { # tsv_dir DIR
 		t_want=$(printf '%s' "$t_want" | tr -d '\r' | tr 'A-Z' 'a-z')
 		rows=$((rows + 1))
 		query_case "$t_src" "$t_dst" "$t_flow" "$t_want" "$t_why" \
-			-q -f "$dir"
-	done <"$dir/expected.tsv"
-	check "$dir/expected.tsv has cases" [ "$rows" -gt 0 ]
+			-q -f "$model"
+	done <"$tsv"
+	check "$tsv has cases" [ "$rows" -gt 0 ]
 }
 
 if [ -d "$srcdir/examples/ecs-awsvpc" ]; then
