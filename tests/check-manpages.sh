@@ -1,0 +1,205 @@
+#!/bin/sh
+# check-manpages.sh - the man pages render without a single warning, every
+# exported function has a page that names and declares it, every page is
+# installed, and the C programs in the EXAMPLES sections compile against the
+# library just built.
+#
+# Runs from `make check` (top_srcdir and top_builddir in the environment) or
+# by hand from the source tree.  Prints one line per check and finishes with
+# "N passed, N failed"; exits 1 if any check failed.
+
+srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
+builddir=${top_builddir:-$srcdir}
+mandir=$srcdir/man
+map=$srcdir/src/libsgreach.map
+makefile=$srcdir/Makefile.am
+
+passed=0
+failed=0
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/check-manpages.XXXXXX") || exit 99
+trap 'rm -rf "$tmp"' EXIT INT TERM
+
+pass() {
+	passed=$((passed + 1))
+	echo "PASS: $*"
+}
+
+fail() {
+	failed=$((failed + 1))
+	echo "FAIL: $*"
+}
+
+# A page is an alias when it is a single ".so" request.
+so_target() {
+	sed -n '1s/^\.so[ 	]\{1,\}\([^ 	]*\)[ 	]*$/\1/p' "$1"
+}
+
+# Fixed width and locale so that line-breaking warnings do not depend on
+# the terminal of whoever runs the test; MANROFFSEQ would add preprocessors.
+LC_ALL=C.UTF-8
+MANWIDTH=80
+MANROFFSEQ=
+export LC_ALL MANWIDTH MANROFFSEQ
+unset MANOPT
+
+pages=$(cd "$mandir" && ls man[0-9]/*.[0-9] 2>/dev/null | LC_ALL=C sort)
+if [ -z "$pages" ]; then
+	echo "FAIL: no pages under $mandir"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+
+have_man=no
+have_groff=no
+command -v man >/dev/null 2>&1 && have_man=yes
+command -v groff >/dev/null 2>&1 && have_groff=yes
+if [ $have_man = no ] && [ $have_groff = no ]; then
+	echo "SKIP: neither man nor groff is installed"
+	exit 77
+fi
+
+# 1. Every page renders without warnings.  ".so" paths are relative to the
+#    top of the manual tree, so render from there.
+for page in $pages; do
+	err=$tmp/err
+	if [ $have_man = yes ]; then
+		(cd "$mandir" &&
+			man --warnings -E UTF-8 -l -Tutf8 -Z "$page" \
+				>"$tmp/out" 2>"$err")
+		rc=$?
+		if [ $rc -ne 0 ] || [ -s "$err" ] || [ ! -s "$tmp/out" ]; then
+			fail "man --warnings $page (exit $rc):" \
+				"$(cat "$err")"
+		else
+			pass "man --warnings $page"
+		fi
+	fi
+	if [ $have_groff = yes ]; then
+		# -t: libsgreach.3 has a table; -ww: every warning.
+		(cd "$mandir" && groff -t -ww -z -man "$page" 2>"$err")
+		rc=$?
+		if [ $rc -ne 0 ] || [ -s "$err" ]; then
+			fail "groff -ww $page (exit $rc): $(cat "$err")"
+		else
+			pass "groff -ww $page"
+		fi
+	fi
+done
+
+# 2. Aliases point at a real page (not at another alias).
+for page in $pages; do
+	target=$(so_target "$mandir/$page")
+	[ -n "$target" ] || continue
+	if [ "$(wc -l <"$mandir/$page")" -ne 1 ]; then
+		fail "$page: an alias page must be the .so line only"
+	elif [ ! -f "$mandir/$target" ]; then
+		fail "$page: .so target $target does not exist"
+	elif [ -n "$(so_target "$mandir/$target")" ]; then
+		fail "$page: .so target $target is itself an alias"
+	else
+		pass "$page is an alias of $target"
+	fi
+done
+
+# 3. Every exported symbol has man3/SYMBOL.3, and the page it leads to
+#    names the function in NAME and declares it in SYNOPSIS.
+symbols=$(sed -n 's/^[ 	]*\(sgreach_[A-Za-z0-9_]*\);.*/\1/p' "$map")
+if [ -z "$symbols" ]; then
+	fail "no symbols read from $map"
+fi
+for sym in $symbols; do
+	page=man3/$sym.3
+	if [ ! -f "$mandir/$page" ]; then
+		fail "$sym: no page $page"
+		continue
+	fi
+	real=$(so_target "$mandir/$page")
+	real=${real:-$page}
+	# The NAME section: from ".SH NAME" to the next ".SH".
+	name=$(sed -n '/^\.SH NAME/,/^\.SH/p' "$mandir/$real" |
+		sed -e 's/\\-/-/g')
+	synopsis=$(sed -n '/^\.SH SYNOPSIS/,/^\.SH/p' "$mandir/$real")
+	if ! printf '%s\n' "$name" | grep -q "\\(^\\|[ ,]\\)$sym\\([ ,]\\|\$\\)"; then
+		fail "$sym: not named in the NAME section of $real"
+	elif ! printf '%s\n' "$synopsis" | grep -q "[ *]$sym(" ; then
+		fail "$sym: no prototype in the SYNOPSIS of $real"
+	else
+		pass "$sym documented in $real"
+	fi
+done
+
+# 4. Every page is installed: listed in dist_man_MANS, and every listed page
+#    exists.
+listed=$(sed -n '/^dist_man_MANS[ 	]*=/,/\$(NULL)/p' "$makefile" |
+	sed -e 's/^dist_man_MANS[ 	]*=//' -e 's/\\$//' -e 's/\$(NULL)//' |
+	tr -s ' 	' '\n\n' | sed -n 's|^man/||p' | LC_ALL=C sort)
+if [ -z "$listed" ]; then
+	fail "Makefile.am has no dist_man_MANS list"
+fi
+for page in $pages; do
+	if printf '%s\n' "$listed" | grep -qxF "$page"; then
+		pass "man/$page listed in dist_man_MANS"
+	else
+		fail "man/$page is not listed in dist_man_MANS of Makefile.am"
+	fi
+done
+for page in $listed; do
+	[ -f "$mandir/$page" ] || fail "dist_man_MANS lists missing man/$page"
+done
+
+# 5. The C programs of the EXAMPLES sections compile and link against the
+#    library of this build, with the project's warnings as errors.
+lib=$builddir/.libs
+cc=${CC:-cc}
+if [ ! -f "$lib/libsgreach.so" ]; then
+	echo "SKIP: examples not compiled: $lib/libsgreach.so not built yet"
+elif ! command -v "$cc" >/dev/null 2>&1; then
+	echo "SKIP: examples not compiled: no C compiler '$cc'"
+else
+	for page in $pages; do
+		[ -z "$(so_target "$mandir/$page")" ] || continue
+		# Each .EX/.EE block of EXAMPLES in its own file, troff escapes
+		# undone; the blocks holding a main() are the programs.
+		rm -f "$tmp"/block.*
+		sed -n '/^\.SH EXAMPLES/,/^\.SH/p' "$mandir/$page" |
+			sed -e 's/\\-/-/g' -e "s/\\\\(aq/'/g" \
+				-e 's/\\f[BIPR]//g' -e 's/\\&//g' \
+				-e 's/\\e/\\/g' |
+			awk -v dir="$tmp" '/^\.EX/ { n++; inside = 1; next }
+				/^\.EE/ { inside = 0; next }
+				inside { print > (dir "/block." n) }'
+		program=$(grep -l '^int main' "$tmp"/block.* 2>/dev/null |
+			head -n 1)
+		[ -n "$program" ] || continue
+		cp "$program" "$tmp/example.c"
+		base=$(basename "$page")
+		if "$cc" -std=c11 -Wall -Wextra -Werror \
+			-I"$srcdir/include" -o "$tmp/example" \
+			"$tmp/example.c" -L"$lib" -lsgreach \
+			-Wl,-rpath,"$lib" 2>"$tmp/err"; then
+			pass "EXAMPLES of $base compile and link"
+		else
+			fail "EXAMPLES of $base do not compile: $(cat "$tmp/err")"
+			continue
+		fi
+		# The query program answers on the bundled example; its exit
+		# status is a verdict (0, 1, 3, 4), never 2 (an error).
+		if [ "$base" = sgreach_query.3 ] &&
+			[ -d "$srcdir/examples/ecs-awsvpc/aws" ]; then
+			"$tmp/example" -j "$srcdir/examples/ecs-awsvpc/aws" \
+				service:web service:api tcp/8000 \
+				>"$tmp/out" 2>"$tmp/err"
+			rc=$?
+			if [ $rc -ne 2 ] && [ $rc -le 4 ] &&
+				grep -q '"verdict": *"' "$tmp/out"; then
+				pass "EXAMPLES of $base answer (exit $rc)"
+			else
+				fail "EXAMPLES of $base (exit $rc):" \
+					"$(cat "$tmp/out" "$tmp/err")"
+			fi
+		fi
+	done
+fi
+
+echo "$passed passed, $failed failed"
+[ $failed -eq 0 ]
