@@ -1,0 +1,484 @@
+"""The model: groups, rules, endpoints... and the queries over it."""
+
+import json
+import os
+import threading
+
+from . import _lib
+from ._lib import cstr
+from .errors import Busy, error_for
+from .flow import Flow
+
+
+def _choice(table, value, what):
+    """A name of a C enum ("egress") as its number; the number passes."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        if value in table.values():
+            return value
+    elif isinstance(value, str) and value in table:
+        return table[value]
+    raise ValueError("%s must be one of %s, not %r"
+                     % (what, ", ".join(sorted(table)), value))
+
+
+def _peer_kind(peer):
+    """What a rule's peer names, from how AWS writes ids: "sg-..." and
+    "111122223333/sg-..." are groups, "pl-..." prefix lists, anything else
+    a CIDR (the library validates it)."""
+    last = peer.rsplit("/", 1)[-1] if "/sg-" in peer else peer
+    if last.startswith("sg-"):
+        return "group"
+    if peer.startswith("pl-"):
+        return "prefix-list"
+    return "cidr"
+
+
+class Model:
+    """A security-group model (``sgreach_model``).
+
+    ``Model(*paths)`` loads each file or directory in order (as
+    :meth:`load`), then finalizes the model when paths were given; pass
+    ``finalize=False`` to add more before finalizing yourself, or
+    ``finalize=True`` to freeze an empty one.  ``library`` is a path to
+    libsgreach or a :class:`sgreach.Library` (default: see
+    :func:`sgreach.load_library`).
+
+    Build and load from one thread; once finalized, :meth:`query` may be
+    called from any number of threads at once.  Use it as a context manager
+    or call :meth:`close` to free the C model early.
+    """
+
+    def __init__(self, *paths, finalize=None, library=None):
+        self._lib = _lib.load_library(library)
+        self._handle = None
+        # Serializes everything that writes the model (add, load, finalize,
+        # close) and counts running queries, so close() cannot free the
+        # model under a query running in another thread.
+        self._cond = threading.Condition(threading.Lock())
+        self._queries = 0
+        self._finalized = False
+        handle = self._lib.model_new()
+        if not handle:
+            raise MemoryError("sgreach_model_new failed")
+        self._handle = handle
+        try:
+            for path in paths:
+                self.load(path)
+            if finalize or (finalize is None and paths):
+                self.finalize()
+        except BaseException:
+            self.close()
+            raise
+
+    # ----------------------------------------------------------- plumbing --
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+    def __del__(self):
+        # Objects built half-way (a failed __init__) may lack attributes.
+        if getattr(self, "_handle", None):
+            self._lib.model_free(self._handle)
+            self._handle = None
+
+    def close(self):
+        """Frees the C model (waiting for queries running in other threads).
+        Any later call raises :class:`ValueError`.  Calling it twice is
+        harmless."""
+        with self._cond:
+            while self._queries:
+                self._cond.wait()
+            if self._handle:
+                self._lib.model_free(self._handle)
+                self._handle = None
+
+    @property
+    def closed(self):
+        """True once :meth:`close` has run."""
+        return self._handle is None
+
+    @property
+    def finalized(self):
+        """True once :meth:`finalize` has succeeded."""
+        return self._finalized
+
+    @property
+    def library(self):
+        """The :class:`sgreach.Library` this model lives in."""
+        return self._lib
+
+    def _live(self):
+        if not self._handle:
+            raise ValueError("operation on a closed sgreach.Model")
+        return self._handle
+
+    def _call(self, fn, *args, context=None):
+        """Calls a model-writing function; raises on a negative return with
+        the model's own message (file, JSON path) as the detail."""
+        with self._cond:
+            rc = fn(self._live(), *args)
+            if rc >= 0:
+                return rc
+            detail = _lib.text(self._lib.model_error(self._handle))
+        strerror = self._lib.describe(rc)
+        if not detail and context:
+            detail = "%s: %s" % (context, strerror)
+        raise error_for(rc, strerror, detail)
+
+    def __repr__(self):
+        if self.closed:
+            return "<sgreach.Model closed>"
+        state = "finalized" if self._finalized else "building"
+        counts = self.counts
+        return "<sgreach.Model %s: %d groups, %d rules, %d endpoints>" % (
+            state, counts["groups"], counts["rules"], counts["endpoints"])
+
+    # ------------------------------------------------------------ loading --
+
+    def load(self, path):
+        """Loads a JSON document from a file (AWS CLI or ``terraform show
+        -json`` output, detected from its keys), every ``*.json`` of a
+        directory, or standard input for ``"-"``.  Raises
+        :class:`sgreach.InputError` naming the file and JSON path for
+        invalid input, :class:`sgreach.NotFound` / :class:`sgreach.FileError`
+        for files that cannot be read, :class:`sgreach.Busy` once
+        finalized.  Nothing of a failing document is kept."""
+        raw = os.fsencode(path)
+        if b"\0" in raw:
+            raise ValueError("path contains a NUL character: %r" % (path,))
+        self._call(self._lib.model_load_file, raw,
+                   context=os.fsdecode(raw))
+
+    def load_bytes(self, data, name=None):
+        """Loads one JSON document from memory (bytes, bytearray,
+        memoryview, or str encoded as UTF-8).  ``name`` stands for the file
+        in messages (the library says ``<buffer>`` without one)."""
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        else:
+            data = bytes(data)
+        self._call(self._lib.model_load_buffer, cstr(name, "name"), data,
+                   len(data), context=name or "<buffer>")
+
+    # ----------------------------------------------------------- building --
+
+    def add_group(self, group_id, name=None, vpc_id=None, complete=False):
+        """Adds (or updates) a security group.  ``complete=True``
+        (``SGREACH_GROUP_COMPLETE``) says you add its whole rule set, so
+        its rules are known even if it has none; otherwise it is known by id
+        only until a rule is added to it."""
+        flags = _lib.GROUP_COMPLETE if complete else 0
+        self._call(self._lib.model_add_group, cstr(group_id, "group_id"),
+                   cstr(name, "name"), cstr(vpc_id, "vpc_id"), flags)
+
+    def add_rule(self, group_id, direction, protocol, from_port, to_port,
+                 peer, *, peer_kind=None, rule_id=None, description=None,
+                 stale=False):
+        """Adds a rule to a group (created by reference if absent).
+
+        ``direction`` is ``"ingress"`` or ``"egress"``; ``protocol`` as AWS
+        writes it (``"-1"``, ``"tcp"``, ``"6"``, ``"icmp"``, ``"esp"``, or
+        an int); ``from_port``/``to_port`` a port range, ICMP type/code, or
+        -1 for any.  ``peer`` is a CIDR, a prefix-list id or a group id;
+        ``peer_kind`` (``"cidr"``, ``"prefix-list"``, ``"group"``,
+        ``"unknown"``) is inferred from the id's form when omitted.
+        ``stale=True`` marks a group reference that never matches.
+        """
+        if isinstance(protocol, int) and not isinstance(protocol, bool):
+            protocol = str(protocol)
+        if peer_kind is None:
+            if not isinstance(peer, str):
+                raise TypeError("peer must be a str, not %s"
+                                % type(peer).__name__)
+            peer_kind = _peer_kind(peer)
+        self._call(self._lib.model_add_rule, cstr(group_id, "group_id"),
+                   _choice(_lib.DIRECTIONS, direction, "direction"),
+                   cstr(protocol, "protocol"), int(from_port), int(to_port),
+                   _choice(_lib.PEER_KINDS, peer_kind, "peer_kind"),
+                   cstr(peer, "peer"), cstr(rule_id, "rule_id"),
+                   cstr(description, "description"),
+                   _lib.RULE_STALE if stale else 0)
+
+    def add_endpoint(self, endpoint_id, kind="eni", vpc_id=None,
+                     subnet_id=None, description=None, *, addresses=(),
+                     public_addresses=(), groups=()):
+        """Adds an endpoint: ``kind`` is ``"eni"``, ``"trunk"``,
+        ``"branch"`` or ``"service"``.  ``addresses``, ``public_addresses``
+        and ``groups`` are shorthands for :meth:`add_address` and
+        :meth:`add_endpoint_group` calls.  Raises :class:`sgreach.Exists`
+        for an id already added."""
+        self._call(self._lib.model_add_endpoint,
+                   cstr(endpoint_id, "endpoint_id"),
+                   _choice(_lib.ENDPOINT_KINDS, kind, "kind"),
+                   cstr(vpc_id, "vpc_id"), cstr(subnet_id, "subnet_id"),
+                   cstr(description, "description"))
+        for address in addresses:
+            self.add_address(endpoint_id, address)
+        for address in public_addresses:
+            self.add_address(endpoint_id, address, public=True)
+        for group_id in groups:
+            self.add_endpoint_group(endpoint_id, group_id)
+
+    def add_address(self, endpoint_id, address, public=False):
+        """Adds a private address, or a delegated prefix (``"10.0.1.16/28"``)
+        to an endpoint; ``public=True`` marks a public or Elastic IP, which
+        never satisfies a group reference."""
+        self._call(self._lib.model_add_address,
+                   cstr(endpoint_id, "endpoint_id"),
+                   cstr(address, "address"),
+                   _lib.ADDR_PUBLIC if public else 0)
+
+    def add_endpoint_group(self, endpoint_id, group_id):
+        """Attaches a group (by reference) to an endpoint."""
+        self._call(self._lib.model_add_endpoint_group,
+                   cstr(endpoint_id, "endpoint_id"),
+                   cstr(group_id, "group_id"))
+
+    def add_endpoint_subnet(self, endpoint_id, subnet_id):
+        """Adds a subnet (by reference) to a service endpoint."""
+        self._call(self._lib.model_add_endpoint_subnet,
+                   cstr(endpoint_id, "endpoint_id"),
+                   cstr(subnet_id, "subnet_id"))
+
+    def add_task(self, task_arn, endpoint_id, service=None):
+        """Adds an ECS task running on a network interface; ``service`` is
+        the service name without ``service:``."""
+        self._call(self._lib.model_add_task, cstr(task_arn, "task_arn"),
+                   cstr(endpoint_id, "endpoint_id"),
+                   cstr(service, "service"))
+
+    def add_prefix_list(self, prefix_list_id, name=None):
+        """Adds a managed prefix list; its entries are known from now on."""
+        self._call(self._lib.model_add_prefix_list,
+                   cstr(prefix_list_id, "prefix_list_id"), cstr(name, "name"))
+
+    def add_prefix_list_entry(self, prefix_list_id, cidr):
+        """Adds one CIDR to a prefix list (created if absent)."""
+        self._call(self._lib.model_add_prefix_list_entry,
+                   cstr(prefix_list_id, "prefix_list_id"),
+                   cstr(cidr, "cidr"))
+
+    def add_subnet(self, subnet_id, vpc_id, cidr=None, ipv6_cidrs=()):
+        """Adds a subnet with its IPv4 CIDR (None for IPv6-only) and,
+        through :meth:`add_subnet_cidr`, its IPv6 blocks."""
+        self._call(self._lib.model_add_subnet, cstr(subnet_id, "subnet_id"),
+                   cstr(vpc_id, "vpc_id"), cstr(cidr, "cidr"))
+        for block in ipv6_cidrs:
+            self.add_subnet_cidr(subnet_id, block)
+
+    def add_subnet_cidr(self, subnet_id, cidr):
+        """Adds an IPv6 CIDR block to a subnet."""
+        self._call(self._lib.model_add_subnet_cidr,
+                   cstr(subnet_id, "subnet_id"), cstr(cidr, "cidr"))
+
+    def add_vpc(self, vpc_id, cidr=None):
+        """Adds a VPC and one of its CIDR blocks (call again for more)."""
+        self._call(self._lib.model_add_vpc, cstr(vpc_id, "vpc_id"),
+                   cstr(cidr, "cidr"))
+
+    def add_peering(self, peering_id, vpc_a, vpc_b, active=True):
+        """Adds a VPC peering connection; only an active one joins the
+        two VPCs."""
+        self._call(self._lib.model_add_peering,
+                   cstr(peering_id, "peering_id"), cstr(vpc_a, "vpc_a"),
+                   cstr(vpc_b, "vpc_b"), 1 if active else 0)
+
+    def finalize(self):
+        """Resolves every reference and freezes the model: afterwards adding
+        or loading raises :class:`sgreach.Busy` and queries may run from
+        many threads."""
+        self._call(self._lib.model_finalize)
+        self._finalized = True
+
+    # ---------------------------------------------------------- reporting --
+
+    @property
+    def error(self):
+        """The message of the last failed load or add call ("" if none)."""
+        with self._cond:
+            return _lib.text(self._lib.model_error(self._live())) or ""
+
+    @property
+    def warnings(self):
+        """The warnings recorded so far (unknown keys, replaced groups,
+        dangling references...), as a list of str."""
+        with self._cond:
+            handle = self._live()
+            n = self._lib.model_warning_count(handle)
+            return [_lib.text(self._lib.model_warning(handle, i))
+                    for i in range(n)]
+
+    @property
+    def counts(self):
+        """How many groups, rules, endpoints, tasks, prefix lists, subnets
+        and VPCs the model holds, as a dict keyed by those plural names
+        (``prefix_lists``)."""
+        with self._cond:
+            handle = self._live()
+            return {name: self._lib.model_count(handle, i)
+                    for i, name in enumerate(_lib.COUNTS)}
+
+    # ------------------------------------------------------------ queries --
+
+    def query(self, src, dst, flow, family=None):
+        """Can ``src`` reach ``dst`` on ``flow``?  Returns a :class:`Verdict`.
+
+        Selectors are an ENI id, an ECS task ARN or id, ``"service:NAME"``,
+        an IP address or a CIDR (``"0.0.0.0/0"``).  ``flow`` is a str as
+        :func:`sgreach.parse_flow` reads, or a :class:`sgreach.Flow`.
+        ``family`` is 4 or 6 (``-4``/``-6``); by default the library picks
+        IPv4 unless a selector or the flow says IPv6.  Raises
+        :class:`sgreach.InputError` for a bad selector or flow,
+        :class:`sgreach.NotFound` for a selector that names nothing loaded,
+        :class:`sgreach.Busy` before :meth:`finalize`.
+        """
+        if family is None:
+            flags = 0
+        elif family == 4:
+            flags = _lib.QUERY_IPV4
+        elif family == 6:
+            flags = _lib.QUERY_IPV6
+        else:
+            raise ValueError("family must be 4, 6 or None, not %r" % (family,))
+        c_src, c_dst = cstr(src, "src"), cstr(dst, "dst")
+        if isinstance(flow, Flow):
+            c_flow = flow._struct()
+        else:
+            c_flow = cstr(flow, "flow")
+        lib = self._lib
+        with self._cond:
+            handle = self._live()
+            self._queries += 1
+        # Each query gets its own verdict object, so threads share nothing
+        # but the immutable model; ctypes drops the GIL inside the calls.
+        v = lib.verdict_new()
+        try:
+            if not v:
+                raise MemoryError("sgreach_verdict_new failed")
+            if isinstance(c_flow, bytes):
+                rc = lib.query(handle, c_src, c_dst, c_flow, flags, v)
+            else:
+                rc = lib.query_flow(handle, c_src, c_dst, c_flow, flags, v)
+            if rc < 0:
+                detail = _lib.text(lib.verdict_error(v))
+                raise error_for(rc, lib.describe(rc), detail)
+            result = lib.verdict_result(v)
+            rendered = lib.verdict_render(v, _lib.FORMAT_JSON)
+            if rendered is None:
+                raise MemoryError("sgreach_verdict_render failed")
+            text = lib.verdict_render(v, _lib.FORMAT_TEXT)
+            if text is None:
+                raise MemoryError("sgreach_verdict_render failed")
+            name = _lib.text(lib.result_name(result))
+        finally:
+            lib.verdict_free(v)
+            with self._cond:
+                self._queries -= 1
+                self._cond.notify_all()
+        return Verdict(result, name, rendered.decode("utf-8", "replace"),
+                       text.decode("utf-8", "replace"))
+
+
+class Verdict:
+    """The answer to one query.
+
+    ``verdict`` is ``"allowed"``, ``"denied"``, ``"unknown"`` or
+    ``"partial"`` (``result`` the C enum's number); ``bool(v)`` is true only
+    when allowed.  ``egress`` and ``ingress`` are dicts with ``verdict``,
+    ``reason``, ``rules`` (the rules that decided) and ``missing`` (the
+    group and prefix-list ids the answer depends on).  :meth:`to_dict` is
+    the object ``sgreach query -o json`` prints, ``text`` the sentence
+    ``sgreach query`` prints, ``json`` the raw JSON text.
+    """
+
+    __slots__ = ("result", "verdict", "json", "text", "_data")
+
+    def __init__(self, result, verdict, json_text, text):
+        self.result = result
+        self.verdict = verdict
+        self.json = json_text
+        self.text = text
+        self._data = json.loads(json_text)
+
+    def __bool__(self):
+        return self.verdict == "allowed"
+
+    def __repr__(self):
+        d = self._data
+        return "<sgreach.Verdict %s: %s -> %s %s>" % (
+            self.verdict, d.get("src", {}).get("selector"),
+            d.get("dst", {}).get("selector"), d.get("flow"))
+
+    def __str__(self):
+        return self.text
+
+    def to_dict(self):
+        """The verdict as the CLI's JSON object (a fresh copy each call)."""
+        return json.loads(self.json)
+
+    @property
+    def src(self):
+        """What the source selector resolved to (dict)."""
+        return self._data.get("src")
+
+    @property
+    def dst(self):
+        """What the destination selector resolved to (dict)."""
+        return self._data.get("dst")
+
+    @property
+    def flow(self):
+        """The flow, canonical text."""
+        return self._data.get("flow")
+
+    @property
+    def family(self):
+        """4 or 6."""
+        return self._data.get("family")
+
+    @property
+    def egress(self):
+        """The source's side: verdict, reason, rules, missing."""
+        return self._data.get("egress")
+
+    @property
+    def ingress(self):
+        """The destination's side: verdict, reason, rules, missing."""
+        return self._data.get("ingress")
+
+    @property
+    def rules(self):
+        """Every rule that decided, egress side first (list of dicts)."""
+        return [rule for side in (self.egress, self.ingress) if side
+                for rule in side.get("rules") or ()]
+
+    @property
+    def reasons(self):
+        """Why each side is not simply allowed by a rule: ``{"egress":
+        reason or None, "ingress": reason or None}`` with the JSON's reason
+        codes (``"no-matching-rule"``, ``"group-rules-missing"``...)."""
+        return {side: (self._data.get(side) or {}).get("reason")
+                for side in ("egress", "ingress")}
+
+    @property
+    def missing(self):
+        """The ids of groups and prefix lists whose absence the answer
+        depends on, both sides, sorted."""
+        ids = set()
+        for side in (self.egress, self.ingress):
+            ids.update((side or {}).get("missing") or ())
+        return sorted(ids)
+
+    @property
+    def members(self):
+        """For a partial verdict, which members fall on each side; else []."""
+        return self._data.get("members") or []
+
+    @property
+    def warnings(self):
+        """Warnings about this query (list of str)."""
+        return self._data.get("warnings") or []
