@@ -1,0 +1,251 @@
+/* addr.c - address parsing and formatting; see addr.h. */
+#include "addr.h"
+
+#include <errno.h>
+#include <libcidr.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+/* libcidr alone accepts "010.0.0.1", "10.1" and "10.0.0.0/8a": check the
+ * shape first.  Returns the prefix length written (or -1 if none), -2 when
+ * malformed. */
+static int check_v4(const char *s)
+{
+	int octets = 0, len = -1;
+
+	for (;;) {
+		int digits = 0, v = 0;
+
+		if (s[0] == '0' && s[1] >= '0' && s[1] <= '9')
+			return -2;
+		while (*s >= '0' && *s <= '9' && digits < 4) {
+			v = v * 10 + (*s++ - '0');
+			digits++;
+		}
+		if (digits == 0 || digits > 3 || v > 255)
+			return -2;
+		octets++;
+		if (octets < 4) {
+			if (*s++ != '.')
+				return -2;
+			continue;
+		}
+		break;
+	}
+	if (*s == '/') {
+		int digits = 0;
+
+		s++;
+		if (s[0] == '0' && s[1] != '\0')
+			return -2;
+		len = 0;
+		while (*s >= '0' && *s <= '9' && digits < 3) {
+			len = len * 10 + (*s++ - '0');
+			digits++;
+		}
+		if (digits == 0 || len > 32)
+			return -2;
+	}
+	return *s == '\0' ? len : -2;
+}
+
+static int check_v6(const char *s, int *len)
+{
+	const char *slash = strchr(s, '/');
+	size_t n = slash ? (size_t)(slash - s) : strlen(s);
+	size_t i;
+
+	*len = -1;
+	if (n == 0 || n > 45)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (!strchr("0123456789abcdefABCDEF:.", s[i]))
+			return -1;
+	if (!memchr(s, ':', n))
+		return -1;
+	if (slash) {
+		const char *p = slash + 1;
+		int digits = 0;
+
+		if (p[0] == '0' && p[1] != '\0')
+			return -1;
+		*len = 0;
+		while (*p >= '0' && *p <= '9' && digits < 4) {
+			*len = *len * 10 + (*p++ - '0');
+			digits++;
+		}
+		if (digits == 0 || *len > 128 || *p)
+			return -1;
+	}
+	return 0;
+}
+
+int addr_parse(const char *text, int want_prefix, struct sg_prefix *out,
+	       int *host_bits)
+{
+	struct sg_addr m, a = {0, 0};
+	uint8_t *bytes;
+	CIDR *c;
+	int len, fam, i;
+
+	if (!text || !*text || strlen(text) > 64)
+		return -EINVAL;
+	if (strchr(text, ':')) {
+		if (check_v6(text, &len))
+			return -EINVAL;
+		fam = 6;
+	} else {
+		len = check_v4(text);
+		if (len == -2)
+			return -EINVAL;
+		fam = 4;
+	}
+	if ((want_prefix == 0 && len >= 0) || (want_prefix == 1 && len < 0))
+		return -EINVAL;
+
+	c = cidr_from_str(text);
+	if (!c)
+		return -EINVAL;
+	if (cidr_get_proto(c) != (fam == 4 ? CIDR_IPV4 : CIDR_IPV6)) {
+		cidr_free(c);
+		return -EINVAL;
+	}
+	bytes = cidr_get_addr(c);
+	if (!bytes) {
+		cidr_free(c);
+		return -ENOMEM;
+	}
+	if (len < 0)
+		len = fam == 4 ? 32 : 128;
+	if (cidr_get_pflen(c) != len) {
+		free(bytes);
+		cidr_free(c);
+		return -EINVAL;
+	}
+	/* libcidr keeps 16 bytes for both families; IPv4 in the last four. */
+	if (fam == 4) {
+		a.hi = (uint64_t)bytes[12] << 56 | (uint64_t)bytes[13] << 48 |
+		       (uint64_t)bytes[14] << 40 | (uint64_t)bytes[15] << 32;
+	} else {
+		for (i = 0; i < 8; i++)
+			a.hi = a.hi << 8 | bytes[i];
+		for (i = 8; i < 16; i++)
+			a.lo = a.lo << 8 | bytes[i];
+	}
+	free(bytes);
+	cidr_free(c);
+
+	m = addr_mask((unsigned int)len);
+	if (host_bits)
+		*host_bits = (a.hi & ~m.hi) || (a.lo & ~m.lo);
+	out->a.hi = a.hi & m.hi;
+	out->a.lo = a.lo & m.lo;
+	out->len = (uint8_t)len;
+	out->fam = (uint8_t)fam;
+	return 0;
+}
+
+char *addr_format(const struct sg_prefix *p, int bare, char *buf, size_t size)
+{
+	char tmp[INET6_ADDRSTRLEN];
+	unsigned char b[16];
+	int i, full = p->len == (p->fam == 4 ? 32 : 128);
+
+	if (p->fam == 4) {
+		for (i = 0; i < 4; i++)
+			b[i] = (unsigned char)(p->a.hi >> (56 - 8 * i));
+		inet_ntop(AF_INET, b, tmp, sizeof(tmp));
+	} else {
+		for (i = 0; i < 8; i++)
+			b[i] = (unsigned char)(p->a.hi >> (56 - 8 * i));
+		for (i = 0; i < 8; i++)
+			b[8 + i] = (unsigned char)(p->a.lo >> (56 - 8 * i));
+		inet_ntop(AF_INET6, b, tmp, sizeof(tmp));
+	}
+	if (bare && full)
+		snprintf(buf, size, "%s", tmp);
+	else
+		snprintf(buf, size, "%s/%u", tmp, p->len);
+	return buf;
+}
+
+void prefix_range(const struct sg_prefix *p, struct sg_range *r)
+{
+	struct sg_addr m = addr_mask(p->len);
+	struct sg_addr w = addr_mask(p->fam == 4 ? 32 : 128);
+
+	r->fam = p->fam;
+	r->first = p->a;
+	r->last.hi = p->a.hi | (~m.hi & w.hi);
+	r->last.lo = p->a.lo | (~m.lo & w.lo);
+}
+
+/* IPv4 counts in the top 32 bits: one step is 1 << 32 in hi. */
+struct sg_addr addr_next(const struct sg_addr *a, int fam)
+{
+	struct sg_addr r = *a;
+
+	if (fam == 4) {
+		r.hi += 1ull << 32;
+	} else {
+		r.lo++;
+		if (r.lo == 0)
+			r.hi++;
+	}
+	return r;
+}
+
+struct sg_addr addr_prev(const struct sg_addr *a, int fam)
+{
+	struct sg_addr r = *a;
+
+	if (fam == 4) {
+		r.hi -= 1ull << 32;
+	} else {
+		if (r.lo == 0)
+			r.hi--;
+		r.lo--;
+	}
+	return r;
+}
+
+size_t range_to_prefixes(const struct sg_range *r, struct sg_prefix *out,
+			 size_t max)
+{
+	unsigned int width = r->fam == 4 ? 32 : 128;
+	struct sg_addr cur = r->first;
+	size_t n = 0;
+
+	while (n < max && addr_cmp(&cur, &r->last) <= 0) {
+		/* The largest aligned block starting at cur that fits. */
+		unsigned int len = 0;
+
+		for (len = 0; len <= width; len++) {
+			struct sg_prefix p = {cur, (uint8_t)len, r->fam};
+			struct sg_addr m = addr_mask(len);
+			struct sg_range pr;
+
+			if ((cur.hi & ~m.hi & addr_mask(width).hi) ||
+			    (cur.lo & ~m.lo & addr_mask(width).lo))
+				continue; /* cur is not aligned to this size */
+			prefix_range(&p, &pr);
+			if (addr_cmp(&pr.last, &r->last) <= 0)
+				break;
+		}
+		out[n].a = cur;
+		out[n].len = (uint8_t)len;
+		out[n].fam = r->fam;
+		{
+			struct sg_range pr;
+
+			prefix_range(&out[n], &pr);
+			n++;
+			if (addr_cmp(&pr.last, &r->last) >= 0)
+				break;
+			cur = addr_next(&pr.last, r->fam);
+		}
+	}
+	return n;
+}

@@ -1,0 +1,780 @@
+/*
+ * eval.c - the verdict engine (spec sections 1-4).
+ *
+ * A flow from A to B is allowed by security groups iff some egress rule on
+ * A's interface matches (B's address, protocol, port) and some ingress rule
+ * on B's interface matches (A's address, protocol, port).  A side outside
+ * the model does not apply.  Selectors that name sets (services, ranges,
+ * interfaces with several addresses) are evaluated per member and combined.
+ */
+#include "eval.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "flow.h"
+#include "proto.h"
+
+/* -------------------------------------------------------------- verdict -- */
+
+SGREACH_API sgreach_verdict *sgreach_verdict_new(void)
+{
+	sgreach_verdict *v = calloc(1, sizeof(*v));
+
+	if (v) {
+		sb_init(&v->out);
+		sb_init(&v->tmp);
+	}
+	return v;
+}
+
+SGREACH_API void sgreach_verdict_free(sgreach_verdict *v)
+{
+	int d;
+
+	if (!v)
+		return;
+	for (d = 0; d < 2; d++) {
+		vec_free(&v->side[d].rules);
+		vec_free(&v->side[d].groups);
+		vec_free(&v->side[d].plists);
+		vec_free(&v->side[d].unknown_peers);
+	}
+	vec_free(&v->smem);
+	vec_free(&v->dmem);
+	vec_free(&v->pairs);
+	vec_free(&v->cov);
+	vec_free(&v->scratch);
+	sb_free(&v->out);
+	sb_free(&v->tmp);
+	free(v);
+}
+
+SGREACH_API sgreach_result sgreach_verdict_result(const sgreach_verdict *v)
+{
+	return v ? v->result : SGREACH_UNKNOWN;
+}
+
+SGREACH_API const char *sgreach_result_name(sgreach_result r)
+{
+	switch (r) {
+	case SGREACH_ALLOWED: return "allowed";
+	case SGREACH_DENIED: return "denied";
+	case SGREACH_UNKNOWN: return "unknown";
+	case SGREACH_PARTIAL: return "partial";
+	}
+	return "invalid";
+}
+
+SGREACH_API const char *sgreach_verdict_error(const sgreach_verdict *v)
+{
+	return v ? v->err : "";
+}
+
+static int qfail(sgreach_verdict *v, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int qfail(sgreach_verdict *v, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(v->err, sizeof(v->err), fmt, ap);
+	va_end(ap);
+	v->ok = 0;
+	return rc;
+}
+
+/* ------------------------------------------------------------ selectors -- */
+
+static int lookup_address(const sgreach_model *m, const struct sg_prefix *p,
+			  uint32_t *val)
+{
+	struct sg_addr_key key;
+
+	memset(&key, 0, sizeof(key));
+	key.a = p->a;
+	key.fam = p->fam;
+	return hmap_get(&m->addrs, &key, ADDR_KEY_LEN, val);
+}
+
+/* Which endpoint's delegated prefix holds this address, if any. */
+static uint32_t delegated_owner(const sgreach_model *m,
+				const struct sg_prefix *p)
+{
+	uint32_t i, k;
+
+	for (i = 0; i < m->endpoints.n; i++) {
+		const struct sg_endpoint *e = &m->endpoints.v[i];
+
+		if (e->kind == SGREACH_ENDPOINT_SERVICE)
+			continue;
+		for (k = 0; k < e->addrs.n; k++)
+			if (e->addrs.v[k].p.len < (p->fam == 4 ? 32 : 128) &&
+			    prefix_contains(&e->addrs.v[k].p, p))
+				return i;
+	}
+	return SG_NONE;
+}
+
+static int resolve_selector(sgreach_verdict *v, const char *text,
+			    struct selection *s)
+{
+	const sgreach_model *m = v->m;
+	uint32_t val;
+	size_t len;
+
+	memset(s, 0, sizeof(*s));
+	if (!text || !*text)
+		return qfail(v, -EINVAL, "empty selector");
+	len = strlen(text);
+	if (len >= sizeof(s->text))
+		return qfail(v, -EINVAL, "selector too long: %.64s...", text);
+	memcpy(s->text, text, len + 1);
+
+	if (hmap_get(&m->selectors, text, len, &val)) {
+		if (SEL_IDX(val) == SEL_AMBIGUOUS)
+			return qfail(v, -EINVAL,
+				     "selector '%s' is ambiguous: several "
+				     "loaded objects have that id",
+				     text);
+		s->idx = SEL_IDX(val);
+		switch (SEL_KIND(val)) {
+		case SEL_ENDPOINT: s->what = SELW_ENDPOINT; break;
+		case SEL_TASK: s->what = SELW_TASK; break;
+		default: s->what = SELW_SERVICE; break;
+		}
+		return 0;
+	}
+	if (strchr(text, '/') || strchr(text, ':') || (text[0] >= '0' &&
+						       text[0] <= '9')) {
+		struct sg_prefix p;
+
+		if (addr_parse(text, 2, &p, NULL) == 0) {
+			int full = p.len == (p.fam == 4 ? 32 : 128);
+
+			s->addr = p;
+			if (!full) {
+				s->what = SELW_CIDR;
+				return 0;
+			}
+			if (lookup_address(m, &p, &val)) {
+				if (val == SEL_AMBIGUOUS)
+					return qfail(
+						v, -EINVAL,
+						"address %s is held by several "
+						"interfaces (in different "
+						"VPCs); select one by its "
+						"id",
+						text);
+				s->what = SELW_ENDPOINT;
+				s->idx = val & ~ADDRV_PUBLIC;
+				s->addr_given = 1;
+				s->is_public = !!(val & ADDRV_PUBLIC);
+				return 0;
+			}
+			val = delegated_owner(m, &p);
+			if (val != SG_NONE) {
+				s->what = SELW_ENDPOINT;
+				s->idx = val;
+				s->addr_given = 1;
+				return 0;
+			}
+			s->what = SELW_ADDRESS;
+			return 0;
+		}
+		if (strchr(text, '/') && !strstr(text, "arn:") &&
+		    strncmp(text, "service:", 8) != 0)
+			return qfail(v, -EINVAL,
+				     "invalid selector '%s': not a valid "
+				     "address, CIDR or loaded id",
+				     text);
+	}
+	if (strncmp(text, "service:", 8) == 0)
+		return qfail(v, -ENOENT,
+			     "no service '%s' is loaded (from ecs "
+			     "describe-services, describe-tasks or "
+			     "Terraform)",
+			     text + 8);
+	return qfail(v, -ENOENT,
+		     "'%s' is not a loaded interface, task, service or an "
+		     "address",
+		     text);
+}
+
+/* The address family of the query: IPv6 when asked, when a selector is an
+ * IPv6 address or the flow is ICMPv6; ICMP means IPv4. */
+static int pick_family(sgreach_verdict *v, unsigned int flags)
+{
+	int fam = 0;
+	const struct selection *sel[2] = {&v->src, &v->dst};
+	int i;
+
+	if ((flags & SGREACH_QUERY_IPV4) && (flags & SGREACH_QUERY_IPV6))
+		return qfail(v, -EINVAL, "-4 and -6 exclude each other");
+	if (flags & SGREACH_QUERY_IPV6)
+		fam = 6;
+	if (flags & SGREACH_QUERY_IPV4)
+		fam = 4;
+	for (i = 0; i < 2; i++) {
+		int f = 0;
+
+		if (sel[i]->what == SELW_ADDRESS || sel[i]->what == SELW_CIDR ||
+		    sel[i]->addr_given)
+			f = sel[i]->addr.fam;
+		if (f && fam && f != fam)
+			return qfail(v, -EINVAL,
+				     "%s is an IPv%s address; it cannot be "
+				     "used with the other family",
+				     sel[i]->text, f == 4 ? "4" : "6");
+		if (f)
+			fam = f;
+	}
+	if (v->flow.protocol == PROTO_ICMPV6) {
+		if (fam == 4)
+			return qfail(v, -EINVAL,
+				     "icmpv6 flows are IPv6 only");
+		fam = 6;
+	} else if (v->flow.protocol == PROTO_ICMP) {
+		if (fam == 6)
+			return qfail(v, -EINVAL,
+				     "icmp flows are IPv4 only (use icmpv6)");
+		fam = 4;
+	}
+	v->family = fam ? fam : 4;
+	return 0;
+}
+
+/* Appends the private addresses of endpoint e in the query's family. */
+static int add_endpoint_members(sgreach_verdict *v, uint32_t e, void *vec)
+{
+	VEC(struct member) *mem = vec;
+	const struct sg_endpoint *ep = &v->m->endpoints.v[e];
+	uint32_t k;
+
+	for (k = 0; k < ep->addrs.n; k++) {
+		struct member x;
+
+		if (ep->addrs.v[k].is_public || ep->addrs.v[k].p.fam != v->family)
+			continue;
+		memset(&x, 0, sizeof(x));
+		x.ep = e;
+		x.p = ep->addrs.v[k].p;
+		if (vec_push(mem, x))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int build_members(sgreach_verdict *v, const struct selection *s,
+			 void *vec)
+{
+	VEC(struct member) *mem = vec;
+	const sgreach_model *m = v->m;
+	struct member x;
+	uint32_t e, k;
+	int rc;
+
+	mem->n = 0;
+	memset(&x, 0, sizeof(x));
+	switch (s->what) {
+	case SELW_ADDRESS:
+	case SELW_CIDR:
+		x.ep = SG_NONE;
+		x.p = s->addr;
+		return vec_push(mem, x);
+	case SELW_ENDPOINT:
+	case SELW_TASK:
+		e = s->what == SELW_TASK ? m->tasks.v[s->idx].endpoint : s->idx;
+		if (s->addr_given) {
+			x.ep = e;
+			x.p = s->addr;
+			x.is_public = s->is_public;
+			return vec_push(mem, x);
+		}
+		if ((rc = add_endpoint_members(v, e, mem)))
+			return rc;
+		if (mem->n == 0)
+			return qfail(v, -EINVAL,
+				     "%s has no private IPv%s address (try the "
+				     "other family with -4 or -6)",
+				     s->text, v->family == 4 ? "4" : "6");
+		return 0;
+	case SELW_SERVICE: {
+		const struct sg_endpoint *svc = &m->endpoints.v[s->idx];
+
+		if (svc->members.n) {
+			for (k = 0; k < svc->members.n; k++)
+				if ((rc = add_endpoint_members(
+					     v, svc->members.v[k], mem)))
+					return rc;
+		} else {
+			for (k = 0; k < svc->addrs.n; k++) {
+				if (svc->addrs.v[k].p.fam != v->family)
+					continue;
+				x.ep = s->idx;
+				x.p = svc->addrs.v[k].p;
+				if (vec_push(mem, x))
+					return -ENOMEM;
+			}
+		}
+		if (mem->n == 0)
+			return qfail(v, -EINVAL,
+				     "%s has no IPv%s address: neither running "
+				     "tasks nor subnets with CIDRs are loaded",
+				     s->text, v->family == 4 ? "4" : "6");
+		return 0;
+	}
+	}
+	return qfail(v, -EINVAL, "internal: bad selection");
+}
+
+/* ---------------------------------------------------------------- rules -- */
+
+static int proto_matches(const struct sg_rule *r, const sgreach_flow *f)
+{
+	if (r->proto == PROTO_ALL)
+		return 1;
+	if (r->proto != f->protocol)
+		return 0;
+	switch (r->proto) {
+	case PROTO_TCP:
+	case PROTO_UDP: return f->port >= r->from && f->port <= r->to;
+	case PROTO_ICMP:
+	case PROTO_ICMPV6:
+		/* FromPort = type, ToPort = code, -1 = any. */
+		return r->from == -1 ||
+		       (r->from == f->port && (r->to == -1 || r->to == f->code));
+	default: return 1; /* other protocols: all ports, whatever written */
+	}
+}
+
+static int endpoint_has_group(const sgreach_model *m, uint32_t e, uint32_t g)
+{
+	const struct sg_endpoint *ep = &m->endpoints.v[e];
+	uint32_t k;
+
+	for (k = 0; k < ep->groups.n; k++)
+		if (ep->groups.v[k] == g)
+			return 1;
+	return 0;
+}
+
+static int vpcs_connected(const sgreach_model *m, const char *a, const char *b)
+{
+	uint32_t i;
+
+	if (!a || !b || a == b)
+		return 1; /* unknown VPC: do not invent a boundary */
+	for (i = 0; i < m->peerings.n; i++) {
+		const struct sg_peering *p = &m->peerings.v[i];
+
+		if (p->active && ((p->vpc_a == a && p->vpc_b == b) ||
+				  (p->vpc_a == b && p->vpc_b == a)))
+			return 1;
+	}
+	return 0;
+}
+
+/* How a peer (range) relates to a rule's prefix. */
+enum { M_NO = 0, M_ALL, M_SOME };
+
+static int prefix_match(const struct sg_prefix *rule, const struct member *p)
+{
+	if (rule->fam != p->p.fam)
+		return M_NO;
+	if (p->nat)
+		return rule->len == 0 ? M_ALL : M_NO;
+	if (prefix_contains(rule, &p->p))
+		return M_ALL;
+	if (prefix_contains(&p->p, rule))
+		return M_SOME;
+	return M_NO;
+}
+
+static int push_unique(void *vec, uint32_t x)
+{
+	VEC(uint32_t) *u = vec;
+	uint32_t i;
+
+	for (i = 0; i < u->n; i++)
+		if (u->v[i] == x)
+			return 0;
+	return vec_push(u, x);
+}
+
+static int push_cov(sgreach_verdict *v, const struct sg_prefix *rule,
+		    const struct member *p)
+{
+	struct sg_range r;
+
+	(void)p;
+	prefix_range(rule, &r);
+	return vec_push(&v->scratch, r);
+}
+
+static int range_cmp(const void *a, const void *b)
+{
+	return addr_cmp(&((const struct sg_range *)a)->first,
+			&((const struct sg_range *)b)->first);
+}
+
+/*
+ * Evaluates one side: the rules of endpoint `self` in direction `dir` against
+ * `peer`.  Returns the side verdict; matched rules and missing pieces are
+ * added to v->side[dir]; allowed sub-ranges of a range peer go to v->cov.
+ */
+static int eval_side(sgreach_verdict *v, uint32_t self, int dir,
+		     const struct member *peer, const struct member *me,
+		     uint32_t *cov_first, uint32_t *cov_n, int *reason)
+{
+	const sgreach_model *m = v->m;
+	const struct sg_endpoint *e = &m->endpoints.v[self];
+	struct side *side = &v->side[dir];
+	int all = 0, unknown = 0, some = 0;
+	uint32_t i, k;
+
+	*cov_first = v->cov.n;
+	*cov_n = 0;
+	v->scratch.n = 0;
+	*reason = REASON_NONE;
+	for (i = 0; i < e->nrules[dir]; i++) {
+		uint32_t ri = e->rules[dir][i];
+		const struct sg_rule *r = &m->rules.v[ri];
+		int how = M_NO;
+
+		if (!proto_matches(r, &v->flow))
+			continue;
+		switch (r->peer_kind) {
+		case SGREACH_PEER_CIDR:
+			how = prefix_match(&r->cidr, peer);
+			if (how == M_SOME && push_cov(v, &r->cidr, peer))
+				return -ENOMEM;
+			break;
+		case SGREACH_PEER_GROUP:
+			/* Group references match by private address only,
+			 * across an active peering at most. */
+			if (r->stale || peer->ep == SG_NONE || peer->is_public ||
+			    peer->nat || peer->p.fam != v->family)
+				break;
+			if (endpoint_has_group(m, peer->ep, r->peer) &&
+			    vpcs_connected(m, e->vpc,
+					   m->endpoints.v[peer->ep].vpc))
+				how = M_ALL;
+			break;
+		case SGREACH_PEER_PREFIX_LIST: {
+			const struct sg_plist *pl = &m->plists.v[r->peer];
+
+			if (!pl->loaded) {
+				unknown = 1;
+				*reason = REASON_PLIST_MISSING;
+				if (push_unique(&side->plists, r->peer))
+					return -ENOMEM;
+				break;
+			}
+			for (k = 0; k < pl->entries.n && how != M_ALL; k++) {
+				int h = prefix_match(&pl->entries.v[k], peer);
+
+				if (h == M_SOME &&
+				    push_cov(v, &pl->entries.v[k], peer))
+					return -ENOMEM;
+				if (h > how)
+					how = h;
+			}
+			break;
+		}
+		case SGREACH_PEER_UNKNOWN:
+			unknown = 1;
+			*reason = REASON_PLAN_UNKNOWN;
+			if (vec_push(&side->unknown_peers, r->peer_text))
+				return -ENOMEM;
+			break;
+		}
+		if (how == M_ALL) {
+			all = 1;
+			if (push_unique(&side->rules, ri))
+				return -ENOMEM;
+		} else if (how == M_SOME) {
+			some = 1;
+			if (push_unique(&side->rules, ri))
+				return -ENOMEM;
+		}
+	}
+	(void)me;
+	if (e->missing_groups) {
+		for (k = 0; k < e->groups.n; k++)
+			if (!m->groups.v[e->groups.v[k]].complete &&
+			    push_unique(&side->groups, e->groups.v[k]))
+				return -ENOMEM;
+	}
+	if (all)
+		return SGREACH_ALLOWED;
+	if (some) {
+		/* Rules covering part of a range peer: merge what they cover
+		 * and see whether it is the whole range. */
+		struct sg_range want;
+		uint32_t j;
+
+		prefix_range(&peer->p, &want);
+		qsort(v->scratch.v, v->scratch.n, sizeof(*v->scratch.v),
+		      range_cmp);
+		for (j = 0; j < v->scratch.n; j++) {
+			const struct sg_range *r = &v->scratch.v[j];
+			struct sg_range *last =
+				v->cov.n > *cov_first ? &v->cov.v[v->cov.n - 1]
+						      : NULL;
+
+			if (last) {
+				struct sg_addr after =
+					addr_next(&last->last, r->fam);
+
+				if (addr_cmp(&r->first, &last->last) <= 0 ||
+				    addr_cmp(&r->first, &after) == 0) {
+					if (addr_cmp(&r->last, &last->last) > 0)
+						last->last = r->last;
+					continue;
+				}
+			}
+			if (vec_push(&v->cov, *r))
+				return -ENOMEM;
+		}
+		*cov_n = v->cov.n - *cov_first;
+		if (*cov_n == 1 &&
+		    !addr_cmp(&v->cov.v[*cov_first].first, &want.first) &&
+		    !addr_cmp(&v->cov.v[*cov_first].last, &want.last)) {
+			v->cov.n = *cov_first;
+			*cov_n = 0;
+			return SGREACH_ALLOWED;
+		}
+		if (unknown || e->missing_groups) {
+			if (!*reason)
+				*reason = REASON_GROUP_MISSING;
+			return SGREACH_UNKNOWN;
+		}
+		return SGREACH_PARTIAL;
+	}
+	if (unknown || e->missing_groups) {
+		if (!*reason)
+			*reason = REASON_GROUP_MISSING;
+		return SGREACH_UNKNOWN;
+	}
+	if (peer->nat) {
+		*reason = REASON_NAT_UNKNOWN;
+		return SGREACH_UNKNOWN;
+	}
+	*reason = e->nrules[dir] ? REASON_NO_MATCH : REASON_NO_RULES;
+	return SGREACH_DENIED;
+}
+
+/* Denied wins over everything, then unknown, then partial (spec 4). */
+static int combine(int a, int b)
+{
+	if (a == SIDE_NA)
+		return b;
+	if (b == SIDE_NA)
+		return a;
+	if (a == SGREACH_DENIED || b == SGREACH_DENIED)
+		return SGREACH_DENIED;
+	if (a == SGREACH_UNKNOWN || b == SGREACH_UNKNOWN)
+		return SGREACH_UNKNOWN;
+	if (a == SGREACH_PARTIAL || b == SGREACH_PARTIAL)
+		return SGREACH_PARTIAL;
+	return SGREACH_ALLOWED;
+}
+
+/* Members of a set: all alike gives that verdict; allowed for some and
+ * denied for others is partial; otherwise unknown. */
+struct tally {
+	uint32_t n[6];
+	uint32_t total;
+};
+
+static void tally_add(struct tally *t, int verdict)
+{
+	t->n[verdict]++;
+	t->total++;
+}
+
+static int tally_result(const struct tally *t)
+{
+	uint32_t yes = t->n[SGREACH_ALLOWED] + t->n[SGREACH_PARTIAL];
+
+	if (t->n[SIDE_NA] == t->total)
+		return SIDE_NA;
+	if (t->n[SGREACH_ALLOWED] + t->n[SIDE_NA] == t->total)
+		return SGREACH_ALLOWED;
+	if (t->n[SGREACH_DENIED] == t->total - t->n[SIDE_NA])
+		return SGREACH_DENIED;
+	if (yes && t->n[SGREACH_DENIED])
+		return SGREACH_PARTIAL;
+	if (t->n[SGREACH_UNKNOWN])
+		return SGREACH_UNKNOWN;
+	return SGREACH_PARTIAL;
+}
+
+static void reset(sgreach_verdict *v)
+{
+	int d;
+
+	v->ok = 0;
+	v->err[0] = '\0';
+	v->no_path = 0;
+	for (d = 0; d < 2; d++) {
+		v->side[d].verdict = SIDE_NA;
+		v->side[d].reason = REASON_NONE;
+		v->side[d].rules.n = 0;
+		v->side[d].groups.n = 0;
+		v->side[d].plists.n = 0;
+		v->side[d].unknown_peers.n = 0;
+	}
+	v->smem.n = v->dmem.n = 0;
+	v->pairs.n = 0;
+	v->cov.n = 0;
+}
+
+static int eval_pairs(sgreach_verdict *v)
+{
+	const sgreach_model *m = v->m;
+	struct tally all = {{0}, 0}, side_t[2] = {{{0}, 0}, {{0}, 0}};
+	int reasons[2] = {REASON_NONE, REASON_NONE};
+	uint32_t i, j;
+	int d;
+
+	for (i = 0; i < v->smem.n; i++) {
+		for (j = 0; j < v->dmem.n; j++) {
+			struct member src = v->smem.v[i];
+			const struct member *dst = &v->dmem.v[j];
+			struct pair p;
+			int reason;
+
+			memset(&p, 0, sizeof(p));
+			p.s = i;
+			p.d = j;
+			/* Traffic to a public address arrives from the
+			 * sender's public address, or a NAT address. */
+			if (dst->is_public && src.ep != SG_NONE) {
+				const struct sg_endpoint *se =
+					&m->endpoints.v[src.ep];
+				uint32_t k;
+
+				src.nat = 1;
+				for (k = 0; k < se->addrs.n; k++)
+					if (se->addrs.v[k].is_public &&
+					    se->addrs.v[k].p.fam == v->family) {
+						src.p = se->addrs.v[k].p;
+						src.is_public = 1;
+						src.nat = 0;
+						break;
+					}
+			}
+			p.egress = SIDE_NA;
+			p.ingress = SIDE_NA;
+			if (src.ep != SG_NONE) {
+				p.egress = eval_side(v, src.ep, SGREACH_EGRESS,
+						     dst, &src,
+						     &p.cov_first[SGREACH_EGRESS],
+						     &p.cov_n[SGREACH_EGRESS],
+						     &reason);
+				if (p.egress < 0)
+					return p.egress;
+				if (reason && !reasons[SGREACH_EGRESS])
+					reasons[SGREACH_EGRESS] = reason;
+			}
+			if (dst->ep != SG_NONE) {
+				p.ingress = eval_side(
+					v, dst->ep, SGREACH_INGRESS, &src, dst,
+					&p.cov_first[SGREACH_INGRESS],
+					&p.cov_n[SGREACH_INGRESS], &reason);
+				if (p.ingress < 0)
+					return p.ingress;
+				if (reason && !reasons[SGREACH_INGRESS])
+					reasons[SGREACH_INGRESS] = reason;
+			}
+			p.verdict = combine(p.egress, p.ingress);
+			if (p.verdict == SIDE_NA)
+				p.verdict = SGREACH_ALLOWED;
+			if (src.ep != SG_NONE && dst->ep != SG_NONE &&
+			    !dst->is_public &&
+			    !vpcs_connected(m, m->endpoints.v[src.ep].vpc,
+					    m->endpoints.v[dst->ep].vpc)) {
+				v->no_path = 1;
+				if (p.verdict != SGREACH_DENIED)
+					p.verdict = SGREACH_UNKNOWN;
+			}
+			tally_add(&all, p.verdict);
+			tally_add(&side_t[SGREACH_EGRESS], p.egress);
+			tally_add(&side_t[SGREACH_INGRESS], p.ingress);
+			if (vec_push(&v->pairs, p))
+				return -ENOMEM;
+		}
+	}
+	for (d = 0; d < 2; d++) {
+		v->side[d].verdict = tally_result(&side_t[d]);
+		v->side[d].reason = v->side[d].verdict == SIDE_NA
+					    ? REASON_OUTSIDE
+				    : v->side[d].verdict == SGREACH_ALLOWED
+					    ? REASON_NONE
+					    : reasons[d];
+	}
+	v->result = (sgreach_result)tally_result(&all);
+	return 0;
+}
+
+SGREACH_API int sgreach_query_flow(const sgreach_model *m, const char *src,
+				   const char *dst, const sgreach_flow *flow,
+				   unsigned int flags, sgreach_verdict *v)
+{
+	int rc;
+
+	if (!v)
+		return -EINVAL;
+	reset(v);
+	v->m = m;
+	if (!m || !flow)
+		return qfail(v, -EINVAL, "no model or flow");
+	if (!m->finalized)
+		return qfail(v, -EBUSY, "the model is not finalized");
+	if (flags & ~(unsigned int)(SGREACH_QUERY_IPV4 | SGREACH_QUERY_IPV6))
+		return qfail(v, -EINVAL, "unknown query flags");
+	if (flow->protocol < 0 || flow->protocol > PROTO_MAX)
+		return qfail(v, -EINVAL, "invalid flow protocol");
+	v->flow = *flow;
+	if ((rc = resolve_selector(v, src, &v->src)) ||
+	    (rc = resolve_selector(v, dst, &v->dst)) ||
+	    (rc = pick_family(v, flags)))
+		return rc;
+	if ((v->src.what == SELW_ADDRESS || v->src.what == SELW_CIDR) &&
+	    (v->dst.what == SELW_ADDRESS || v->dst.what == SELW_CIDR))
+		return qfail(v, -EINVAL,
+			     "both %s and %s are outside the model: security "
+			     "groups have nothing to say",
+			     v->src.text, v->dst.text);
+	if ((rc = build_members(v, &v->src, &v->smem)) ||
+	    (rc = build_members(v, &v->dst, &v->dmem)))
+		return rc == -ENOMEM ? qfail(v, rc, "out of memory")
+				     : rc;
+	rc = eval_pairs(v);
+	if (rc)
+		return qfail(v, rc, "out of memory");
+	v->ok = 1;
+	return 0;
+}
+
+SGREACH_API int sgreach_query(const sgreach_model *m, const char *src,
+			      const char *dst, const char *flow,
+			      unsigned int flags, sgreach_verdict *v)
+{
+	sgreach_flow f;
+	char msg[256];
+
+	if (!v)
+		return -EINVAL;
+	if (flow_parse(flow, &f, msg, sizeof(msg))) {
+		reset(v);
+		v->m = m;
+		return qfail(v, -EINVAL, "%s", msg);
+	}
+	return sgreach_query_flow(m, src, dst, &f, flags, v);
+}

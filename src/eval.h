@@ -1,0 +1,90 @@
+/*
+ * eval.h - one flow from a source to a destination: the verdict and the
+ * rules behind it.  The verdict object owns every buffer a query needs, so
+ * a reused verdict makes queries allocation-free.
+ */
+#ifndef SGREACH_EVAL_H
+#define SGREACH_EVAL_H
+
+#include "model.h"
+#include "strbuf.h"
+
+/* Side verdicts: the sgreach_result values plus "does not apply". */
+#define SIDE_NA 5
+
+enum side_reason {
+	REASON_NONE = 0,
+	REASON_NO_MATCH,	/* rules exist, none matches */
+	REASON_NO_RULES,	/* no rule at all in that direction */
+	REASON_GROUP_MISSING,	/* a carried group's rules are not loaded */
+	REASON_PLIST_MISSING,	/* a prefix list's entries are not loaded */
+	REASON_PLAN_UNKNOWN,	/* a peer not known until apply */
+	REASON_OUTSIDE,		/* the side is outside the model */
+	REASON_NAT_UNKNOWN,	/* the translated source address is unknown */
+};
+
+/* What a selector named. */
+enum sel_what {
+	SELW_ENDPOINT = 1,
+	SELW_TASK,
+	SELW_SERVICE,
+	SELW_ADDRESS, /* an address no loaded endpoint holds */
+	SELW_CIDR,    /* a range of addresses outside the model */
+};
+
+struct selection {
+	uint8_t what;
+	uint8_t addr_given; /* an endpoint selected by one of its addresses */
+	uint8_t is_public;  /* ...by its public address */
+	uint32_t idx;	    /* endpoint / task / service index */
+	struct sg_prefix addr;
+	char text[256];
+};
+
+/* One address (or range) of a selection. */
+struct member {
+	uint32_t ep; /* endpoint, or SG_NONE outside the model */
+	struct sg_prefix p;
+	uint8_t is_public;
+	uint8_t nat; /* source seen through an unknown NAT address */
+};
+
+struct side {
+	int verdict; /* sgreach_result or SIDE_NA */
+	int reason;
+	VEC(uint32_t) rules;  /* matched rules, distinct */
+	VEC(uint32_t) groups; /* groups whose rules are missing */
+	VEC(uint32_t) plists; /* prefix lists not loaded */
+	VEC(const char *) unknown_peers;
+};
+
+/* The per-pair outcome, for partial answers. */
+struct pair {
+	uint32_t s, d; /* member indices */
+	int verdict, egress, ingress;
+	uint32_t cov_first[2], cov_n[2]; /* allowed ranges in v->cov, per side */
+};
+
+struct sgreach_verdict {
+	const sgreach_model *m;
+	int ok; /* holds a result */
+	sgreach_result result;
+	int family;
+	int no_path; /* VPCs without an active peering */
+	sgreach_flow flow;
+	struct selection src, dst;
+	VEC(struct member) smem, dmem;
+	struct side side[2]; /* [SGREACH_INGRESS], [SGREACH_EGRESS] */
+	VEC(struct pair) pairs;
+	VEC(struct sg_range) cov;     /* allowed sub-ranges of range members */
+	VEC(struct sg_range) scratch;
+	char err[512];
+	struct strbuf out;
+	struct strbuf tmp;
+};
+
+/* Render (render/verdict.c). */
+const char *verdict_render_text(sgreach_verdict *v);
+const char *verdict_render_json(sgreach_verdict *v);
+
+#endif

@@ -1,0 +1,185 @@
+/* flow.c - protocol and flow parsing; see flow.h. */
+#include "flow.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "export.h"
+#include "proto.h"
+
+/* A decimal number without sign, leading zeros or anything after it.
+ * Returns the value or -1. */
+static long strict_uint(const char *s, size_t n, long max)
+{
+	long v = 0;
+	size_t i;
+
+	if (n == 0 || n > 6 || (n > 1 && s[0] == '0'))
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v <= max ? v : -1;
+}
+
+int protocol_parse(const char *text, int *proto)
+{
+	long n;
+	int p;
+
+	if (!text || !*text)
+		return -EINVAL;
+	if (strcmp(text, "-1") == 0 || strcasecmp(text, "all") == 0) {
+		*proto = PROTO_ALL;
+		return 0;
+	}
+	n = strict_uint(text, strlen(text), PROTO_MAX);
+	if (n >= 0) {
+		*proto = (int)n;
+		return 0;
+	}
+	if (strcasecmp(text, "tcp") == 0)
+		p = PROTO_TCP;
+	else if (strcasecmp(text, "udp") == 0)
+		p = PROTO_UDP;
+	else if (strcasecmp(text, "icmp") == 0)
+		p = PROTO_ICMP;
+	else if (strcasecmp(text, "icmpv6") == 0)
+		p = PROTO_ICMPV6;
+	else
+		p = proto_number(text);
+	if (p < 0)
+		return -EINVAL;
+	*proto = p;
+	return 0;
+}
+
+static int fail(char *msg, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int fail(char *msg, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (msg && size) {
+		va_start(ap, fmt);
+		vsnprintf(msg, size, fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
+int flow_parse(const char *text, sgreach_flow *out, char *msg, size_t size)
+{
+	const char *slash, *rest;
+	char word[16];
+	size_t wlen;
+	int proto;
+
+	if (!text || !*text)
+		return fail(msg, size, "empty flow%s", "");
+	slash = strchr(text, '/');
+	wlen = slash ? (size_t)(slash - text) : strlen(text);
+	if (wlen == 0 || wlen >= sizeof(word))
+		return fail(msg, size,
+			    "invalid flow '%s': expected PROTOCOL[/PORT] such "
+			    "as tcp/443, udp/53, icmp/8/0 or esp",
+			    text);
+	memcpy(word, text, wlen);
+	word[wlen] = '\0';
+	if (strcmp(word, "-1") == 0 || strcasecmp(word, "all") == 0 ||
+	    protocol_parse(word, &proto))
+		return fail(msg, size,
+			    "invalid flow '%s': unknown protocol (a name such "
+			    "as tcp, udp, icmp, icmpv6, esp, gre, or 0-255)",
+			    text);
+	rest = slash ? slash + 1 : NULL;
+	out->protocol = proto;
+	out->port = -1;
+	out->code = -1;
+
+	if (proto == PROTO_TCP || proto == PROTO_UDP) {
+		long port;
+
+		if (!rest)
+			return fail(msg, size,
+				    "invalid flow '%s': tcp and udp flows need "
+				    "a port, as tcp/443",
+				    text);
+		port = strict_uint(rest, strlen(rest), 65535);
+		if (port < 0)
+			return fail(msg, size,
+				    "invalid flow '%s': the port must be a "
+				    "number from 0 to 65535",
+				    text);
+		out->port = (int)port;
+		return 0;
+	}
+	if (proto == PROTO_ICMP || proto == PROTO_ICMPV6) {
+		const char *slash2;
+		long type, code = 0;
+
+		if (!rest)
+			return fail(msg, size,
+				    "invalid flow '%s': ICMP flows need a type, "
+				    "as icmp/8/0 (TYPE/CODE)",
+				    text);
+		slash2 = strchr(rest, '/');
+		type = strict_uint(rest,
+				   slash2 ? (size_t)(slash2 - rest)
+					  : strlen(rest),
+				   255);
+		if (slash2)
+			code = strict_uint(slash2 + 1, strlen(slash2 + 1),
+					   255);
+		if (type < 0 || code < 0)
+			return fail(msg, size,
+				    "invalid flow '%s': ICMP type and code are "
+				    "numbers from 0 to 255, as icmp/8/0",
+				    text);
+		out->port = (int)type;
+		out->code = (int)code;
+		return 0;
+	}
+	if (rest)
+		return fail(msg, size,
+			    "invalid flow '%s': security groups match this "
+			    "protocol on all ports; write it without a port",
+			    text);
+	return 0;
+}
+
+SGREACH_API int sgreach_flow_parse(const char *text, sgreach_flow *out)
+{
+	if (!out)
+		return -EINVAL;
+	return flow_parse(text, out, NULL, 0);
+}
+
+SGREACH_API int sgreach_flow_format(const sgreach_flow *f, char *buf,
+				    size_t size)
+{
+	const char *name;
+	char num[16];
+	int n;
+
+	if (!f || f->protocol < 0 || f->protocol > PROTO_MAX)
+		return -EINVAL;
+	name = proto_name(f->protocol);
+	if (!name) {
+		snprintf(num, sizeof(num), "%d", f->protocol);
+		name = num;
+	}
+	if (f->protocol == PROTO_TCP || f->protocol == PROTO_UDP)
+		n = snprintf(buf, size, "%s/%d", name, f->port);
+	else if (f->protocol == PROTO_ICMP || f->protocol == PROTO_ICMPV6)
+		n = snprintf(buf, size, "%s/%d/%d", name, f->port,
+			     f->code < 0 ? 0 : f->code);
+	else
+		n = snprintf(buf, size, "%s", name);
+	return n;
+}

@@ -1,0 +1,189 @@
+/*
+ * ecs.c - `aws ecs describe-tasks` and `aws ecs describe-services`.
+ *
+ * A task in awsvpc mode runs on its own network interface, named in its
+ * ElasticNetworkInterface attachment; tasks join interfaces by id.  A
+ * service's network configuration gives the groups and subnets any of its
+ * tasks will have.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "import/importers.h"
+#include "model.h"
+
+#define FOR_EACH_ITEM(list, i, it)                                             \
+	for ((i) = 0, (it) = (list) ? (list)->child : NULL; (it);              \
+	     (it) = (it)->next, (i)++)
+
+/* Finds details[].value for details[].name == name. */
+static int attachment_detail(struct jreader *r, const struct jpath *at,
+			     const cJSON *details, const char *name,
+			     const char **out)
+{
+	const cJSON *d;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	FOR_EACH_ITEM(details, i, d)
+	{
+		struct jpath dp = JPATH_INDEX(at, i);
+		const char *n, *v = NULL;
+
+		if ((rc = json_expect_object(r, &dp, d)) ||
+		    (rc = json_req_string(r, &dp, d, "name", &n)) ||
+		    (rc = json_opt_string(r, &dp, d, "value", &v)) < 0)
+			return rc;
+		if (!strcmp(n, name))
+			*out = v;
+	}
+	return 0;
+}
+
+int import_ecs_tasks(sgreach_model *m, struct jreader *r,
+		     const struct jpath *at, const cJSON *list)
+{
+	const cJSON *t;
+	size_t i;
+	int rc;
+
+	FOR_EACH_ITEM(list, i, t)
+	{
+		struct jpath tp = JPATH_INDEX(at, i);
+		struct jpath ap = JPATH_KEY(&tp, "attachments");
+		const char *arn, *group = NULL, *status = NULL, *eni = NULL;
+		const char *service = NULL;
+		const cJSON *atts, *a;
+		size_t k;
+
+		if ((rc = json_expect_object(r, &tp, t)) ||
+		    (rc = json_req_string(r, &tp, t, "taskArn", &arn)) ||
+		    (rc = json_opt_string(r, &tp, t, "group", &group)) < 0 ||
+		    (rc = json_opt_string(r, &tp, t, "lastStatus", &status)) <
+			    0 ||
+		    (rc = json_opt_array(r, &tp, t, "attachments", &atts)) < 0)
+			return rc;
+		/* A stopped task holds no interface any more. */
+		if (status && !strcmp(status, "STOPPED"))
+			continue;
+		FOR_EACH_ITEM(atts, k, a)
+		{
+			struct jpath xp = JPATH_INDEX(&ap, k);
+			struct jpath dp = JPATH_KEY(&xp, "details");
+			const char *type = NULL, *astatus = NULL, *id;
+			const cJSON *details;
+
+			if ((rc = json_expect_object(r, &xp, a)) ||
+			    (rc = json_opt_string(r, &xp, a, "type", &type)) <
+				    0 ||
+			    (rc = json_opt_string(r, &xp, a, "status",
+						  &astatus)) < 0 ||
+			    (rc = json_opt_array(r, &xp, a, "details",
+						 &details)) < 0)
+				return rc;
+			if (!type || strcmp(type, "ElasticNetworkInterface") ||
+			    (astatus && !strcmp(astatus, "DELETED")))
+				continue;
+			if ((rc = attachment_detail(r, &dp, details,
+						    "networkInterfaceId", &id)))
+				return rc;
+			if (id)
+				eni = id;
+		}
+		if (!eni) {
+			if (model_warn(m, "task %s has no attached "
+						 "network interface (not "
+						 "awsvpc, or not started); "
+						 "skipped",
+					      arn))
+				return -ENOMEM;
+			continue;
+		}
+		if (group && !strncmp(group, "service:", 8) && group[8])
+			service = group + 8;
+		if ((rc = sgreach_model_add_task(m, arn, eni, service)))
+			return import_add_failed(m, r, &tp, "taskArn", rc);
+	}
+	return 0;
+}
+
+int import_ecs_services(sgreach_model *m, struct jreader *r,
+			const struct jpath *at, const cJSON *list)
+{
+	const cJSON *s;
+	size_t i;
+	int rc;
+
+	FOR_EACH_ITEM(list, i, s)
+	{
+		struct jpath sp = JPATH_INDEX(at, i);
+		struct jpath np = JPATH_KEY(&sp, "networkConfiguration");
+		struct jpath vp = JPATH_KEY(&np, "awsvpcConfiguration");
+		const char *name, *arn = NULL;
+		const cJSON *net = NULL, *vpc = NULL, *subnets, *groups, *x;
+		size_t k;
+
+		if ((rc = json_expect_object(r, &sp, s)) ||
+		    (rc = json_req_string(r, &sp, s, "serviceName", &name)) ||
+		    (rc = json_opt_string(r, &sp, s, "serviceArn", &arn)) < 0 ||
+		    (rc = json_opt_object(r, &sp, s, "networkConfiguration",
+					  &net)) < 0)
+			return rc;
+		if (net && (rc = json_opt_object(r, &np, net,
+						 "awsvpcConfiguration", &vpc)) <
+				   0)
+			return rc;
+		if (!vpc) {
+			if (model_warn(m, "service %s has no awsvpc "
+						 "network configuration; "
+						 "skipped",
+					      name))
+				return -ENOMEM;
+			continue;
+		}
+		if ((rc = json_opt_array(r, &vp, vpc, "subnets", &subnets)) <
+			    0 ||
+		    (rc = json_opt_array(r, &vp, vpc, "securityGroups",
+					 &groups)) < 0)
+			return rc;
+		rc = sgreach_model_add_endpoint(m, name,
+						SGREACH_ENDPOINT_SERVICE, NULL,
+						NULL, arn);
+		if (rc)
+			return import_add_failed(m, r, &sp, "serviceName", rc);
+		{
+			struct jpath lp = JPATH_KEY(&vp, "subnets");
+
+			FOR_EACH_ITEM(subnets, k, x)
+			{
+				struct jpath ip = JPATH_INDEX(&lp, k);
+				const char *id;
+
+				if ((rc = json_expect_string(r, &ip, x, &id)))
+					return rc;
+				if ((rc = sgreach_model_add_endpoint_subnet(
+					     m, name, id)))
+					return import_add_failed(m, r, &ip,
+								 NULL, rc);
+			}
+		}
+		{
+			struct jpath lp = JPATH_KEY(&vp, "securityGroups");
+
+			FOR_EACH_ITEM(groups, k, x)
+			{
+				struct jpath ip = JPATH_INDEX(&lp, k);
+				const char *id;
+
+				if ((rc = json_expect_string(r, &ip, x, &id)))
+					return rc;
+				if ((rc = sgreach_model_add_endpoint_group(
+					     m, name, id)))
+					return import_add_failed(m, r, &ip,
+								 NULL, rc);
+			}
+		}
+	}
+	return 0;
+}

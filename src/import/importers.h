@@ -1,0 +1,57 @@
+/*
+ * importers.h - one function per accepted document family.  Each reads a
+ * parsed document and adds to the model through the public add functions
+ * only, so loading a file and building a model in code are one path.
+ * Each returns 0 or a negative errno, with the message (file and JSON path)
+ * in r->err.
+ */
+#ifndef SGREACH_IMPORTERS_H
+#define SGREACH_IMPORTERS_H
+
+#include <cjson/cJSON.h>
+
+#include "sgreach.h"
+#include "import/json.h"
+
+/* One handler per recognised top-level key of an AWS CLI document; `list`
+ * is the value of that key and `at` its path. */
+typedef int (*aws_import_fn)(sgreach_model *m, struct jreader *r,
+			     const struct jpath *at, const cJSON *list);
+
+int import_aws_security_groups(sgreach_model *m, struct jreader *r,
+			       const struct jpath *at, const cJSON *list);
+int import_aws_security_group_rules(sgreach_model *m, struct jreader *r,
+				    const struct jpath *at, const cJSON *list);
+int import_aws_network_interfaces(sgreach_model *m, struct jreader *r,
+				  const struct jpath *at, const cJSON *list);
+int import_aws_subnets(sgreach_model *m, struct jreader *r,
+		       const struct jpath *at, const cJSON *list);
+int import_aws_vpcs(sgreach_model *m, struct jreader *r,
+		    const struct jpath *at, const cJSON *list);
+int import_aws_prefix_lists(sgreach_model *m, struct jreader *r,
+			    const struct jpath *at, const cJSON *list);
+int import_aws_peerings(sgreach_model *m, struct jreader *r,
+			const struct jpath *at, const cJSON *list);
+/* get-managed-prefix-list-entries prints no id: the caller passes the id it
+ * found in the file name. */
+int import_aws_prefix_list_entries(sgreach_model *m, struct jreader *r,
+				   const struct jpath *at, const cJSON *list,
+				   const char *prefix_list_id);
+
+int import_ecs_tasks(sgreach_model *m, struct jreader *r,
+		     const struct jpath *at, const cJSON *list);
+int import_ecs_services(sgreach_model *m, struct jreader *r,
+			const struct jpath *at, const cJSON *list);
+
+/* terraform show -json: a state or a plan document (the whole root). */
+int import_terraform_state(sgreach_model *m, struct jreader *r,
+			   const cJSON *root);
+int import_terraform_plan(sgreach_model *m, struct jreader *r,
+			  const cJSON *root);
+
+/* Maps a failed add (rc) to an error at path at/key: the model's message,
+ * prefixed with the file and JSON path.  Returns rc. */
+int import_add_failed(sgreach_model *m, struct jreader *r,
+		      const struct jpath *at, const char *key, int rc);
+
+#endif

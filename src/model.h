@@ -1,0 +1,206 @@
+/*
+ * model.h - the policy model's internals, shared by model.c (adding),
+ * resolve.c (finalize), eval.c (queries) and the analyses.
+ *
+ * Everything is named by id while loading; finalize turns ids into indexes.
+ * After finalize nothing here changes, so readers need no locks.
+ */
+#ifndef SGREACH_MODEL_H
+#define SGREACH_MODEL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sgreach.h"
+#include "addr.h"
+#include "hash.h"
+
+#include "export.h"
+
+#define SG_NONE UINT32_MAX
+
+/* A growable array of T: VEC(T) name; grow with vec_push(). */
+#define VEC(T)                                                                 \
+	struct {                                                               \
+		T *v;                                                          \
+		uint32_t n, cap;                                               \
+	}
+int vec_grow_(void **v, uint32_t *cap, size_t elem, uint32_t need);
+#define vec_reserve(vec, need)                                                 \
+	vec_grow_((void **)&(vec)->v, &(vec)->cap, sizeof(*(vec)->v), (need))
+/* Appends x; evaluates to 0 or -ENOMEM. */
+#define vec_push(vec, x)                                                       \
+	(vec_reserve((vec), (vec)->n + 1) ? -ENOMEM                            \
+					  : ((vec)->v[(vec)->n++] = (x), 0))
+#define vec_free(vec) (free((vec)->v), (vec)->v = NULL, (vec)->n = (vec)->cap = 0)
+
+struct sg_rule {
+	uint32_t group;	   /* owning group */
+	uint32_t source;   /* the load (file) it came from; 0 = the API */
+	uint32_t position; /* order of addition within its group */
+	int32_t proto;	   /* PROTO_ALL or 0-255 */
+	int32_t from, to;  /* tcp/udp: port range; icmp: type, code (-1 any) */
+	uint8_t dir;	   /* sgreach_direction */
+	uint8_t peer_kind; /* sgreach_peer_kind */
+	uint8_t stale;	   /* a stale group reference: never matches */
+	uint8_t host_bits; /* CIDR written with host bits set */
+	uint8_t dropped;   /* replaced by a later definition, or a duplicate */
+	struct sg_prefix cidr; /* SGREACH_PEER_CIDR */
+	uint32_t peer;	       /* group or prefix list index */
+	const char *peer_text; /* the peer as written */
+	const char *rule_id;   /* SecurityGroupRuleId or NULL */
+	const char *description;
+};
+
+struct sg_group {
+	const char *id;
+	const char *name;
+	const char *vpc;
+	unsigned int complete : 1; /* its rule set is known */
+	unsigned int is_default : 1;
+	VEC(uint32_t) def_sources; /* sources that defined it completely */
+	/* After finalize: the live rules of each direction, by position. */
+	uint32_t *rules[2];
+	uint32_t nrules[2];
+	/* After finalize: endpoints carrying the group. */
+	uint32_t *members;
+	uint32_t nmembers;
+};
+
+struct sg_eaddr {
+	struct sg_prefix p; /* an address (/32, /128) or a delegated prefix */
+	uint8_t is_public;
+};
+
+struct sg_endpoint {
+	const char *id;
+	const char *vpc;
+	const char *subnet;
+	const char *description;
+	uint8_t kind; /* sgreach_endpoint_kind */
+	VEC(uint32_t) groups;
+	VEC(struct sg_eaddr) addrs;
+	VEC(const char *) subnet_ids; /* service endpoints */
+	/* After finalize. */
+	uint32_t vpc_idx;    /* SG_NONE when unknown */
+	uint32_t task;	     /* first task on it, or SG_NONE */
+	uint32_t service;    /* the service endpoint its task belongs to */
+	/* Rules of all its groups, per direction, and whether any group on it
+	 * lacks its rules. */
+	uint32_t *rules[2];
+	uint32_t nrules[2];
+	uint32_t missing_groups; /* count of carried groups without rules */
+	VEC(uint32_t) members;	 /* a service: the endpoints of its tasks */
+};
+
+struct sg_task {
+	const char *arn;
+	const char *id; /* last path component of the ARN */
+	const char *endpoint_id;
+	const char *service;
+	uint32_t endpoint; /* after finalize */
+};
+
+struct sg_plist {
+	const char *id;
+	const char *name;
+	unsigned int loaded : 1;
+	VEC(struct sg_prefix) entries;
+};
+
+struct sg_subnet {
+	const char *id;
+	const char *vpc;
+	VEC(struct sg_prefix) cidrs;
+};
+
+struct sg_vpc {
+	const char *id;
+	VEC(struct sg_prefix) cidrs;
+};
+
+struct sg_peering {
+	const char *id;
+	const char *vpc_a, *vpc_b;
+	int active;
+};
+
+/* Selector index values: kind in the top 4 bits, index below. */
+enum sel_kind { SEL_ENDPOINT = 1, SEL_TASK = 2, SEL_SERVICE = 3 };
+#define SEL_PACK(kind, idx) ((uint32_t)(kind) << 28 | (idx))
+#define SEL_KIND(v) ((v) >> 28)
+#define SEL_IDX(v) ((v) & 0x0fffffffu)
+#define SEL_AMBIGUOUS 0x0fffffffu
+
+struct arena_chunk;
+
+/* A key of the address index: the address and its family, zero padded. */
+struct sg_addr_key {
+	struct sg_addr a;
+	uint8_t fam;
+	uint8_t pad[7];
+};
+#define ADDR_KEY_LEN 17
+/* Values of the address index: the endpoint, flagged when the address is
+ * public; SEL_AMBIGUOUS when two endpoints hold it (different VPCs). */
+#define ADDRV_PUBLIC 0x80000000u
+
+struct sgreach_model {
+	int finalized;
+	uint32_t source;	   /* current load number */
+	const char *source_name;   /* current file, for warnings */
+	VEC(const char *) sources; /* name of each load */
+	struct arena_chunk *arena;
+
+	VEC(struct sg_group) groups;
+	VEC(struct sg_rule) rules;
+	VEC(struct sg_endpoint) endpoints;
+	VEC(struct sg_task) tasks;
+	VEC(struct sg_plist) plists;
+	VEC(struct sg_subnet) subnets;
+	VEC(struct sg_vpc) vpcs;
+	VEC(struct sg_peering) peerings;
+
+	struct hmap group_ids, endpoint_ids, task_ids, plist_ids, subnet_ids,
+		vpc_ids, strings;
+	/* After finalize: selector text -> SEL_PACK; address -> endpoint. */
+	struct hmap selectors;
+	struct hmap addrs; /* key: struct sg_addr + family byte */
+
+	/* Keys of the addrs map, owned here (struct sg_addr_key). */
+	struct sg_addr_key *addr_keys;
+	uint32_t naddr_keys;
+
+	void *load_mark; /* model.c: the rollback state of the current load */
+
+	VEC(char *) warnings;
+	char err[1024];
+	size_t ignored_resources;
+};
+
+/* Interns s (NULL stays NULL); returns NULL only when out of memory. */
+const char *model_str(sgreach_model *m, const char *s);
+/* Records a warning (prefixed with the current source's name if any). */
+int model_warn(sgreach_model *m, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Writes the model's error message; returns err. */
+int model_fail(sgreach_model *m, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Looks up by id; SG_NONE when absent. */
+uint32_t model_find_group(const sgreach_model *m, const char *id);
+uint32_t model_find_endpoint(const sgreach_model *m, const char *id);
+/* Finds or creates (by reference) a group / prefix list; SG_NONE if out of
+ * memory. */
+uint32_t model_group_ref(sgreach_model *m, const char *id);
+uint32_t model_plist_ref(sgreach_model *m, const char *id);
+
+/* Starts / ends one load (a file or buffer).  A load that fails is rolled
+ * back: model_load_end(m, 0) restores the state of model_load_begin(). */
+void model_load_begin(sgreach_model *m, const char *name);
+void model_load_end(sgreach_model *m, int ok);
+
+int model_resolve(sgreach_model *m); /* resolve.c: the body of finalize */
+
+#endif

@@ -1,0 +1,574 @@
+/*
+ * render/verdict.c - a verdict as a reviewer's sentence, and as JSON.
+ *
+ * Every string that came from input is data: text output escapes control
+ * characters (sb_text), JSON output escapes per RFC 8259 (sb_json_str).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "eval.h"
+#include "flow.h"
+#include "proto.h"
+
+static const char *side_name(int verdict)
+{
+	return verdict == SIDE_NA ? "not-applicable"
+				  : sgreach_result_name((sgreach_result)verdict);
+}
+
+static const char *reason_name(int reason)
+{
+	switch (reason) {
+	case REASON_NO_MATCH: return "no-matching-rule";
+	case REASON_NO_RULES: return "no-rules";
+	case REASON_GROUP_MISSING: return "group-rules-missing";
+	case REASON_PLIST_MISSING: return "prefix-list-missing";
+	case REASON_PLAN_UNKNOWN: return "plan-unknown";
+	case REASON_OUTSIDE: return "outside-model";
+	case REASON_NAT_UNKNOWN: return "nat-address-unknown";
+	}
+	return NULL;
+}
+
+static const char *peer_kind_name(int k)
+{
+	switch (k) {
+	case SGREACH_PEER_CIDR: return "cidr";
+	case SGREACH_PEER_PREFIX_LIST: return "prefix-list";
+	case SGREACH_PEER_GROUP: return "group";
+	}
+	return "unknown";
+}
+
+static const char *proto_text(int proto, char *buf, size_t size)
+{
+	const char *n;
+
+	if (proto == PROTO_ALL)
+		return "all";
+	n = proto_name(proto);
+	if (n)
+		return n;
+	snprintf(buf, size, "%d", proto);
+	return buf;
+}
+
+static const char *kind_name(const sgreach_verdict *v,
+			     const struct selection *s)
+{
+	if (s->what == SELW_ADDRESS)
+		return "address";
+	if (s->what == SELW_CIDR)
+		return "cidr";
+	if (s->what == SELW_TASK)
+		return "task";
+	if (s->what == SELW_SERVICE)
+		return "service";
+	switch (v->m->endpoints.v[s->idx].kind) {
+	case SGREACH_ENDPOINT_BRANCH: return "branch";
+	case SGREACH_ENDPOINT_TRUNK: return "trunk";
+	}
+	return "eni";
+}
+
+/* The endpoint a selection names (SG_NONE for addresses and services). */
+static uint32_t sel_endpoint(const sgreach_verdict *v,
+			     const struct selection *s)
+{
+	if (s->what == SELW_ENDPOINT)
+		return s->idx;
+	if (s->what == SELW_TASK)
+		return v->m->tasks.v[s->idx].endpoint;
+	return SG_NONE;
+}
+
+static void addr_text(struct strbuf *sb, const struct sg_prefix *p)
+{
+	char buf[ADDR_TEXT_MAX];
+
+	sb_puts(sb, addr_format(p, 1, buf, sizeof(buf)));
+}
+
+/* ------------------------------------------------------------------ JSON -- */
+
+static void json_selection(sgreach_verdict *v, const struct selection *s,
+			   const void *members)
+{
+	const VEC(struct member) *mem = members;
+	const sgreach_model *m = v->m;
+	struct strbuf *sb = &v->out;
+	uint32_t e = sel_endpoint(v, s);
+	char buf[ADDR_TEXT_MAX];
+
+	sb_puts(sb, "{\"selector\":");
+	sb_json_str(sb, s->text);
+	sb_puts(sb, ",\"kind\":");
+	sb_json_str(sb, kind_name(v, s));
+	sb_puts(sb, ",\"id\":");
+	if (e != SG_NONE)
+		sb_json_str(sb, m->endpoints.v[e].id);
+	else if (s->what == SELW_SERVICE)
+		sb_json_str(sb, m->endpoints.v[s->idx].id);
+	else
+		sb_json_str(sb, NULL);
+	sb_puts(sb, ",\"address\":");
+	if (mem->n == 1)
+		sb_json_str(sb, addr_format(&mem->v[0].p, 1, buf, sizeof(buf)));
+	else
+		sb_json_str(sb, NULL);
+	sb_puts(sb, ",\"task\":");
+	if (e != SG_NONE && m->endpoints.v[e].task != SG_NONE)
+		sb_json_str(sb, m->tasks.v[m->endpoints.v[e].task].arn);
+	else
+		sb_json_str(sb, NULL);
+	sb_puts(sb, ",\"service\":");
+	if (s->what == SELW_SERVICE)
+		sb_json_str(sb, m->endpoints.v[s->idx].id);
+	else if (e != SG_NONE && m->endpoints.v[e].service != SG_NONE)
+		sb_json_str(sb, m->endpoints.v[m->endpoints.v[e].service].id);
+	else if (e != SG_NONE && m->endpoints.v[e].task != SG_NONE)
+		sb_json_str(sb, m->tasks.v[m->endpoints.v[e].task].service);
+	else
+		sb_json_str(sb, NULL);
+	sb_putc(sb, '}');
+}
+
+static void json_rule(struct strbuf *sb, const sgreach_model *m, uint32_t ri)
+{
+	const struct sg_rule *r = &m->rules.v[ri];
+	const struct sg_group *g = &m->groups.v[r->group];
+	char buf[16];
+
+	sb_puts(sb, "{\"group_id\":");
+	sb_json_str(sb, g->id);
+	sb_puts(sb, ",\"group_name\":");
+	sb_json_str(sb, g->name);
+	sb_printf(sb, ",\"direction\":\"%s\",\"position\":%u,\"rule_id\":",
+		  r->dir == SGREACH_EGRESS ? "egress" : "ingress", r->position);
+	sb_json_str(sb, r->rule_id);
+	sb_puts(sb, ",\"protocol\":");
+	sb_json_str(sb, proto_text(r->proto, buf, sizeof(buf)));
+	sb_printf(sb, ",\"from_port\":%d,\"to_port\":%d,\"peer_kind\":\"%s\"",
+		  r->from, r->to, peer_kind_name(r->peer_kind));
+	sb_puts(sb, ",\"peer\":");
+	sb_json_str(sb, r->peer_text);
+	sb_puts(sb, ",\"description\":");
+	sb_json_str(sb, r->description);
+	sb_putc(sb, '}');
+}
+
+static void json_side(sgreach_verdict *v, int dir)
+{
+	const struct side *s = &v->side[dir];
+	const sgreach_model *m = v->m;
+	struct strbuf *sb = &v->out;
+	const char *reason = reason_name(s->reason);
+	uint32_t i;
+	int first = 1;
+
+	sb_printf(sb, "{\"verdict\":\"%s\",\"reason\":", side_name(s->verdict));
+	sb_json_str(sb, reason);
+	sb_puts(sb, ",\"rules\":[");
+	for (i = 0; i < s->rules.n; i++) {
+		if (i)
+			sb_putc(sb, ',');
+		json_rule(sb, m, s->rules.v[i]);
+	}
+	sb_puts(sb, "],\"missing\":[");
+	if (s->verdict != SGREACH_ALLOWED && s->verdict != SIDE_NA) {
+		for (i = 0; i < s->groups.n; i++, first = 0) {
+			if (!first)
+				sb_putc(sb, ',');
+			sb_json_str(sb, m->groups.v[s->groups.v[i]].id);
+		}
+		for (i = 0; i < s->plists.n; i++, first = 0) {
+			if (!first)
+				sb_putc(sb, ',');
+			sb_json_str(sb, m->plists.v[s->plists.v[i]].id);
+		}
+		for (i = 0; i < s->unknown_peers.n; i++, first = 0) {
+			if (!first)
+				sb_putc(sb, ',');
+			sb_json_str(sb, s->unknown_peers.v[i]);
+		}
+	}
+	sb_puts(sb, "]}");
+}
+
+/* Writes the prefixes covering [first, last] as JSON strings. */
+static void json_range_prefixes(struct strbuf *sb, const struct sg_range *r,
+				int *first)
+{
+	struct sg_prefix out[256];
+	char buf[ADDR_TEXT_MAX];
+	size_t n = range_to_prefixes(r, out, 256), i;
+
+	for (i = 0; i < n; i++, *first = 0) {
+		if (!*first)
+			sb_putc(sb, ',');
+		sb_json_str(sb, addr_format(&out[i], 0, buf, sizeof(buf)));
+	}
+}
+
+/* For a range member only partly allowed: the allowed and denied parts. */
+static void json_coverage(sgreach_verdict *v, const struct pair *p, int dir,
+			  const struct member *peer, const char *label)
+{
+	struct strbuf *sb = &v->out;
+	struct sg_range want, gap;
+	uint32_t k;
+	int first = 1;
+
+	if (!p->cov_n[dir])
+		return;
+	prefix_range(&peer->p, &want);
+	sb_printf(sb, ",\"allowed_%s\":[", label);
+	for (k = 0; k < p->cov_n[dir]; k++)
+		json_range_prefixes(sb, &v->cov.v[p->cov_first[dir] + k],
+				    &first);
+	sb_printf(sb, "],\"denied_%s\":[", label);
+	first = 1;
+	gap.fam = want.fam;
+	gap.first = want.first;
+	for (k = 0; k < p->cov_n[dir]; k++) {
+		const struct sg_range *c = &v->cov.v[p->cov_first[dir] + k];
+
+		if (addr_cmp(&c->first, &gap.first) > 0) {
+			gap.last = addr_prev(&c->first, want.fam);
+			json_range_prefixes(sb, &gap, &first);
+		}
+		gap.first = addr_next(&c->last, want.fam);
+		if (addr_cmp(&c->last, &want.last) >= 0)
+			goto done;
+	}
+	gap.last = want.last;
+	json_range_prefixes(sb, &gap, &first);
+done:
+	sb_putc(sb, ']');
+}
+
+static void json_member(sgreach_verdict *v, const struct member *x)
+{
+	char buf[ADDR_TEXT_MAX];
+
+	if (x->ep != SG_NONE &&
+	    v->m->endpoints.v[x->ep].kind != SGREACH_ENDPOINT_SERVICE) {
+		sb_json_str(&v->out, v->m->endpoints.v[x->ep].id);
+		return;
+	}
+	sb_json_str(&v->out, addr_format(&x->p, 1, buf, sizeof(buf)));
+}
+
+const char *verdict_render_json(sgreach_verdict *v)
+{
+	struct strbuf *sb = &v->out;
+	char flow[64];
+	uint32_t i;
+
+	sb_reset(sb);
+	sgreach_flow_format(&v->flow, flow, sizeof(flow));
+	sb_puts(sb, "{\"src\":");
+	json_selection(v, &v->src, &v->smem);
+	sb_puts(sb, ",\"dst\":");
+	json_selection(v, &v->dst, &v->dmem);
+	sb_puts(sb, ",\"flow\":");
+	sb_json_str(sb, flow);
+	sb_printf(sb, ",\"family\":%d,\"verdict\":\"%s\",\"egress\":",
+		  v->family, sgreach_result_name(v->result));
+	json_side(v, SGREACH_EGRESS);
+	sb_puts(sb, ",\"ingress\":");
+	json_side(v, SGREACH_INGRESS);
+	if (v->no_path)
+		sb_puts(sb, ",\"path\":{\"verdict\":\"unknown\",\"reason\":"
+			    "\"no-path\"}");
+	if (v->result == SGREACH_PARTIAL ||
+	    (v->pairs.n > 1 && v->result != SGREACH_ALLOWED &&
+	     v->result != SGREACH_DENIED)) {
+		sb_puts(sb, ",\"members\":[");
+		for (i = 0; i < v->pairs.n; i++) {
+			const struct pair *p = &v->pairs.v[i];
+
+			if (i)
+				sb_putc(sb, ',');
+			sb_puts(sb, "{\"src\":");
+			json_member(v, &v->smem.v[p->s]);
+			sb_puts(sb, ",\"dst\":");
+			json_member(v, &v->dmem.v[p->d]);
+			sb_printf(sb, ",\"verdict\":\"%s\"",
+				  sgreach_result_name(
+					  (sgreach_result)p->verdict));
+			json_coverage(v, p, SGREACH_INGRESS, &v->smem.v[p->s],
+				      "src");
+			json_coverage(v, p, SGREACH_EGRESS, &v->dmem.v[p->d],
+				      "dst");
+			sb_putc(sb, '}');
+		}
+		sb_putc(sb, ']');
+	}
+	sb_puts(sb, ",\"warnings\":[");
+	if (v->no_path) {
+		sb_json_str(sb, "the two interfaces are in different VPCs with "
+				"no active peering loaded; a transit gateway "
+				"may join them");
+	}
+	sb_puts(sb, "]}");
+	return sb_str(sb);
+}
+
+/* ------------------------------------------------------------------ text -- */
+
+static void text_selection(sgreach_verdict *v, const struct selection *s,
+			   const void *members)
+{
+	const VEC(struct member) *mem = members;
+	const sgreach_model *m = v->m;
+	struct strbuf *sb = &v->out;
+	uint32_t e = sel_endpoint(v, s);
+
+	if (s->what == SELW_ADDRESS || s->what == SELW_CIDR) {
+		sb_text(sb, s->text);
+		sb_puts(sb, " (outside the model)");
+		return;
+	}
+	if (s->what == SELW_SERVICE) {
+		sb_puts(sb, "service ");
+		sb_text(sb, m->endpoints.v[s->idx].id);
+		sb_printf(sb, " (%u %s)", mem->n,
+			  m->endpoints.v[s->idx].members.n
+				  ? (mem->n == 1 ? "task address"
+						 : "task addresses")
+				  : (mem->n == 1 ? "subnet" : "subnets"));
+		return;
+	}
+	sb_text(sb, m->endpoints.v[e].id);
+	sb_puts(sb, " (");
+	if (m->endpoints.v[e].task != SG_NONE) {
+		const struct sg_task *t = &m->tasks.v[m->endpoints.v[e].task];
+
+		sb_puts(sb, "task ");
+		if (t->service) {
+			sb_text(sb, t->service);
+			sb_putc(sb, '/');
+		}
+		sb_text(sb, t->id);
+		sb_puts(sb, ", ");
+	}
+	if (mem->n == 1)
+		addr_text(sb, &mem->v[0].p);
+	else
+		sb_printf(sb, "%u addresses", mem->n);
+	sb_putc(sb, ')');
+}
+
+static void text_rule(struct strbuf *sb, const sgreach_model *m, uint32_t ri)
+{
+	const struct sg_rule *r = &m->rules.v[ri];
+	const struct sg_group *g = &m->groups.v[r->group];
+	char buf[16];
+
+	sb_text(sb, g->id);
+	if (g->name) {
+		sb_puts(sb, " \"");
+		sb_text(sb, g->name);
+		sb_putc(sb, '"');
+	}
+	sb_puts(sb, r->dir == SGREACH_EGRESS ? ": egress " : ": ingress ");
+	if (r->proto == PROTO_ALL) {
+		sb_puts(sb, "all traffic");
+	} else {
+		sb_puts(sb, proto_text(r->proto, buf, sizeof(buf)));
+		if (r->proto == PROTO_TCP || r->proto == PROTO_UDP) {
+			if (r->from == 0 && r->to == 65535)
+				sb_puts(sb, " all ports");
+			else if (r->from == r->to)
+				sb_printf(sb, " %d", r->from);
+			else
+				sb_printf(sb, " %d-%d", r->from, r->to);
+		} else if (r->proto == PROTO_ICMP ||
+			   r->proto == PROTO_ICMPV6) {
+			if (r->from == -1)
+				sb_puts(sb, " all types");
+			else if (r->to == -1)
+				sb_printf(sb, " type %d", r->from);
+			else
+				sb_printf(sb, " type %d code %d", r->from,
+					  r->to);
+		}
+	}
+	sb_puts(sb, r->dir == SGREACH_EGRESS ? " to " : " from ");
+	sb_text(sb, r->peer_text);
+	if (r->peer_kind == SGREACH_PEER_GROUP && r->peer != SG_NONE &&
+	    m->groups.v[r->peer].name) {
+		sb_puts(sb, " \"");
+		sb_text(sb, m->groups.v[r->peer].name);
+		sb_putc(sb, '"');
+	}
+	sb_printf(sb, " (rule #%u", r->position);
+	if (r->rule_id) {
+		sb_puts(sb, ", ");
+		sb_text(sb, r->rule_id);
+	}
+	sb_putc(sb, ')');
+}
+
+static void text_side(sgreach_verdict *v, int dir)
+{
+	const struct side *s = &v->side[dir];
+	const sgreach_model *m = v->m;
+	struct strbuf *sb = &v->out;
+	const char *label = dir == SGREACH_EGRESS ? "  egress:  " : "  ingress: ";
+	uint32_t i;
+
+	sb_puts(sb, label);
+	if (s->verdict == SIDE_NA) {
+		sb_puts(sb, dir == SGREACH_EGRESS
+				    ? "not checked: the source is outside the "
+				      "model\n"
+				    : "not checked: the destination is outside "
+				      "the model\n");
+		return;
+	}
+	sb_puts(sb, side_name(s->verdict));
+	if (s->rules.n) {
+		sb_puts(sb, s->verdict == SGREACH_ALLOWED ? " by " : ", matched by ");
+		for (i = 0; i < s->rules.n; i++) {
+			if (i)
+				sb_puts(sb, "\n           and ");
+			text_rule(sb, m, s->rules.v[i]);
+		}
+	}
+	switch (s->verdict == SGREACH_ALLOWED ? REASON_NONE : s->reason) {
+	case REASON_NO_MATCH:
+		sb_puts(sb, dir == SGREACH_EGRESS
+				    ? ": no egress rule of the source's groups "
+				      "matches"
+				    : ": no ingress rule of the destination's "
+				      "groups matches");
+		break;
+	case REASON_NO_RULES:
+		sb_puts(sb, dir == SGREACH_EGRESS
+				    ? ": the source's groups have no egress "
+				      "rules at all"
+				    : ": the destination's groups have no "
+				      "ingress rules at all");
+		break;
+	case REASON_NAT_UNKNOWN:
+		sb_puts(sb, ": the source reaches a public address through "
+			    "NAT, whose address is not loaded");
+		break;
+	default: break;
+	}
+	if (s->verdict != SGREACH_ALLOWED &&
+	    (s->groups.n || s->plists.n || s->unknown_peers.n)) {
+		const char *sep = "";
+
+		sb_puts(sb, "; depends on ");
+		for (i = 0; i < s->groups.n; i++, sep = ", ") {
+			sb_puts(sb, sep);
+			sb_puts(sb, "the rules of ");
+			sb_text(sb, m->groups.v[s->groups.v[i]].id);
+			sb_puts(sb, " (not loaded)");
+		}
+		for (i = 0; i < s->plists.n; i++, sep = ", ") {
+			sb_puts(sb, sep);
+			sb_puts(sb, "prefix list ");
+			sb_text(sb, m->plists.v[s->plists.v[i]].id);
+			sb_puts(sb, " (entries not loaded)");
+		}
+		for (i = 0; i < s->unknown_peers.n; i++, sep = ", ") {
+			sb_puts(sb, sep);
+			sb_text(sb, s->unknown_peers.v[i]);
+			sb_puts(sb, " (known after apply)");
+		}
+	}
+	sb_putc(sb, '\n');
+}
+
+const char *verdict_render_text(sgreach_verdict *v)
+{
+	struct strbuf *sb = &v->out;
+	char flow[64];
+	uint32_t i;
+
+	sb_reset(sb);
+	sgreach_flow_format(&v->flow, flow, sizeof(flow));
+	switch (v->result) {
+	case SGREACH_ALLOWED: sb_puts(sb, "ALLOWED: "); break;
+	case SGREACH_DENIED: sb_puts(sb, "DENIED: "); break;
+	case SGREACH_UNKNOWN: sb_puts(sb, "UNKNOWN: "); break;
+	case SGREACH_PARTIAL: sb_puts(sb, "PARTIAL: "); break;
+	}
+	text_selection(v, &v->src, &v->smem);
+	switch (v->result) {
+	case SGREACH_ALLOWED: sb_puts(sb, " can reach "); break;
+	case SGREACH_DENIED: sb_puts(sb, " cannot reach "); break;
+	case SGREACH_UNKNOWN: sb_puts(sb, " may or may not reach "); break;
+	case SGREACH_PARTIAL: sb_puts(sb, " can partly reach "); break;
+	}
+	text_selection(v, &v->dst, &v->dmem);
+	sb_printf(sb, " on %s%s\n", flow, v->family == 6 ? " (IPv6)" : "");
+	text_side(v, SGREACH_EGRESS);
+	text_side(v, SGREACH_INGRESS);
+	if (v->no_path)
+		sb_puts(sb, "  path:    unknown: the two interfaces are in "
+			    "different VPCs with no active peering loaded\n");
+	if (v->result == SGREACH_PARTIAL || v->result == SGREACH_UNKNOWN) {
+		for (i = 0; i < v->pairs.n && v->pairs.n > 1; i++) {
+			const struct pair *p = &v->pairs.v[i];
+			char a[ADDR_TEXT_MAX], b[ADDR_TEXT_MAX];
+
+			sb_printf(sb, "  member:  %s -> %s: %s\n",
+				  addr_format(&v->smem.v[p->s].p, 1, a,
+					      sizeof(a)),
+				  addr_format(&v->dmem.v[p->d].p, 1, b,
+					      sizeof(b)),
+				  sgreach_result_name(
+					  (sgreach_result)p->verdict));
+		}
+		for (i = 0; i < v->pairs.n; i++) {
+			const struct pair *p = &v->pairs.v[i];
+			uint32_t k;
+			int d;
+
+			for (d = 0; d < 2; d++)
+				for (k = 0; k < p->cov_n[d]; k++) {
+					struct sg_prefix out[256];
+					char buf[ADDR_TEXT_MAX];
+					size_t n = range_to_prefixes(
+						&v->cov.v[p->cov_first[d] + k],
+						out, 256),
+					       j;
+
+					for (j = 0; j < n; j++)
+						sb_printf(
+							sb,
+							"  allowed: %s %s\n",
+							d == SGREACH_INGRESS
+								? "from"
+								: "to",
+							addr_format(&out[j], 0,
+								    buf,
+								    sizeof(buf)));
+				}
+		}
+	}
+	if (sb->len && sb->s[sb->len - 1] == '\n') {
+		sb->len--;
+		sb->s[sb->len] = '\0';
+	}
+	return sb_str(sb);
+}
+
+SGREACH_API const char *sgreach_verdict_render(sgreach_verdict *v,
+					       sgreach_format fmt)
+{
+	if (!v || !v->ok)
+		return NULL;
+	if (fmt == SGREACH_FORMAT_JSON)
+		return verdict_render_json(v);
+	if (fmt == SGREACH_FORMAT_TEXT)
+		return verdict_render_text(v);
+	return NULL;
+}

@@ -1,0 +1,502 @@
+/*
+ * resolve.c - finalize: turn ids into indexes, settle merged definitions,
+ * and build the indexes queries use.  The model is immutable afterwards.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "flow.h"
+#include "model.h"
+
+/* Groups defined completely by several sources keep the rules of the latest
+ * one: a later snapshot of the same group replaces the earlier one. */
+static int settle_redefinitions(sgreach_model *m)
+{
+	uint32_t g, i;
+
+	for (g = 0; g < m->groups.n; g++) {
+		struct sg_group *grp = &m->groups.v[g];
+		uint32_t latest = 0;
+
+		if (grp->def_sources.n < 2)
+			continue;
+		for (i = 0; i < grp->def_sources.n; i++)
+			if (grp->def_sources.v[i] > latest)
+				latest = grp->def_sources.v[i];
+		for (i = 0; i < m->rules.n; i++) {
+			struct sg_rule *r = &m->rules.v[i];
+			uint32_t k;
+
+			if (r->group != g || r->source == latest)
+				continue;
+			for (k = 0; k < grp->def_sources.n; k++)
+				if (grp->def_sources.v[k] == r->source)
+					r->dropped = 1;
+		}
+		{
+			const char *old = "the API", *new = "the API";
+			uint32_t first = grp->def_sources.v[0];
+
+			if (first && first <= m->sources.n)
+				old = m->sources.v[first - 1];
+			if (latest && latest <= m->sources.n)
+				new = m->sources.v[latest - 1];
+			if (model_warn(m,
+				       "security group %s is defined in %s "
+				       "and again in %s: the rules of %s are "
+				       "used",
+				       grp->id, old, new, new))
+				return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/* The identity of a rule: what it allows, not where it was written. */
+struct rule_key {
+	uint32_t group;
+	int32_t proto, from, to;
+	uint8_t dir, peer_kind, stale, fam;
+	uint8_t len, pad[3];
+	uint32_t peer;
+	uint64_t hi, lo;
+	const char *text; /* interned: pointer identity is string identity */
+};
+
+static void rule_key(const struct sg_rule *r, struct rule_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->group = r->group;
+	k->proto = r->proto;
+	k->from = r->from;
+	k->to = r->to;
+	k->dir = r->dir;
+	k->peer_kind = r->peer_kind;
+	k->stale = r->stale;
+	switch (r->peer_kind) {
+	case SGREACH_PEER_CIDR:
+		k->fam = r->cidr.fam;
+		k->len = r->cidr.len;
+		k->hi = r->cidr.a.hi;
+		k->lo = r->cidr.a.lo;
+		break;
+	case SGREACH_PEER_UNKNOWN: k->text = r->peer_text; break;
+	default: k->peer = r->peer; break;
+	}
+}
+
+/* Identical rules count once (describe-security-groups and
+ * describe-security-group-rules list the same rules; Terraform inline and
+ * separate rules may repeat each other).  The survivor takes the rule id
+ * and description the duplicate knew. */
+static int drop_duplicates(sgreach_model *m)
+{
+	struct rule_key *keys;
+	struct hmap seen;
+	uint32_t i;
+	int rc = 0;
+
+	keys = calloc(m->rules.n ? m->rules.n : 1, sizeof(*keys));
+	if (!keys)
+		return -ENOMEM;
+	hmap_init(&seen);
+	for (i = 0; i < m->rules.n && !rc; i++) {
+		struct sg_rule *r = &m->rules.v[i];
+		uint32_t first;
+
+		if (r->dropped)
+			continue;
+		rule_key(r, &keys[i]);
+		if (hmap_get(&seen, &keys[i], sizeof(keys[i]), &first)) {
+			struct sg_rule *f = &m->rules.v[first];
+
+			if (!f->rule_id)
+				f->rule_id = r->rule_id;
+			if (!f->description)
+				f->description = r->description;
+			r->dropped = 1;
+			continue;
+		}
+		rc = hmap_put(&seen, &keys[i], sizeof(keys[i]), i);
+	}
+	hmap_free(&seen);
+	free(keys);
+	return rc;
+}
+
+static int build_group_rules(sgreach_model *m)
+{
+	uint32_t i, g, d;
+
+	for (i = 0; i < m->rules.n; i++) {
+		struct sg_rule *r = &m->rules.v[i];
+
+		if (!r->dropped)
+			m->groups.v[r->group].nrules[r->dir]++;
+	}
+	for (g = 0; g < m->groups.n; g++) {
+		struct sg_group *grp = &m->groups.v[g];
+
+		for (d = 0; d < 2; d++) {
+			grp->rules[d] =
+				calloc(grp->nrules[d] ? grp->nrules[d] : 1,
+				       sizeof(uint32_t));
+			if (!grp->rules[d])
+				return -ENOMEM;
+			grp->nrules[d] = 0;
+		}
+	}
+	/* Rules were appended in order of addition: positions follow. */
+	for (i = 0; i < m->rules.n; i++) {
+		struct sg_rule *r = &m->rules.v[i];
+		struct sg_group *grp;
+
+		if (r->dropped)
+			continue;
+		grp = &m->groups.v[r->group];
+		r->position = grp->nrules[r->dir];
+		grp->rules[r->dir][grp->nrules[r->dir]++] = i;
+	}
+	for (g = 0; g < m->groups.n; g++) {
+		struct sg_group *grp = &m->groups.v[g];
+
+		if (grp->nrules[0] || grp->nrules[1])
+			grp->complete = 1;
+	}
+	return 0;
+}
+
+static uint32_t find_vpc(const sgreach_model *m, const char *id)
+{
+	uint32_t v;
+
+	if (!id || !hmap_get(&m->vpc_ids, id, strlen(id), &v))
+		return SG_NONE;
+	return v;
+}
+
+static uint32_t find_subnet(const sgreach_model *m, const char *id)
+{
+	uint32_t v;
+
+	if (!id || !hmap_get(&m->subnet_ids, id, strlen(id), &v))
+		return SG_NONE;
+	return v;
+}
+
+/* The VPC's "default" group: an ECS service without security groups gets
+ * it.  When it is not loaded, a placeholder id names what is missing. */
+static int default_group(sgreach_model *m, const char *vpc, uint32_t *out)
+{
+	char id[256];
+	uint32_t g;
+
+	for (g = 0; g < m->groups.n; g++)
+		if (m->groups.v[g].is_default && m->groups.v[g].vpc == vpc &&
+		    vpc) {
+			*out = g;
+			return 0;
+		}
+	snprintf(id, sizeof(id), "default group of %s",
+		 vpc ? vpc : "the service's VPC");
+	g = model_group_ref(m, id);
+	if (g == SG_NONE)
+		return -ENOMEM;
+	*out = g;
+	return 0;
+}
+
+static int resolve_endpoints(sgreach_model *m)
+{
+	uint32_t i, k;
+	int rc;
+
+	for (i = 0; i < m->endpoints.n; i++) {
+		struct sg_endpoint *e = &m->endpoints.v[i];
+
+		if (!e->vpc && e->subnet) {
+			uint32_t s = find_subnet(m, e->subnet);
+
+			if (s != SG_NONE)
+				e->vpc = m->subnets.v[s].vpc;
+		}
+		if (e->kind != SGREACH_ENDPOINT_SERVICE)
+			continue;
+		/* A service's tasks land in any of its subnets: until the
+		 * tasks are known, its addresses are theirs. */
+		for (k = 0; k < e->subnet_ids.n; k++) {
+			uint32_t s = find_subnet(m, e->subnet_ids.v[k]);
+			uint32_t c;
+
+			if (s == SG_NONE) {
+				if (model_warn(m,
+					       "service %s: subnet %s is not "
+					       "loaded; its addresses are "
+					       "unknown",
+					       e->id, e->subnet_ids.v[k]))
+					return -ENOMEM;
+				continue;
+			}
+			if (!e->vpc)
+				e->vpc = m->subnets.v[s].vpc;
+			for (c = 0; c < m->subnets.v[s].cidrs.n; c++) {
+				struct sg_eaddr a = {m->subnets.v[s].cidrs.v[c],
+						     0};
+
+				if (vec_push(&e->addrs, a))
+					return -ENOMEM;
+			}
+		}
+		if (e->groups.n == 0 && e->members.n == 0) {
+			uint32_t g;
+
+			if ((rc = default_group(m, e->vpc, &g)))
+				return rc;
+			if (vec_push(&e->groups, g))
+				return -ENOMEM;
+		}
+	}
+	for (i = 0; i < m->endpoints.n; i++)
+		m->endpoints.v[i].vpc_idx = find_vpc(m, m->endpoints.v[i].vpc);
+	return 0;
+}
+
+static int resolve_tasks(sgreach_model *m)
+{
+	uint32_t i, svc;
+	int rc;
+
+	for (i = 0; i < m->tasks.n; i++) {
+		struct sg_task *t = &m->tasks.v[i];
+		uint32_t e = model_find_endpoint(m, t->endpoint_id);
+
+		t->endpoint = e;
+		if (e == SG_NONE) {
+			if (model_warn(m,
+				       "task %s: network interface %s is not "
+				       "loaded; the task cannot be queried",
+				       t->arn, t->endpoint_id))
+				return -ENOMEM;
+			continue;
+		}
+		if (m->endpoints.v[e].task == SG_NONE)
+			m->endpoints.v[e].task = i;
+		if (!t->service)
+			continue;
+		/* Running tasks stand for their service: service:NAME then
+		 * means their interfaces.  A service known only from its
+		 * tasks gets an endpoint of its own to hold them. */
+		svc = model_find_endpoint(m, t->service);
+		if (svc == SG_NONE) {
+			rc = sgreach_model_add_endpoint(
+				m, t->service, SGREACH_ENDPOINT_SERVICE,
+				m->endpoints.v[e].vpc, NULL, NULL);
+			if (rc)
+				return rc;
+			svc = model_find_endpoint(m, t->service);
+		}
+		if (m->endpoints.v[svc].kind != SGREACH_ENDPOINT_SERVICE) {
+			if (model_warn(m,
+				       "task %s: service %s has the id of an "
+				       "interface; service:%s cannot be "
+				       "queried",
+				       t->arn, t->service, t->service))
+				return -ENOMEM;
+			continue;
+		}
+		m->endpoints.v[e].service = svc;
+		if (vec_push(&m->endpoints.v[svc].members, e))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Concatenates the rules of an endpoint's groups per direction, so a query
+ * walks one array per side. */
+static int build_endpoint_rules(sgreach_model *m)
+{
+	uint32_t i, k, d;
+
+	for (i = 0; i < m->endpoints.n; i++) {
+		struct sg_endpoint *e = &m->endpoints.v[i];
+
+		e->missing_groups = 0;
+		for (d = 0; d < 2; d++) {
+			uint32_t n = 0;
+
+			for (k = 0; k < e->groups.n; k++)
+				n += m->groups.v[e->groups.v[k]].nrules[d];
+			e->rules[d] = calloc(n ? n : 1, sizeof(uint32_t));
+			if (!e->rules[d])
+				return -ENOMEM;
+			e->nrules[d] = 0;
+			for (k = 0; k < e->groups.n; k++) {
+				struct sg_group *g = &m->groups.v[e->groups.v[k]];
+
+				memcpy(e->rules[d] + e->nrules[d], g->rules[d],
+				       g->nrules[d] * sizeof(uint32_t));
+				e->nrules[d] += g->nrules[d];
+			}
+		}
+		for (k = 0; k < e->groups.n; k++)
+			if (!m->groups.v[e->groups.v[k]].complete)
+				e->missing_groups++;
+	}
+	return 0;
+}
+
+static int build_members(sgreach_model *m)
+{
+	uint32_t i, k;
+
+	for (i = 0; i < m->endpoints.n; i++)
+		for (k = 0; k < m->endpoints.v[i].groups.n; k++)
+			m->groups.v[m->endpoints.v[i].groups.v[k]].nmembers++;
+	for (i = 0; i < m->groups.n; i++) {
+		struct sg_group *g = &m->groups.v[i];
+
+		g->members = calloc(g->nmembers ? g->nmembers : 1,
+				    sizeof(uint32_t));
+		if (!g->members)
+			return -ENOMEM;
+		g->nmembers = 0;
+	}
+	for (i = 0; i < m->endpoints.n; i++)
+		for (k = 0; k < m->endpoints.v[i].groups.n; k++) {
+			struct sg_group *g =
+				&m->groups.v[m->endpoints.v[i].groups.v[k]];
+
+			g->members[g->nmembers++] = i;
+		}
+	return 0;
+}
+
+static int put_selector(sgreach_model *m, const char *key, uint32_t val)
+{
+	uint32_t old;
+
+	if (hmap_get(&m->selectors, key, strlen(key), &old) && old != val)
+		val = SEL_PACK(SEL_KIND(val), SEL_AMBIGUOUS);
+	return hmap_put(&m->selectors, key, strlen(key), val);
+}
+
+static int build_selectors(sgreach_model *m)
+{
+	uint32_t i, k, n = 0;
+	int rc = 0;
+
+	for (i = 0; i < m->endpoints.n && !rc; i++) {
+		struct sg_endpoint *e = &m->endpoints.v[i];
+
+		if (e->kind == SGREACH_ENDPOINT_SERVICE) {
+			char key[512];
+			const char *s;
+
+			snprintf(key, sizeof(key), "service:%s", e->id);
+			if (!(s = model_str(m, key)))
+				return -ENOMEM;
+			rc = put_selector(m, s, SEL_PACK(SEL_SERVICE, i));
+		} else {
+			rc = put_selector(m, e->id, SEL_PACK(SEL_ENDPOINT, i));
+		}
+	}
+	for (i = 0; i < m->tasks.n && !rc; i++) {
+		struct sg_task *t = &m->tasks.v[i];
+
+		if (t->endpoint == SG_NONE)
+			continue;
+		rc = put_selector(m, t->arn, SEL_PACK(SEL_TASK, i));
+		if (!rc && t->id != t->arn)
+			rc = put_selector(m, t->id, SEL_PACK(SEL_TASK, i));
+	}
+	if (rc)
+		return rc;
+
+	/* Addresses of network interfaces (services are sets, not
+	 * addresses). */
+	for (i = 0; i < m->endpoints.n; i++)
+		if (m->endpoints.v[i].kind != SGREACH_ENDPOINT_SERVICE)
+			n += m->endpoints.v[i].addrs.n;
+	m->addr_keys = calloc(n ? n : 1, sizeof(*m->addr_keys));
+	if (!m->addr_keys)
+		return -ENOMEM;
+	for (i = 0; i < m->endpoints.n; i++) {
+		struct sg_endpoint *e = &m->endpoints.v[i];
+
+		if (e->kind == SGREACH_ENDPOINT_SERVICE)
+			continue;
+		for (k = 0; k < e->addrs.n; k++) {
+			struct sg_addr_key *key = &m->addr_keys[m->naddr_keys];
+			uint32_t val = i, old;
+
+			if (e->addrs.v[k].p.len != (e->addrs.v[k].p.fam == 4
+							    ? 32
+							    : 128))
+				continue; /* delegated prefixes: by range */
+			key->a = e->addrs.v[k].p.a;
+			key->fam = e->addrs.v[k].p.fam;
+			if (e->addrs.v[k].is_public)
+				val |= ADDRV_PUBLIC;
+			if (hmap_get(&m->addrs, key, ADDR_KEY_LEN, &old)) {
+				if ((old & ~ADDRV_PUBLIC) == i)
+					continue;
+				val = SEL_AMBIGUOUS;
+			} else {
+				m->naddr_keys++;
+			}
+			if (hmap_put(&m->addrs, key, ADDR_KEY_LEN, val))
+				return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static int warn_dangling(sgreach_model *m)
+{
+	uint32_t i;
+
+	for (i = 0; i < m->rules.n; i++) {
+		struct sg_rule *r = &m->rules.v[i];
+
+		if (r->dropped || r->peer_kind != SGREACH_PEER_PREFIX_LIST)
+			continue;
+		if (!m->plists.v[r->peer].loaded &&
+		    model_warn(m,
+			       "security group %s: prefix list %s is not "
+			       "loaded; rules naming it give 'unknown'",
+			       m->groups.v[r->group].id, r->peer_text))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+int model_resolve(sgreach_model *m)
+{
+	int rc;
+
+	if ((rc = settle_redefinitions(m)) || (rc = drop_duplicates(m)) ||
+	    (rc = resolve_tasks(m)) || (rc = resolve_endpoints(m)) ||
+	    (rc = build_group_rules(m)) || (rc = build_endpoint_rules(m)) ||
+	    (rc = build_members(m)) || (rc = build_selectors(m)) ||
+	    (rc = warn_dangling(m)))
+		return rc;
+	return 0;
+}
+
+SGREACH_API int sgreach_model_finalize(sgreach_model *m)
+{
+	int rc;
+
+	if (!m)
+		return -EINVAL;
+	if (m->finalized)
+		return model_fail(m, -EBUSY, "the model is already finalized");
+	rc = model_resolve(m);
+	if (rc == -ENOMEM)
+		model_fail(m, rc, "out of memory while finalizing the model");
+	if (rc == 0)
+		m->finalized = 1;
+	return rc;
+}

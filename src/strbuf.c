@@ -1,0 +1,170 @@
+/* strbuf.c - a growable string; see strbuf.h. */
+#include "strbuf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void sb_init(struct strbuf *sb)
+{
+	memset(sb, 0, sizeof(*sb));
+}
+
+void sb_free(struct strbuf *sb)
+{
+	free(sb->s);
+	sb_init(sb);
+}
+
+void sb_reset(struct strbuf *sb)
+{
+	sb->len = 0;
+	sb->failed = 0;
+	if (sb->s)
+		sb->s[0] = '\0';
+}
+
+static int sb_grow(struct strbuf *sb, size_t extra)
+{
+	size_t need, cap;
+	char *s;
+
+	if (sb->failed)
+		return -1;
+	need = sb->len + extra + 1;
+	if (need <= sb->cap)
+		return 0;
+	cap = sb->cap ? sb->cap : 256;
+	while (cap < need)
+		cap *= 2;
+	s = realloc(sb->s, cap);
+	if (!s) {
+		sb->failed = 1;
+		return -1;
+	}
+	sb->s = s;
+	sb->cap = cap;
+	return 0;
+}
+
+void sb_putn(struct strbuf *sb, const char *s, size_t n)
+{
+	if (sb_grow(sb, n))
+		return;
+	memcpy(sb->s + sb->len, s, n);
+	sb->len += n;
+	sb->s[sb->len] = '\0';
+}
+
+void sb_putc(struct strbuf *sb, char c)
+{
+	sb_putn(sb, &c, 1);
+}
+
+void sb_puts(struct strbuf *sb, const char *s)
+{
+	sb_putn(sb, s, strlen(s));
+}
+
+void sb_printf(struct strbuf *sb, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (sb_grow(sb, 64))
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(sb->s + sb->len, sb->cap - sb->len, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		sb->failed = 1;
+		return;
+	}
+	if ((size_t)n >= sb->cap - sb->len) {
+		if (sb_grow(sb, (size_t)n))
+			return;
+		va_start(ap, fmt);
+		vsnprintf(sb->s + sb->len, sb->cap - sb->len, fmt, ap);
+		va_end(ap);
+	}
+	sb->len += (size_t)n;
+}
+
+void sb_json_str(struct strbuf *sb, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p;
+
+	if (!s) {
+		sb_puts(sb, "null");
+		return;
+	}
+	sb_putc(sb, '"');
+	for (p = (const unsigned char *)s; *p; p++) {
+		const unsigned char *run = p;
+
+		while (*p >= 0x20 && *p != '"' && *p != '\\' && *p != 0x7f)
+			p++;
+		if (p > run)
+			sb_putn(sb, (const char *)run, (size_t)(p - run));
+		if (!*p)
+			break;
+		switch (*p) {
+		case '"': sb_puts(sb, "\\\""); break;
+		case '\\': sb_puts(sb, "\\\\"); break;
+		case '\n': sb_puts(sb, "\\n"); break;
+		case '\t': sb_puts(sb, "\\t"); break;
+		case '\r': sb_puts(sb, "\\r"); break;
+		default: {
+			char u[6] = {'\\', 'u', '0', '0', hex[*p >> 4],
+				     hex[*p & 15]};
+			sb_putn(sb, u, sizeof(u));
+		}
+		}
+	}
+	sb_putc(sb, '"');
+}
+
+void sb_text(struct strbuf *sb, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p;
+
+	if (!s) {
+		sb_puts(sb, "-");
+		return;
+	}
+	for (p = (const unsigned char *)s; *p; p++) {
+		/* U+0080..U+009F (C1 controls, 0xC2 0x80..0x9F in UTF-8)
+		 * include CSI, which some terminals honour. */
+		if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+			char e[6] = {'\\', 'u', '0', '0', hex[p[1] >> 4],
+				     hex[p[1] & 15]};
+
+			sb_putn(sb, e, sizeof(e));
+			p++;
+			continue;
+		}
+		if (*p < 0x20 || *p == 0x7f || *p == '\\') {
+			char e[4] = {'\\', 'x', hex[*p >> 4], hex[*p & 15]};
+
+			if (*p == '\\')
+				sb_puts(sb, "\\\\");
+			else
+				sb_putn(sb, e, 4);
+		} else {
+			sb_putc(sb, (char)*p);
+		}
+	}
+}
+
+const char *sb_str(struct strbuf *sb)
+{
+	if (sb->failed)
+		return NULL;
+	if (!sb->s && sb_grow(sb, 0))
+		return NULL;
+	if (sb->len == 0)
+		sb->s[0] = '\0';
+	return sb->s;
+}

@@ -1,0 +1,37 @@
+/*
+ * strbuf.h - a growable string, for rendering and messages.
+ *
+ * Once grown, a strbuf is reused without allocating: sb_reset() keeps the
+ * buffer.  Allocation failure is sticky (sb->failed) and checked once at the
+ * end, so rendering code need not test every append.
+ */
+#ifndef SGREACH_STRBUF_H
+#define SGREACH_STRBUF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+struct strbuf {
+	char *s;
+	size_t len;
+	size_t cap;
+	int failed;
+};
+
+void sb_init(struct strbuf *sb);
+void sb_free(struct strbuf *sb);
+void sb_reset(struct strbuf *sb);
+void sb_putc(struct strbuf *sb, char c);
+void sb_putn(struct strbuf *sb, const char *s, size_t n);
+void sb_puts(struct strbuf *sb, const char *s);
+void sb_printf(struct strbuf *sb, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Appends s as a JSON string literal with quotes ("null" for NULL). */
+void sb_json_str(struct strbuf *sb, const char *s);
+/* Appends s for a terminal: control characters, DEL and invalid bytes are
+ * written as \xNN so input data cannot inject escape sequences. */
+void sb_text(struct strbuf *sb, const char *s);
+/* Returns the NUL-terminated text, or NULL if an allocation failed. */
+const char *sb_str(struct strbuf *sb);
+
+#endif
