@@ -93,12 +93,17 @@ def walk_strings(v, out):
 
 def index_documents(docs):
 	"""What the documents define, for checking the queries' selectors."""
-	idx = {"eni": set(), "task": set(), "service": set(), "strings": set()}
+	idx = {"eni": set(), "task": set(), "service": set(), "strings": set(), "v4": set(), "v6": set()}
 	for d in docs:
 		walk_strings(d, idx["strings"])
 		for n in d.get("NetworkInterfaces", []) if isinstance(d.get("NetworkInterfaces"), list) else []:
 			if isinstance(n, dict) and isinstance(n.get("NetworkInterfaceId"), str):
-				idx["eni"].add(n["NetworkInterfaceId"])
+				eid = n["NetworkInterfaceId"]
+				idx["eni"].add(eid)
+				if n.get("PrivateIpAddress") or n.get("PrivateIpAddresses") or n.get("Ipv4Prefixes"):
+					idx["v4"].add(eid)
+				if n.get("Ipv6Addresses"):
+					idx["v6"].add(eid)
 		for t in d.get("tasks", []) if isinstance(d.get("tasks"), list) else []:
 			if isinstance(t, dict) and isinstance(t.get("taskArn"), str):
 				idx["task"].add(t["taskArn"])
@@ -177,6 +182,15 @@ def check_query(where, q, idx, probs):
 			probs.add(where, "family 6 with an ICMPv4 flow")
 		elif q["family"] == 4 and q["flow"].startswith("icmpv6/"):
 			probs.add(where, "family 4 with an ICMPv6 flow")
+	fam = q.get("family")
+	if fam not in (4, 6):
+		fam = 6 if q["flow"].startswith("icmpv6/") or any(
+			":" in q[k] and is_address_or_cidr(q[k]) for k in ("src", "dst")) else 4
+	for side in ("src", "dst"):
+		if is_address_or_cidr(q[side]) and (6 if ":" in q[side] else 4) != fam:
+			probs.add(where, "%s %s is not an IPv%d address" % (side, q[side], fam))
+		if q[side] in idx["eni"] and q[side] not in idx["v%d" % fam]:
+			probs.add(where, "%s %s has no IPv%d address for this query" % (side, q[side], fam))
 	if "why" in q and (not isinstance(q["why"], str) or not q["why"].strip()):
 		probs.add(where, "why must be a non-empty string")
 	for key in ("egress_groups", "ingress_groups"):
