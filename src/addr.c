@@ -65,6 +65,17 @@ static int check_v6(const char *s, int *len)
 			return -1;
 	if (!memchr(s, ':', n))
 		return -1;
+	{
+		/* libcidr accepts "1::2::3": the address part must also be
+		 * what inet_pton(3) reads. */
+		struct in6_addr tmp;
+		char buf[46];
+
+		memcpy(buf, s, n);
+		buf[n] = '\0';
+		if (inet_pton(AF_INET6, buf, &tmp) != 1)
+			return -1;
+	}
 	if (slash) {
 		const char *p = slash + 1;
 		int digits = 0;

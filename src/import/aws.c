@@ -76,10 +76,54 @@ static int add_rule(sgreach_model *m, struct jreader *r,
 	return rc ? import_add_failed(m, r, at, key, rc) : 0;
 }
 
+/* IpRanges hold IPv4 and Ipv6Ranges IPv6 only; an address of the other
+ * family is malformed input, not a rule that silently never matches. */
+static int check_family(struct jreader *r, const struct jpath *at,
+			const char *key, const char *text, int fam)
+{
+	struct sg_prefix p;
+
+	if (addr_parse(text, 2, &p, NULL) == 0 && p.fam != fam)
+		return json_fail(r, at, key,
+				 "expected an IPv%d %s, got \"%s\"", fam,
+				 !strncmp(key, "Cidr", 4)	? "CIDR"
+				 : strstr(key, "Prefix") ? "prefix"
+							 : "address",
+				 text);
+	return 0;
+}
+
+/*
+ * A group pair through a VPC peering: a status other than "active" makes
+ * the reference stale (it never matches); an active one also tells that the
+ * two VPCs are peered, which AWS requires for the reference to exist.
+ */
+static int read_pair_peering(sgreach_model *m, struct jreader *r,
+			     const struct jpath *at, const cJSON *pair,
+			     const char *gvpc, unsigned int *flags)
+{
+	const char *status = NULL, *pcx = NULL, *vpc = NULL;
+	int rc;
+
+	if ((rc = json_opt_string(r, at, pair, "PeeringStatus", &status)) < 0 ||
+	    (rc = json_opt_string(r, at, pair, "VpcPeeringConnectionId",
+				  &pcx)) < 0 ||
+	    (rc = json_opt_string(r, at, pair, "VpcId", &vpc)) < 0)
+		return rc;
+	if (status && strcmp(status, "active") != 0)
+		*flags |= SGREACH_RULE_STALE;
+	if (status && !strcmp(status, "active") && pcx && vpc && gvpc &&
+	    strcmp(vpc, gvpc) != 0 &&
+	    (rc = sgreach_model_add_peering(m, pcx, gvpc, vpc, 1)))
+		return import_add_failed(m, r, at, "VpcPeeringConnectionId", rc);
+	return 0;
+}
+
 /* One IpPermission: every source in it is a rule of its own (ORed). */
 static int import_permission(sgreach_model *m, struct jreader *r,
 			     const struct jpath *at, const cJSON *perm,
-			     const char *gid, sgreach_direction dir)
+			     const char *gid, const char *gvpc,
+			     sgreach_direction dir)
 {
 	static const struct {
 		const char *list, *field;
@@ -105,7 +149,7 @@ static int import_permission(sgreach_model *m, struct jreader *r,
 		FOR_EACH_ITEM(list, i, it)
 		{
 			struct jpath ip = JPATH_INDEX(&lp, i);
-			const char *peer, *desc = NULL, *status = NULL;
+			const char *peer, *desc = NULL;
 			unsigned int flags = 0;
 
 			if ((rc = json_expect_object(r, &ip, it)) ||
@@ -114,16 +158,14 @@ static int import_permission(sgreach_model *m, struct jreader *r,
 			    (rc = json_opt_string(r, &ip, it, "Description",
 						  &desc)) < 0)
 				return rc;
-			if (peers[k].kind == SGREACH_PEER_GROUP) {
-				if ((rc = json_opt_string(r, &ip, it,
-							  "PeeringStatus",
-							  &status)) < 0)
-					return rc;
-				/* A reference through a peering that is not
-				 * active (deleted, pending) never matches. */
-				if (status && strcmp(status, "active") != 0)
-					flags |= SGREACH_RULE_STALE;
-			}
+			if (peers[k].kind == SGREACH_PEER_GROUP &&
+			    (rc = read_pair_peering(m, r, &ip, it, gvpc,
+						    &flags)))
+				return rc;
+			if (peers[k].kind == SGREACH_PEER_CIDR &&
+			    (rc = check_family(r, &ip, peers[k].field, peer,
+					       k == 0 ? 4 : 6)))
+				return rc;
 			if ((rc = add_rule(m, r, &ip, peers[k].field, gid, dir,
 					   &p, peers[k].kind, peer, NULL, desc,
 					   flags)))
@@ -169,7 +211,7 @@ int import_aws_security_groups(sgreach_model *m, struct jreader *r,
 				struct jpath ip = JPATH_INDEX(&pp, k);
 
 				if ((rc = import_permission(
-					     m, r, &ip, perm, gid,
+					     m, r, &ip, perm, gid, vpc,
 					     d ? SGREACH_EGRESS
 					       : SGREACH_INGRESS)))
 					return rc;
@@ -224,6 +266,10 @@ int import_aws_security_group_rules(sgreach_model *m, struct jreader *r,
 			if ((rc = json_opt_string(r, &rp, it, peers[k].key,
 						  &s)) < 0)
 				return rc;
+			if (s && k < 2 &&
+			    (rc = check_family(r, &rp, peers[k].key, s,
+					       k == 0 ? 4 : 6)))
+				return rc;
 			if (s) {
 				npeers++;
 				peer = s;
@@ -266,7 +312,11 @@ static int add_addr(sgreach_model *m, struct jreader *r,
 		    const struct jpath *at, const char *key, const char *eni,
 		    const char *addr, unsigned int flags)
 {
-	int rc = sgreach_model_add_address(m, eni, addr, flags);
+	int rc = check_family(r, at, key, addr, strstr(key, "v6") ? 6 : 4);
+
+	if (rc)
+		return rc;
+	rc = sgreach_model_add_address(m, eni, addr, flags);
 
 	return rc ? import_add_failed(m, r, at, key, rc) : 0;
 }
