@@ -84,9 +84,8 @@ static void putc_(struct sink *s, char c)
 	put(s, &c, 1);
 }
 
-__attribute__((format(printf, 2, 0))) static void putv(struct sink *s,
-						       const char *fmt,
-						       va_list ap)
+__attribute__((format(printf, 2, 0))) static void
+putv(struct sink *s, const char *fmt, va_list ap)
 {
 	int n;
 
@@ -424,9 +423,8 @@ static int fail_expected(struct jreader *r, const struct jpath *at,
 	return -EINVAL;
 }
 
-static int fail_int(struct jreader *r, const struct jpath *at,
-		    const char *key, long lo, long hi, const char *also,
-		    const cJSON *got)
+static int fail_int(struct jreader *r, const struct jpath *at, const char *key,
+		    long lo, long hi, const char *also, const cJSON *got)
 {
 	struct sink s;
 
@@ -457,9 +455,9 @@ struct scan {
 	size_t value_end; /* end of the top-level value */
 	struct sframe {
 		int obj;
-		size_t open;		/* offset of its bracket */
-		size_t index;		/* arrays: current element */
-		size_t key, keylen;	/* objects: raw text of the key */
+		size_t open;	    /* offset of its bracket */
+		size_t index;	    /* arrays: current element */
+		size_t key, keylen; /* objects: raw text of the key */
 	} st[JSON_MAX_DEPTH];
 };
 
@@ -655,10 +653,10 @@ static int scan_string(struct scan *sc)
 			break;
 		if (c < 0x20)
 			return syntax_fail(
-				sc, pos,
-				"unescaped control character U+%04X in a "
-				"string%s",
-				c, c == '\n' ? " (missing closing quote?)" : "");
+			    sc, pos,
+			    "unescaped control character U+%04X in a "
+			    "string%s",
+			    c, c == '\n' ? " (missing closing quote?)" : "");
 		esc = pos++;
 		if (pos >= n)
 			return syntax_fail(sc, start, "unterminated string");
@@ -696,20 +694,19 @@ static int scan_string(struct scan *sc)
 		/* cJSON would end the string at the NUL: whatever followed
 		 * would be silently lost. */
 		if (u == 0)
-			return syntax_fail(sc, esc,
-					   "\\u0000 is not allowed in a string");
+			return syntax_fail(
+			    sc, esc, "\\u0000 is not allowed in a string");
 		if (u >= 0xDC00 && u <= 0xDFFF)
-			return syntax_fail(sc, esc,
-					   "unpaired UTF-16 surrogate \\u%04X",
-					   u);
+			return syntax_fail(
+			    sc, esc, "unpaired UTF-16 surrogate \\u%04X", u);
 		if (u >= 0xD800 && u <= 0xDBFF) {
 			if (pos + 1 >= n || s[pos] != '\\' ||
 			    s[pos + 1] != 'u' ||
 			    !hex4(s + pos + 2, n - pos - 2, &u2) ||
 			    u2 < 0xDC00 || u2 > 0xDFFF)
 				return syntax_fail(
-					sc, esc,
-					"unpaired UTF-16 surrogate \\u%04X", u);
+				    sc, esc,
+				    "unpaired UTF-16 surrogate \\u%04X", u);
 			pos += 6;
 		}
 	}
@@ -763,9 +760,8 @@ static int scan_number(struct scan *sc)
 			pos++;
 	}
 	if (pos - start > NUMBER_MAX)
-		return syntax_fail(sc, start,
-				   "number longer than %d characters",
-				   NUMBER_MAX);
+		return syntax_fail(
+		    sc, start, "number longer than %d characters", NUMBER_MAX);
 	sc->pos = pos;
 	return 0;
 }
@@ -814,8 +810,7 @@ static int scan_key(struct scan *sc)
  * keeping at most size - 1 bytes: enough for messages, which cut keys at
  * SHOW_MAX anyway.
  */
-static void decode_key(const unsigned char *p, size_t n, char *out,
-		       size_t size)
+static void decode_key(const unsigned char *p, size_t n, char *out, size_t size)
 {
 	size_t i = 0, o = 0;
 
@@ -1126,8 +1121,7 @@ static int check_duplicates(struct jreader *r, const cJSON *v,
 			return -EINVAL;
 		puts_(&s, "duplicate key ");
 		put_quoted(&s, c->string, strlen(c->string));
-		putf(&s, " (members %zu and %zu of the object)", first,
-		     second);
+		putf(&s, " (members %zu and %zu of the object)", first, second);
 		scrub(&s);
 		return -EINVAL;
 	}
@@ -1193,8 +1187,8 @@ int json_parse(struct jreader *r, const char *buf, size_t len, cJSON **out)
 		/* Two parsers disagree on where the value ends: refuse
 		 * rather than guess which one is right. */
 		size_t at = end && end >= copy && end <= copy + n
-				    ? (size_t)(end - copy) + sc.base
-				    : sc.base;
+				? (size_t)(end - copy) + sc.base
+				: sc.base;
 
 		free(copy);
 		cJSON_Delete(tree);
@@ -1237,8 +1231,8 @@ static int lookup(struct jreader *r, const struct jpath *at, const cJSON *obj,
 	return 0;
 }
 
-int json_opt_string(struct jreader *r, const struct jpath *at,
-		    const cJSON *obj, const char *key, const char **out)
+int json_opt_string(struct jreader *r, const struct jpath *at, const cJSON *obj,
+		    const char *key, const char **out)
 {
 	const cJSON *v;
 	int rc = lookup(r, at, obj, key, &v);
@@ -1251,8 +1245,8 @@ int json_opt_string(struct jreader *r, const struct jpath *at,
 	return 1;
 }
 
-int json_req_string(struct jreader *r, const struct jpath *at,
-		    const cJSON *obj, const char *key, const char **out)
+int json_req_string(struct jreader *r, const struct jpath *at, const cJSON *obj,
+		    const char *key, const char **out)
 {
 	const cJSON *v;
 	int rc = lookup(r, at, obj, key, &v);
@@ -1286,9 +1280,8 @@ static int to_long(double d, long lo, long hi, long *out)
 	return 1;
 }
 
-static int read_int(struct jreader *r, const struct jpath *at,
-		    const char *key, const cJSON *v, long lo, long hi,
-		    long *out)
+static int read_int(struct jreader *r, const struct jpath *at, const char *key,
+		    const cJSON *v, long lo, long hi, long *out)
 {
 	if (!cJSON_IsNumber(v) || !to_long(v->valuedouble, lo, hi, out))
 		return fail_int(r, at, key, lo, hi, "", v);
@@ -1380,8 +1373,8 @@ int json_opt_bool(struct jreader *r, const struct jpath *at, const cJSON *obj,
 	return 1;
 }
 
-int json_opt_array(struct jreader *r, const struct jpath *at,
-		   const cJSON *obj, const char *key, const cJSON **out)
+int json_opt_array(struct jreader *r, const struct jpath *at, const cJSON *obj,
+		   const char *key, const cJSON **out)
 {
 	const cJSON *v;
 	int rc = lookup(r, at, obj, key, &v);
@@ -1398,8 +1391,8 @@ int json_opt_array(struct jreader *r, const struct jpath *at,
 	return 1;
 }
 
-int json_opt_object(struct jreader *r, const struct jpath *at,
-		    const cJSON *obj, const char *key, const cJSON **out)
+int json_opt_object(struct jreader *r, const struct jpath *at, const cJSON *obj,
+		    const char *key, const cJSON **out)
 {
 	const cJSON *v;
 	int rc = lookup(r, at, obj, key, &v);

@@ -467,7 +467,7 @@ Test(json, depth_path_names_keys_and_indexes)
 		 "f.json:1:%zu: invalid JSON: nesting deeper than 64 arrays "
 		 "and objects at $.a[2]%s",
 		 strlen("{\"a\":[1,2,") +
-			 62 * strlen("{\"odd key\\n\\u00e9\":") + 1,
+		     62 * strlen("{\"odd key\\n\\u00e9\":") + 1,
 		 tail);
 	reject(doc, want);
 	free(inner);
@@ -586,17 +586,17 @@ Test(json, reads_nothing_past_len)
 {
 	/* The document ends right before an unmapped page. */
 	static const char *const docs[] = {
-		"{\"a\":[1,2,{\"b\":\"c\"}]}",
-		"123",
-		"true",
-		"\"abc",
-		"[\"\\u00",
-		"[\"\\uD800\\",
-		"[1.5e",
-		"[tr",
-		"{\"a\"",
-		"[\"\xE2\x82",
-		"-",
+	    "{\"a\":[1,2,{\"b\":\"c\"}]}",
+	    "123",
+	    "true",
+	    "\"abc",
+	    "[\"\\u00",
+	    "[\"\\uD800\\",
+	    "[1.5e",
+	    "[tr",
+	    "{\"a\"",
+	    "[\"\xE2\x82",
+	    "-",
 	};
 	long page = sysconf(_SC_PAGESIZE);
 	char *map = mmap(NULL, 2 * (size_t)page, PROT_READ | PROT_WRITE,
@@ -614,8 +614,8 @@ Test(json, reads_nothing_past_len)
 
 		memcpy(at, docs[i], n);
 		rc = json_parse(&r, at, n, &t);
-		cr_assert_eq(rc, i < 3 ? 0 : -EINVAL, "%s: %d %s", docs[i],
-			     rc, err);
+		cr_assert_eq(rc, i < 3 ? 0 : -EINVAL, "%s: %d %s", docs[i], rc,
+			     err);
 		cJSON_Delete(t);
 	}
 	munmap(map, 2 * (size_t)page);
@@ -1097,7 +1097,7 @@ Test(json, hostile_values_are_escaped_and_cut)
 	cr_assert_eq(strlen(err),
 		     strlen("f.json: $.v: expected an integer from 0 to 1, got "
 			    "a string \"\"...") +
-			     80);
+			 80);
 	for (i = 0; err[i]; i++)
 		cr_assert(err[i] >= 0x20 && err[i] < 0x7f);
 	cJSON_Delete(o);
@@ -1112,8 +1112,7 @@ Test(json, fail_formats_file_path_and_message)
 	struct jpath a = JPATH_KEY(&root, "a");
 	struct jpath i3 = JPATH_INDEX(&a, 3);
 
-	cr_assert_eq(json_fail(&r, &i3, "b", "bad %s %d", "thing", 7),
-		     -EINVAL);
+	cr_assert_eq(json_fail(&r, &i3, "b", "bad %s %d", "thing", 7), -EINVAL);
 	cr_assert_str_eq(err, "f.json: $.a[3].b: bad thing 7");
 	cr_assert_eq(json_fail(&r, &i3, NULL, "x"), -EINVAL);
 	cr_assert_str_eq(err, "f.json: $.a[3]: x");
@@ -1122,9 +1121,10 @@ Test(json, fail_formats_file_path_and_message)
 	cr_assert_eq(json_fail(&r, &root, NULL, "top"), -EINVAL);
 	cr_assert_str_eq(err, "f.json: $: top");
 	/* Whatever a caller formats, no control character gets out. */
-	cr_assert_eq(json_fail(&r, &root, "k", "%s", "\x1b[31mred\n\x7f"
-						     "\xC2\x9B"
-						     "1m\xC3\xA9"),
+	cr_assert_eq(json_fail(&r, &root, "k", "%s",
+			       "\x1b[31mred\n\x7f"
+			       "\xC2\x9B"
+			       "1m\xC3\xA9"),
 		     -EINVAL);
 	cr_assert_str_eq(err, "f.json: $.k: ?[31mred????1m\xC3\xA9");
 	r.file = "evil\x1b]0;x\a.json";
@@ -1235,10 +1235,10 @@ static unsigned rnd(unsigned n)
 Test(json, random_mutations_agree_with_cjson)
 {
 	static const char *const seeds[] = {
-		("{\"a\":[1,-2.5e3,true,false,null,\"s\\u00e9\\n\"],"
-		 "\"b\":{\"c\":{}}}"),
-		"[[],[{}],\"\\uD83D\\uDE00\",0,-0.0,1E+2]",
-		"{\"SecurityGroups\":[{\"GroupId\":\"sg-1\",\"FromPort\":443}]}",
+	    ("{\"a\":[1,-2.5e3,true,false,null,\"s\\u00e9\\n\"],"
+	     "\"b\":{\"c\":{}}}"),
+	    "[[],[{}],\"\\uD83D\\uDE00\",0,-0.0,1E+2]",
+	    "{\"SecurityGroups\":[{\"GroupId\":\"sg-1\",\"FromPort\":443}]}",
 	};
 	static const char alphabet[] = "{}[],:\"\\ \n0123456789-+.eEtrufalsn"
 				       "xu\x01\x7f\xC3\xA9\xED\xA0\x80";
@@ -1283,8 +1283,9 @@ Test(json, random_mutations_agree_with_cjson)
 		strict[n] = '\0';
 		c = cJSON_ParseWithLengthOpts(strict, n + 1, NULL, 1);
 		if (!c)
-			cr_assert_neq(rc, 0, "accepted what cJSON refuses: "
-					     "%.*s",
+			cr_assert_neq(rc, 0,
+				      "accepted what cJSON refuses: "
+				      "%.*s",
 				      (int)n, buf);
 		if (rc == 0)
 			accepted++;
