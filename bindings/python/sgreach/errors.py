@@ -61,6 +61,10 @@ class LibraryError(Error, OSError):
     def __init__(self, message):
         Error.__init__(self, message)
 
+    def __str__(self):
+        # OSError would print "[Errno None] None": there is no errno here.
+        return self.args[0]
+
 
 _BY_ERRNO = {
     _errno.EINVAL: InputError,

@@ -6,7 +6,7 @@ import threading
 
 from . import _lib
 from ._lib import cstr
-from .errors import Busy, error_for
+from .errors import error_for
 from .flow import Flow
 
 

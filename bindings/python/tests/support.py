@@ -77,6 +77,9 @@ def documents():
       203.0.113.5 -> eni-web tcp/443 allowed (only ingress applies)
       eni-web -> 8.8.8.8 tcp/443  denied    (egress to sg-db only)
       eni-lost -> 8.8.8.8 tcp/443 unknown  (sg-lost's rules not loaded)
+      203.0.113.5 -> service:mixed tcp/443 partial (its task on eni-web
+                                             admits 443, its task on eni-db
+                                             does not: spec 4)
     """
     groups = {"SecurityGroups": [
         group("sg-web", "web",
@@ -90,7 +93,30 @@ def documents():
         eni("eni-db", "10.0.2.20", ["sg-db"], subnet="subnet-0b"),
         eni("eni-lost", "10.0.1.30", ["sg-lost"]),
     ]}
-    return [groups, enis]
+    tasks = {"tasks": [task("mixed-1", "eni-web", "10.0.1.10"),
+                       task("mixed-2", "eni-db", "10.0.2.20")],
+             "failures": []}
+    return [groups, enis, tasks]
+
+
+def task(task_id, eni_id, address, service="mixed"):
+    """One RUNNING awsvpc task as `aws ecs describe-tasks` prints it."""
+    arn = "arn:aws:ecs:us-east-1:111122223333:task/prod/" + task_id
+    return {"taskArn": arn, "group": "service:" + service,
+            "lastStatus": "RUNNING", "desiredStatus": "RUNNING",
+            "launchType": "FARGATE",
+            "clusterArn": "arn:aws:ecs:us-east-1:111122223333:cluster/prod",
+            "taskDefinitionArn": "arn:aws:ecs:us-east-1:111122223333:"
+                                 "task-definition/" + service + ":1",
+            "attachments": [{
+                "id": task_id + "-att", "type": "ElasticNetworkInterface",
+                "status": "ATTACHED",
+                "details": [
+                    {"name": "subnetId", "value": "subnet-0a"},
+                    {"name": "networkInterfaceId", "value": eni_id},
+                    {"name": "macAddress", "value": "0a:00:00:00:00:01"},
+                    {"name": "privateIPv4Address", "value": address},
+                ]}]}
 
 
 class TempDocuments:

@@ -65,7 +65,9 @@ class Building(unittest.TestCase):
                                            "tasks", "prefix_lists",
                                            "subnets", "vpcs"})
             self.assertEqual(counts["rules"], 7)
-            self.assertEqual(counts["endpoints"], 6)
+            # Six added, plus the service "web" that finalize creates for
+            # the task naming it (service:web then selects its tasks).
+            self.assertEqual(counts["endpoints"], 7)
             self.assertEqual(counts["tasks"], 1)
             self.assertEqual(counts["subnets"], 3)
             self.assertEqual(counts["vpcs"], 2)
@@ -232,14 +234,16 @@ class Loading(unittest.TestCase):
         with support.TempDocuments(support.documents()) as paths:
             with sgreach.Model(*paths, library=LIB) as m:
                 self.assertTrue(m.finalized)
-                self.assertEqual(m.counts["endpoints"], 3)
+                # Three ENIs and the service "mixed" of the two tasks.
+                self.assertEqual(m.counts["endpoints"], 4)
                 self.assertEqual(m.counts["rules"], 3)
+                self.assertEqual(m.counts["tasks"], 2)
                 self.assertTrue(m.query("eni-web", "eni-db", "tcp/5432"))
             with sgreach.Model(*paths, finalize=False, library=LIB) as m:
                 self.assertFalse(m.finalized)
                 m.add_endpoint("eni-more", addresses=["10.0.1.99"])
                 m.finalize()
-                self.assertEqual(m.counts["endpoints"], 4)
+                self.assertEqual(m.counts["endpoints"], 5)
 
     def test_empty_model_not_finalized_unless_asked(self):
         with sgreach.Model(library=LIB) as m:
@@ -253,10 +257,12 @@ class Loading(unittest.TestCase):
         with support.TempDocuments(support.documents()) as paths:
             directory = os.path.dirname(paths[0])
             with sgreach.Model(directory, library=LIB) as m:
-                self.assertEqual(m.counts["endpoints"], 3)
+                self.assertEqual(m.counts["endpoints"], 4)
+                self.assertEqual(m.counts["tasks"], 2)
             with sgreach.Model(pathlib.Path(paths[1]), pathlib.Path(paths[0]),
                                library=LIB) as m:
                 self.assertEqual(m.counts["endpoints"], 3)
+                self.assertEqual(m.counts["tasks"], 0)
 
     def test_load_bytes_kinds(self):
         docs = support.documents()
