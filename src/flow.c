@@ -91,6 +91,9 @@ int flow_parse(const char *text, sgreach_flow *out, char *msg, size_t size)
 			    text);
 	memcpy(word, text, wlen);
 	word[wlen] = '\0';
+	/* "proto-253" is how sgreach writes a protocol without a name. */
+	if (!strncmp(word, "proto-", 6) && word[6])
+		memmove(word, word + 6, strlen(word + 6) + 1);
 	if (strcmp(word, "-1") == 0 || strcasecmp(word, "all") == 0 ||
 	    protocol_parse(word, &proto))
 		return fail(msg, size,
@@ -171,7 +174,7 @@ SGREACH_API int sgreach_flow_format(const sgreach_flow *f, char *buf,
 		return -EINVAL;
 	name = proto_name(f->protocol);
 	if (!name) {
-		snprintf(num, sizeof(num), "%d", f->protocol);
+		snprintf(num, sizeof(num), "proto-%d", f->protocol);
 		name = num;
 	}
 	if (f->protocol == PROTO_TCP || f->protocol == PROTO_UDP)

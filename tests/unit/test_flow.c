@@ -1,0 +1,134 @@
+/* test_flow.c - flows as users write them, protocols as AWS writes them. */
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <errno.h>
+#include <string.h>
+
+#include "flow.h"
+#include "sgreach.h"
+
+struct flow_row {
+	char text[32];
+	int rc, protocol, port, code;
+	char canonical[32];
+};
+
+/* The rows hold arrays, not pointers: Criterion runs each parameter in a
+ * fresh process, where pointers into this one would be invalid. */
+ParameterizedTestParameters(flow, parse)
+{
+	static struct flow_row rows[] = {
+		{"tcp/443", 0, 6, 443, -1, "tcp/443"},
+		{"tcp/0", 0, 6, 0, -1, "tcp/0"},
+		{"tcp/65535", 0, 6, 65535, -1, "tcp/65535"},
+		{"udp/53", 0, 17, 53, -1, "udp/53"},
+		{"TCP/22", 0, 6, 22, -1, "tcp/22"},
+		{"6/443", 0, 6, 443, -1, "tcp/443"},
+		{"icmp/8/0", 0, 1, 8, 0, "icmp/8/0"},
+		{"icmp/8", 0, 1, 8, 0, "icmp/8/0"},
+		{"icmp/3/4", 0, 1, 3, 4, "icmp/3/4"},
+		{"icmpv6/128/0", 0, 58, 128, 0, "icmpv6/128/0"},
+		{"58/135/0", 0, 58, 135, 0, "icmpv6/135/0"},
+		{"esp", 0, 50, -1, -1, "esp"},
+		{"50", 0, 50, -1, -1, "esp"},
+		{"gre", 0, 47, -1, -1, "gre"},
+		{"ah", 0, 51, -1, -1, "ah"},
+		{"sctp", 0, 132, -1, -1, "sctp"},
+		{"253", 0, 253, -1, -1, "proto-253"},
+		{"proto-253", 0, 253, -1, -1, "proto-253"},
+		{"proto-6/80", 0, 6, 80, -1, "tcp/80"},
+		{"proto-", -EINVAL, 0, 0, 0, ""},
+		{"proto-x", -EINVAL, 0, 0, 0, ""},
+		{"0", 0, 0, -1, -1, ""},
+		{"tcp", -EINVAL, 0, 0, 0, ""},
+		{"tcp/", -EINVAL, 0, 0, 0, ""},
+		{"tcp/65536", -EINVAL, 0, 0, 0, ""},
+		{"tcp/-1", -EINVAL, 0, 0, 0, ""},
+		{"tcp/0443", -EINVAL, 0, 0, 0, ""},
+		{"tcp/44 3", -EINVAL, 0, 0, 0, ""},
+		{"tcp/443/1", -EINVAL, 0, 0, 0, ""},
+		{"icmp", -EINVAL, 0, 0, 0, ""},
+		{"icmp/256/0", -EINVAL, 0, 0, 0, ""},
+		{"icmp/8/256", -EINVAL, 0, 0, 0, ""},
+		{"esp/50", -EINVAL, 0, 0, 0, ""},
+		{"256", -EINVAL, 0, 0, 0, ""},
+		{"-1", -EINVAL, 0, 0, 0, ""},
+		{"all", -EINVAL, 0, 0, 0, ""},
+		{"", -EINVAL, 0, 0, 0, ""},
+		{"http/80", -EINVAL, 0, 0, 0, ""},
+	};
+	return cr_make_param_array(struct flow_row, rows,
+				   sizeof(rows) / sizeof(rows[0]));
+}
+
+ParameterizedTest(struct flow_row *row, flow, parse)
+{
+	sgreach_flow f;
+	char buf[64];
+	int rc = sgreach_flow_parse(row->text, &f);
+
+	cr_assert_eq(rc, row->rc, "'%s': rc %d, want %d", row->text, rc,
+		     row->rc);
+	if (rc)
+		return;
+	cr_expect_eq(f.protocol, row->protocol, "'%s'", row->text);
+	cr_expect_eq(f.port, row->port, "'%s'", row->text);
+	cr_expect_eq(f.code, row->code, "'%s'", row->text);
+	if (row->canonical[0]) {
+		cr_assert_gt(sgreach_flow_format(&f, buf, sizeof(buf)), 0);
+		cr_expect_str_eq(buf, row->canonical);
+	}
+}
+
+Test(flow, parse_message_names_the_problem)
+{
+	char msg[256];
+	sgreach_flow f;
+
+	cr_assert_eq(flow_parse("tcp", &f, msg, sizeof(msg)), -EINVAL);
+	cr_expect(strstr(msg, "need") != NULL, "%s", msg);
+	cr_assert_eq(flow_parse("esp/5", &f, msg, sizeof(msg)), -EINVAL);
+	cr_expect(strstr(msg, "all ports") != NULL, "%s", msg);
+}
+
+Test(flow, format_rejects_bad_protocol)
+{
+	sgreach_flow f = {300, -1, -1};
+	char buf[16];
+
+	cr_expect_eq(sgreach_flow_format(&f, buf, sizeof(buf)), -EINVAL);
+	cr_expect_eq(sgreach_flow_parse("tcp/1", NULL), -EINVAL);
+}
+
+struct proto_row {
+	char text[16];
+	int rc, proto;
+};
+
+ParameterizedTestParameters(flow, protocol)
+{
+	static struct proto_row rows[] = {
+		{"-1", 0, PROTO_ALL},	{"all", 0, PROTO_ALL},
+		{"ALL", 0, PROTO_ALL},	{"tcp", 0, 6},
+		{"6", 0, 6},		{"udp", 0, 17},
+		{"17", 0, 17},		{"icmp", 0, 1},
+		{"1", 0, 1},		{"icmpv6", 0, 58},
+		{"58", 0, 58},		{"50", 0, 50},
+		{"esp", 0, 50},		{"0", 0, 0},
+		{"255", 0, 255},	{"256", -EINVAL, 0},
+		{"-2", -EINVAL, 0},	{"tcpx", -EINVAL, 0},
+		{"06", -EINVAL, 0},	{"", -EINVAL, 0},
+		{" 6", -EINVAL, 0},
+	};
+	return cr_make_param_array(struct proto_row, rows,
+				   sizeof(rows) / sizeof(rows[0]));
+}
+
+ParameterizedTest(struct proto_row *row, flow, protocol)
+{
+	int p = -99, rc = protocol_parse(row->text, &p);
+
+	cr_assert_eq(rc, row->rc, "'%s': rc %d", row->text, rc);
+	if (!rc)
+		cr_expect_eq(p, row->proto, "'%s': %d", row->text, p);
+}
