@@ -5,9 +5,9 @@
  * operation, so equality is memcmp, the hash is a walk, and the text form
  * is unique without a normalising pass.
  *
- * The set operations first count the result of each list (the merge loops
- * run with out == NULL), reserve every list's capacity, and only then
- * write: a failed allocation leaves the set exactly as it was.
+ * The set operations build every list's result in scratch space and
+ * reserve every list's capacity before they overwrite anything: a failed
+ * allocation leaves the set exactly as it was.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -17,8 +17,9 @@
 
 #define VALUE_MAX 65535u
 
-/* Results up to this many intervals are built on the stack. */
-#define SCRATCH_STACK 64
+/* Operations whose operands hold up to this many intervals in all build
+ * their results on the stack. */
+#define SCRATCH_STACK 128
 
 /* Item texts up to this long are built on the stack by foreach_item. */
 #define ITEM_STACK 256
@@ -205,42 +206,78 @@ static size_t merge_subtract(const struct cs_range *a, size_t na,
 	return k;
 }
 
-typedef size_t (*merge_fn)(const struct cs_range *, size_t,
-			   const struct cs_range *, size_t, struct cs_range *);
+enum cs_op { OP_UNION, OP_INTERSECT, OP_SUBTRACT };
 
-/* s = s op t for every list, all or nothing. */
-static int lists_apply(struct connset *s, const struct connset *t,
-		       merge_fn merge)
+static size_t merge(enum cs_op op, const struct cs_list *a,
+		    const struct cs_list *b, struct cs_range *out)
 {
-	struct cs_range stack[SCRATCH_STACK], *scratch = stack;
-	size_t cnt[CS_NLISTS], most = 0;
-	int i;
+	const struct cs_range *x = list_cdata(a), *y = list_cdata(b);
 
-	for (i = 0; i < CS_NLISTS; i++) {
-		const struct cs_list *a = &s->list[i], *b = &t->list[i];
+	switch (op) {
+	case OP_UNION:
+		return merge_union(x, a->n, y, b->n, out);
+	case OP_INTERSECT:
+		return merge_intersect(x, a->n, y, b->n, out);
+	default:
+		return merge_subtract(x, a->n, y, b->n, out);
+	}
+}
 
-		cnt[i] = merge(list_cdata(a), a->n, list_cdata(b), b->n, NULL);
-		if (list_reserve(&s->list[i], cnt[i]) < 0)
+/* Does op leave a list of na intervals as it is, given nb?  Most lists of
+ * most sets are empty: skipping them is most of the speed. */
+static bool list_unchanged(enum cs_op op, size_t na, size_t nb)
+{
+	switch (op) {
+	case OP_UNION:
+		return nb == 0;
+	case OP_INTERSECT:
+		return na == 0;
+	default:
+		return na == 0 || nb == 0;
+	}
+}
+
+/*
+ * s = s op t for every list, all or nothing: every result is computed into
+ * scratch space (na + nb bounds each one) and every list's capacity
+ * reserved before the first list is overwritten.
+ */
+static int lists_apply(struct connset *s, const struct connset *t,
+		       enum cs_op op)
+{
+	struct cs_range stack[SCRATCH_STACK], *buf = stack;
+	struct cs_range *out[CS_NLISTS];
+	size_t cnt[CS_NLISTS], need = 0, used = 0;
+	int i, rc = 0;
+
+	for (i = 0; i < CS_NLISTS; i++)
+		if (!list_unchanged(op, s->list[i].n, t->list[i].n))
+			need += (size_t)s->list[i].n + t->list[i].n;
+	if (need == 0)
+		return 0;
+	if (need > SCRATCH_STACK) {
+		buf = malloc(need * sizeof(*buf));
+		if (!buf)
 			return -ENOMEM;
-		if (cnt[i] > most)
-			most = cnt[i];
-	}
-	if (most > SCRATCH_STACK) {
-		scratch = malloc(most * sizeof(*scratch));
-		if (!scratch)
-			return -ENOMEM;
 	}
 	for (i = 0; i < CS_NLISTS; i++) {
-		struct cs_list *a = &s->list[i];
-		const struct cs_list *b = &t->list[i];
-		size_t n;
-
-		n = merge(list_cdata(a), a->n, list_cdata(b), b->n, scratch);
-		list_assign(a, scratch, n);
+		out[i] = NULL;
+		if (list_unchanged(op, s->list[i].n, t->list[i].n))
+			continue;
+		out[i] = buf + used;
+		cnt[i] = merge(op, &s->list[i], &t->list[i], out[i]);
+		used += cnt[i];
+		rc = list_reserve(&s->list[i], cnt[i]);
+		if (rc < 0)
+			goto out;
 	}
-	if (scratch != stack)
-		free(scratch);
-	return 0;
+	for (i = 0; i < CS_NLISTS; i++)
+		if (out[i])
+			list_assign(&s->list[i], out[i], cnt[i]);
+out:
+	if (buf != stack)
+		free(buf);
+	return rc;
 }
 
 /* ------------------------------------------------------------ lifecycle -- */
@@ -382,7 +419,7 @@ int connset_union(struct connset *s, const struct connset *t)
 
 	if (s == t)
 		return 0;
-	rc = lists_apply(s, t, merge_union);
+	rc = lists_apply(s, t, OP_UNION);
 	if (rc < 0)
 		return rc;
 	for (i = 0; i < 4; i++)
@@ -396,7 +433,7 @@ int connset_intersect(struct connset *s, const struct connset *t)
 
 	if (s == t)
 		return 0;
-	rc = lists_apply(s, t, merge_intersect);
+	rc = lists_apply(s, t, OP_INTERSECT);
 	if (rc < 0)
 		return rc;
 	for (i = 0; i < 4; i++)
@@ -412,7 +449,7 @@ int connset_subtract(struct connset *s, const struct connset *t)
 		connset_clear(s);
 		return 0;
 	}
-	rc = lists_apply(s, t, merge_subtract);
+	rc = lists_apply(s, t, OP_SUBTRACT);
 	if (rc < 0)
 		return rc;
 	for (i = 0; i < 4; i++)
