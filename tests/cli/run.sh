@@ -123,7 +123,7 @@ check "no command: says so" contains "$tmp/err" "no command"
 run frobnicate -f /dev/null
 check "unknown command: exit 2" [ "$rc" -eq 2 ]
 check "unknown command: names it and lists the commands" \
-	sh -c 'grep -F "frobnicate" "$1" | grep -F query | grep -F batch' \
+	sh -c 'grep -F "frobnicate" "$1" | grep -F query | grep -F batch >/dev/null' \
 	sh "$tmp/err"
 
 run query eni-a eni-b tcp/443
