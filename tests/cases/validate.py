@@ -91,6 +91,17 @@ def walk_strings(v, out):
 		out.add(v)
 
 
+def terraform_modules(d):
+	"""Every module of a `terraform show -json` state or plan document."""
+	roots = [d.get("values"), d.get("planned_values"), (d.get("prior_state") or {}).get("values")]
+	todo = [r.get("root_module") for r in roots if isinstance(r, dict)]
+	while todo:
+		mod = todo.pop()
+		if isinstance(mod, dict):
+			yield mod
+			todo += [c for c in mod.get("child_modules", []) if isinstance(c, dict)]
+
+
 def index_documents(docs):
 	"""What the documents define, for checking the queries' selectors."""
 	idx = {"eni": set(), "task": set(), "service": set(), "strings": set(), "v4": set(), "v6": set()}
@@ -104,6 +115,17 @@ def index_documents(docs):
 					idx["v4"].add(eid)
 				if n.get("Ipv6Addresses"):
 					idx["v6"].add(eid)
+		for mod in terraform_modules(d):
+			for res in mod.get("resources", []):
+				v = res.get("values") if isinstance(res, dict) else None
+				if res.get("type") != "aws_network_interface" or not isinstance(v, dict):
+					continue
+				if isinstance(v.get("id"), str):
+					idx["eni"].add(v["id"])
+					if v.get("private_ips") or v.get("private_ip"):
+						idx["v4"].add(v["id"])
+					if v.get("ipv6_addresses"):
+						idx["v6"].add(v["id"])
 		for t in d.get("tasks", []) if isinstance(d.get("tasks"), list) else []:
 			if isinstance(t, dict) and isinstance(t.get("taskArn"), str):
 				idx["task"].add(t["taskArn"])
