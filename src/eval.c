@@ -427,8 +427,8 @@ static int range_cmp(const void *a, const void *b)
  * added to v->side[dir]; allowed sub-ranges of a range peer go to v->cov.
  */
 static int eval_side(sgreach_verdict *v, uint32_t self, int dir,
-		     const struct member *peer, const struct member *me,
-		     uint32_t *cov_first, uint32_t *cov_n, int *reason)
+		     const struct member *peer, uint32_t *cov_first,
+		     uint32_t *cov_n, int *reason)
 {
 	const sgreach_model *m = v->m;
 	const struct sg_endpoint *e = &m->endpoints.v[self];
@@ -439,6 +439,8 @@ static int eval_side(sgreach_verdict *v, uint32_t self, int dir,
 	*cov_first = v->cov.n;
 	*cov_n = 0;
 	v->scratch.n = 0;
+	if (side->ep == SG_NONE)
+		side->ep = self;
 	*reason = REASON_NONE;
 	for (i = 0; i < e->nrules[dir]; i++) {
 		uint32_t ri = e->rules[dir][i];
@@ -502,7 +504,6 @@ static int eval_side(sgreach_verdict *v, uint32_t self, int dir,
 				return -ENOMEM;
 		}
 	}
-	(void)me;
 	if (e->missing_groups) {
 		for (k = 0; k < e->groups.n; k++)
 			if (!m->groups.v[e->groups.v[k]].complete &&
@@ -624,6 +625,7 @@ static void reset(sgreach_verdict *v)
 	for (d = 0; d < 2; d++) {
 		v->side[d].verdict = SIDE_NA;
 		v->side[d].reason = REASON_NONE;
+		v->side[d].ep = SG_NONE;
 		v->side[d].rules.n = 0;
 		v->side[d].groups.n = 0;
 		v->side[d].plists.n = 0;
@@ -673,8 +675,7 @@ static int eval_pairs(sgreach_verdict *v)
 			p.ingress = SIDE_NA;
 			if (src.ep != SG_NONE) {
 				p.egress = eval_side(v, src.ep, SGREACH_EGRESS,
-						     dst, &src,
-						     &p.cov_first[SGREACH_EGRESS],
+						     dst, &p.cov_first[SGREACH_EGRESS],
 						     &p.cov_n[SGREACH_EGRESS],
 						     &reason);
 				if (p.egress < 0)
@@ -684,7 +685,7 @@ static int eval_pairs(sgreach_verdict *v)
 			}
 			if (dst->ep != SG_NONE) {
 				p.ingress = eval_side(
-					v, dst->ep, SGREACH_INGRESS, &src, dst,
+					v, dst->ep, SGREACH_INGRESS, &src,
 					&p.cov_first[SGREACH_INGRESS],
 					&p.cov_n[SGREACH_INGRESS], &reason);
 				if (p.ingress < 0)

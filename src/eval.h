@@ -52,6 +52,7 @@ struct member {
 struct side {
 	int verdict; /* sgreach_result or SIDE_NA */
 	int reason;
+	uint32_t ep;	      /* the first endpoint evaluated on this side */
 	VEC(uint32_t) rules;  /* matched rules, distinct */
 	VEC(uint32_t) groups; /* groups whose rules are missing */
 	VEC(uint32_t) plists; /* prefix lists not loaded */

@@ -413,6 +413,33 @@ static void text_rule(struct strbuf *sb, const sgreach_model *m, uint32_t ri)
 	sb_putc(sb, ')');
 }
 
+/* "sg-1 "db"" or "sg-1 "db" or sg-2": the groups a side consulted. */
+static void text_groups(struct strbuf *sb, const sgreach_model *m, uint32_t e)
+{
+	const struct sg_endpoint *ep;
+	uint32_t k;
+
+	if (e == SG_NONE) {
+		sb_puts(sb, "its groups");
+		return;
+	}
+	ep = &m->endpoints.v[e];
+	if (ep->groups.n == 0)
+		sb_puts(sb, "(no group)");
+	for (k = 0; k < ep->groups.n; k++) {
+		const struct sg_group *g = &m->groups.v[ep->groups.v[k]];
+
+		if (k)
+			sb_puts(sb, k + 1 == ep->groups.n ? " or " : ", ");
+		sb_text(sb, g->id);
+		if (g->name) {
+			sb_puts(sb, " \"");
+			sb_text(sb, g->name);
+			sb_putc(sb, '"');
+		}
+	}
+}
+
 static void text_side(sgreach_verdict *v, int dir)
 {
 	const struct side *s = &v->side[dir];
@@ -441,18 +468,16 @@ static void text_side(sgreach_verdict *v, int dir)
 	}
 	switch (s->verdict == SGREACH_ALLOWED ? REASON_NONE : s->reason) {
 	case REASON_NO_MATCH:
-		sb_puts(sb, dir == SGREACH_EGRESS
-				    ? ": no egress rule of the source's groups "
-				      "matches"
-				    : ": no ingress rule of the destination's "
-				      "groups matches");
+		sb_puts(sb, dir == SGREACH_EGRESS ? ": no egress rule of "
+						  : ": no ingress rule of ");
+		text_groups(sb, m, s->ep);
+		sb_puts(sb, " matches");
 		break;
 	case REASON_NO_RULES:
-		sb_puts(sb, dir == SGREACH_EGRESS
-				    ? ": the source's groups have no egress "
-				      "rules at all"
-				    : ": the destination's groups have no "
-				      "ingress rules at all");
+		sb_puts(sb, ": ");
+		text_groups(sb, m, s->ep);
+		sb_puts(sb, dir == SGREACH_EGRESS ? " has no egress rule at all"
+						  : " has no ingress rule at all");
 		break;
 	case REASON_NAT_UNKNOWN:
 		sb_puts(sb, ": the source reaches a public address through "
