@@ -1,5 +1,6 @@
 """Building and loading models: every add/load function and its errors."""
 
+import errno
 import json
 import os
 import tempfile
@@ -229,6 +230,34 @@ class LibraryErrors(unittest.TestCase):
             self.m.warnings
 
 
+class ErrorClasses(unittest.TestCase):
+    def test_every_documented_code_has_its_class(self):
+        from sgreach.errors import error_for
+        table = {errno.EINVAL: (sgreach.InputError, ValueError),
+                 errno.ENOENT: (sgreach.NotFound, LookupError),
+                 errno.EBUSY: (sgreach.Busy,),
+                 errno.EEXIST: (sgreach.Exists,),
+                 errno.E2BIG: (sgreach.TooBig,),
+                 errno.ENOMEM: (sgreach.OutOfMemory, MemoryError),
+                 errno.EACCES: (sgreach.FileError,),
+                 errno.EISDIR: (sgreach.FileError,),
+                 errno.EIO: (sgreach.FileError,),
+                 errno.EPERM: (sgreach.Error,)}
+        for code, classes in table.items():
+            with self.subTest(code=code):
+                text = sgreach.strerror(-code, LIB)
+                exc = error_for(-code, text)
+                self.assertIs(type(exc), classes[0])
+                for cls in classes + (sgreach.Error,):
+                    self.assertIsInstance(exc, cls)
+                self.assertEqual((exc.code, exc.errno), (-code, code))
+                self.assertEqual(str(exc), text)
+                self.assertIsNone(exc.detail)
+                exc = error_for(-code, text, "f.json: $.x: expected a string")
+                self.assertEqual(str(exc), "f.json: $.x: expected a string")
+                self.assertEqual(exc.strerror, text)
+
+
 class Loading(unittest.TestCase):
     def test_model_from_paths_finalizes(self):
         with support.TempDocuments(support.documents()) as paths:
@@ -276,6 +305,29 @@ class Loading(unittest.TestCase):
         with self.assertRaises(sgreach.NotFound) as cm:
             sgreach.Model("/nonexistent/sg.json", library=LIB)
         self.assertIn("/nonexistent/sg.json", str(cm.exception))
+
+    def test_empty_directory(self):
+        with tempfile.TemporaryDirectory() as d:
+            with self.assertRaises(sgreach.NotFound) as cm:
+                sgreach.Model(d, library=LIB)
+            self.assertIn(d, str(cm.exception))
+
+    def test_file_over_the_limit(self):
+        # A sparse file just over the documented 1 GiB limit: refused from
+        # its size, before anything is read.
+        with tempfile.NamedTemporaryFile(suffix=".json") as f:
+            f.truncate((1 << 30) + 1)
+            with self.assertRaises(sgreach.TooBig) as cm:
+                sgreach.Model(f.name, library=LIB)
+            self.assertIn(f.name, str(cm.exception))
+
+    @unittest.skipUnless(os.path.exists("/proc/self/mem"), "Linux only")
+    def test_unreadable_file(self):
+        # Reading /proc/self/mem at offset 0 fails with EIO.
+        with self.assertRaises(sgreach.FileError) as cm:
+            sgreach.Model("/proc/self/mem", library=LIB)
+        self.assertEqual(cm.exception.errno, errno.EIO)
+        self.assertIn("/proc/self/mem", str(cm.exception))
 
     def test_invalid_json_names_buffer(self):
         with sgreach.Model(library=LIB) as m:
