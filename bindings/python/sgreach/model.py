@@ -395,14 +395,22 @@ class Verdict:
     ``sgreach query`` prints, ``json`` the raw JSON text.
     """
 
-    __slots__ = ("result", "verdict", "json", "text", "_data")
+    __slots__ = ("result", "verdict", "json", "text", "_parsed")
 
     def __init__(self, result, verdict, json_text, text):
         self.result = result
         self.verdict = verdict
         self.json = json_text
         self.text = text
-        self._data = json.loads(json_text)
+        self._parsed = None
+
+    @property
+    def _data(self):
+        # Parsed on first use: decoding the JSON costs more than the query
+        # itself, and a script that only tests bool(v) never needs it.
+        if self._parsed is None:
+            self._parsed = json.loads(self.json)
+        return self._parsed
 
     def __bool__(self):
         return self.verdict == "allowed"
