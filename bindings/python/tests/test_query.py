@@ -261,6 +261,8 @@ class SameAsCommandLine(unittest.TestCase):
         ("eni-web", "eni-db", "tcp/5433", 1),
         ("203.0.113.5", "eni-web", "tcp/443", 0),
         ("eni-lost", "8.8.8.8", "tcp/443", 3),
+        ("203.0.113.5", "service:mixed", "tcp/443", 4),
+        ("mixed-1", "eni-db", "tcp/5432", 0),
     ]
 
     def test_to_dict_equals_cli_json(self):
