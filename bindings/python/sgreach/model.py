@@ -1,5 +1,6 @@
 """The model: groups, rules, endpoints... and the queries over it."""
 
+import errno
 import json
 import os
 import threading
@@ -59,7 +60,7 @@ class Model:
         self._finalized = False
         handle = self._lib.model_new()
         if not handle:
-            raise MemoryError("sgreach_model_new failed")
+            raise self._oom("sgreach_model_new")
         self._handle = handle
         try:
             for path in paths:
@@ -110,6 +111,12 @@ class Model:
     def library(self):
         """The :class:`sgreach.Library` this model lives in."""
         return self._lib
+
+    def _oom(self, function):
+        """The exception for a C allocator returning NULL."""
+        code = -errno.ENOMEM
+        return error_for(code, self._lib.describe(code),
+                         "%s: out of memory" % function)
 
     def _live(self):
         if not self._handle:
@@ -358,7 +365,7 @@ class Model:
         v = lib.verdict_new()
         try:
             if not v:
-                raise MemoryError("sgreach_verdict_new failed")
+                raise self._oom("sgreach_verdict_new")
             if isinstance(c_flow, bytes):
                 rc = lib.query(handle, c_src, c_dst, c_flow, flags, v)
             else:
@@ -369,10 +376,10 @@ class Model:
             result = lib.verdict_result(v)
             rendered = lib.verdict_render(v, _lib.FORMAT_JSON)
             if rendered is None:
-                raise MemoryError("sgreach_verdict_render failed")
+                raise self._oom("sgreach_verdict_render")
             text = lib.verdict_render(v, _lib.FORMAT_TEXT)
             if text is None:
-                raise MemoryError("sgreach_verdict_render failed")
+                raise self._oom("sgreach_verdict_render")
             name = _lib.text(lib.result_name(result))
         finally:
             lib.verdict_free(v)

@@ -184,6 +184,27 @@ class Queries(unittest.TestCase):
         with self.assertRaises(ValueError):
             self.m.query("eni-web", "eni-db", "tcp/54\x0032")
 
+    def test_allocation_failures(self):
+        # The C allocators' NULL returns, simulated: each must raise
+        # OutOfMemory, and a failed query must still free its verdict.
+        from unittest import mock
+        lib = self.m.library
+        with mock.patch.object(lib, "model_new", return_value=None):
+            with self.assertRaises(sgreach.OutOfMemory):
+                sgreach.Model(library=lib)
+        with mock.patch.object(lib, "verdict_new", return_value=None):
+            with self.assertRaises(sgreach.OutOfMemory):
+                self.m.query("eni-web", "eni-db", "tcp/5432")
+        real_free = lib.verdict_free
+        with mock.patch.object(lib, "verdict_render", return_value=None), \
+                mock.patch.object(lib, "verdict_free",
+                                  side_effect=real_free) as free:
+            with self.assertRaises(sgreach.OutOfMemory) as cm:
+                self.m.query("eni-web", "eni-db", "tcp/5432")
+            self.assertEqual(free.call_count, 1)
+        self.assertIn("sgreach_verdict_render", str(cm.exception))
+        self.assertTrue(self.m.query("eni-web", "eni-db", "tcp/5432"))
+
     def test_query_before_finalize(self):
         with sgreach.Model(finalize=False, library=LIB) as m:
             m.load_bytes(json.dumps(support.documents()[1]))
