@@ -100,22 +100,16 @@ static int lookup_address(const sgreach_model *m, const struct sg_prefix *p,
 	return hmap_get(&m->addrs, &key, ADDR_KEY_LEN, val);
 }
 
-/* Which endpoint's delegated prefix holds this address, if any. */
+/* Which endpoint's delegated prefix holds this address, if any: a short
+ * list built at finalize, not a scan of every endpoint. */
 static uint32_t delegated_owner(const sgreach_model *m,
 				const struct sg_prefix *p)
 {
-	uint32_t i, k;
+	uint32_t i;
 
-	for (i = 0; i < m->endpoints.n; i++) {
-		const struct sg_endpoint *e = &m->endpoints.v[i];
-
-		if (e->kind == SGREACH_ENDPOINT_SERVICE)
-			continue;
-		for (k = 0; k < e->addrs.n; k++)
-			if (e->addrs.v[k].p.len < (p->fam == 4 ? 32 : 128) &&
-			    prefix_contains(&e->addrs.v[k].p, p))
-				return i;
-	}
+	for (i = 0; i < m->delegated.n; i++)
+		if (prefix_contains(&m->delegated.v[i].p, p))
+			return m->delegated.v[i].ep;
 	return SG_NONE;
 }
 

@@ -399,6 +399,7 @@ SGREACH_API void sgreach_model_free(sgreach_model *m)
 	vec_free(&m->subnets);
 	vec_free(&m->vpcs);
 	vec_free(&m->peerings);
+	vec_free(&m->delegated);
 	vec_free(&m->warnings);
 	vec_free(&m->sources);
 	hmap_free(&m->group_ids);

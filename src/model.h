@@ -115,6 +115,11 @@ struct sg_subnet {
 	VEC(struct sg_prefix) cidrs;
 };
 
+struct sg_delegated {
+	struct sg_prefix p;
+	uint32_t ep;
+};
+
 struct sg_vpc {
 	const char *id;
 	VEC(struct sg_prefix) cidrs;
@@ -168,6 +173,8 @@ struct sgreach_model {
 	struct hmap selectors;
 	struct hmap addrs; /* key: struct sg_addr + family byte */
 
+	/* After finalize: delegated prefixes (Ipv4Prefixes...), few. */
+	VEC(struct sg_delegated) delegated;
 	/* Keys of the addrs map, owned here (struct sg_addr_key). */
 	struct sg_addr_key *addr_keys;
 	uint32_t naddr_keys;

@@ -433,8 +433,13 @@ static int build_selectors(sgreach_model *m)
 
 			if (e->addrs.v[k].p.len != (e->addrs.v[k].p.fam == 4
 							    ? 32
-							    : 128))
-				continue; /* delegated prefixes: by range */
+							    : 128)) {
+				struct sg_delegated d = {e->addrs.v[k].p, i};
+
+				if (vec_push(&m->delegated, d))
+					return -ENOMEM;
+				continue;
+			}
 			key->a = e->addrs.v[k].p.a;
 			key->fam = e->addrs.v[k].p.fam;
 			if (e->addrs.v[k].is_public)
