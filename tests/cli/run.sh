@@ -79,7 +79,7 @@ lines() { # lines FILE: number of lines
 
 # An error is one line on stderr, "sgreach: ...", and exit 2.
 is_error_line() {
-	[ "$rc" -eq 2 ] && [ "$(lines "$tmp/err")" -ge 1 ] &&
+	[ "$rc" -eq 2 ] && [ "$(lines "$tmp/err")" -eq 1 ] &&
 		head -n 1 "$tmp/err" | grep '^sgreach: ' >/dev/null
 }
 
