@@ -333,9 +333,15 @@ struct command_arg {
 	const char *arg;
 };
 
-int main(int argc, char **argv)
+/* What main() frees whatever way sgreach_main() returns. */
+struct args {
+	struct option *longopts;
+	char **files;		   /* -f PATH, in order */
+	struct command_arg *cargs; /* commands' own options, in order */
+};
+
+static int sgreach_main(struct cli *cli, struct args *a, int argc, char **argv)
 {
-	struct cli cli = {0};
 	const struct cli_command *cmd;
 	struct option *longopts;
 	char **files;
@@ -345,9 +351,9 @@ int main(int argc, char **argv)
 	char **args;
 	int nargs;
 
-	longopts = build_options();
-	files = calloc((size_t)argc + 1, sizeof(*files));
-	cargs = calloc((size_t)argc + 1, sizeof(*cargs));
+	longopts = a->longopts = build_options();
+	files = a->files = calloc((size_t)argc + 1, sizeof(*files));
+	cargs = a->cargs = calloc((size_t)argc + 1, sizeof(*cargs));
 	if (!longopts || !files || !cargs)
 		return cli_error("%s", sgreach_strerror(-ENOMEM));
 
@@ -363,7 +369,7 @@ int main(int argc, char **argv)
 			files[n_files++] = optarg;
 			break;
 		case 'o':
-			if (parse_format(optarg, &cli.format))
+			if (parse_format(optarg, &cli->format))
 				return usage_error("unknown output format '%s' "
 						   "(text, json)",
 						   optarg);
@@ -371,16 +377,16 @@ int main(int argc, char **argv)
 			break;
 		case '4':
 		case '6':
-			if (cli.query_flags &&
-			    cli.query_flags != (c == '4' ? SGREACH_QUERY_IPV4
-							 : SGREACH_QUERY_IPV6))
+			if (cli->query_flags &&
+			    cli->query_flags != (c == '4' ? SGREACH_QUERY_IPV4
+							  : SGREACH_QUERY_IPV6))
 				return usage_error("-4 and -6 exclude each "
 						   "other");
-			cli.query_flags =
+			cli->query_flags =
 			    c == '4' ? SGREACH_QUERY_IPV4 : SGREACH_QUERY_IPV6;
 			break;
 		case 'q':
-			cli.quiet = 1;
+			cli->quiet = 1;
 			break;
 		case 'h':
 			help = 1;
@@ -410,11 +416,11 @@ int main(int argc, char **argv)
 	}
 	if (help) {
 		usage(stdout);
-		return close_stdout(0);
+		return 0;
 	}
 	if (version) {
 		printf("sgreach %s\n", PACKAGE_VERSION);
-		return close_stdout(0);
+		return 0;
 	}
 	if (optind >= argc)
 		return usage_error("no command given");
@@ -436,10 +442,10 @@ int main(int argc, char **argv)
 				   cmd->name, cmd->args);
 	}
 	if (!format_given)
-		cli.format = cmd->formats & -cmd->formats; /* lowest bit */
-	else if (!(cli.format & cmd->formats))
+		cli->format = cmd->formats & -cmd->formats; /* lowest bit */
+	else if (!(cli->format & cmd->formats))
 		return usage_error("%s does not write -o %s", cmd->name,
-				   format_name(cli.format));
+				   format_name(cli->format));
 	for (i = 0; i < n_cargs; i++) {
 		const struct option *o;
 
@@ -450,7 +456,7 @@ int main(int argc, char **argv)
 			return usage_error("option '--%s' is not an option of "
 					   "%s",
 					   cargs[i].name, cmd->name);
-		rc = cmd->option(&cli, o->val, cargs[i].arg);
+		rc = cmd->option(cli, o->val, cargs[i].arg);
 		if (rc)
 			return rc;
 	}
@@ -464,16 +470,23 @@ int main(int argc, char **argv)
 						   "-f - cannot read the model "
 						   "from it too",
 						   cmd->name);
-		rc = load_model(&cli, files, n_files);
-		if (rc) {
-			sgreach_model_free(cli.model);
+		rc = load_model(cli, files, n_files);
+		if (rc)
 			return rc;
-		}
 	}
-	rc = cmd->run(&cli, nargs, args);
+	return cmd->run(cli, nargs, args);
+}
+
+int main(int argc, char **argv)
+{
+	struct cli cli = {0};
+	struct args a = {0};
+	int rc;
+
+	rc = sgreach_main(&cli, &a, argc, argv);
 	sgreach_model_free(cli.model);
-	free(longopts);
-	free(files);
-	free(cargs);
+	free(a.longopts);
+	free(a.files);
+	free(a.cargs);
 	return close_stdout(rc);
 }

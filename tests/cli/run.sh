@@ -39,7 +39,7 @@ not_ok() {
 	echo "not ok $n - $*"
 	# Show what the program said, to see why without rerunning.
 	for f in "$tmp/out" "$tmp/err"; do
-		[ -s "$f" ] && head -c 2000 "$f" | sed "s|^|#   $(basename "$f"): |"
+		[ -s "$f" ] && head -n 20 "$f" | cut -c 1-300 | sed "s|^|#   $(basename "$f"): |"
 	done
 	return 0
 }
