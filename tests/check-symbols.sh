@@ -69,10 +69,13 @@ strip_comments "$header" |
 	grep -o 'sgreach_[A-Za-z0-9_]*[[:space:]]*(' |
 	sed 's/[[:space:]]*($//' | LC_ALL=C sort -u >"$tmp/header"
 
-# M: the names between "global:" and "local:".
+# M: the names in every version node's global: part, which ends at local:
+# or at the node's closing "}" (a later node has no local: of its own).
 strip_comments "$map" |
-	awk '/global:/ { g = 1; next } /local:/ { g = 0 } g' |
-	tr -d ' \t;' | grep -v '^$' | LC_ALL=C sort -u >"$tmp/map"
+	awk '/global:/ { g = 1; sub(/.*global:/, "") }
+	     /local:/ || /}/ { g = 0 }
+	     g' |
+	tr ';' '\n' | tr -d ' \t' | grep -v '^$' | LC_ALL=C sort -u >"$tmp/map"
 
 # E: defined dynamic symbols, without version suffixes ("@@SGREACH_0.1"),
 # version node names (type A) and the linker's _init/_fini.
