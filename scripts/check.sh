@@ -15,7 +15,7 @@ if [ "$rc" -ne 0 ]; then
 	[ -f test-suite.log ] && cat test-suite.log
 fi
 echo
-for log in tests/cli/run.log tests/python.log; do
+for log in tests/cli/run.sh.log tests/python.sh.log; do
 	[ -f "$log" ] && grep -E '^[0-9]+ passed, [0-9]+ failed|^Ran [0-9]+ test|^(OK|FAILED)' "$log" | tail -n 2
 done
 grep -h '^\[====\] Synthesis:' tests/unit/runner.log ||

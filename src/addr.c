@@ -116,7 +116,15 @@ int addr_parse(const char *text, int want_prefix, struct sg_prefix *out,
 	if ((want_prefix == 0 && len >= 0) || (want_prefix == 1 && len < 0))
 		return -EINVAL;
 
-	c = cidr_from_str(text);
+	{
+		/* libcidr reads a few bytes before the start of short IPv6
+		 * strings ("::/0"): hand it a copy with room in front. */
+		char pad[8 + 72];
+
+		memset(pad, 0, 8);
+		memcpy(pad + 8, text, strlen(text) + 1);
+		c = cidr_from_str(pad + 8);
+	}
 	if (!c)
 		return -EINVAL;
 	if (cidr_get_proto(c) != (fam == 4 ? CIDR_IPV4 : CIDR_IPV6)) {

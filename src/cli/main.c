@@ -419,7 +419,7 @@ static int sgreach_main(struct cli *cli, struct args *a, int argc, char **argv)
 		return 0;
 	}
 	if (version) {
-		printf("sgreach %s\n", PACKAGE_VERSION);
+		printf("sgreach %s\n", sgreach_version());
 		return 0;
 	}
 	if (optind >= argc)
