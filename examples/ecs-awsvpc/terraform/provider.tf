@@ -16,7 +16,7 @@ variable "endpoint" {
 }
 
 provider "aws" {
-  region                      = "us-east-1"
+  region                      = "eu-west-1"
   access_key                  = "testing"
   secret_key                  = "testing"
   skip_credentials_validation = true

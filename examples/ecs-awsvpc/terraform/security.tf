@@ -17,11 +17,10 @@ resource "aws_security_group" "alb" {
   }
 
   egress {
-    description     = "to the web and api tasks"
-    from_port       = 8000
-    to_port         = 8080
-    protocol        = "tcp"
-    cidr_blocks     = [aws_vpc.main.cidr_block]
+    from_port   = 0
+    to_port     = 0
+    protocol    = "-1"
+    cidr_blocks = ["0.0.0.0/0"]
   }
 }
 
@@ -64,6 +63,12 @@ resource "aws_security_group" "db" {
   name        = "db"
   description = "PostgreSQL"
   vpc_id      = aws_vpc.main.id
+  egress {
+    from_port   = 0
+    to_port     = 0
+    protocol    = "-1"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
 }
 
 # A separate rule resource, as many code bases write it.
@@ -101,6 +106,12 @@ resource "aws_security_group" "cache" {
   name        = "cache"
   description = "Redis"
   vpc_id      = aws_vpc.main.id
+  egress {
+    from_port   = 0
+    to_port     = 0
+    protocol    = "-1"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
 }
 
 # The newer one-rule-per-resource form.
