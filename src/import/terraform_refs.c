@@ -308,6 +308,11 @@ static int resolve_resource(struct tf *tf, const struct tf_scope *s,
 			continue;
 		if (a[base] && key_len(a + base) != (long)strlen(a + base))
 			continue;
+		/* A shared expression also feeds blocks whose values are
+		 * known: a resource already created may be theirs. */
+		if (out->shared_expr &&
+		    tf_res_id(&tf->res[i]) != tf->res[i].address)
+			out->ambiguous = 1;
 		ids_add(out, tf_res_id(&tf->res[i]));
 		found++;
 	}

@@ -164,28 +164,33 @@ static void add_eni(const char *id, const char *addr, const char *group)
 
 /* ------------------------------------------------------------ example -- */
 
-/* The seed architecture's answers, the same from the state (real ids) and
- * from the plan (ids unknown, attributed through references). */
+/* The seed architecture's answers (the rows of ../expected.tsv that do not
+ * need the ALB's interface), the same from the state (real ids) and from
+ * the plan (ids unknown, attributed through references). */
 static void example_verdicts(void)
 {
-	/* db (10.0.1.50) accepts 5432 from web only: web_to_db. */
-	expect("service:web", "10.0.1.50", "tcp/5432", "allowed");
-	expect("service:worker", "10.0.1.50", "tcp/5432", "denied");
-	expect("service:api", "10.0.1.50", "tcp/5432", "denied");
+	/* db (10.0.1.30) accepts 5432 from web only: web_to_db. */
+	expect("service:web", "10.0.1.30", "tcp/5432", "allowed");
+	expect("service:worker", "10.0.1.30", "tcp/5432", "denied");
+	expect("service:api", "10.0.1.30", "tcp/5432", "denied");
 	/* batch may send to db but db does not accept it. */
-	expect("service:batch", "10.0.1.50", "tcp/5432", "denied");
-	/* cache (10.0.2.60) accepts 6379 from api only: api_to_cache. */
-	expect("service:api", "10.0.2.60", "tcp/6379", "allowed");
-	expect("service:web", "10.0.2.60", "tcp/6379", "denied");
+	expect("service:batch", "10.0.1.30", "tcp/5432", "denied");
+	/* cache (10.0.2.30) accepts 6379 from api only: api_to_cache. */
+	expect("service:api", "10.0.2.30", "tcp/6379", "allowed");
+	expect("service:web", "10.0.2.30", "tcp/6379", "denied");
 	/* web and api take traffic from the ALB group only. */
 	expect("0.0.0.0/0", "service:web", "tcp/8080", "denied");
+	expect("203.0.113.9", "service:api", "tcp/8000", "denied");
 	expect("service:web", "service:api", "tcp/8000", "denied");
-	/* worker has no ingress; batch egress is 443 anywhere + db. */
+	/* worker has no ingress */
 	expect("service:api", "service:worker", "tcp/8000", "denied");
+	expect("10.0.1.30", "service:worker", "tcp/22", "denied");
+	/* batch's egress: 443 anywhere and 5432 to db only */
 	expect("service:batch", "8.8.8.8", "tcp/443", "allowed");
 	expect("service:batch", "8.8.8.8", "tcp/80", "denied");
-	/* db and cache declare no egress: Terraform leaves them none. */
-	expect("10.0.1.50", "8.8.8.8", "tcp/443", "denied");
+	expect("service:batch", "10.0.2.30", "tcp/6379", "denied");
+	/* db declares egress to everywhere */
+	expect("10.0.1.30", "8.8.8.8", "tcp/443", "allowed");
 }
 
 static void example_counts(void)
@@ -193,10 +198,12 @@ static void example_counts(void)
 	cr_expect_eq(sgreach_model_count(m, SGREACH_COUNT_GROUPS), 7);
 	/* 4 services + the db and cache interfaces */
 	cr_expect_eq(sgreach_model_count(m, SGREACH_COUNT_ENDPOINTS), 6);
-	cr_expect_eq(sgreach_model_count(m, SGREACH_COUNT_SUBNETS), 5);
+	/* 2 private + 2 public */
+	cr_expect_eq(sgreach_model_count(m, SGREACH_COUNT_SUBNETS), 4);
 	cr_expect_eq(sgreach_model_count(m, SGREACH_COUNT_VPCS), 1);
-	/* alb 2 + 1, web 2, worker 2, db 1, api 2, cache 1, batch 2 */
-	cr_expect_eq(sgreach_model_count(m, SGREACH_COUNT_RULES), 13);
+	/* alb 2 + 1, web 2, worker 2, db 1 + 1, api 2, cache 1 + 1,
+	 * batch 2 */
+	cr_expect_eq(sgreach_model_count(m, SGREACH_COUNT_RULES), 15);
 	cr_expect(has_warning("ignored"), "the ECS cluster, task "
 					  "definitions and load balancer are "
 					  "counted as ignored");
@@ -219,7 +226,7 @@ Test(terraform, example_plan_from_nothing)
 	example_counts();
 	example_verdicts();
 	/* Unknown ids are named by the resource address. */
-	why = render_of("service:web", "10.0.1.50", "tcp/5432");
+	why = render_of("service:web", "10.0.1.30", "tcp/5432");
 	cr_expect(strstr(why, "aws_security_group.db") != NULL, "%s", why);
 	free(why);
 }
@@ -228,12 +235,13 @@ Test(terraform, example_plan_change_opens_db_to_worker)
 {
 	load(EXAMPLE "plan-change.json");
 	finalize();
-	expect("service:worker", "10.0.1.50", "tcp/5432", "allowed");
-	expect("service:web", "10.0.1.50", "tcp/5432", "allowed");
-	expect("service:api", "10.0.1.50", "tcp/5432", "denied");
-	/* the new egress rule of cache */
-	expect("10.0.2.60", "8.8.8.8", "tcp/443", "allowed");
-	expect("10.0.2.60", "8.8.8.8", "tcp/80", "denied");
+	/* worker_to_db */
+	expect("service:worker", "10.0.1.30", "tcp/5432", "allowed");
+	expect("service:web", "10.0.1.30", "tcp/5432", "allowed");
+	expect("service:api", "10.0.1.30", "tcp/5432", "denied");
+	/* batch_http, a new egress rule */
+	expect("service:batch", "8.8.8.8", "tcp/80", "allowed");
+	expect("service:batch", "8.8.8.8", "tcp/8080", "denied");
 }
 
 /* ------------------------------------------------------------ modules -- */
