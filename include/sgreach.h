@@ -172,6 +172,15 @@ int sgreach_model_add_endpoint_subnet(sgreach_model *m,
 				      const char *subnet_id);
 
 /**
+ * Says whether an endpoint gets a public address of its own: an ECS
+ * service with assignPublicIp ENABLED (its tasks' interfaces inherit it).
+ * Interfaces with a public address are addressable anyway.  Used by
+ * sgreach_exposure().  Returns 0, -ENOENT, -EINVAL, -EBUSY.
+ */
+int sgreach_model_set_endpoint_public(sgreach_model *m,
+				      const char *endpoint_id, int is_public);
+
+/**
  * Adds an ECS task running on a network interface (by reference).  task_arn
  * is the full ARN; the task is also selectable by its id (the ARN's last
  * path component).  service may be NULL or the service name (the "service:"
@@ -324,6 +333,8 @@ const char *sgreach_verdict_error(const sgreach_verdict *v);
 typedef enum sgreach_format {
 	SGREACH_FORMAT_TEXT = 0,
 	SGREACH_FORMAT_JSON = 1,
+	SGREACH_FORMAT_CSV = 2, /**< analyses: who, reach, matrix */
+	SGREACH_FORMAT_DOT = 3, /**< analyses: matrix only (Graphviz) */
 } sgreach_format;
 
 /**
@@ -333,6 +344,76 @@ typedef enum sgreach_format {
  * into v, or NULL when out of memory.
  */
 const char *sgreach_verdict_render(sgreach_verdict *v, sgreach_format fmt);
+
+/* ------------------------------------------------------------- analyses -- */
+
+/*
+ * The analyses answer the wide questions over every flow at once, in one
+ * address family (IPv4 unless flags hold SGREACH_QUERY_IPV6, a selector is
+ * an IPv6 address or FLOW is ICMPv6).  For every flow of that family each
+ * answer agrees with sgreach_query() on that flow: flows are reported as
+ * "allowed", "partial" or "unknown", never one for the other.
+ *
+ * ctx is a verdict object used as the analysis context: *out receives a
+ * NUL-terminated text owned by ctx, valid until ctx is next used.  Each
+ * returns 0, -EINVAL (bad selector, flow, flags or a format the analysis
+ * does not write; message in sgreach_verdict_error(ctx)), -ENOENT (a
+ * selector names nothing loaded), -EBUSY (model not finalized) or -ENOMEM.
+ * Output shapes are documented in sgreach(1).
+ */
+
+/** How sgreach_matrix() groups endpoints into nodes. */
+typedef enum sgreach_group_by {
+	SGREACH_GROUP_BY_SERVICE = 0, /**< a service's tasks are one node */
+	SGREACH_GROUP_BY_GROUP = 1,   /**< a security group's members */
+	SGREACH_GROUP_BY_NONE = 2,    /**< every interface on its own */
+} sgreach_group_by;
+
+/**
+ * Every flow allowed from src to dst (selectors as sgreach_query()), as
+ * merged ranges, with the rules that allow them on each side; partial and
+ * unknown flows listed apart.  Formats: text, JSON.
+ */
+int sgreach_ports(const sgreach_model *m, const char *src, const char *dst,
+		  unsigned int flags, sgreach_format fmt, sgreach_verdict *ctx,
+		  const char **out);
+
+/**
+ * Every source that can reach dst, on flow (NULL: with the flows each may
+ * use): loaded interfaces, tasks and services, and the address ranges
+ * outside the model (merged, public address space marked "internet").
+ * Formats: text, JSON, CSV.
+ */
+int sgreach_who(const sgreach_model *m, const char *dst, const char *flow,
+		unsigned int flags, sgreach_format fmt, sgreach_verdict *ctx,
+		const char **out);
+
+/** The mirror of sgreach_who(): every destination src can reach.
+ *  Formats: text, JSON, CSV. */
+int sgreach_reach(const sgreach_model *m, const char *src, const char *flow,
+		  unsigned int flags, sgreach_format fmt, sgreach_verdict *ctx,
+		  const char **out);
+
+/**
+ * All pairs of nodes (services, groups or interfaces) with the flows
+ * allowed between them (on flow only when not NULL); pairs with nothing
+ * allowed, partial or unknown, and a node with itself, are left out.
+ * Computed over endpoint equivalence classes.  Formats: text, JSON, CSV,
+ * DOT.
+ */
+int sgreach_matrix(const sgreach_model *m, const char *flow,
+		   sgreach_group_by group_by, unsigned int flags,
+		   sgreach_format fmt, sgreach_verdict *ctx, const char **out);
+
+/**
+ * Every endpoint that accepts flows from internet addresses: the flows,
+ * the address ranges, the ingress rules responsible and whether the
+ * endpoint is addressable from the internet (a public address, or a
+ * service that assigns public IPs).  Formats: text, JSON.
+ */
+int sgreach_exposure(const sgreach_model *m, unsigned int flags,
+		     sgreach_format fmt, sgreach_verdict *ctx,
+		     const char **out);
 
 #ifdef __cplusplus
 }

@@ -773,3 +773,15 @@ SGREACH_API int sgreach_query(const sgreach_model *m, const char *src,
 	}
 	return sgreach_query_flow(m, src, dst, &f, flags, v);
 }
+
+int eval_resolve_selector(sgreach_verdict *v, const char *text,
+			  struct selection *s)
+{
+	return resolve_selector(v, text, s);
+}
+
+int eval_build_members(sgreach_verdict *v, const struct selection *s,
+		       void *members)
+{
+	return build_members(v, s, members);
+}

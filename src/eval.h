@@ -88,4 +88,12 @@ struct sgreach_verdict {
 const char *verdict_render_text(sgreach_verdict *v);
 const char *verdict_render_json(sgreach_verdict *v);
 
+/* For the analyses (analysis/): selector resolution and the members of a
+ * selection exactly as a query builds them (v->m and v->family set by the
+ * caller).  Return 0 or a negative errno with the message in v->err. */
+int eval_resolve_selector(sgreach_verdict *v, const char *text,
+			  struct selection *s);
+int eval_build_members(sgreach_verdict *v, const struct selection *s,
+		       void *members /* VEC(struct member) * */);
+
 #endif

@@ -810,6 +810,25 @@ SGREACH_API int sgreach_model_add_endpoint_group(sgreach_model *m,
 	return vec_push(&m->endpoints.v[idx].groups, g);
 }
 
+SGREACH_API int sgreach_model_set_endpoint_public(sgreach_model *m,
+						 const char *endpoint_id,
+						 int is_public)
+{
+	uint32_t idx;
+
+	CHECK_OPEN(m);
+	if (!endpoint_id || !*endpoint_id)
+		return model_fail(m, -EINVAL, "empty endpoint id");
+	idx = find(&m->endpoint_ids, endpoint_id);
+	if (idx == SG_NONE)
+		return model_fail(m, -ENOENT, "%s: no such endpoint",
+				  endpoint_id);
+	/* Not in the undo log: a flag set by a failed load stays set.  The
+	 * importers set it only on endpoints they add in the same load. */
+	m->endpoints.v[idx].assign_public = !!is_public;
+	return 0;
+}
+
 SGREACH_API int sgreach_model_add_endpoint_subnet(sgreach_model *m,
 						  const char *endpoint_id,
 						  const char *subnet_id)

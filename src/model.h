@@ -79,6 +79,7 @@ struct sg_endpoint {
 	const char *subnet;
 	const char *description;
 	uint8_t kind; /* sgreach_endpoint_kind */
+	uint8_t assign_public; /* gets a public address (assignPublicIp) */
 	VEC(uint32_t) groups;
 	VEC(struct sg_eaddr) addrs;
 	VEC(const char *) subnet_ids; /* service endpoints */

@@ -30,6 +30,7 @@ enum cli_format {
 	CLI_FORMAT_TEXT = 1u << 0,
 	CLI_FORMAT_JSON = 1u << 1,
 	CLI_FORMAT_DOT = 1u << 2,
+	CLI_FORMAT_CSV = 1u << 3,
 };
 
 /* State shared by main.c and the running command. */
@@ -75,5 +76,10 @@ void cli_json_escape(FILE *f, const char *s, size_t len);
 
 extern const struct cli_command cmd_query;
 extern const struct cli_command cmd_batch;
+extern const struct cli_command cmd_ports;
+extern const struct cli_command cmd_who;
+extern const struct cli_command cmd_reach;
+extern const struct cli_command cmd_matrix;
+extern const struct cli_command cmd_exposure;
 
 #endif /* SGREACH_CLI_H */

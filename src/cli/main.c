@@ -25,6 +25,11 @@
 static const struct cli_command *const commands[] = {
     &cmd_query,
     &cmd_batch,
+    &cmd_ports,
+    &cmd_who,
+    &cmd_reach,
+    &cmd_matrix,
+    &cmd_exposure,
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -168,7 +173,9 @@ static void usage(FILE *f)
 	      "  -f, --file=PATH     load a JSON document, or every *.json of "
 	      "a directory;\n"
 	      "                      '-' reads standard input; repeatable\n"
-	      "  -o, --output=FMT    text (default) or json\n"
+	      "  -o, --output=FMT    text (default), json, csv (who, reach, "
+	      "matrix)\n"
+	      "                      or dot (matrix)\n"
 	      "  -4, --ipv4          use IPv4 addresses (the default unless a "
 	      "selector\n"
 	      "                      is an IPv6 address or FLOW is icmpv6)\n"
@@ -258,6 +265,8 @@ static int parse_format(const char *arg, enum cli_format *out)
 		*out = CLI_FORMAT_JSON;
 	else if (strcmp(arg, "dot") == 0)
 		*out = CLI_FORMAT_DOT;
+	else if (strcmp(arg, "csv") == 0)
+		*out = CLI_FORMAT_CSV;
 	else
 		return -1;
 	return 0;
@@ -267,6 +276,7 @@ static const char *format_name(enum cli_format f)
 {
 	return f == CLI_FORMAT_JSON  ? "json"
 	       : f == CLI_FORMAT_DOT ? "dot"
+	       : f == CLI_FORMAT_CSV ? "csv"
 				     : "text";
 }
 
@@ -371,7 +381,7 @@ static int sgreach_main(struct cli *cli, struct args *a, int argc, char **argv)
 		case 'o':
 			if (parse_format(optarg, &cli->format))
 				return usage_error("unknown output format '%s' "
-						   "(text, json)",
+						   "(text, json, csv, dot)",
 						   optarg);
 			format_given = 1;
 			break;

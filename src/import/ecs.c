@@ -120,7 +120,7 @@ int import_ecs_services(sgreach_model *m, struct jreader *r,
 		struct jpath sp = JPATH_INDEX(at, i);
 		struct jpath np = JPATH_KEY(&sp, "networkConfiguration");
 		struct jpath vp = JPATH_KEY(&np, "awsvpcConfiguration");
-		const char *name, *arn = NULL;
+		const char *name, *arn = NULL, *public_ip = NULL;
 		const cJSON *net = NULL, *vpc = NULL, *subnets, *groups, *x;
 		size_t k;
 
@@ -145,13 +145,20 @@ int import_ecs_services(sgreach_model *m, struct jreader *r,
 		if ((rc = json_opt_array(r, &vp, vpc, "subnets", &subnets)) <
 			    0 ||
 		    (rc = json_opt_array(r, &vp, vpc, "securityGroups",
-					 &groups)) < 0)
+					 &groups)) < 0 ||
+		    (rc = json_opt_string(r, &vp, vpc, "assignPublicIp",
+					  &public_ip)) < 0)
 			return rc;
 		rc = sgreach_model_add_endpoint(m, name,
 						SGREACH_ENDPOINT_SERVICE, NULL,
 						NULL, arn);
 		if (rc)
 			return import_add_failed(m, r, &sp, "serviceName", rc);
+		/* Its tasks get public addresses: exposure needs to know. */
+		if (public_ip && strcmp(public_ip, "ENABLED") == 0 &&
+		    (rc = sgreach_model_set_endpoint_public(m, name, 1)))
+			return import_add_failed(m, r, &vp, "assignPublicIp",
+						 rc);
 		{
 			struct jpath lp = JPATH_KEY(&vp, "subnets");
 

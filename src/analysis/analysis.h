@@ -1,0 +1,238 @@
+/*
+ * analysis.h - what the analyses (ports, who, reach, matrix, exposure)
+ * share: the verdict of a pair as a set of flows instead of one flow, and
+ * endpoint equivalence classes.
+ *
+ * A query asks "is this one flow allowed?"; an analysis asks "which flows
+ * are allowed?".  Both follow eval.c step by step: the members of a
+ * selection, each side's rules against the peer member, the public/NAT
+ * rule, VPC peering, and the combination denied > unknown > partial.  Here
+ * every step yields a partition of the flow space into four sets (allowed,
+ * denied, unknown, partial) instead of one verdict, so that for every flow
+ * f of the family, f lies in set X exactly when sgreach_query() on f
+ * answers X (the property test checks this).
+ *
+ * Flow space: one address family at a time.  ICMP flows are IPv4 and
+ * ICMPv6 flows IPv6 (as in a query), so the IPv4 space holds every flow
+ * except ICMPv6, and the IPv6 space every flow except ICMP.
+ */
+#ifndef SGREACH_ANALYSIS_H
+#define SGREACH_ANALYSIS_H
+
+#include "connset.h"
+#include "eval.h"
+
+/* Indexes of the four verdict sets. */
+enum { VS_A = 0, VS_D, VS_U, VS_P, VS_N };
+
+/* A partition of the family's flows by verdict. */
+struct vsets {
+	struct connset s[VS_N];
+};
+
+void vsets_init(struct vsets *v);
+void vsets_free(struct vsets *v);
+int vsets_copy(struct vsets *dst, const struct vsets *src);
+bool vsets_equal(const struct vsets *a, const struct vsets *b);
+/* Keeps only the flows of `only` in every set (a FLOW argument). */
+int vsets_restrict(struct vsets *v, const struct connset *only);
+/* Nothing allowed, partial or unknown. */
+bool vsets_all_denied(const struct vsets *v);
+
+/* Presence of each verdict among the member pairs of a selection pair:
+ * has[X] holds the flows for which some member pair answers X.  Combining
+ * by presence is eval.c's tally (counts never matter, only which verdicts
+ * occur). */
+struct presence {
+	struct connset has[VS_N];
+};
+
+void presence_init(struct presence *p);
+void presence_free(struct presence *p);
+int presence_add(struct presence *p, const struct vsets *pair);
+/* The tally's answer, per flow (universe: the family's flows). */
+int presence_result(const struct presence *p, const struct connset *universe,
+		    struct vsets *out);
+
+/* One member class: members (addresses of endpoints) that behave alike on
+ * both sides of every pair.  rep is one of them. */
+struct mclass {
+	struct member rep;
+	uint8_t *key;
+	uint32_t keylen;
+};
+
+/* One selectable thing of a whole-estate analysis: an endpoint (ENI or
+ * task), a service, or a security group's members. */
+enum node_kind { NODE_ENDPOINT = 0, NODE_SERVICE, NODE_GROUP };
+
+struct an_node {
+	uint8_t kind;
+	uint32_t idx;	 /* endpoint (services too) or group index */
+	uint32_t ncls;	 /* distinct member classes */
+	uint32_t *cls;	 /* sorted */
+	uint32_t nclass; /* node class: nodes with equal cls[] */
+};
+
+/* A 64-bit key -> 32-bit value map for the pair caches. */
+struct u64map {
+	uint64_t *keys;
+	uint32_t *vals;
+	size_t mask, count;
+};
+
+/* An elementary address range outside the model and what it may do. */
+struct ext_range {
+	struct sg_range r;
+	uint8_t internet; /* public address space */
+	struct vsets sets;
+};
+
+void u64map_free(struct u64map *h);
+
+struct an_ctx {
+	const sgreach_model *m;
+	sgreach_verdict *v; /* errors and the output buffer */
+	int fam;
+	struct connset universe;
+	struct connset others; /* protocols without ports or types */
+	/* When set, an_node_pair() keeps only these flows (a FLOW). */
+	const struct connset *only;
+	struct connset *rconn; /* per rule, filled lazily */
+	uint8_t *rconn_ok;
+	/* Distinct CIDRs (and loaded prefix list entries) of the family that
+	 * some live rule names: the address classes are relative to them. */
+	struct sg_prefix *cidrs;
+	uint32_t ncidrs;
+	/* Member classes. */
+	VEC(struct mclass) mcls;
+	struct hmap mcls_ids;
+	/* Member-class pair -> index in pairs. */
+	struct u64map pair_ids;
+	VEC(struct vsets) pairs;
+	/* Nodes and node classes of a whole-estate analysis. */
+	VEC(struct an_node) nodes;
+	struct hmap ncls_ids;
+	VEC(uint32_t *) ncls_keys;
+	struct u64map npair_ids;
+	VEC(struct vsets) npairs;
+	/* Scratch. */
+	VEC(struct sg_range) cov;
+	VEC(uint32_t) covr;
+	VEC(struct sg_addr) bounds;
+};
+
+/* The checks every entry point starts with; formats is a bit mask of
+ * 1 << sgreach_format.  Returns 0 or the error (message in v). */
+int an_begin(const sgreach_model *m, sgreach_verdict *v, const char **out,
+	     sgreach_format fmt, unsigned int formats, const char *what);
+/* Turns an allocation failure (rc or in the output buffer) into -ENOMEM
+ * with its message; on success points *out at the output. */
+int an_end(struct an_ctx *c, int rc, const char **out);
+
+/* The one flow f as a set. */
+int an_flow_set(const sgreach_flow *f, struct connset *s);
+/* Parses a FLOW argument (message in c->v on error). */
+int an_parse_flow(struct an_ctx *c, const char *text, sgreach_flow *f);
+
+/* Sets up ctx for family fam (4 or 6) over m, reporting through v. */
+int an_init(struct an_ctx *c, const sgreach_model *m, sgreach_verdict *v,
+	    int fam);
+void an_free(struct an_ctx *c);
+/* Writes the error message into the verdict; returns rc. */
+int an_fail(struct an_ctx *c, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* The flows a rule allows (whatever its peer), as a set. */
+const struct connset *an_rule_conn(struct an_ctx *c, uint32_t ri);
+
+/* One side: rules of endpoint self in direction dir against peer. */
+int an_side(struct an_ctx *c, uint32_t self, int dir, const struct member *peer,
+	    struct vsets *out);
+/* Does rule ri (of endpoint self) match peer, wholly or partly? */
+int an_rule_matches(struct an_ctx *c, uint32_t self, uint32_t ri,
+		    const struct member *peer);
+/* The source address dst's ingress rules see: src's own, or for a public
+ * destination the sender's public address or an unknown NAT address. */
+void an_seen_source(struct an_ctx *c, const struct member *src,
+		    const struct member *dst, struct member *out);
+/* One member pair, as eval_pairs() evaluates it (NAT and VPC rules too). */
+int an_pair(struct an_ctx *c, const struct member *src,
+	    const struct member *dst, struct vsets *out);
+
+/* Classifies a member (finds or adds its class). */
+int an_member_class(struct an_ctx *c, const struct member *x, uint32_t *cls);
+/* The pair verdict sets of two member classes (cached). */
+int an_class_pair(struct an_ctx *c, uint32_t a, uint32_t b,
+		  const struct vsets **out);
+
+/* A selection's members as a query builds them, in ctx's family. */
+int an_select(struct an_ctx *c, const char *text, struct selection *sel,
+	      void *members /* VEC(struct member) * */);
+/* The family an analysis uses: -4/-6 flags, then address selectors, then
+ * an ICMP flow (NULL: none), as a query picks it.  0 or -EINVAL. */
+int an_pick_family(sgreach_verdict *v, unsigned int flags,
+		   const struct selection *a, const struct selection *b,
+		   const sgreach_flow *flow, int *fam);
+
+/* Adds a node (its member classes from the model) to c->nodes; a node
+ * without members in the family is not added.  Node classes are assigned
+ * by an_finish_nodes(). */
+int an_add_node(struct an_ctx *c, int kind, uint32_t idx);
+/* Adds every node of a kind: NODE_ENDPOINT: every ENI/task interface and
+ * every service without tasks; NODE_SERVICE: every service, and every
+ * interface that belongs to no service; NODE_GROUP: every group carried by
+ * some endpoint. */
+int an_add_nodes(struct an_ctx *c, int group_by);
+int an_finish_nodes(struct an_ctx *c);
+/* Verdict sets of node a to node b (cached by node class). */
+int an_node_pair(struct an_ctx *c, uint32_t a, uint32_t b,
+		 const struct vsets **out);
+/* The distinct member classes of members, sorted, into out (a
+ * VEC(uint32_t) *). */
+int an_members_classes(struct an_ctx *c, const void *members, void *out);
+/* The verdict sets of one selection's members to another's: a query's
+ * answer for every flow. */
+int an_members_pair(struct an_ctx *c, const void *src, const void *dst,
+		    struct vsets *out);
+/* The verdict sets of a selection (members) to / from a node. */
+int an_members_to_node(struct an_ctx *c, const void *members, uint32_t node,
+		       int members_are_src, struct vsets *out);
+
+/* The address space outside the model as elementary ranges, with the
+ * verdict sets of flows from them to the members (dir SGREACH_INGRESS:
+ * "who") or from the members to them (SGREACH_EGRESS: "reach"); adjacent
+ * ranges with equal sets merged.  *out is malloc'd; free with
+ * an_ext_free(). */
+int an_external(struct an_ctx *c, const void *members, int dir,
+		struct ext_range **out, size_t *n);
+/* As an_external() for a sorted list of member classes. */
+int an_external_cls(struct an_ctx *c, const uint32_t *cls, uint32_t ncls,
+		    int dir, struct ext_range **out, size_t *n);
+void an_ext_free(struct ext_range *r, size_t n);
+
+/* Is the whole range non-public space (RFC 1918, RFC 6598, loopback,
+ * link-local, multicast...)?  Ranges from an_external() never straddle. */
+int an_range_private(const struct sg_range *r);
+
+/* Node naming and rendering helpers (render/analysis.c). */
+const char *an_node_name(const struct an_ctx *c, const struct an_node *n,
+			 char *buf, size_t size);
+const char *an_node_kind(const struct an_ctx *c, const struct an_node *n);
+/* Appends a set's text form: "all", or canonical items where "other"
+ * stands for every protocol without ports or types when all are in. */
+void an_set_text(struct an_ctx *c, struct strbuf *sb, const struct connset *s,
+		 const char *sep);
+/* Appends a set as a JSON array of the same items. */
+void an_set_json(struct an_ctx *c, struct strbuf *sb, const struct connset *s);
+/* Appends "\"allowed\":[...],\"partial\":[...],\"unknown\":[...]". */
+void an_sets_json(struct an_ctx *c, struct strbuf *sb, const struct vsets *v);
+/* Appends a rule: JSON object, or one line of text. */
+void an_rule_json(struct an_ctx *c, struct strbuf *sb, uint32_t ri);
+void an_rule_text(struct an_ctx *c, struct strbuf *sb, uint32_t ri);
+/* Appends a CSV field (quoted when needed). */
+void an_csv_field(struct strbuf *sb, const char *s);
+/* Appends ranges as CIDR prefixes, sep between. */
+void an_range_text(struct strbuf *sb, const struct sg_range *r, int json);
+
+#endif

@@ -1,0 +1,671 @@
+/*
+ * analysis/classes.c - endpoint equivalence classes (design.md, "Many
+ * endpoints, few classes"), nodes of whole-estate analyses, and the address
+ * space outside the model.
+ *
+ * Two members (addresses of endpoints) whose endpoints carry the same
+ * groups in the same VPC, and whose addresses stand in the same relation
+ * to every CIDR any rule names, behave alike as source and as destination:
+ * an_pair() cannot tell them apart.  A pair of classes is evaluated once;
+ * a node (service, group, interface) is the set of its members' classes,
+ * and nodes with equal sets form a node class, evaluated once per pair.
+ */
+#include "analysis/analysis.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int addr_sort_cmp(const void *a, const void *b)
+{
+	return addr_cmp(a, b);
+}
+
+/* ------------------------------------------------------------ 64-bit map -- */
+
+static uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ull;
+	x ^= x >> 33;
+	return x;
+}
+
+void u64map_free(struct u64map *h)
+{
+	free(h->keys);
+	free(h->vals);
+	memset(h, 0, sizeof(*h));
+}
+
+/* Keys are stored + 1 so that 0 marks a free slot. */
+static int u64map_get(const struct u64map *h, uint64_t key, uint32_t *val)
+{
+	size_t i;
+
+	if (!h->keys)
+		return 0;
+	for (i = mix64(key) & h->mask; h->keys[i]; i = (i + 1) & h->mask)
+		if (h->keys[i] == key + 1) {
+			*val = h->vals[i];
+			return 1;
+		}
+	return 0;
+}
+
+static int u64map_put(struct u64map *h, uint64_t key, uint32_t val)
+{
+	size_t i;
+
+	if ((h->count + 1) * 2 > (h->keys ? h->mask + 1 : 0)) {
+		size_t cap = h->keys ? (h->mask + 1) * 2 : 64, k;
+		uint64_t *keys = calloc(cap, sizeof(*keys));
+		uint32_t *vals = calloc(cap, sizeof(*vals));
+
+		if (!keys || !vals) {
+			free(keys);
+			free(vals);
+			return -ENOMEM;
+		}
+		for (k = 0; h->keys && k <= h->mask; k++) {
+			if (!h->keys[k])
+				continue;
+			for (i = mix64(h->keys[k] - 1) & (cap - 1); keys[i];
+			     i = (i + 1) & (cap - 1))
+				;
+			keys[i] = h->keys[k];
+			vals[i] = h->vals[k];
+		}
+		free(h->keys);
+		free(h->vals);
+		h->keys = keys;
+		h->vals = vals;
+		h->mask = cap - 1;
+	}
+	for (i = mix64(key) & h->mask; h->keys[i]; i = (i + 1) & h->mask)
+		if (h->keys[i] == key + 1) {
+			h->vals[i] = val;
+			return 0;
+		}
+	h->keys[i] = key + 1;
+	h->vals[i] = val;
+	h->count++;
+	return 0;
+}
+
+/* --------------------------------------------------------------- classes -- */
+
+static int u32_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+struct keybuf {
+	uint8_t *b;
+	size_t n, cap;
+};
+
+static int kb_put(struct keybuf *k, const void *p, size_t n)
+{
+	if (k->n + n > k->cap) {
+		size_t cap = k->cap ? k->cap * 2 : 256;
+		uint8_t *nb;
+
+		while (cap < k->n + n)
+			cap *= 2;
+		nb = realloc(k->b, cap);
+		if (!nb)
+			return -ENOMEM;
+		k->b = nb;
+		k->cap = cap;
+	}
+	memcpy(k->b + k->n, p, n);
+	k->n += n;
+	return 0;
+}
+
+/* How an address relates to every rule CIDR: the indexes that contain it
+ * (tag 1) and those it contains (tag 2), in order. */
+static int key_address(struct an_ctx *c, struct keybuf *k,
+		       const struct sg_prefix *p)
+{
+	uint32_t i;
+	int rc;
+
+	for (i = 0; i < c->ncidrs; i++) {
+		uint32_t tag;
+
+		if (prefix_contains(&c->cidrs[i], p))
+			tag = i << 2 | 1;
+		else if (prefix_contains(p, &c->cidrs[i]))
+			tag = i << 2 | 2;
+		else
+			continue;
+		if ((rc = kb_put(k, &tag, sizeof(tag))))
+			return rc;
+	}
+	return 0;
+}
+
+/*
+ * A member's class key: its endpoint's groups (sorted) and VPC, the
+ * member's family, publicness and relation to every rule CIDR, whether it
+ * is outside the model, and the same for the endpoint's first public
+ * address of the family (the address its traffic to a public address
+ * leaves from).
+ */
+int an_member_class(struct an_ctx *c, const struct member *x, uint32_t *cls)
+{
+	const sgreach_model *m = c->m;
+	struct keybuf k = {0};
+	uint32_t hdr[4], val, i;
+	int rc = 0;
+
+	hdr[0] = x->ep == SG_NONE ? 1 : 0;
+	hdr[1] = (uint32_t)x->p.fam << 8 | x->is_public << 1 | x->nat;
+	hdr[2] = x->p.len;
+	hdr[3] = 0;
+	if ((rc = kb_put(&k, hdr, sizeof(hdr))))
+		goto fail;
+	if (x->ep != SG_NONE) {
+		const struct sg_endpoint *e = &m->endpoints.v[x->ep];
+		uint32_t *g = malloc((e->groups.n + 1) * sizeof(*g));
+		uint32_t sep = UINT32_MAX;
+
+		if (!g) {
+			rc = -ENOMEM;
+			goto fail;
+		}
+		memcpy(g, e->groups.v, e->groups.n * sizeof(*g));
+		qsort(g, e->groups.n, sizeof(*g), u32_cmp);
+		rc = kb_put(&k, &e->groups.n, sizeof(e->groups.n));
+		if (!rc)
+			rc = kb_put(&k, g, e->groups.n * sizeof(*g));
+		free(g);
+		if (rc || (rc = kb_put(&k, &e->vpc, sizeof(e->vpc))))
+			goto fail;
+		for (i = 0; i < e->addrs.n; i++)
+			if (e->addrs.v[i].is_public &&
+			    e->addrs.v[i].p.fam == c->fam) {
+				if ((rc = kb_put(&k, &sep, sizeof(sep))) ||
+				    (rc = key_address(c, &k,
+						      &e->addrs.v[i].p)))
+					goto fail;
+				break;
+			}
+		if ((rc = kb_put(&k, &sep, sizeof(sep))))
+			goto fail;
+	}
+	if ((rc = key_address(c, &k, &x->p)))
+		goto fail;
+	if (hmap_get(&c->mcls_ids, k.b, k.n, &val)) {
+		free(k.b);
+		*cls = val;
+		return 0;
+	}
+	{
+		struct mclass mc;
+
+		mc.rep = *x;
+		mc.key = k.b;
+		mc.keylen = (uint32_t)k.n;
+		if (vec_push(&c->mcls, mc)) {
+			rc = -ENOMEM;
+			goto fail;
+		}
+		if ((rc = hmap_put(&c->mcls_ids, mc.key, mc.keylen,
+				   c->mcls.n - 1))) {
+			c->mcls.n--;
+			goto fail;
+		}
+		*cls = c->mcls.n - 1;
+	}
+	return 0;
+fail:
+	free(k.b);
+	return rc;
+}
+
+int an_class_pair(struct an_ctx *c, uint32_t a, uint32_t b,
+		  const struct vsets **out)
+{
+	uint64_t key = (uint64_t)a << 32 | b;
+	uint32_t idx;
+	struct vsets v;
+	int rc;
+
+	if (u64map_get(&c->pair_ids, key, &idx)) {
+		*out = &c->pairs.v[idx];
+		return 0;
+	}
+	vsets_init(&v);
+	if ((rc = an_pair(c, &c->mcls.v[a].rep, &c->mcls.v[b].rep, &v)) ||
+	    (rc = vec_push(&c->pairs, v))) {
+		vsets_free(&v);
+		return rc;
+	}
+	if ((rc = u64map_put(&c->pair_ids, key, c->pairs.n - 1)))
+		return rc;
+	*out = &c->pairs.v[c->pairs.n - 1];
+	return 0;
+}
+
+/* ------------------------------------------------------------------ nodes -- */
+
+static int push_member_classes(struct an_ctx *c, uint32_t e, void *vec)
+{
+	VEC(uint32_t) *cls = vec;
+	const struct sg_endpoint *ep = &c->m->endpoints.v[e];
+	uint32_t k, id;
+	int rc;
+
+	for (k = 0; k < ep->addrs.n; k++) {
+		struct member x;
+
+		/* A service's own addresses are its subnets (no tasks);
+		 * an interface's are its private addresses. */
+		if (ep->addrs.v[k].p.fam != c->fam ||
+		    (ep->addrs.v[k].is_public &&
+		     ep->kind != SGREACH_ENDPOINT_SERVICE))
+			continue;
+		memset(&x, 0, sizeof(x));
+		x.ep = e;
+		x.p = ep->addrs.v[k].p;
+		if ((rc = an_member_class(c, &x, &id)) ||
+		    (rc = vec_push(cls, id)))
+			return rc;
+	}
+	return 0;
+}
+
+int an_add_node(struct an_ctx *c, int kind, uint32_t idx)
+{
+	const sgreach_model *m = c->m;
+	VEC(uint32_t) cls = {0};
+	struct an_node n;
+	uint32_t k, w;
+	int rc = 0;
+
+	if (kind == NODE_GROUP) {
+		const struct sg_group *g = &m->groups.v[idx];
+
+		for (k = 0; k < g->nmembers && !rc; k++) {
+			const struct sg_endpoint *e =
+				&m->endpoints.v[g->members[k]];
+
+			/* A service with tasks is its tasks' interfaces,
+			 * which carry the group themselves. */
+			if (e->kind == SGREACH_ENDPOINT_SERVICE && e->members.n)
+				continue;
+			rc = push_member_classes(c, g->members[k], &cls);
+		}
+	} else if (kind == NODE_SERVICE && m->endpoints.v[idx].members.n) {
+		const struct sg_endpoint *svc = &m->endpoints.v[idx];
+
+		for (k = 0; k < svc->members.n && !rc; k++)
+			rc = push_member_classes(c, svc->members.v[k], &cls);
+	} else {
+		rc = push_member_classes(c, idx, &cls);
+	}
+	if (rc || cls.n == 0) {
+		vec_free(&cls);
+		return rc;
+	}
+	qsort(cls.v, cls.n, sizeof(*cls.v), u32_cmp);
+	for (k = 0, w = 0; k < cls.n; k++)
+		if (!w || cls.v[w - 1] != cls.v[k])
+			cls.v[w++] = cls.v[k];
+	memset(&n, 0, sizeof(n));
+	n.kind = (uint8_t)kind;
+	n.idx = idx;
+	n.ncls = w;
+	n.cls = cls.v;
+	if (vec_push(&c->nodes, n)) {
+		vec_free(&cls);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int an_add_nodes(struct an_ctx *c, int group_by)
+{
+	const sgreach_model *m = c->m;
+	uint32_t i;
+	int rc = 0;
+
+	if (group_by == NODE_GROUP) {
+		for (i = 0; i < m->groups.n && !rc; i++)
+			if (m->groups.v[i].nmembers)
+				rc = an_add_node(c, NODE_GROUP, i);
+		return rc;
+	}
+	for (i = 0; i < m->endpoints.n && !rc; i++) {
+		const struct sg_endpoint *e = &m->endpoints.v[i];
+
+		if (e->kind == SGREACH_ENDPOINT_SERVICE) {
+			if (group_by == NODE_SERVICE || !e->members.n)
+				rc = an_add_node(c, NODE_SERVICE, i);
+		} else if (group_by == NODE_ENDPOINT ||
+			   e->service == SG_NONE) {
+			rc = an_add_node(c, NODE_ENDPOINT, i);
+		}
+	}
+	return rc;
+}
+
+int an_finish_nodes(struct an_ctx *c)
+{
+	uint32_t i, val;
+	int rc;
+
+	for (i = 0; i < c->nodes.n; i++) {
+		struct an_node *n = &c->nodes.v[i];
+		size_t len = n->ncls * sizeof(*n->cls);
+
+		if (hmap_get(&c->ncls_ids, n->cls, len, &val)) {
+			n->nclass = val;
+			continue;
+		}
+		/* The key is the first node's array: nodes outlive the map. */
+		val = c->ncls_keys.n;
+		if (vec_push(&c->ncls_keys, NULL))
+			return -ENOMEM;
+		if ((rc = hmap_put(&c->ncls_ids, n->cls, len, val)))
+			return rc;
+		n->nclass = val;
+	}
+	return 0;
+}
+
+/* The tally over every member-class pair of two class lists. */
+static int lists_pair(struct an_ctx *c, const uint32_t *a, uint32_t na,
+		      const uint32_t *b, uint32_t nb, struct vsets *out)
+{
+	struct presence p;
+	uint32_t i, j;
+	int rc = 0;
+
+	presence_init(&p);
+	for (i = 0; i < na && !rc; i++)
+		for (j = 0; j < nb && !rc; j++) {
+			const struct vsets *pv;
+
+			rc = an_class_pair(c, a[i], b[j], &pv);
+			if (!rc)
+				rc = presence_add(&p, pv);
+		}
+	if (!rc)
+		rc = presence_result(&p, &c->universe, out);
+	presence_free(&p);
+	return rc;
+}
+
+int an_node_pair(struct an_ctx *c, uint32_t a, uint32_t b,
+		 const struct vsets **out)
+{
+	const struct an_node *x = &c->nodes.v[a], *y = &c->nodes.v[b];
+	uint64_t key = (uint64_t)x->nclass << 32 | y->nclass;
+	uint32_t idx;
+	struct vsets v;
+	int rc;
+
+	if (u64map_get(&c->npair_ids, key, &idx)) {
+		*out = &c->npairs.v[idx];
+		return 0;
+	}
+	vsets_init(&v);
+	if ((rc = lists_pair(c, x->cls, x->ncls, y->cls, y->ncls, &v)) ||
+	    (c->only && (rc = vsets_restrict(&v, c->only))) ||
+	    (rc = vec_push(&c->npairs, v))) {
+		vsets_free(&v);
+		return rc;
+	}
+	if ((rc = u64map_put(&c->npair_ids, key, c->npairs.n - 1)))
+		return rc;
+	*out = &c->npairs.v[c->npairs.n - 1];
+	return 0;
+}
+
+/* Member classes of a selection's members. */
+int an_members_classes(struct an_ctx *c, const void *members, void *out)
+{
+	const VEC(struct member) *mem = members;
+	VEC(uint32_t) *cls = out;
+	uint32_t i, id, w;
+	int rc;
+
+	cls->n = 0;
+	for (i = 0; i < mem->n; i++)
+		if ((rc = an_member_class(c, &mem->v[i], &id)) ||
+		    (rc = vec_push(cls, id)))
+			return rc;
+	qsort(cls->v, cls->n, sizeof(*cls->v), u32_cmp);
+	for (i = 0, w = 0; i < cls->n; i++)
+		if (!w || cls->v[w - 1] != cls->v[i])
+			cls->v[w++] = cls->v[i];
+	cls->n = w;
+	return 0;
+}
+
+int an_members_pair(struct an_ctx *c, const void *src, const void *dst,
+		    struct vsets *out)
+{
+	VEC(uint32_t) a = {0};
+	VEC(uint32_t) b = {0};
+	int rc;
+
+	rc = an_members_classes(c, src, &a);
+	if (!rc)
+		rc = an_members_classes(c, dst, &b);
+	if (!rc)
+		rc = lists_pair(c, a.v, a.n, b.v, b.n, out);
+	vec_free(&a);
+	vec_free(&b);
+	return rc;
+}
+
+int an_members_to_node(struct an_ctx *c, const void *members, uint32_t node,
+		       int members_are_src, struct vsets *out)
+{
+	const struct an_node *n = &c->nodes.v[node];
+	VEC(uint32_t) cls = {0};
+	int rc;
+
+	rc = an_members_classes(c, members, &cls);
+	if (!rc)
+		rc = members_are_src ? lists_pair(c, cls.v, cls.n, n->cls,
+						  n->ncls, out)
+				     : lists_pair(c, n->cls, n->ncls, cls.v,
+						  cls.n, out);
+	vec_free(&cls);
+	return rc;
+}
+
+/* ------------------------------------------------------ outside the model -- */
+
+/* Address space that is not the internet's (RFC 6890 and friends). */
+static const char *const private4[] = {
+	"0.0.0.0/8",	 "10.0.0.0/8",	   "100.64.0.0/10", "127.0.0.0/8",
+	"169.254.0.0/16", "172.16.0.0/12", "192.168.0.0/16", "224.0.0.0/4",
+	"240.0.0.0/4",
+};
+static const char *const private6[] = {
+	"::/127", "fc00::/7", "fe80::/10", "ff00::/8",
+};
+
+static int special(int fam, size_t i, struct sg_prefix *p)
+{
+	const char *const *t = fam == 4 ? private4 : private6;
+	size_t n = fam == 4 ? sizeof(private4) / sizeof(*private4)
+			    : sizeof(private6) / sizeof(*private6);
+
+	if (i >= n)
+		return 0;
+	return addr_parse(t[i], 1, p, NULL) == 0;
+}
+
+int an_range_private(const struct sg_range *r)
+{
+	struct sg_prefix p;
+	struct sg_range s;
+	size_t i;
+
+	for (i = 0; special(r->fam, i, &p); i++) {
+		prefix_range(&p, &s);
+		if (addr_cmp(&s.first, &r->first) <= 0 &&
+		    addr_cmp(&r->last, &s.last) <= 0)
+			return 1;
+	}
+	return 0;
+}
+
+void an_ext_free(struct ext_range *r, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		vsets_free(&r[i].sets);
+	free(r);
+}
+
+static int push_bound(struct an_ctx *c, const struct sg_prefix *p)
+{
+	struct sg_range r;
+	struct sg_prefix top = {{0, 0}, 0, (uint8_t)c->fam};
+	struct sg_range all;
+
+	prefix_range(p, &r);
+	prefix_range(&top, &all);
+	if (vec_push(&c->bounds, r.first))
+		return -ENOMEM;
+	if (addr_cmp(&r.last, &all.last) < 0) {
+		struct sg_addr nx = addr_next(&r.last, c->fam);
+
+		if (vec_push(&c->bounds, nx))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+int an_external(struct an_ctx *c, const void *members, int dir,
+		struct ext_range **out, size_t *nout)
+{
+	VEC(uint32_t) cls = {0};
+	int rc;
+
+	*out = NULL;
+	*nout = 0;
+	rc = an_members_classes(c, members, &cls);
+	if (!rc)
+		rc = an_external_cls(c, cls.v, cls.n, dir, out, nout);
+	vec_free(&cls);
+	return rc;
+}
+
+int an_external_cls(struct an_ctx *c, const uint32_t *clsv, uint32_t ncls,
+		    int dir, struct ext_range **out, size_t *nout)
+{
+	struct {
+		const uint32_t *v;
+		uint32_t n;
+	} cls = {clsv, ncls};
+	VEC(struct sg_addr) b = {0};
+	struct ext_range *res = NULL;
+	struct sg_prefix top = {{0, 0}, 0, (uint8_t)c->fam}, sp;
+	struct sg_range all;
+	size_t nres = 0, i;
+	uint32_t k, nb;
+	int rc;
+
+	*out = NULL;
+	*nout = 0;
+	prefix_range(&top, &all);
+	/* Cut the address space at every rule CIDR's ends and at the edges
+	 * of the non-internet ranges: within a piece every rule CIDR holds
+	 * all addresses or none. */
+	c->bounds.n = 0;
+	if ((rc = push_bound(c, &top)))
+		goto out;
+	for (k = 0; k < c->ncidrs; k++)
+		if ((rc = push_bound(c, &c->cidrs[k])))
+			goto out;
+	for (i = 0; special(c->fam, i, &sp); i++)
+		if ((rc = push_bound(c, &sp)))
+			goto out;
+	qsort(c->bounds.v, c->bounds.n, sizeof(*c->bounds.v), addr_sort_cmp);
+	for (k = 0, nb = 0; k < c->bounds.n; k++)
+		if (!nb || addr_cmp(&c->bounds.v[nb - 1], &c->bounds.v[k]))
+			c->bounds.v[nb++] = c->bounds.v[k];
+	/* Keep the bounds: an_pair() below reuses c->bounds. */
+	if (vec_reserve(&b, nb)) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	memcpy(b.v, c->bounds.v, nb * sizeof(*b.v));
+	b.n = nb;
+	res = calloc(nb, sizeof(*res));
+	if (!res) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (k = 0; k < nb; k++) {
+		struct ext_range *x = &res[nres];
+		struct presence p;
+		struct member ext;
+		uint32_t j;
+
+		memset(&ext, 0, sizeof(ext));
+		ext.ep = SG_NONE;
+		ext.p.a = b.v[k];
+		ext.p.fam = (uint8_t)c->fam;
+		ext.p.len = c->fam == 4 ? 32 : 128;
+		x->r.fam = (uint8_t)c->fam;
+		x->r.first = b.v[k];
+		x->r.last = k + 1 < nb ? addr_prev(&b.v[k + 1], c->fam)
+				       : all.last;
+		x->internet = !an_range_private(&x->r);
+		vsets_init(&x->sets);
+		presence_init(&p);
+		for (j = 0; j < cls.n && !rc; j++) {
+			struct vsets pv;
+
+			vsets_init(&pv);
+			rc = dir == SGREACH_INGRESS
+				     ? an_pair(c, &ext,
+					       &c->mcls.v[cls.v[j]].rep, &pv)
+				     : an_pair(c, &c->mcls.v[cls.v[j]].rep,
+					       &ext, &pv);
+			if (!rc)
+				rc = presence_add(&p, &pv);
+			vsets_free(&pv);
+		}
+		if (!rc)
+			rc = presence_result(&p, &c->universe, &x->sets);
+		presence_free(&p);
+		nres++;
+		if (rc)
+			goto out;
+		/* Merge with the previous piece when nothing tells them
+		 * apart. */
+		if (nres > 1 && res[nres - 2].internet == x->internet &&
+		    vsets_equal(&res[nres - 2].sets, &x->sets)) {
+			res[nres - 2].r.last = x->r.last;
+			vsets_free(&x->sets);
+			nres--;
+		}
+	}
+out:
+	vec_free(&b);
+	if (rc) {
+		an_ext_free(res, nres);
+		return rc;
+	}
+	*out = res;
+	*nout = nres;
+	return 0;
+}
+

@@ -1,0 +1,272 @@
+/*
+ * analysis/matrix.c - `sgreach matrix [FLOW] [--group-by ...]`: every
+ * pair of nodes with the flows allowed between them.
+ *
+ * Nodes are services (a service's tasks as one), security groups (their
+ * members as one) or single interfaces.  A pair is evaluated once per pair
+ * of node classes and printed for every pair of nodes: the cost grows with
+ * classes², and the output with nodes².
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis/analysis.h"
+
+/* DOT strings: quotes and backslashes escaped, control bytes dropped. */
+static void dot_str(struct strbuf *sb, const char *s)
+{
+	sb_putc(sb, '"');
+	for (; s && *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\')
+			sb_putc(sb, '\\');
+		if (ch < 0x20 || ch == 0x7f)
+			sb_putc(sb, '?');
+		else
+			sb_putc(sb, (char)ch);
+	}
+	sb_putc(sb, '"');
+}
+
+static void csv_set(struct an_ctx *c, struct strbuf *sb,
+		    const struct connset *s)
+{
+	struct strbuf t;
+
+	sb_init(&t);
+	an_set_text(c, &t, s, " ");
+	an_csv_field(sb, sb_str(&t) ? sb_str(&t) : "");
+	if (t.failed)
+		sb->failed = 1;
+	sb_free(&t);
+}
+
+/* The widest node name, for the text table. */
+static size_t name_width(struct an_ctx *c)
+{
+	size_t w = 3, i;
+	char buf[300];
+
+	for (i = 0; i < c->nodes.n; i++) {
+		size_t l = strlen(an_node_name(c, &c->nodes.v[i], buf,
+					       sizeof(buf)));
+
+		if (l > w)
+			w = l;
+	}
+	return w > 60 ? 60 : w;
+}
+
+static void pad(struct strbuf *sb, size_t have, size_t want)
+{
+	while (have++ < want)
+		sb_putc(sb, ' ');
+}
+
+static void row(struct an_ctx *c, sgreach_format fmt, uint32_t a, uint32_t b,
+		const struct vsets *v, size_t width, uint32_t *n)
+{
+	struct strbuf *sb = &c->v->out;
+	char ba[300], bb[300];
+	const char *sa = an_node_name(c, &c->nodes.v[a], ba, sizeof(ba));
+	const char *sd = an_node_name(c, &c->nodes.v[b], bb, sizeof(bb));
+	size_t len;
+
+	switch (fmt) {
+	case SGREACH_FORMAT_JSON:
+		if ((*n)++)
+			sb_putc(sb, ',');
+		sb_puts(sb, "{\"src\":");
+		sb_json_str(sb, sa);
+		sb_puts(sb, ",\"dst\":");
+		sb_json_str(sb, sd);
+		sb_putc(sb, ',');
+		an_sets_json(c, sb, v);
+		sb_putc(sb, '}');
+		return;
+	case SGREACH_FORMAT_CSV:
+		an_csv_field(sb, sa);
+		sb_putc(sb, ',');
+		an_csv_field(sb, sd);
+		sb_putc(sb, ',');
+		csv_set(c, sb, &v->s[VS_A]);
+		sb_putc(sb, ',');
+		csv_set(c, sb, &v->s[VS_P]);
+		sb_putc(sb, ',');
+		csv_set(c, sb, &v->s[VS_U]);
+		sb_puts(sb, "\r\n");
+		return;
+	case SGREACH_FORMAT_DOT: {
+		static const char *const style[] = {"solid", "dashed",
+						    "dotted"};
+		static const char *const prefix[] = {"", "partial: ",
+						     "unknown: "};
+		static const int idx[] = {VS_A, VS_P, VS_U};
+		int i;
+
+		/* One edge per verdict: allowed solid, partial dashed,
+		 * unknown dotted. */
+		for (i = 0; i < 3; i++) {
+			struct strbuf t;
+
+			if (connset_is_empty(&v->s[idx[i]]))
+				continue;
+			sb_init(&t);
+			sb_puts(&t, prefix[i]);
+			an_set_text(c, &t, &v->s[idx[i]], ", ");
+			sb_puts(sb, "  ");
+			dot_str(sb, sa);
+			sb_puts(sb, " -> ");
+			dot_str(sb, sd);
+			sb_puts(sb, " [label=");
+			dot_str(sb, sb_str(&t));
+			sb_printf(sb, ", style=%s];\n", style[i]);
+			if (t.failed)
+				sb->failed = 1;
+			sb_free(&t);
+		}
+		return;
+	}
+	default:
+		len = sb->len;
+		sb_text(sb, sa);
+		pad(sb, sb->len - len, width + 2);
+		len = sb->len;
+		sb_text(sb, sd);
+		pad(sb, sb->len - len, width + 2);
+		an_set_text(c, sb, &v->s[VS_A], ",");
+		if (connset_is_empty(&v->s[VS_A]))
+			sb_putc(sb, '-');
+		if (!connset_is_empty(&v->s[VS_P])) {
+			sb_puts(sb, "  partial ");
+			an_set_text(c, sb, &v->s[VS_P], ",");
+		}
+		if (!connset_is_empty(&v->s[VS_U])) {
+			sb_puts(sb, "  unknown ");
+			an_set_text(c, sb, &v->s[VS_U], ",");
+		}
+		sb_putc(sb, '\n');
+	}
+}
+
+static void header(struct an_ctx *c, sgreach_format fmt, const char *flow,
+		   const char *group_by, size_t width)
+{
+	struct strbuf *sb = &c->v->out;
+	uint32_t i;
+	char buf[300];
+
+	switch (fmt) {
+	case SGREACH_FORMAT_JSON:
+		sb_printf(sb, "{\"family\":%d,\"flow\":", c->fam);
+		sb_json_str(sb, flow);
+		sb_printf(sb, ",\"group_by\":\"%s\",\"pairs\":[", group_by);
+		return;
+	case SGREACH_FORMAT_CSV:
+		sb_puts(sb, "src,dst,allowed,partial,unknown\r\n");
+		return;
+	case SGREACH_FORMAT_DOT:
+		sb_puts(sb, "digraph sgreach {\n  rankdir=LR;\n"
+			    "  node [shape=box, fontname=\"monospace\"];\n"
+			    "  edge [fontname=\"monospace\", fontsize=10];\n");
+		for (i = 0; i < c->nodes.n; i++) {
+			const struct an_node *n = &c->nodes.v[i];
+			const char *name = an_node_name(c, n, buf, sizeof(buf));
+
+			sb_puts(sb, "  ");
+			dot_str(sb, name);
+			sb_printf(sb, " [shape=%s];\n",
+				  n->kind == NODE_ENDPOINT ? "box"
+				  : n->kind == NODE_SERVICE ? "component"
+							    : "folder");
+		}
+		return;
+	default:
+		sb_printf(sb, "matrix by %s (IPv%d", group_by, c->fam);
+		if (flow) {
+			sb_puts(sb, ", ");
+			sb_text(sb, flow);
+		}
+		sb_puts(sb, ")\n");
+		sb_puts(sb, "SRC");
+		pad(sb, 3, width + 2);
+		sb_puts(sb, "DST");
+		pad(sb, 3, width + 2);
+		sb_puts(sb, "ALLOWED\n");
+	}
+}
+
+SGREACH_API int sgreach_matrix(const sgreach_model *m, const char *flow_text,
+			       sgreach_group_by group_by, unsigned int flags,
+			       sgreach_format fmt, sgreach_verdict *ctx,
+			       const char **out)
+{
+	static const char *const gb_name[] = {"service", "group", "none"};
+	static const int gb_node[] = {NODE_SERVICE, NODE_GROUP, NODE_ENDPOINT};
+	struct an_ctx c;
+	struct connset only;
+	sgreach_flow flow;
+	size_t width;
+	uint32_t a, b, n = 0;
+	int rc, fam;
+
+	memset(&c, 0, sizeof(c));
+	c.v = ctx;
+	connset_init(&only);
+	rc = an_begin(m, ctx, out, fmt,
+		      1u << SGREACH_FORMAT_TEXT | 1u << SGREACH_FORMAT_JSON |
+			      1u << SGREACH_FORMAT_CSV |
+			      1u << SGREACH_FORMAT_DOT,
+		      "matrix");
+	if (rc)
+		return rc;
+	if (flags & ~(unsigned int)(SGREACH_QUERY_IPV4 | SGREACH_QUERY_IPV6))
+		return an_fail(&c, -EINVAL, "unknown flags");
+	if ((unsigned int)group_by > SGREACH_GROUP_BY_NONE)
+		return an_fail(&c, -EINVAL, "invalid group_by");
+	if (flow_text && (rc = an_parse_flow(&c, flow_text, &flow)))
+		return rc;
+	if ((rc = an_pick_family(ctx, flags, NULL, NULL,
+				 flow_text ? &flow : NULL, &fam)))
+		return rc;
+	if ((rc = an_init(&c, m, ctx, fam)))
+		goto out;
+	if (flow_text)
+		rc = an_flow_set(&flow, &only);
+	else
+		rc = connset_copy(&only, &c.universe);
+	if (rc || (rc = an_add_nodes(&c, gb_node[group_by])) ||
+	    (rc = an_finish_nodes(&c)))
+		goto out;
+	c.only = &only;
+	width = name_width(&c);
+	sb_reset(&ctx->out);
+	header(&c, fmt, flow_text, gb_name[group_by], width);
+	for (a = 0; a < c.nodes.n; a++)
+		for (b = 0; b < c.nodes.n; b++) {
+			const struct vsets *pv;
+
+			if (a == b)
+				continue;
+			if ((rc = an_node_pair(&c, a, b, &pv)))
+				goto out;
+			if (vsets_all_denied(pv))
+				continue;
+			row(&c, fmt, a, b, pv, width, &n);
+		}
+	if (fmt == SGREACH_FORMAT_JSON)
+		sb_puts(&ctx->out, "]}");
+	else if (fmt == SGREACH_FORMAT_DOT)
+		sb_puts(&ctx->out, "}\n");
+	else if (fmt == SGREACH_FORMAT_TEXT && ctx->out.len &&
+		 !ctx->out.failed)
+		ctx->out.s[--ctx->out.len] = '\0';
+out:
+	rc = an_end(&c, rc, out);
+	connset_free(&only);
+	an_free(&c);
+	return rc;
+}
