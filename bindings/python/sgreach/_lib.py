@@ -35,6 +35,7 @@ class FlowStruct(ctypes.Structure):
 
 
 _PFLOW = ctypes.POINTER(FlowStruct)
+_PS = ctypes.POINTER(ctypes.c_char_p)  # const char **out
 
 #: name -> (restype, argtypes), in the order of include/sgreach.h.  The tests
 #: check that this table names exactly the symbols of src/libsgreach.map.
@@ -73,6 +74,13 @@ PROTOTYPES = {
     "sgreach_result_name": (_S, [_I]),
     "sgreach_verdict_error": (_S, [_H]),
     "sgreach_verdict_render": (_S, [_H, _I]),
+    # SGREACH_0.2
+    "sgreach_model_set_endpoint_public": (_I, [_H, _S, _I]),
+    "sgreach_ports": (_I, [_H, _S, _S, _U, _I, _H, _PS]),
+    "sgreach_who": (_I, [_H, _S, _S, _U, _I, _H, _PS]),
+    "sgreach_reach": (_I, [_H, _S, _S, _U, _I, _H, _PS]),
+    "sgreach_matrix": (_I, [_H, _S, _I, _U, _I, _H, _PS]),
+    "sgreach_exposure": (_I, [_H, _U, _I, _H, _PS]),
 }
 
 # Values of the header's enums and flags.  They are part of the ABI, so they
@@ -84,6 +92,8 @@ QUERY_IPV4 = 1 << 0
 QUERY_IPV6 = 1 << 1
 FORMAT_TEXT = 0
 FORMAT_JSON = 1
+FORMATS = {"text": 0, "json": 1, "csv": 2, "dot": 3}
+GROUP_BY = {"service": 0, "group": 1, "none": 2}
 DIRECTIONS = {"ingress": 0, "egress": 1}
 PEER_KINDS = {"cidr": 0, "prefix-list": 1, "group": 2, "unknown": 3}
 ENDPOINT_KINDS = {"eni": 0, "trunk": 1, "branch": 2, "service": 3}

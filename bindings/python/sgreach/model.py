@@ -1,5 +1,7 @@
 """The model: groups, rules, endpoints... and the queries over it."""
 
+import contextlib
+import ctypes
 import errno
 import json
 import os
@@ -20,6 +22,17 @@ def _choice(table, value, what):
         return table[value]
     raise ValueError("%s must be one of %s, not %r"
                      % (what, ", ".join(sorted(table)), value))
+
+
+def _family_flags(family):
+    """The query flags for family 4, 6 or None (the library chooses)."""
+    if family is None:
+        return 0
+    if family == 4:
+        return _lib.QUERY_IPV4
+    if family == 6:
+        return _lib.QUERY_IPV6
+    raise ValueError("family must be 4, 6 or None, not %r" % (family,))
 
 
 def _peer_kind(peer):
@@ -251,6 +264,13 @@ class Model:
                    cstr(endpoint_id, "endpoint_id"),
                    cstr(subnet_id, "subnet_id"))
 
+    def set_endpoint_public(self, endpoint_id, public=True):
+        """Says whether an endpoint gets a public address of its own (an
+        ECS service with ``assignPublicIp`` ENABLED; its tasks' interfaces
+        inherit it).  Used by :meth:`exposure`."""
+        self._call(self._lib.model_set_endpoint_public,
+                   cstr(endpoint_id, "endpoint_id"), 1 if public else 0)
+
     def add_task(self, task_arn, endpoint_id, service=None):
         """Adds an ECS task running on a network interface; ``service`` is
         the service name without ``service:``."""
@@ -343,36 +363,20 @@ class Model:
         :class:`sgreach.NotFound` for a selector that names nothing loaded,
         :class:`sgreach.Busy` before :meth:`finalize`.
         """
-        if family is None:
-            flags = 0
-        elif family == 4:
-            flags = _lib.QUERY_IPV4
-        elif family == 6:
-            flags = _lib.QUERY_IPV6
-        else:
-            raise ValueError("family must be 4, 6 or None, not %r" % (family,))
+        flags = _family_flags(family)
         c_src, c_dst = cstr(src, "src"), cstr(dst, "dst")
         if isinstance(flow, Flow):
             c_flow = flow._struct()
         else:
             c_flow = cstr(flow, "flow")
         lib = self._lib
-        with self._cond:
-            handle = self._live()
-            self._queries += 1
-        # Each query gets its own verdict object, so threads share nothing
-        # but the immutable model; ctypes drops the GIL inside the calls.
-        v = lib.verdict_new()
-        try:
-            if not v:
-                raise self._oom("sgreach_verdict_new")
+        with self._reading() as (handle, v):
             if isinstance(c_flow, bytes):
                 rc = lib.query(handle, c_src, c_dst, c_flow, flags, v)
             else:
                 rc = lib.query_flow(handle, c_src, c_dst, c_flow, flags, v)
             if rc < 0:
-                detail = _lib.text(lib.verdict_error(v))
-                raise error_for(rc, lib.describe(rc), detail)
+                raise self._query_error(rc, v)
             result = lib.verdict_result(v)
             rendered = lib.verdict_render(v, _lib.FORMAT_JSON)
             if rendered is None:
@@ -381,13 +385,95 @@ class Model:
             if text is None:
                 raise self._oom("sgreach_verdict_render")
             name = _lib.text(lib.result_name(result))
+        return Verdict(result, name, rendered.decode("utf-8", "replace"),
+                       text.decode("utf-8", "replace"))
+
+    @contextlib.contextmanager
+    def _reading(self):
+        """Yields the model's handle and a fresh verdict object for one
+        query or analysis.  Each call gets its own verdict object, so
+        threads share nothing but the immutable model (ctypes drops the GIL
+        inside the C calls); close() waits until every reader is done."""
+        lib = self._lib
+        with self._cond:
+            handle = self._live()
+            self._queries += 1
+        v = None
+        try:
+            v = lib.verdict_new()
+            if not v:
+                raise self._oom("sgreach_verdict_new")
+            yield handle, v
         finally:
             lib.verdict_free(v)
             with self._cond:
                 self._queries -= 1
                 self._cond.notify_all()
-        return Verdict(result, name, rendered.decode("utf-8", "replace"),
-                       text.decode("utf-8", "replace"))
+
+    def _query_error(self, rc, v):
+        detail = _lib.text(self._lib.verdict_error(v))
+        return error_for(rc, self._lib.describe(rc), detail)
+
+    # ----------------------------------------------------------- analyses --
+
+    def _analysis(self, name, args, flags, format):
+        """Runs sgreach_NAME(handle, *args, flags, fmt, ctx, &out).  Returns
+        the JSON output parsed (format "json"), else the text."""
+        fmt = _choice(_lib.FORMATS, format, "format")
+        fn = getattr(self._lib, name)
+        out = ctypes.c_char_p()
+        with self._reading() as (handle, ctx):
+            rc = fn(handle, *args, flags, fmt, ctx, ctypes.byref(out))
+            if rc < 0:
+                raise self._query_error(rc, ctx)
+            if out.value is None:
+                raise self._oom("sgreach_" + name)
+            text = out.value.decode("utf-8", "replace")
+        if fmt == _lib.FORMAT_JSON:
+            return json.loads(text)
+        return text
+
+    def ports(self, src, dst, family=None, format="json"):
+        """Every flow ``src`` may open to ``dst``, as merged ranges, with
+        the rules behind them: a dict with ``allowed``, ``partial`` and
+        ``unknown`` (lists of canonical flow strings such as
+        ``"tcp/8000-8080"``) and ``rules`` (``sgreach ports -o json``).
+        ``format="text"`` returns the text instead."""
+        return self._analysis("ports", (cstr(src, "src"), cstr(dst, "dst")),
+                              _family_flags(family), format)
+
+    def who(self, dst, flow=None, family=None, format="json"):
+        """Every source that can reach ``dst`` (on ``flow``, or with the
+        flows each may use): a dict with ``sources`` (loaded interfaces,
+        tasks, services) and ``external`` (address ranges outside the
+        model).  Formats: json (parsed), text, csv."""
+        return self._analysis("who", (cstr(dst, "dst"), cstr(flow, "flow")),
+                              _family_flags(family), format)
+
+    def reach(self, src, flow=None, family=None, format="json"):
+        """Every destination ``src`` can reach: the mirror of :meth:`who`.
+        Formats: json (parsed), text, csv."""
+        return self._analysis("reach", (cstr(src, "src"), cstr(flow, "flow")),
+                              _family_flags(family), format)
+
+    def matrix(self, flow=None, group_by="service", family=None,
+               format="json"):
+        """All pairs of nodes with the flows allowed between them:
+        ``group_by`` is ``"service"`` (a service's tasks are one node),
+        ``"group"`` or ``"none"`` (every interface).  A dict whose ``pairs``
+        list has ``src``, ``dst``, ``allowed``, ``partial``, ``unknown``.
+        Formats: json (parsed), text, csv, dot."""
+        return self._analysis(
+            "matrix", (cstr(flow, "flow"),
+                       _choice(_lib.GROUP_BY, group_by, "group_by")),
+            _family_flags(family), format)
+
+    def exposure(self, family=None, format="json"):
+        """Every endpoint that accepts flows from internet addresses, with
+        the flows, the ranges, the ingress rules responsible and whether it
+        is ``addressable`` from the internet.  Formats: json (parsed),
+        text."""
+        return self._analysis("exposure", (), _family_flags(family), format)
 
 
 class Verdict:

@@ -62,8 +62,9 @@ class TableDrivenCases(unittest.TestCase):
 
 
 class BundledExample(unittest.TestCase):
-    """examples/ecs-awsvpc: its AWS CLI export and expected.tsv (SRC, DST,
-    FLOW, EXPECTED, WHY per line; the verdicts come from the spec)."""
+    """examples/ecs-awsvpc: its AWS CLI export and expected.tsv (a header,
+    then SRC, DST, FLOW, EXPECTED, WHY per line; the verdicts come from the
+    spec)."""
 
     def test_expected_verdicts(self):
         expected = support.EXAMPLE_DIR.parent / "expected.tsv"
@@ -73,6 +74,8 @@ class BundledExample(unittest.TestCase):
         for line in expected.read_text(encoding="utf-8").splitlines():
             if line.strip() and not line.startswith("#"):
                 rows.append(line.split("\t"))
+        if rows and rows[0][:4] == ["SRC", "DST", "FLOW", "EXPECTED"]:
+            rows.pop(0)  # the header line
         self.assertTrue(rows)
         with sgreach.Model(support.EXAMPLE_DIR, library=LIB) as m:
             self.assertGreater(m.counts["groups"], 0)
