@@ -1,0 +1,799 @@
+/*
+ * test_analysis.c - the analyses (ports, who, reach, matrix, exposure).
+ *
+ * Golden tests on examples/ecs-awsvpc/aws with answers worked out by hand
+ * from shared/spec/aws-semantics.md (the README's table of groups), and a
+ * property test: on random seeded estates, every flow set an analysis
+ * reports agrees with sgreach_query() asked about single flows.
+ */
+#include <criterion/criterion.h>
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis/analysis.h"
+#include "sgreach.h"
+
+#ifndef SRCDIR
+#define SRCDIR "."
+#endif
+
+/* ---------------------------------------------------------------- golden -- */
+
+#define ALB "eni-5dd2722e4103927e4"
+#define WEB_A "eni-7443b17faeb5db2d6"
+#define WEB_B "eni-5f072e3892ca651dd"
+#define WORKER "eni-ed0ff7b36a7504ca3"
+#define DB "eni-8a387e54d69e9c897"
+#define API "eni-738206efb262942d3"
+#define CACHE "eni-5ed8fe6a0cbb79ca0"
+#define BATCH "eni-69661815cee057115"
+
+static sgreach_model *example(void)
+{
+	sgreach_model *m = sgreach_model_new();
+	int rc;
+
+	cr_assert_not_null(m);
+	rc = sgreach_model_load_file(m, SRCDIR "/examples/ecs-awsvpc/aws");
+	cr_assert_eq(rc, 0, "load: %s", sgreach_model_error(m));
+	cr_assert_eq(sgreach_model_finalize(m), 0);
+	return m;
+}
+
+/* The items of a JSON array of strings, joined by " ". */
+static void items(const cJSON *a, char *buf, size_t size)
+{
+	const cJSON *x;
+
+	buf[0] = '\0';
+	cJSON_ArrayForEach(x, a)
+	{
+		if (buf[0])
+			strncat(buf, " ", size - strlen(buf) - 1);
+		strncat(buf, x->valuestring, size - strlen(buf) - 1);
+	}
+}
+
+static cJSON *run_json(int rc, const char *out, sgreach_verdict *v)
+{
+	cJSON *j;
+
+	cr_assert_eq(rc, 0, "analysis failed: %s", sgreach_verdict_error(v));
+	j = cJSON_Parse(out);
+	cr_assert_not_null(j, "not JSON: %s", out);
+	return j;
+}
+
+/* The call runs before its output is read. */
+#define RUN(call) (rc_ = (call), run_json(rc_, out, v))
+
+static void expect_ports(sgreach_model *m, sgreach_verdict *v,
+			 const char *src, const char *dst, const char *allowed)
+{
+	const char *out = NULL;
+	int rc_;
+	char buf[512];
+	cJSON *j = RUN(sgreach_ports(m, src, dst, 0, SGREACH_FORMAT_JSON,
+					  v, &out));
+
+	items(cJSON_GetObjectItemCaseSensitive(j, "allowed"), buf, sizeof(buf));
+	cr_expect_str_eq(buf, allowed, "ports %s %s", src, dst);
+	items(cJSON_GetObjectItemCaseSensitive(j, "unknown"), buf, sizeof(buf));
+	cr_expect_str_eq(buf, "", "ports %s %s: unknown", src, dst);
+	cJSON_Delete(j);
+}
+
+Test(analysis_golden, ports)
+{
+	sgreach_model *m = example();
+	sgreach_verdict *v = sgreach_verdict_new();
+	const char *out = NULL;
+	int rc_;
+	cJSON *j, *rules;
+
+	/* web egress all; db ingress tcp 5432 from group web. */
+	expect_ports(m, v, WEB_A, DB, "tcp/5432");
+	expect_ports(m, v, "service:web", DB, "tcp/5432");
+	/* alb egress all; web ingress 8080 from alb, api 8000 from alb. */
+	expect_ports(m, v, ALB, "service:web", "tcp/8080");
+	expect_ports(m, v, ALB, API, "tcp/8000");
+	/* batch egress tcp 443 to 0.0.0.0/0 and 5432 to db; alb admits 443
+	 * from anywhere, db only web. */
+	expect_ports(m, v, BATCH, ALB, "tcp/443");
+	expect_ports(m, v, BATCH, DB, "");
+	expect_ports(m, v, BATCH, "8.8.8.8", "tcp/443");
+	/* worker keeps the default egress rule: every flow to the internet. */
+	expect_ports(m, v, WORKER, "8.8.8.8", "all");
+	/* Nothing admits anything into worker or batch. */
+	expect_ports(m, v, ALB, WORKER, "");
+	expect_ports(m, v, "203.0.113.9", ALB, "tcp/443");
+	expect_ports(m, v, API, CACHE, "tcp/6379");
+
+	/* The rules behind web -> db: web's egress all, db's ingress 5432. */
+	j = RUN(sgreach_ports(m, WEB_A, DB, 0, SGREACH_FORMAT_JSON, v,
+				   &out));
+	rules = cJSON_GetObjectItemCaseSensitive(j, "rules");
+	cr_assert_eq(cJSON_GetArraySize(rules), 2, "%s", out);
+	cr_expect_str_eq(cJSON_GetObjectItemCaseSensitive(
+				 cJSON_GetArrayItem(rules, 0), "direction")
+				 ->valuestring,
+			 "egress");
+	cr_expect_str_eq(cJSON_GetObjectItemCaseSensitive(
+				 cJSON_GetArrayItem(rules, 1), "peer")
+				 ->valuestring,
+			 "sg-6f4f177c5066b8606");
+	cJSON_Delete(j);
+
+	cr_expect_eq(sgreach_ports(m, WEB_A, DB, 0, SGREACH_FORMAT_DOT, v,
+				   &out),
+		     -EINVAL, "DOT is for the matrix only");
+	cr_expect_eq(sgreach_ports(m, "8.8.8.8", "1.1.1.1", 0,
+				   SGREACH_FORMAT_TEXT, v, &out),
+		     -EINVAL);
+	cr_expect_eq(sgreach_ports(m, "eni-nope", DB, 0, SGREACH_FORMAT_TEXT,
+				   v, &out),
+		     -ENOENT);
+	sgreach_verdict_free(v);
+	sgreach_model_free(m);
+}
+
+Test(analysis_golden, who_db_and_alb)
+{
+	sgreach_model *m = example();
+	sgreach_verdict *v = sgreach_verdict_new();
+	const char *out = NULL;
+	int rc_;
+	const cJSON *x;
+	char buf[1024], ids[1024] = "";
+	cJSON *j;
+
+	/* db admits tcp 5432 from group web only: the two web tasks and
+	 * their service; nothing outside the model. */
+	j = RUN(sgreach_who(m, DB, NULL, 0, SGREACH_FORMAT_JSON, v, &out));
+	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(j, "sources"))
+	{
+		strcat(ids, cJSON_GetObjectItemCaseSensitive(x, "id")->valuestring);
+		strcat(ids, " ");
+		items(cJSON_GetObjectItemCaseSensitive(x, "allowed"), buf,
+		      sizeof(buf));
+		cr_expect_str_eq(buf, "tcp/5432");
+	}
+	cr_expect_str_eq(ids, WEB_A " " WEB_B " service:web ", "%s", out);
+	cr_expect_eq(cJSON_GetArraySize(
+			     cJSON_GetObjectItemCaseSensitive(j, "external")),
+		     0);
+	cJSON_Delete(j);
+
+	/* alb admits tcp 443 from 0.0.0.0/0: every loaded endpoint whose
+	 * egress reaches 10.0.0.10 on 443 (all of them: default egress, or
+	 * batch's 443 to 0.0.0.0/0), and the whole address space. */
+	j = RUN(sgreach_who(m, ALB, "tcp/443", 0, SGREACH_FORMAT_JSON, v,
+				 &out));
+	cr_expect_eq(cJSON_GetArraySize(
+			     cJSON_GetObjectItemCaseSensitive(j, "sources")),
+		     11, "7 interfaces and 4 services: %s", out);
+	x = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "external"),
+			       0);
+	cr_assert_not_null(x);
+	items(cJSON_GetObjectItemCaseSensitive(x, "ranges"), buf, sizeof(buf));
+	cr_expect_str_eq(buf, "0.0.0.0/0");
+	cr_expect_str_eq(cJSON_GetObjectItemCaseSensitive(x, "internet")
+				 ->valuestring,
+			 "partly");
+	cJSON_Delete(j);
+
+	/* Nobody reaches alb on 80. */
+	j = RUN(sgreach_who(m, ALB, "tcp/80", 0, SGREACH_FORMAT_JSON, v,
+				 &out));
+	cr_expect_eq(cJSON_GetArraySize(
+			     cJSON_GetObjectItemCaseSensitive(j, "sources")),
+		     0);
+	cr_expect_eq(cJSON_GetArraySize(
+			     cJSON_GetObjectItemCaseSensitive(j, "external")),
+		     0);
+	cJSON_Delete(j);
+
+	/* batch reaches alb (443) and the whole internet on 443 only. */
+	j = RUN(sgreach_reach(m, BATCH, NULL, 0, SGREACH_FORMAT_JSON, v,
+				   &out));
+	x = cJSON_GetObjectItemCaseSensitive(j, "destinations");
+	cr_expect_eq(cJSON_GetArraySize(x), 1, "%s", out);
+	cr_expect_str_eq(cJSON_GetObjectItemCaseSensitive(
+				 cJSON_GetArrayItem(x, 0), "id")
+				 ->valuestring,
+			 ALB);
+	x = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "external"),
+			       0);
+	items(cJSON_GetObjectItemCaseSensitive(x, "allowed"), buf, sizeof(buf));
+	cr_expect_str_eq(buf, "tcp/443");
+	cJSON_Delete(j);
+	sgreach_verdict_free(v);
+	sgreach_model_free(m);
+}
+
+Test(analysis_golden, matrix_by_service)
+{
+	/* From the README's table: who admits what from whom. */
+	static const char *const want[] = {
+		ALB " service:web tcp/8080",
+		ALB " service:api tcp/8000",
+		DB " " ALB " tcp/443",
+		CACHE " " ALB " tcp/443",
+		"service:web " ALB " tcp/443",
+		"service:web " DB " tcp/5432",
+		"service:worker " ALB " tcp/443",
+		"service:api " ALB " tcp/443",
+		"service:api " CACHE " tcp/6379",
+		"service:batch " ALB " tcp/443",
+	};
+	sgreach_model *m = example();
+	sgreach_verdict *v = sgreach_verdict_new();
+	const char *out = NULL;
+	int rc_;
+	const cJSON *x;
+	char got[16][600], buf[256];
+	size_t n = 0, i, k;
+	cJSON *j;
+
+	j = RUN(sgreach_matrix(m, NULL, SGREACH_GROUP_BY_SERVICE, 0,
+				    SGREACH_FORMAT_JSON, v, &out));
+	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(j, "pairs"))
+	{
+		cr_assert_lt(n, 16);
+		items(cJSON_GetObjectItemCaseSensitive(x, "allowed"), buf,
+		      sizeof(buf));
+		snprintf(got[n++], sizeof(got[0]), "%s %s %s",
+			 cJSON_GetObjectItemCaseSensitive(x, "src")->valuestring,
+			 cJSON_GetObjectItemCaseSensitive(x, "dst")->valuestring,
+			 buf);
+	}
+	cr_expect_eq(n, sizeof(want) / sizeof(*want), "%s", out);
+	for (i = 0; i < sizeof(want) / sizeof(*want); i++) {
+		for (k = 0; k < n && strcmp(got[k], want[i]); k++)
+			;
+		cr_expect_lt(k, n, "missing pair '%s' in %s", want[i], out);
+	}
+	cJSON_Delete(j);
+
+	/* On one flow only the pairs allowing it remain. */
+	j = RUN(sgreach_matrix(m, "tcp/5432", SGREACH_GROUP_BY_SERVICE, 0,
+				    SGREACH_FORMAT_JSON, v, &out));
+	cr_expect_eq(cJSON_GetArraySize(
+			     cJSON_GetObjectItemCaseSensitive(j, "pairs")),
+		     1, "%s", out);
+	cJSON_Delete(j);
+
+	cr_expect_eq(sgreach_matrix(m, NULL, SGREACH_GROUP_BY_NONE, 0,
+				    SGREACH_FORMAT_CSV, v, &out),
+		     0);
+	cr_expect(strncmp(out, "src,dst,allowed,partial,unknown\r\n", 33) == 0);
+	sgreach_verdict_free(v);
+	sgreach_model_free(m);
+}
+
+Test(analysis_golden, matrix_dot_renders)
+{
+	sgreach_model *m = example();
+	sgreach_verdict *v = sgreach_verdict_new();
+	const char *out = NULL;
+	FILE *f;
+	int rc;
+
+	cr_assert_eq(sgreach_matrix(m, NULL, SGREACH_GROUP_BY_NONE, 0,
+				    SGREACH_FORMAT_DOT, v, &out),
+		     0);
+	cr_expect(strstr(out, "\"" ALB "\" -> \"" WEB_A
+			      "\" [label=\"tcp/8080\"") != NULL,
+		  "%s", out);
+	if (system("command -v dot >/dev/null 2>&1") != 0) {
+		cr_log_warn("graphviz 'dot' not installed: DOT not rendered");
+		goto out;
+	}
+	f = popen("dot -Tsvg >/dev/null", "w");
+	cr_assert_not_null(f);
+	fputs(out, f);
+	rc = pclose(f);
+	cr_expect_eq(rc, 0, "dot -Tsvg rejected the graph:\n%s", out);
+out:
+	sgreach_verdict_free(v);
+	sgreach_model_free(m);
+}
+
+Test(analysis_golden, exposure)
+{
+	sgreach_model *m = example();
+	sgreach_verdict *v = sgreach_verdict_new();
+	const char *out = NULL;
+	int rc_;
+	const cJSON *e;
+	char buf[256];
+	cJSON *j;
+
+	/* Only alb admits public space (tcp 443 from 0.0.0.0/0), and it has
+	 * the public address 198.51.100.20. */
+	j = RUN(sgreach_exposure(m, 0, SGREACH_FORMAT_JSON, v, &out));
+	cr_assert_eq(cJSON_GetArraySize(
+			     cJSON_GetObjectItemCaseSensitive(j, "endpoints")),
+		     1, "%s", out);
+	e = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "endpoints"),
+			       0);
+	cr_expect_str_eq(cJSON_GetObjectItemCaseSensitive(e, "id")->valuestring,
+			 ALB);
+	cr_expect(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e,
+								"addressable")));
+	items(cJSON_GetObjectItemCaseSensitive(e, "allowed"), buf, sizeof(buf));
+	cr_expect_str_eq(buf, "tcp/443");
+	items(cJSON_GetObjectItemCaseSensitive(e, "public_addresses"), buf,
+	      sizeof(buf));
+	cr_expect_str_eq(buf, "198.51.100.20");
+	cr_expect_eq(cJSON_GetArraySize(
+			     cJSON_GetObjectItemCaseSensitive(e, "rules")),
+		     1);
+	cJSON_Delete(j);
+	sgreach_verdict_free(v);
+	sgreach_model_free(m);
+}
+
+/* -------------------------------------------------------------- property -- */
+
+/* A small deterministic generator (xorshift), so that a failure names a
+ * seed that reproduces it. */
+static uint64_t rnd_state;
+
+static uint32_t rnd(uint32_t n)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 7;
+	rnd_state ^= rnd_state << 17;
+	return (uint32_t)(rnd_state % n);
+}
+
+#define NGROUPS 15
+#define NENIS 30
+
+static const char *const cidrs[] = {
+	"0.0.0.0/0",	  "10.0.0.0/16",    "10.0.1.0/24",   "10.0.1.16/28",
+	"10.0.2.5/32",	  "10.1.0.0/16",    "203.0.113.0/24", "192.168.0.0/16",
+	"10.0.2.0/25",	  "198.51.100.0/26", "8.0.0.0/8",     "10.0.1.0/25",
+	/* Halves that cover a subnet or the internet only together. */
+	"10.0.1.128/25", "10.0.2.128/25", "0.0.0.0/1", "128.0.0.0/1",
+};
+
+static void add_random_rule(sgreach_model *m, const char *g, int dir)
+{
+	static const char *const protos[] = {"-1", "tcp", "tcp", "tcp", "udp",
+					     "icmp", "50",  "47",  "6",   "1"};
+	static const int ports[][2] = {{22, 22},    {80, 80},	{443, 443},
+				       {1000, 2000}, {5432, 5432}, {0, 65535},
+				       {-1, -1},    {443, 8443}};
+	static const int icmp[][2] = {{-1, -1}, {8, -1}, {8, 0}, {3, 4}};
+	const char *proto = protos[rnd(10)];
+	int from = -1, to = -1, kind = (int)rnd(10), rc;
+	char peer[64];
+
+	if (!strcmp(proto, "tcp") || !strcmp(proto, "udp") ||
+	    !strcmp(proto, "6")) {
+		int k = (int)rnd(8);
+
+		from = ports[k][0];
+		to = ports[k][1];
+	} else if (!strcmp(proto, "icmp") || !strcmp(proto, "1")) {
+		int k = (int)rnd(4);
+
+		from = icmp[k][0];
+		to = icmp[k][1];
+	}
+	if (kind < 5) {
+		snprintf(peer, sizeof(peer), "%s",
+			 cidrs[rnd(sizeof(cidrs) / sizeof(*cidrs))]);
+		rc = sgreach_model_add_rule(m, g, dir, proto, from, to,
+					    SGREACH_PEER_CIDR, peer, NULL, NULL,
+					    0);
+	} else if (kind < 9) {
+		snprintf(peer, sizeof(peer), "sg-%u", rnd(NGROUPS));
+		rc = sgreach_model_add_rule(m, g, dir, proto, from, to,
+					    SGREACH_PEER_GROUP, peer, NULL,
+					    NULL,
+					    rnd(8) ? 0 : SGREACH_RULE_STALE);
+	} else {
+		rc = sgreach_model_add_rule(m, g, dir, proto, from, to,
+					    SGREACH_PEER_PREFIX_LIST,
+					    rnd(3) ? "pl-loaded" : "pl-missing",
+					    NULL, NULL, 0);
+	}
+	cr_assert_eq(rc, 0, "%s", sgreach_model_error(m));
+}
+
+/* About 30 interfaces, 15 groups (3 of them without rules), two peered or
+ * unpeered VPCs, prefix lists loaded and missing, public addresses, two
+ * services with tasks and one without. */
+static sgreach_model *random_estate(uint64_t seed)
+{
+	sgreach_model *m = sgreach_model_new();
+	char id[64], addr[64];
+	int i, k;
+
+	rnd_state = seed * 2654435761u + 88172645463325252ull;
+	cr_assert_eq(sgreach_model_add_vpc(m, "vpc-a", "10.0.0.0/16"), 0);
+	cr_assert_eq(sgreach_model_add_vpc(m, "vpc-b", "10.1.0.0/16"), 0);
+	cr_assert_eq(sgreach_model_add_peering(m, "pcx-1", "vpc-a", "vpc-b",
+					       (int)rnd(2)),
+		     0);
+	cr_assert_eq(sgreach_model_add_subnet(m, "subnet-a1", "vpc-a",
+					      "10.0.1.0/24"),
+		     0);
+	cr_assert_eq(sgreach_model_add_subnet(m, "subnet-a2", "vpc-a",
+					      "10.0.2.0/24"),
+		     0);
+	cr_assert_eq(sgreach_model_add_prefix_list(m, "pl-loaded", NULL), 0);
+	cr_assert_eq(sgreach_model_add_prefix_list_entry(m, "pl-loaded",
+							 "10.0.2.0/25"),
+		     0);
+	cr_assert_eq(sgreach_model_add_prefix_list_entry(m, "pl-loaded",
+							 "198.51.100.0/24"),
+		     0);
+	for (i = 0; i < NGROUPS - 3; i++) {
+		int nin = (int)rnd(5), neg = (int)rnd(4);
+
+		snprintf(id, sizeof(id), "sg-%d", i);
+		cr_assert_eq(sgreach_model_add_group(m, id, NULL,
+						     i % 4 ? "vpc-a" : "vpc-b",
+						     SGREACH_GROUP_COMPLETE),
+			     0);
+		for (k = 0; k < nin; k++)
+			add_random_rule(m, id, SGREACH_INGRESS);
+		if (i == 2) {
+			/* Rules that cover a range only together: a subnet
+			 * (svc-c without tasks) or the internet as peer. */
+			cr_assert_eq(sgreach_model_add_rule(
+					     m, id, SGREACH_INGRESS, "tcp", 443,
+					     443, SGREACH_PEER_CIDR,
+					     "10.0.1.0/25", NULL, NULL, 0),
+				     0);
+			cr_assert_eq(sgreach_model_add_rule(
+					     m, id, SGREACH_INGRESS, "tcp", 80,
+					     8443, SGREACH_PEER_CIDR,
+					     "10.0.1.128/25", NULL, NULL, 0),
+				     0);
+			cr_assert_eq(sgreach_model_add_rule(
+					     m, id, SGREACH_EGRESS, "-1", -1,
+					     -1, SGREACH_PEER_CIDR, "0.0.0.0/1",
+					     NULL, NULL, 0),
+				     0);
+			cr_assert_eq(sgreach_model_add_rule(
+					     m, id, SGREACH_EGRESS, "udp", 0,
+					     65535, SGREACH_PEER_CIDR,
+					     "128.0.0.0/1", NULL, NULL, 0),
+				     0);
+		}
+		for (k = 0; k < neg; k++)
+			add_random_rule(m, id, SGREACH_EGRESS);
+	}
+	for (i = 0; i < NENIS; i++) {
+		int vpc_b = i % 7 == 6, ng = 1 + (int)rnd(3);
+
+		snprintf(id, sizeof(id), "eni-%d", i);
+		cr_assert_eq(sgreach_model_add_endpoint(
+				     m, id, SGREACH_ENDPOINT_ENI,
+				     vpc_b ? "vpc-b" : "vpc-a", NULL, NULL),
+			     0);
+		if (vpc_b)
+			snprintf(addr, sizeof(addr), "10.1.1.%d", 10 + i);
+		else
+			snprintf(addr, sizeof(addr), "10.0.%d.%d", 1 + i % 2,
+				 rnd(3) ? 10 + i : (int)rnd(30));
+		/* Clashes are possible by design of the draw: skip them. */
+		if (sgreach_model_add_address(m, id, addr, 0) != 0)
+			cr_assert_fail("%s", sgreach_model_error(m));
+		if (rnd(6) == 0) {
+			snprintf(addr, sizeof(addr), "198.51.100.%d", 100 + i);
+			cr_assert_eq(sgreach_model_add_address(
+					     m, id, addr, SGREACH_ADDR_PUBLIC),
+				     0);
+		}
+		if (rnd(10) == 0) {
+			snprintf(addr, sizeof(addr), "10.0.3.%d", 100 + i);
+			cr_assert_eq(sgreach_model_add_address(m, id, addr, 0),
+				     0);
+		}
+		if (i == 7 || i == 8)
+			cr_assert_eq(sgreach_model_add_endpoint_group(m, id,
+								      "sg-2"),
+				     0);
+		for (k = 0; k < ng; k++) {
+			snprintf(addr, sizeof(addr), "sg-%u", rnd(NGROUPS));
+			cr_assert_eq(sgreach_model_add_endpoint_group(m, id,
+								      addr),
+				     0);
+		}
+	}
+	for (i = 0; i < 6; i++) {
+		char arn[128];
+
+		snprintf(arn, sizeof(arn),
+			 "arn:aws:ecs:eu-west-1:1:task/c/task%d", i);
+		snprintf(id, sizeof(id), "eni-%d", i);
+		cr_assert_eq(sgreach_model_add_task(m, arn, id,
+						    i < 4 ? "svc-a" : "svc-b"),
+			     0);
+	}
+	cr_assert_eq(sgreach_model_add_endpoint(m, "svc-c",
+						SGREACH_ENDPOINT_SERVICE, NULL,
+						NULL, NULL),
+		     0);
+	cr_assert_eq(sgreach_model_add_endpoint_subnet(m, "svc-c", "subnet-a1"),
+		     0);
+	cr_assert_eq(sgreach_model_add_endpoint_subnet(m, "svc-c", "subnet-a2"),
+		     0);
+	cr_assert_eq(sgreach_model_add_endpoint_group(m, "svc-c", "sg-1"), 0);
+	cr_assert_eq(sgreach_model_finalize(m), 0, "%s", sgreach_model_error(m));
+	return m;
+}
+
+/* Flows at and around the ports and types the generator writes. */
+static int sample_flows(sgreach_flow *f)
+{
+	static const int tcp[] = {0,	21,   22,   23,	  79,	80,   81,
+				  442,	443,  444,  999,  1000, 1500, 2000,
+				  2001, 5431, 5432, 5433, 8443, 8444, 65535};
+	static const int icmp[][2] = {{8, 0}, {8, 1}, {3, 4}, {3, 3}, {0, 0}};
+	static const int other[] = {50, 47, 132, 0, 255};
+	int n = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(tcp) / sizeof(*tcp); i++) {
+		f[n++] = (sgreach_flow){6, tcp[i], -1};
+		if (i % 3 == 0)
+			f[n++] = (sgreach_flow){17, tcp[i], -1};
+	}
+	for (i = 0; i < 5; i++)
+		f[n++] = (sgreach_flow){1, icmp[i][0], icmp[i][1]};
+	for (i = 0; i < 5; i++)
+		f[n++] = (sgreach_flow){other[i], -1, -1};
+	return n;
+}
+
+static int set_index(sgreach_result r)
+{
+	switch (r) {
+	case SGREACH_ALLOWED: return VS_A;
+	case SGREACH_DENIED: return VS_D;
+	case SGREACH_UNKNOWN: return VS_U;
+	case SGREACH_PARTIAL: return VS_P;
+	}
+	return -1;
+}
+
+static unsigned int flow_value(const sgreach_flow *f)
+{
+	if (f->protocol == 1 || f->protocol == 58)
+		return (unsigned int)(f->port << 8 | f->code);
+	return f->port < 0 ? 0 : (unsigned int)f->port;
+}
+
+/* Every sampled flow lies in exactly one set, the one a query names. */
+static int check_sets(const sgreach_model *m, sgreach_verdict *q,
+		      const char *src, const char *dst, const struct vsets *vs,
+		      uint64_t seed)
+{
+	sgreach_flow f[64];
+	int n = sample_flows(f), i, k, checked = 0;
+
+	for (i = 0; i < n; i++) {
+		int in = -1, count = 0;
+
+		if (sgreach_query_flow(m, src, dst, &f[i], 0, q) != 0)
+			continue;
+		for (k = 0; k < VS_N; k++)
+			if (connset_contains(&vs->s[k], f[i].protocol,
+					     flow_value(&f[i]))) {
+				in = k;
+				count++;
+			}
+		cr_assert_eq(count, 1, "seed %llu: %s -> %s flow %d/%d/%d in %d sets",
+			     (unsigned long long)seed, src, dst, f[i].protocol,
+			     f[i].port, f[i].code, count);
+		cr_assert_eq(in, set_index(sgreach_verdict_result(q)),
+			     "seed %llu: %s -> %s flow %d/%d/%d: analysis says "
+			     "set %d, query says %s",
+			     (unsigned long long)seed, src, dst, f[i].protocol,
+			     f[i].port, f[i].code, in,
+			     sgreach_result_name(sgreach_verdict_result(q)));
+		checked++;
+	}
+	return checked;
+}
+
+static const char *node_sel(struct an_ctx *c, uint32_t i, char *buf,
+			    size_t size)
+{
+	return an_node_name(c, &c->nodes.v[i], buf, size);
+}
+
+Test(analysis_property, agrees_with_query, .timeout = 120)
+{
+	uint64_t seed;
+	long checked = 0;
+
+	for (seed = 1; seed <= 12; seed++) {
+		sgreach_model *m = random_estate(seed);
+		sgreach_verdict *ctx = sgreach_verdict_new(), *q;
+		struct an_ctx c;
+		uint32_t a, b;
+		int gb;
+
+		q = sgreach_verdict_new();
+		/* matrix (by interface, by service) and who/reach: node to
+		 * node sets against pairwise queries. */
+		for (gb = 0; gb < 2; gb++) {
+			cr_assert_eq(an_init(&c, m, ctx, 4), 0);
+			cr_assert_eq(an_add_nodes(&c, gb ? NODE_SERVICE
+							 : NODE_ENDPOINT),
+				     0);
+			cr_assert_eq(an_finish_nodes(&c), 0);
+			for (a = 0; a < c.nodes.n; a++)
+				for (b = 0; b < c.nodes.n; b++) {
+					const struct vsets *vs;
+					char sa[128], sb[128];
+
+					if (a == b || rnd(3))
+						continue;
+					cr_assert_eq(an_node_pair(&c, a, b, &vs),
+						     0);
+					checked += check_sets(
+						m, q, node_sel(&c, a, sa, 128),
+						node_sel(&c, b, sb, 128), vs,
+						seed);
+				}
+			an_free(&c);
+		}
+		/* ports and who/reach with selectors of every kind,
+		 * including public and outside addresses. */
+		{
+			static const char *const sels[] = {
+				"eni-0", "eni-3", "eni-6", "eni-7", "eni-13",
+				"eni-20",
+				"task1", "task5", "service:svc-a",
+				"service:svc-b", "service:svc-c", "10.0.1.10",
+				"8.8.8.8", "203.0.113.7", "10.0.1.200",
+				"198.51.100.110", "198.51.100.5",
+				"10.0.2.0/28", "0.0.0.0/0"};
+			size_t ns = sizeof(sels) / sizeof(*sels), i, j;
+
+			for (i = 0; i < ns; i++)
+				for (j = 0; j < ns; j++) {
+					struct selection s, d;
+					VEC(struct member) sm = {0};
+					VEC(struct member) dm = {0};
+					struct vsets vs;
+
+					if (i == j)
+						continue;
+					memset(&s, 0, sizeof(s));
+					memset(&d, 0, sizeof(d));
+					cr_assert_eq(an_init(&c, m, ctx, 4), 0);
+					vsets_init(&vs);
+					if (an_select(&c, sels[i], &s, &sm) ||
+					    an_select(&c, sels[j], &d, &dm) ||
+					    ((s.what == SELW_ADDRESS ||
+					      s.what == SELW_CIDR) &&
+					     (d.what == SELW_ADDRESS ||
+					      d.what == SELW_CIDR))) {
+						/* The query must refuse too. */
+						cr_expect_neq(
+							sgreach_query(m, sels[i],
+								      sels[j],
+								      "tcp/443",
+								      0, q),
+							0, "%s %s", sels[i],
+							sels[j]);
+					} else {
+						cr_assert_eq(an_members_pair(
+								     &c, &sm,
+								     &dm, &vs),
+							     0);
+						checked += check_sets(
+							m, q, sels[i], sels[j],
+							&vs, seed);
+					}
+					vsets_free(&vs);
+					vec_free(&sm);
+					vec_free(&dm);
+					an_free(&c);
+				}
+		}
+		sgreach_verdict_free(q);
+		sgreach_verdict_free(ctx);
+		sgreach_model_free(m);
+	}
+	cr_log_info("%ld flow verdicts compared", checked);
+	cr_expect_gt(checked, 10000, "too few comparisons: %ld", checked);
+}
+
+/* Ranges outside the model: the answer of the range holding an address is
+ * the query's answer from (who) or to (reach) that address. */
+Test(analysis_property, external_ranges_agree, .timeout = 60)
+{
+	static const char *const outside[] = {
+		"8.8.8.8",     "203.0.113.7",  "10.0.1.200",  "10.0.1.17",
+		"192.168.4.4", "100.64.0.1",   "198.51.100.5", "10.1.200.1",
+		"0.0.0.1",     "255.255.255.255", "10.0.2.130", "172.16.0.1"};
+	static const char *const inside[] = {"eni-0",	      "eni-6",
+					     "eni-13",	      "service:svc-a",
+					     "service:svc-c", "task5"};
+	uint64_t seed;
+	size_t i, j, r;
+	long checked = 0;
+
+	for (seed = 1; seed <= 12; seed++) {
+		sgreach_model *m = random_estate(seed);
+		sgreach_verdict *ctx = sgreach_verdict_new();
+		sgreach_verdict *q = sgreach_verdict_new();
+
+		for (i = 0; i < sizeof(inside) / sizeof(*inside); i++) {
+			int dir;
+
+			for (dir = 0; dir < 2; dir++) {
+				struct an_ctx c;
+				struct selection s;
+				VEC(struct member) mem = {0};
+				struct ext_range *ext;
+				size_t next;
+
+				memset(&s, 0, sizeof(s));
+				cr_assert_eq(an_init(&c, m, ctx, 4), 0);
+				cr_assert_eq(an_select(&c, inside[i], &s, &mem),
+					     0, "%s", sgreach_verdict_error(ctx));
+				cr_assert_eq(an_external(&c, &mem, dir, &ext,
+							 &next),
+					     0);
+				for (j = 0; j < sizeof(outside) /
+							sizeof(*outside);
+				     j++) {
+					struct sg_prefix p;
+					struct selection o;
+
+					/* Addresses of loaded interfaces are
+					 * not outside the model. */
+					memset(&o, 0, sizeof(o));
+					cr_assert_eq(eval_resolve_selector(
+							     ctx, outside[j], &o),
+						     0);
+					if (o.what != SELW_ADDRESS)
+						continue;
+					cr_assert_eq(addr_parse(outside[j], 0,
+								&p, NULL),
+						     0);
+					for (r = 0; r < next; r++)
+						if (addr_cmp(&ext[r].r.first,
+							     &p.a) <= 0 &&
+						    addr_cmp(&p.a,
+							     &ext[r].r.last) <=
+							    0)
+							break;
+					cr_assert_lt(r, next, "%s in no range",
+						     outside[j]);
+					checked += check_sets(
+						m, q,
+						dir == SGREACH_INGRESS
+							? outside[j]
+							: inside[i],
+						dir == SGREACH_INGRESS
+							? inside[i]
+							: outside[j],
+						&ext[r].sets, seed);
+				}
+				an_ext_free(ext, next);
+				vec_free(&mem);
+				an_free(&c);
+			}
+		}
+		sgreach_verdict_free(q);
+		sgreach_verdict_free(ctx);
+		sgreach_model_free(m);
+	}
+	cr_expect_gt(checked, 1000, "too few comparisons: %ld", checked);
+}
