@@ -379,6 +379,12 @@ static void resources_verdicts(void)
 	expect("service:app", "10.4.1.10", "tcp/22", "allowed");
 	/* the default group (nogroups) is not mixed nor peer */
 	expect("service:nogroups", "10.4.1.10", "tcp/22", "denied");
+	/* the db interface carries peer only through
+	 * aws_network_interface_sg_attachment (its own list has default) */
+	expect("service:app", "10.4.2.10", "tcp/22", "allowed");
+	/* and default's self rule */
+	expect("service:nogroups", "10.4.2.10", "tcp/5432", "allowed");
+	expect("10.4.1.10", "10.4.2.10", "tcp/5432", "denied");
 }
 
 Test(terraform, resources_state)
@@ -389,8 +395,8 @@ Test(terraform, resources_state)
 	cr_expect_eq(sgreach_model_count(m, SGREACH_COUNT_PREFIX_LISTS), 1);
 	cr_expect_eq(sgreach_model_count(m, SGREACH_COUNT_SUBNETS), 2);
 	cr_expect_eq(sgreach_model_count(m, SGREACH_COUNT_VPCS), 1);
-	/* the ENI and two services */
-	cr_expect_eq(sgreach_model_count(m, SGREACH_COUNT_ENDPOINTS), 3);
+	/* two ENIs and two services */
+	cr_expect_eq(sgreach_model_count(m, SGREACH_COUNT_ENDPOINTS), 4);
 	resources_verdicts();
 }
 
@@ -514,4 +520,80 @@ Test(terraform, all_protocols)
 	expect("eni-g", "8.8.8.8", "udp/53", "allowed");
 	expect("eni-g", "8.8.8.8", "esp", "allowed");
 	expect("8.8.8.8", "eni-g", "tcp/22", "denied");
+}
+
+/* ------------------------------------------------- hand-written plans -- */
+
+/* A plan in which group web's one ingress block names a group apply will
+ * create; the configuration's `ingress` expression references refs. */
+#define ALLOUT                                                                 \
+	"\"egress\":[{\"protocol\":\"-1\",\"from_port\":0,\"to_port\":0,"      \
+	"\"cidr_blocks\":[\"0.0.0.0/0\"],\"ipv6_cidr_blocks\":[],"             \
+	"\"prefix_list_ids\":[],\"security_groups\":[],\"self\":false}]"
+#define SHARED_PLAN(refs)                                                      \
+	"{\"format_version\":\"1.2\",\"planned_values\":{\"root_module\":{"    \
+	"\"resources\":[{\"address\":\"aws_security_group.old\",\"mode\":"     \
+	"\"managed\",\"type\":\"aws_security_group\",\"name\":\"old\","        \
+	"\"values\":{\"id\":\"sg-old\",\"ingress\":[]," ALLOUT "}},"           \
+	"{\"address\":\"aws_security_group.new\",\"mode\":\"managed\","        \
+	"\"type\":\"aws_security_group\",\"name\":\"new\",\"values\":{"        \
+	"\"ingress\":[]," ALLOUT "}},"                                         \
+	"{\"address\":\"aws_security_group.web\",\"mode\":\"managed\","        \
+	"\"type\":\"aws_security_group\",\"name\":\"web\",\"values\":{\"id\":" \
+	"\"sg-web\",\"egress\":[],\"ingress\":[{\"protocol\":\"tcp\","         \
+	"\"from_port\":22,\"to_port\":22,\"cidr_blocks\":[],"                  \
+	"\"ipv6_cidr_blocks\":[],\"prefix_list_ids\":[],\"self\":false}]}}]}}" \
+	","                                                                    \
+	"\"configuration\":{\"root_module\":{\"resources\":[{\"address\":"     \
+	"\"aws_security_group.web\",\"mode\":\"managed\",\"type\":"            \
+	"\"aws_security_group\",\"name\":\"web\",\"expressions\":{"            \
+	"\"ingress\":{\"references\":[" refs "]}}}]}}}"
+
+static void shared_plan_enis(void)
+{
+	add_eni("eni-old", "10.0.0.1", "sg-old");
+	add_eni("eni-new", "10.0.0.2", "aws_security_group.new");
+	add_eni("eni-web", "10.0.0.3", "sg-web");
+	finalize();
+}
+
+Test(terraform, plan_unknown_list_attributed_to_the_new_group)
+{
+	cr_assert_eq(load_text(SHARED_PLAN("\"aws_security_group.new.id\","
+					   "\"aws_security_group.new\"")),
+		     0, "%s", sgreach_model_error(m));
+	shared_plan_enis();
+	expect("eni-new", "eni-web", "tcp/22", "allowed");
+	expect("eni-old", "eni-web", "tcp/22", "denied");
+	expect("eni-new", "eni-web", "tcp/23", "denied");
+}
+
+/* The expression also names a group that exists (its id is known): it may
+ * belong to the block or not, so the block's peers are unknown. */
+Test(terraform, plan_unknown_list_with_an_existing_group_is_unknown)
+{
+	cr_assert_eq(load_text(SHARED_PLAN("\"aws_security_group.old.id\","
+					   "\"aws_security_group.old\","
+					   "\"aws_security_group.new.id\","
+					   "\"aws_security_group.new\"")),
+		     0, "%s", sgreach_model_error(m));
+	shared_plan_enis();
+	expect("eni-new", "eni-web", "tcp/22", "unknown");
+	expect("eni-old", "eni-web", "tcp/22", "unknown");
+	/* the block's port is known: other ports stay denied */
+	expect("eni-new", "eni-web", "tcp/23", "denied");
+}
+
+/* A local cannot be followed: unknown, naming it. */
+Test(terraform, plan_reference_through_a_local_is_unknown)
+{
+	char *why;
+
+	cr_assert_eq(load_text(SHARED_PLAN("\"local.sources\"")), 0, "%s",
+		     sgreach_model_error(m));
+	shared_plan_enis();
+	expect("eni-new", "eni-web", "tcp/22", "unknown");
+	why = render_of("eni-new", "eni-web", "tcp/22");
+	cr_expect(strstr(why, "local.sources") != NULL, "%s", why);
+	free(why);
 }
