@@ -260,6 +260,20 @@ static int import_inline(struct tf *tf, const struct tf_item *it,
 	return 0;
 }
 
+/* An id a plan cannot attribute, where the object is still useful without
+ * it (a group without its VPC): said once, not guessed.  rc is
+ * tf_read_id()'s. */
+static int warn_unattributed(struct tf *tf, const struct tf_item *it,
+			     const char *attr, const struct tf_ids *ids, int rc)
+{
+	if (rc != 2)
+		return rc < 0 ? rc : 0;
+	return model_warn(tf->m, "%s: %s not known until apply (%s); left out",
+			  it->res->address, attr, ids->why)
+		   ? -ENOMEM
+		   : 0;
+}
+
 static int import_group(struct tf *tf, const struct tf_item *it)
 {
 	const cJSON *v = it->res->values;
@@ -267,9 +281,10 @@ static int import_group(struct tf *tf, const struct tf_item *it)
 	struct tf_ids ids;
 	int rc;
 
-	if ((rc = json_opt_string(tf->r, it->at, v, "name", &name)) < 0 ||
-	    (rc = tf_read_id(tf, it, it->at, v, "vpc_id", TF_VPC, &vpc, &ids)) <
-		0)
+	if ((rc = json_opt_string(tf->r, it->at, v, "name", &name)) < 0)
+		return rc;
+	rc = tf_read_id(tf, it, it->at, v, "vpc_id", TF_VPC, &vpc, &ids);
+	if ((rc = warn_unattributed(tf, it, "vpc_id", &ids, rc)))
 		return rc;
 	if (!strcmp(it->res->type, "aws_default_security_group") &&
 	    (!name || !*name))
@@ -513,8 +528,8 @@ static int import_subnet(struct tf *tf, const struct tf_item *it)
 	struct tf_ids ids;
 	int rc;
 
-	if ((rc = tf_read_id(tf, it, it->at, v, "vpc_id", TF_VPC, &vpc, &ids)) <
-		0 ||
+	rc = tf_read_id(tf, it, it->at, v, "vpc_id", TF_VPC, &vpc, &ids);
+	if ((rc = warn_unattributed(tf, it, "vpc_id", &ids, rc)) ||
 	    (rc = json_opt_string(tf->r, it->at, v, "cidr_block", &cidr)) < 0 ||
 	    (rc = json_opt_string(tf->r, it->at, v, "ipv6_cidr_block",
 				  &cidr6)) < 0)
@@ -660,8 +675,9 @@ static int import_eni(struct tf *tf, const struct tf_item *it)
 	struct tf_ids ids;
 	int rc;
 
-	if ((rc = tf_read_id(tf, it, it->at, v, "subnet_id", TF_SUBNET, &subnet,
-			     &ids)) < 0 ||
+	rc = tf_read_id(tf, it, it->at, v, "subnet_id", TF_SUBNET, &subnet,
+			&ids);
+	if ((rc = warn_unattributed(tf, it, "subnet_id", &ids, rc)) ||
 	    (rc = json_opt_string(tf->r, it->at, v, "interface_type", &type)) <
 		0 ||
 	    (rc = json_opt_string(tf->r, it->at, v, "description", &desc)) <

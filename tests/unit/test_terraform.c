@@ -597,3 +597,24 @@ Test(terraform, plan_reference_through_a_local_is_unknown)
 	cr_expect(strstr(why, "local.sources") != NULL, "%s", why);
 	free(why);
 }
+
+/* An id that only places an object (a subnet's VPC) is left out with a
+ * warning when a plan cannot attribute it. */
+Test(terraform, plan_unattributed_vpc_is_a_warning)
+{
+	const char *doc =
+	    "{\"format_version\":\"1.2\",\"planned_values\":{\"root_module\":{"
+	    "\"resources\":[{\"address\":\"aws_subnet.s\",\"mode\":\"managed\","
+	    "\"type\":\"aws_subnet\",\"name\":\"s\",\"values\":{\"cidr_block\":"
+	    "\"10.0.1.0/24\"}}]}},\"configuration\":{\"root_module\":{"
+	    "\"resources\":[{\"address\":\"aws_subnet.s\",\"mode\":\"managed\","
+	    "\"type\":\"aws_subnet\",\"name\":\"s\",\"expressions\":{\"vpc_"
+	    "id\":"
+	    "{\"references\":[\"local.vpc_id\"]}}}]}}}";
+
+	cr_assert_eq(load_text(doc), 0, "%s", sgreach_model_error(m));
+	cr_expect(has_warning("aws_subnet.s: vpc_id not known until apply "
+			      "(local.vpc_id)"));
+	finalize();
+	cr_expect_eq(sgreach_model_count(m, SGREACH_COUNT_SUBNETS), 1);
+}
