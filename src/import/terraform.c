@@ -24,8 +24,6 @@
 #include "import/terraform.h"
 #include "model.h" /* model_warn() */
 
-/* -------------------------------------------------------------- rules -- */
-
 /* Errors from the JSON getters name the file and path; the resource
  * address makes them findable in a large state. */
 static int blame(struct tf *tf, const char *address, int rc)
@@ -43,6 +41,8 @@ static int add_failed(struct tf *tf, const struct jpath *at, const char *key,
 {
 	return import_add_failed(tf->m, tf->r, at, key, rc);
 }
+
+/* -------------------------------------------------------------- rules -- */
 
 struct tf_perm {
 	const char *protocol;
@@ -339,7 +339,7 @@ static int import_sg_rule(struct tf *tf, const struct tf_item *it)
 	sgreach_direction dir;
 	struct tf_perm p;
 	struct tf_ids ids;
-	int rc, self = 0, npeers = 0;
+	int rc, self = 0, npeers = 0, has_src;
 
 	if ((rc = json_req_string(tf->r, it->at, v, "type", &type)))
 		return rc;
@@ -377,6 +377,7 @@ static int import_sg_rule(struct tf *tf, const struct tf_item *it)
 		return rc;
 	rc = tf_read_id(tf, it, it->at, v, "source_security_group_id", TF_GROUP,
 			&src, &ids);
+	has_src = rc > 0;
 	if (rc == 1)
 		rc = add_rule(tf, it->at, "source_security_group_id", gid, dir,
 			      &p, SGREACH_PEER_GROUP, src);
@@ -392,8 +393,8 @@ static int import_sg_rule(struct tf *tf, const struct tf_item *it)
 	/* A rule resource names exactly one kind of peer. */
 	npeers = cJSON_GetArraySize(json_get(v, "cidr_blocks")) +
 		 cJSON_GetArraySize(json_get(v, "ipv6_cidr_blocks")) +
-		 cJSON_GetArraySize(json_get(v, "prefix_list_ids")) +
-		 !cJSON_IsNull(json_get(v, "source_security_group_id")) + self;
+		 cJSON_GetArraySize(json_get(v, "prefix_list_ids")) + has_src +
+		 self;
 	if (!npeers && !tf->plan)
 		return json_fail(tf->r, it->at, NULL,
 				 "expected one of cidr_blocks, "
