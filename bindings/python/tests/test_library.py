@@ -129,6 +129,22 @@ class Prototypes(unittest.TestCase):
                 self.assertEqual(len(argtypes), n)
 
 
+class Distribution(unittest.TestCase):
+    def test_every_file_is_distributed(self):
+        # A module or test missing from Makefile.am would be left out of
+        # the tarball and of make install, and nothing else would notice.
+        top = support.HERE.parents[2]  # resolved, as HERE is
+        makefile = (top / "Makefile.am").read_text()
+        package = support.HERE.parent
+        files = [package / "pyproject.toml", package / "README.md"]
+        files += sorted((package / "sgreach").glob("*.py"))
+        files += sorted((package / "tests").glob("*.py"))
+        for path in files:
+            rel = path.relative_to(top).as_posix()
+            with self.subTest(file=rel):
+                self.assertIn(rel, makefile)
+
+
 class Strerror(unittest.TestCase):
     def test_codes(self):
         import errno
