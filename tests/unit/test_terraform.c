@@ -500,8 +500,8 @@ Test(terraform, rule_without_peer_is_an_error)
 		  "%s", sgreach_model_error(m));
 }
 
-/* ip_protocol "-1" with null ports is every protocol. */
-Test(terraform, all_protocols)
+/* ip_protocol "-1" with null ports is every protocol; "6" is tcp. */
+Test(terraform, all_protocols_and_numbers)
 {
 	const char *doc =
 	    "{\"format_version\":\"1.0\",\"values\":{\"root_module\":{"
@@ -512,6 +512,11 @@ Test(terraform, all_protocols)
 	    "\"managed\",\"type\":\"aws_vpc_security_group_egress_rule\","
 	    "\"name\":\"r\",\"values\":{\"security_group_id\":\"sg-g\","
 	    "\"ip_protocol\":\"-1\",\"from_port\":null,\"to_port\":null,"
+	    "\"cidr_ipv4\":\"0.0.0.0/0\"}},"
+	    "{\"address\":\"aws_vpc_security_group_ingress_rule.n\",\"mode\":"
+	    "\"managed\",\"type\":\"aws_vpc_security_group_ingress_rule\","
+	    "\"name\":\"n\",\"values\":{\"security_group_id\":\"sg-g\","
+	    "\"ip_protocol\":\"6\",\"from_port\":8443,\"to_port\":8443,"
 	    "\"cidr_ipv4\":\"0.0.0.0/0\"}}]}}}";
 
 	cr_assert_eq(load_text(doc), 0, "%s", sgreach_model_error(m));
@@ -520,6 +525,8 @@ Test(terraform, all_protocols)
 	expect("eni-g", "8.8.8.8", "udp/53", "allowed");
 	expect("eni-g", "8.8.8.8", "esp", "allowed");
 	expect("8.8.8.8", "eni-g", "tcp/22", "denied");
+	expect("8.8.8.8", "eni-g", "tcp/8443", "allowed");
+	expect("8.8.8.8", "eni-g", "udp/8443", "denied");
 }
 
 /* ------------------------------------------------- hand-written plans -- */
