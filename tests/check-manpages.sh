@@ -86,6 +86,22 @@ for page in $pages; do
 	fi
 done
 
+# 1b. Every real page names the package version of configure.ac in .TH,
+#     so that a release cannot ship pages of the previous one.
+version=$(sed -n 's/^AC_INIT(\[sgreach\], *\[\([^]]*\)\].*/\1/p' \
+	"$srcdir/configure.ac")
+for page in $pages; do
+	[ -z "$(so_target "$mandir/$page")" ] || continue
+	if [ -z "$version" ]; then
+		fail "no version read from configure.ac"
+		break
+	elif grep -q "^\\.TH .* \"sgreach $version\" " "$mandir/$page"; then
+		pass "$page is for sgreach $version"
+	else
+		fail "$page: .TH does not say \"sgreach $version\" (configure.ac)"
+	fi
+done
+
 # 2. Aliases point at a real page (not at another alias).
 for page in $pages; do
 	target=$(so_target "$mandir/$page")
