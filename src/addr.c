@@ -8,77 +8,66 @@
 #include <string.h>
 #include <arpa/inet.h>
 
-/* libcidr alone accepts "010.0.0.1", "10.1" and "10.0.0.0/8a": check the
- * shape first.  Returns the prefix length written (or -1 if none), -2 when
- * malformed. */
-static int check_v4(const char *s)
-{
-	int octets = 0, len = -1;
-
-	for (;;) {
-		int digits = 0, v = 0;
-
-		if (s[0] == '0' && s[1] >= '0' && s[1] <= '9')
-			return -2;
-		while (*s >= '0' && *s <= '9' && digits < 4) {
-			v = v * 10 + (*s++ - '0');
-			digits++;
-		}
-		if (digits == 0 || digits > 3 || v > 255)
-			return -2;
-		octets++;
-		if (octets < 4) {
-			if (*s++ != '.')
-				return -2;
-			continue;
-		}
-		break;
-	}
-	if (*s == '/') {
-		int digits = 0;
-
-		s++;
-		if (s[0] == '0' && s[1] != '\0')
-			return -2;
-		len = 0;
-		while (*s >= '0' && *s <= '9' && digits < 3) {
-			len = len * 10 + (*s++ - '0');
-			digits++;
-		}
-		if (digits == 0 || len > 32)
-			return -2;
-	}
-	return *s == '\0' ? len : -2;
-}
-
-static int check_v6(const char *s, int *len)
+/*
+ * The strict grammar: four decimal octets without leading zeros, or what
+ * inet_pton(3) reads as IPv6, then an optional "/n" without leading zeros.
+ * libcidr alone accepts "010.0.0.1", "10.1" and "10.0.0.0/8a", and
+ * "1::2::3" for IPv6.  Sets *len to the written length or -1.
+ */
+static int parse_strict(const char *s, int *fam, int *len, struct sg_addr *a)
 {
 	const char *slash = strchr(s, '/');
 	size_t n = slash ? (size_t)(slash - s) : strlen(s);
-	size_t i;
 
+	a->hi = a->lo = 0;
 	*len = -1;
 	if (n == 0 || n > 45)
 		return -1;
-	for (i = 0; i < n; i++)
-		if (!strchr("0123456789abcdefABCDEF:.", s[i]))
-			return -1;
-	if (!memchr(s, ':', n))
-		return -1;
-	{
-		/* libcidr accepts "1::2::3": the address part must also be
-		 * what inet_pton(3) reads. */
-		struct in6_addr tmp;
+	if (memchr(s, ':', n)) {
+		unsigned char b[16];
 		char buf[46];
+		int i;
 
+		for (i = 0; i < (int)n; i++)
+			if (!strchr("0123456789abcdefABCDEF:.", s[i]))
+				return -1;
 		memcpy(buf, s, n);
 		buf[n] = '\0';
-		if (inet_pton(AF_INET6, buf, &tmp) != 1)
+		if (inet_pton(AF_INET6, buf, b) != 1)
 			return -1;
+		for (i = 0; i < 8; i++)
+			a->hi = a->hi << 8 | b[i];
+		for (i = 8; i < 16; i++)
+			a->lo = a->lo << 8 | b[i];
+		*fam = 6;
+	} else {
+		const char *p = s;
+		uint64_t v = 0;
+		int octet;
+
+		for (octet = 0; octet < 4; octet++) {
+			int digits = 0, x = 0;
+
+			if (octet && *p++ != '.')
+				return -1;
+			if (p[0] == '0' && p[1] >= '0' && p[1] <= '9')
+				return -1;
+			while (*p >= '0' && *p <= '9' && digits < 4) {
+				x = x * 10 + (*p++ - '0');
+				digits++;
+			}
+			if (digits == 0 || digits > 3 || x > 255)
+				return -1;
+			v = v << 8 | (uint64_t)x;
+		}
+		if (p != s + n)
+			return -1;
+		a->hi = v << 32;
+		*fam = 4;
 	}
 	if (slash) {
 		const char *p = slash + 1;
-		int digits = 0;
+		int digits = 0, max = *fam == 4 ? 32 : 128;
 
 		if (p[0] == '0' && p[1] != '\0')
 			return -1;
@@ -87,75 +76,24 @@ static int check_v6(const char *s, int *len)
 			*len = *len * 10 + (*p++ - '0');
 			digits++;
 		}
-		if (digits == 0 || *len > 128 || *p)
+		if (digits == 0 || *len > max || *p)
 			return -1;
 	}
 	return 0;
 }
 
-int addr_parse(const char *text, int want_prefix, struct sg_prefix *out,
-	       int *host_bits)
+int addr_parse_fast(const char *text, int want_prefix, struct sg_prefix *out,
+		    int *host_bits)
 {
-	struct sg_addr m, a = {0, 0};
-	uint8_t *bytes;
-	CIDR *c;
-	int len, fam, i;
+	struct sg_addr m, a;
+	int len, fam;
 
-	if (!text || !*text || strlen(text) > 64)
+	if (!text || parse_strict(text, &fam, &len, &a))
 		return -EINVAL;
-	if (strchr(text, ':')) {
-		if (check_v6(text, &len))
-			return -EINVAL;
-		fam = 6;
-	} else {
-		len = check_v4(text);
-		if (len == -2)
-			return -EINVAL;
-		fam = 4;
-	}
 	if ((want_prefix == 0 && len >= 0) || (want_prefix == 1 && len < 0))
 		return -EINVAL;
-
-	{
-		/* libcidr reads a few bytes before the start of short IPv6
-		 * strings ("::/0"): hand it a copy with room in front. */
-		char pad[8 + 72];
-
-		memset(pad, 0, 8);
-		memcpy(pad + 8, text, strlen(text) + 1);
-		c = cidr_from_str(pad + 8);
-	}
-	if (!c)
-		return -EINVAL;
-	if (cidr_get_proto(c) != (fam == 4 ? CIDR_IPV4 : CIDR_IPV6)) {
-		cidr_free(c);
-		return -EINVAL;
-	}
-	bytes = cidr_get_addr(c);
-	if (!bytes) {
-		cidr_free(c);
-		return -ENOMEM;
-	}
 	if (len < 0)
 		len = fam == 4 ? 32 : 128;
-	if (cidr_get_pflen(c) != len) {
-		free(bytes);
-		cidr_free(c);
-		return -EINVAL;
-	}
-	/* libcidr keeps 16 bytes for both families; IPv4 in the last four. */
-	if (fam == 4) {
-		a.hi = (uint64_t)bytes[12] << 56 | (uint64_t)bytes[13] << 48 |
-		       (uint64_t)bytes[14] << 40 | (uint64_t)bytes[15] << 32;
-	} else {
-		for (i = 0; i < 8; i++)
-			a.hi = a.hi << 8 | bytes[i];
-		for (i = 8; i < 16; i++)
-			a.lo = a.lo << 8 | bytes[i];
-	}
-	free(bytes);
-	cidr_free(c);
-
 	m = addr_mask((unsigned int)len);
 	if (host_bits)
 		*host_bits = (a.hi & ~m.hi) || (a.lo & ~m.lo);
@@ -166,6 +104,55 @@ int addr_parse(const char *text, int want_prefix, struct sg_prefix *out,
 	return 0;
 }
 
+/* Input files are also read by libcidr, the project's address library;
+ * both readings must agree. */
+int addr_parse(const char *text, int want_prefix, struct sg_prefix *out,
+	       int *host_bits)
+{
+	struct sg_addr a = {0, 0};
+	char pad[8 + 72];
+	uint8_t *bytes;
+	CIDR *c;
+	int rc, i;
+
+	rc = addr_parse_fast(text, want_prefix, out, host_bits);
+	if (rc)
+		return rc;
+	/* libcidr reads a few bytes before the start of short IPv6 strings
+	 * ("::/0"): hand it a copy with room in front. */
+	memset(pad, 0, 8);
+	memcpy(pad + 8, text, strlen(text) + 1);
+	c = cidr_from_str(pad + 8);
+	if (!c)
+		return -EINVAL;
+	bytes = cidr_get_addr(c);
+	if (!bytes) {
+		cidr_free(c);
+		return -ENOMEM;
+	}
+	/* libcidr keeps 16 bytes for both families; IPv4 in the last four. */
+	if (out->fam == 4) {
+		a.hi = (uint64_t)bytes[12] << 56 | (uint64_t)bytes[13] << 48 |
+		       (uint64_t)bytes[14] << 40 | (uint64_t)bytes[15] << 32;
+	} else {
+		for (i = 0; i < 8; i++)
+			a.hi = a.hi << 8 | bytes[i];
+		for (i = 8; i < 16; i++)
+			a.lo = a.lo << 8 | bytes[i];
+	}
+	{
+		struct sg_addr m = addr_mask(out->len);
+
+		rc = cidr_get_proto(c) != (out->fam == 4 ? CIDR_IPV4
+							   : CIDR_IPV6) ||
+		     cidr_get_pflen(c) != out->len ||
+		     (a.hi & m.hi) != out->a.hi || (a.lo & m.lo) != out->a.lo;
+	}
+	free(bytes);
+	cidr_free(c);
+	return rc ? -EINVAL : 0;
+}
+
 char *addr_format(const struct sg_prefix *p, int bare, char *buf, size_t size)
 {
 	char tmp[INET6_ADDRSTRLEN];
@@ -173,9 +160,30 @@ char *addr_format(const struct sg_prefix *p, int bare, char *buf, size_t size)
 	int i, full = p->len == (p->fam == 4 ? 32 : 128);
 
 	if (p->fam == 4) {
-		for (i = 0; i < 4; i++)
-			b[i] = (unsigned char)(p->a.hi >> (56 - 8 * i));
-		inet_ntop(AF_INET, b, tmp, sizeof(tmp));
+		/* By hand: inet_ntop and snprintf dominate batch output. */
+		char *o = buf, *end = buf + size;
+
+		for (i = 0; i < 4 && o + 4 < end; i++) {
+			unsigned int x = (unsigned int)(p->a.hi >> (56 - 8 * i)) &
+					 255;
+
+			if (i)
+				*o++ = '.';
+			if (x >= 100)
+				*o++ = (char)('0' + x / 100);
+			if (x >= 10)
+				*o++ = (char)('0' + x / 10 % 10);
+			*o++ = (char)('0' + x % 10);
+		}
+		if (!(bare && full) && o + 4 < end) {
+			*o++ = '/';
+			if (p->len >= 10)
+				*o++ = (char)('0' + p->len / 10);
+			*o++ = (char)('0' + p->len % 10);
+		}
+		if (size)
+			*(o < end ? o : end - 1) = '\0';
+		return buf;
 	} else {
 		for (i = 0; i < 8; i++)
 			b[i] = (unsigned char)(p->a.hi >> (56 - 8 * i));

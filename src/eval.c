@@ -146,7 +146,7 @@ static int resolve_selector(sgreach_verdict *v, const char *text,
 						       text[0] <= '9')) {
 		struct sg_prefix p;
 
-		if (addr_parse(text, 2, &p, NULL) == 0) {
+		if (addr_parse_fast(text, 2, &p, NULL) == 0) {
 			int full = p.len == (p.fam == 4 ? 32 : 128);
 
 			s->addr = p;

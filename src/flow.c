@@ -172,6 +172,13 @@ SGREACH_API int sgreach_flow_format(const sgreach_flow *f, char *buf,
 
 	if (!f || f->protocol < 0 || f->protocol > PROTO_MAX)
 		return -EINVAL;
+	/* Only what sgreach_flow_parse() reads back is written. */
+	if ((f->protocol == PROTO_TCP || f->protocol == PROTO_UDP) &&
+	    (f->port < 0 || f->port > 65535))
+		return -EINVAL;
+	if ((f->protocol == PROTO_ICMP || f->protocol == PROTO_ICMPV6) &&
+	    (f->port < 0 || f->port > 255 || f->code > 255))
+		return -EINVAL;
 	name = proto_name(f->protocol);
 	if (!name) {
 		snprintf(num, sizeof(num), "proto-%d", f->protocol);

@@ -49,7 +49,7 @@ static int sb_grow(struct strbuf *sb, size_t extra)
 
 void sb_putn(struct strbuf *sb, const char *s, size_t n)
 {
-	if (sb_grow(sb, n))
+	if (sb->len + n >= sb->cap && sb_grow(sb, n))
 		return;
 	memcpy(sb->s + sb->len, s, n);
 	sb->len += n;
@@ -90,37 +90,57 @@ void sb_printf(struct strbuf *sb, const char *fmt, ...)
 	sb->len += (size_t)n;
 }
 
+void sb_int(struct strbuf *sb, long v)
+{
+	char buf[24], *p = buf + sizeof(buf);
+	unsigned long u = v < 0 ? 0ul - (unsigned long)v : (unsigned long)v;
+
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		*--p = '-';
+	sb_putn(sb, p, (size_t)(buf + sizeof(buf) - p));
+}
+
+/* Bytes that JSON strings must escape: controls, '"' and '\\'; DEL too,
+ * so output stays printable. */
+static const unsigned char json_escape[256] = {
+	[0 ... 0x1f] = 1, ['"'] = 1, ['\\'] = 1, [0x7f] = 1,
+};
+
 void sb_json_str(struct strbuf *sb, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
-	const unsigned char *p;
+	const unsigned char *p, *run;
 
 	if (!s) {
-		sb_puts(sb, "null");
+		sb_putn(sb, "null", 4);
 		return;
 	}
 	sb_putc(sb, '"');
-	for (p = (const unsigned char *)s; *p; p++) {
-		const unsigned char *run = p;
-
-		while (*p >= 0x20 && *p != '"' && *p != '\\' && *p != 0x7f)
-			p++;
+	for (p = run = (const unsigned char *)s;; p++) {
+		if (!json_escape[*p])
+			continue;
 		if (p > run)
 			sb_putn(sb, (const char *)run, (size_t)(p - run));
 		if (!*p)
 			break;
 		switch (*p) {
-		case '"': sb_puts(sb, "\\\""); break;
-		case '\\': sb_puts(sb, "\\\\"); break;
-		case '\n': sb_puts(sb, "\\n"); break;
-		case '\t': sb_puts(sb, "\\t"); break;
-		case '\r': sb_puts(sb, "\\r"); break;
+		case '"': sb_putn(sb, "\\\"", 2); break;
+		case '\\': sb_putn(sb, "\\\\", 2); break;
+		case '\n': sb_putn(sb, "\\n", 2); break;
+		case '\t': sb_putn(sb, "\\t", 2); break;
+		case '\r': sb_putn(sb, "\\r", 2); break;
 		default: {
 			char u[6] = {'\\', 'u', '0', '0', hex[*p >> 4],
 				     hex[*p & 15]};
+
 			sb_putn(sb, u, sizeof(u));
 		}
 		}
+		run = p + 1;
 	}
 	sb_putc(sb, '"');
 }

@@ -26,6 +26,8 @@ void sb_putn(struct strbuf *sb, const char *s, size_t n);
 void sb_puts(struct strbuf *sb, const char *s);
 void sb_printf(struct strbuf *sb, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Appends a decimal integer (no printf: this is on the batch path). */
+void sb_int(struct strbuf *sb, long v);
 /* Appends s as a JSON string literal with quotes ("null" for NULL). */
 void sb_json_str(struct strbuf *sb, const char *s);
 /* Appends s for a terminal: control characters, DEL and invalid bytes are

@@ -145,13 +145,21 @@ static void json_rule(struct strbuf *sb, const sgreach_model *m, uint32_t ri)
 	sb_json_str(sb, g->id);
 	sb_puts(sb, ",\"group_name\":");
 	sb_json_str(sb, g->name);
-	sb_printf(sb, ",\"direction\":\"%s\",\"position\":%u,\"rule_id\":",
-		  r->dir == SGREACH_EGRESS ? "egress" : "ingress", r->position);
+	sb_puts(sb, r->dir == SGREACH_EGRESS
+			    ? ",\"direction\":\"egress\",\"position\":"
+			    : ",\"direction\":\"ingress\",\"position\":");
+	sb_int(sb, (long)r->position);
+	sb_puts(sb, ",\"rule_id\":");
 	sb_json_str(sb, r->rule_id);
 	sb_puts(sb, ",\"protocol\":");
 	sb_json_str(sb, proto_text(r->proto, buf, sizeof(buf)));
-	sb_printf(sb, ",\"from_port\":%d,\"to_port\":%d,\"peer_kind\":\"%s\"",
-		  r->from, r->to, peer_kind_name(r->peer_kind));
+	sb_puts(sb, ",\"from_port\":");
+	sb_int(sb, r->from);
+	sb_puts(sb, ",\"to_port\":");
+	sb_int(sb, r->to);
+	sb_puts(sb, ",\"peer_kind\":\"");
+	sb_puts(sb, peer_kind_name(r->peer_kind));
+	sb_putc(sb, '"');
 	sb_puts(sb, ",\"peer\":");
 	sb_json_str(sb, r->peer_text);
 	sb_puts(sb, ",\"description\":");
@@ -168,7 +176,9 @@ static void json_side(sgreach_verdict *v, int dir)
 	uint32_t i;
 	int first = 1;
 
-	sb_printf(sb, "{\"verdict\":\"%s\",\"reason\":", side_name(s->verdict));
+	sb_puts(sb, "{\"verdict\":\"");
+	sb_puts(sb, side_name(s->verdict));
+	sb_puts(sb, "\",\"reason\":");
 	sb_json_str(sb, reason);
 	sb_puts(sb, ",\"rules\":[");
 	for (i = 0; i < s->rules.n; i++) {
@@ -275,8 +285,10 @@ const char *verdict_render_json(sgreach_verdict *v)
 	json_selection(v, &v->dst, &v->dmem);
 	sb_puts(sb, ",\"flow\":");
 	sb_json_str(sb, flow);
-	sb_printf(sb, ",\"family\":%d,\"verdict\":\"%s\",\"egress\":",
-		  v->family, sgreach_result_name(v->result));
+	sb_puts(sb, v->family == 6 ? ",\"family\":6,\"verdict\":\""
+				   : ",\"family\":4,\"verdict\":\"");
+	sb_puts(sb, sgreach_result_name(v->result));
+	sb_puts(sb, "\",\"egress\":");
 	json_side(v, SGREACH_EGRESS);
 	sb_puts(sb, ",\"ingress\":");
 	json_side(v, SGREACH_INGRESS);

@@ -98,6 +98,11 @@ Test(flow, format_rejects_bad_protocol)
 
 	cr_expect_eq(sgreach_flow_format(&f, buf, sizeof(buf)), -EINVAL);
 	cr_expect_eq(sgreach_flow_parse("tcp/1", NULL), -EINVAL);
+	/* nothing is written that the parser would refuse */
+	f = (sgreach_flow){6, 70000, -1};
+	cr_expect_eq(sgreach_flow_format(&f, buf, sizeof(buf)), -EINVAL);
+	f = (sgreach_flow){1, 8, 256};
+	cr_expect_eq(sgreach_flow_format(&f, buf, sizeof(buf)), -EINVAL);
 }
 
 struct proto_row {
