@@ -44,6 +44,15 @@ def tf(rtype, name, values):
                        "type": rtype, "name": name, "values": values}]}}}
 
 
+def task():
+    return {"taskArn": "arn:aws:ecs:eu-west-1:111122223333:task/c/0bad",
+            "group": "service:web", "lastStatus": "RUNNING",
+            "attachments": [{"type": "ElasticNetworkInterface",
+                             "status": "ATTACHED", "details": [
+                                 {"name": "networkInterfaceId",
+                                  "value": "eni-0bad"}]}]}
+
+
 def cidr(text):
     return sg(perm(IpRanges=[{"CidrIp": text}]))
 
@@ -94,6 +103,8 @@ docs = {
     "prefix-list-cidr.json": {"PrefixLists": [{"PrefixListId": "pl-0bad",
                                                "Cidrs": ["10.1/16"]}]},
     "unknown-document.json": {"Instances": []},
+    # found by fuzz_load: the same task twice in one document
+    "task-twice.json": {"tasks": [task(), task()]},
     # Terraform (terraform show -json)
     "tf-port-string.json": tf("aws_security_group", "a", {
         "id": "sg-0bad", "ingress": [{
