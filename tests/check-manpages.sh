@@ -102,6 +102,25 @@ for page in $pages; do
 	fi
 done
 
+# 1c. Every real library page has the sections of style.md, in the usual
+#     order, and its SYNOPSIS says how to link.
+for page in $pages; do
+	case $page in man3/*) ;; *) continue ;; esac
+	[ -z "$(so_target "$mandir/$page")" ] || continue
+	got=$(sed -n 's/^\.SH //p' "$mandir/$page" | tr -d '"' |
+		grep -x -e NAME -e SYNOPSIS -e DESCRIPTION -e 'RETURN VALUE' \
+			-e ERRORS -e EXAMPLES -e 'SEE ALSO' | tr '\n' '/')
+	want='NAME/SYNOPSIS/DESCRIPTION/RETURN VALUE/ERRORS/EXAMPLES/SEE ALSO/'
+	if [ "$got" != "$want" ]; then
+		fail "$page: sections $got, expected $want"
+	elif ! sed -n '/^\.SH SYNOPSIS/,/^\.SH/p' "$mandir/$page" |
+		grep -q 'Link with \\fI\\-lsgreach\\fP'; then
+		fail "$page: SYNOPSIS does not say \"Link with -lsgreach\""
+	else
+		pass "$page has the sections of a library page"
+	fi
+done
+
 # 2. Aliases point at a real page (not at another alias).
 for page in $pages; do
 	target=$(so_target "$mandir/$page")
