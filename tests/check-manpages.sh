@@ -163,6 +163,67 @@ for sym in $symbols; do
 	fi
 done
 
+# 3b. The prototype in each SYNOPSIS is the header's, character for
+#     character once troff's font macros are undone and white space is
+#     collapsed: a changed signature fails until its page follows.
+cat >"$tmp/proto.awk" <<'AWK'
+# Prints the prototype of function SYM from a man page SYNOPSIS (troff
+# font macros undone) or, with HEADER=1, from a C header; whitespace
+# collapsed.
+function detroff(line,    macro, rest, out, arg, sep, n) {
+	macro = line; sub(/[ \t].*/, "", macro)
+	rest = line; sub(/^\.[A-Z]+[ \t]*/, "", rest)
+	sep = (macro == ".B" || macro == ".I") ? " " : ""
+	out = ""; n = 0
+	while (rest != "") {
+		if (substr(rest, 1, 1) == "\"") {
+			rest = substr(rest, 2)
+			arg = rest; sub(/".*/, "", arg)
+			rest = substr(rest, length(arg) + 2)
+		} else {
+			arg = rest; sub(/[ \t].*/, "", arg)
+			rest = substr(rest, length(arg) + 1)
+		}
+		sub(/^[ \t]+/, "", rest)
+		out = out (n++ ? sep : "") arg
+	}
+	gsub(/\\-/, "-", out)
+	gsub(/\\f[BIPR]/, "", out)
+	return out
+}
+BEGIN { inside = 0; text = "" }
+HEADER && !inside && $0 ~ "^[a-z].*[ *]" SYM "\\(" { inside = 1 }
+!HEADER && /^\.SH SYNOPSIS/ { syn = 1; next }
+!HEADER && /^\.SH/ { syn = 0 }
+!HEADER && syn && !inside && $0 ~ "[ *]" SYM "\\(" { inside = 1 }
+inside {
+	text = text " " (HEADER ? $0 : detroff($0))
+	if ($0 ~ /\);/) {
+		gsub(/[ \t]+/, " ", text)
+		gsub(/\( /, "(", text); gsub(/ \)/, ")", text)
+		sub(/^ /, "", text)
+		print text
+		exit
+	}
+}
+AWK
+for sym in $symbols; do
+	page=man3/$sym.3
+	[ -f "$mandir/$page" ] || continue
+	real=$(so_target "$mandir/$page")
+	real=${real:-$page}
+	in_man=$(awk -v SYM="$sym" -f "$tmp/proto.awk" "$mandir/$real")
+	in_hdr=$(awk -v SYM="$sym" -v HEADER=1 -f "$tmp/proto.awk" \
+		"$srcdir/include/sgreach.h")
+	if [ -z "$in_hdr" ]; then
+		fail "$sym: no prototype found in include/sgreach.h"
+	elif [ "$in_man" = "$in_hdr" ]; then
+		pass "$sym: SYNOPSIS of $real matches the header"
+	else
+		fail "$sym: SYNOPSIS of $real says '$in_man', the header '$in_hdr'"
+	fi
+done
+
 # 4. Every page is installed: listed in dist_man_MANS, and every listed page
 #    exists.
 listed=$(sed -n '/^dist_man_MANS[ 	]*=/,/\$(NULL)/p' "$makefile" |
