@@ -1,0 +1,123 @@
+/*
+ * noalloc.c - checks the claim that a warm verdict makes queries
+ * allocation-free.  This program defines malloc, calloc and realloc
+ * itself (glibc's own are reached as __libc_*), so every allocation in the
+ * process is counted, including any made inside cJSON or libcidr.
+ * Prints "N passed, N failed".
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "sgreach.h"
+
+void *__libc_malloc(size_t n);
+void *__libc_calloc(size_t n, size_t s);
+void *__libc_realloc(void *p, size_t n);
+
+static unsigned long allocations;
+
+void *malloc(size_t n)
+{
+	allocations++;
+	return __libc_malloc(n);
+}
+
+void *calloc(size_t n, size_t s)
+{
+	allocations++;
+	return __libc_calloc(n, s);
+}
+
+void *realloc(void *p, size_t n)
+{
+	allocations++;
+	return __libc_realloc(p, n);
+}
+
+static const char *queries[][3] = {
+	{"service:web", "10.0.1.30", "tcp/5432"},
+	{"10.0.1.20", "10.0.1.30", "tcp/5432"},
+	{"203.0.113.9", "10.0.0.10", "tcp/443"},
+	{"10.0.1.40", "8.8.8.8", "udp/53"},
+	{"0.0.0.0/0", "10.0.1.10", "tcp/8080"},
+	{"10.0.0.0/8", "10.0.0.10", "tcp/443"},
+	{"10.0.0.10", "service:web", "icmp/8/0"},
+};
+#define NQ (sizeof(queries) / sizeof(queries[0]))
+
+int main(int argc, char **argv)
+{
+	const char *top = getenv("top_srcdir");
+	char dir[4096];
+	sgreach_model *m = sgreach_model_new();
+	sgreach_verdict *v = sgreach_verdict_new();
+	unsigned long before, query_allocs, render_allocs;
+	int pass = 0, fail = 0, i;
+	size_t q;
+
+	snprintf(dir, sizeof(dir), "%s/examples/ecs-awsvpc/aws",
+		 argc > 1 ? argv[1] : top ? top : ".");
+	if (!m || !v || sgreach_model_load_file(m, dir) ||
+	    sgreach_model_finalize(m)) {
+		fprintf(stderr, "noalloc: cannot load %s: %s\n", dir,
+			m ? sgreach_model_error(m) : "out of memory");
+		return 2;
+	}
+	/* warm up: the verdict's buffers grow to what these queries need;
+	 * this must allocate, or the counting itself is broken */
+	before = allocations;
+	for (q = 0; q < NQ; q++) {
+		if (sgreach_query(m, queries[q][0], queries[q][1],
+				  queries[q][2], 0, v)) {
+			fprintf(stderr, "noalloc: %s\n", sgreach_verdict_error(v));
+			return 2;
+		}
+		sgreach_verdict_render(v, SGREACH_FORMAT_JSON);
+		sgreach_verdict_render(v, SGREACH_FORMAT_TEXT);
+	}
+	if (allocations > before) {
+		pass++;
+		printf("ok - a cold verdict allocates (%lu): the count works\n",
+		       allocations - before);
+	} else {
+		fail++;
+		printf("not ok - a cold verdict allocated nothing: malloc is "
+		       "not being counted\n");
+	}
+	before = allocations;
+	for (i = 0; i < 1000; i++)
+		for (q = 0; q < NQ; q++)
+			sgreach_query(m, queries[q][0], queries[q][1],
+				      queries[q][2], 0, v);
+	query_allocs = allocations - before;
+	before = allocations;
+	for (i = 0; i < 100; i++)
+		for (q = 0; q < NQ; q++) {
+			sgreach_query(m, queries[q][0], queries[q][1],
+				      queries[q][2], 0, v);
+			sgreach_verdict_render(v, SGREACH_FORMAT_JSON);
+			sgreach_verdict_render(v, SGREACH_FORMAT_TEXT);
+		}
+	render_allocs = allocations - before;
+
+	if (query_allocs == 0) {
+		pass++;
+		printf("ok - %zu queries x 1000 made no allocation\n", NQ);
+	} else {
+		fail++;
+		printf("not ok - %lu allocations in %zu000 warm queries\n",
+		       query_allocs, NQ);
+	}
+	if (render_allocs == 0) {
+		pass++;
+		printf("ok - rendering into a warm verdict made no allocation\n");
+	} else {
+		fail++;
+		printf("not ok - %lu allocations while rendering\n",
+		       render_allocs);
+	}
+	sgreach_verdict_free(v);
+	sgreach_model_free(m);
+	printf("%d passed, %d failed\n", pass, fail);
+	return fail ? 1 : 0;
+}
