@@ -10,7 +10,13 @@
 
 #include "sgreach.h"
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define NOALLOC_SANITIZED 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__) ||          \
+	defined(NOALLOC_SANITIZED)
 /* Sanitizers own malloc: nothing to count here (exit 77 = skipped). */
 int main(void)
 {
