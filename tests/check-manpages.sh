@@ -280,6 +280,59 @@ else
 	echo "SKIP: options not compared: $sgreach not built"
 fi
 
+# 5b. Every key and every enumerated value that the verdict JSON holds is
+#     documented in sgreach_query(3) and sgreach(1): queries on a small
+#     model that give each kind of answer (partial with member ranges, a
+#     missing path, missing rules, a side outside the model).
+if [ -x "$sgreach" ]; then
+	cat >"$tmp/model.json" <<'JSON'
+{"SecurityGroups": [
+ {"GroupId": "sg-a", "GroupName": "a", "VpcId": "vpc-a",
+  "IpPermissions": [{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
+                     "IpRanges": [{"CidrIp": "192.0.2.0/25"}]}],
+  "IpPermissionsEgress": [{"IpProtocol": "-1",
+                           "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]},
+ {"GroupId": "sg-b", "GroupName": "b", "VpcId": "vpc-b",
+  "IpPermissions": [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+  "IpPermissionsEgress": [{"IpProtocol": "-1",
+                           "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]}],
+ "NetworkInterfaces": [
+ {"NetworkInterfaceId": "eni-a", "VpcId": "vpc-a",
+  "PrivateIpAddress": "10.0.0.5", "Groups": [{"GroupId": "sg-a"}]},
+ {"NetworkInterfaceId": "eni-b", "VpcId": "vpc-b",
+  "PrivateIpAddress": "10.1.0.5", "Groups": [{"GroupId": "sg-b"}]},
+ {"NetworkInterfaceId": "eni-c", "VpcId": "vpc-a",
+  "PrivateIpAddress": "10.0.0.6", "Groups": [{"GroupId": "sg-missing"}]}]}
+JSON
+	printf '%s\n' '192.0.2.0/24 eni-a tcp/22' 'eni-a eni-b tcp/22' \
+		'eni-a eni-c tcp/22' 'eni-a 203.0.113.1 tcp/443' \
+		'eni-c eni-a tcp/23' |
+		"$sgreach" batch -q -f "$tmp/model.json" >"$tmp/verdicts" \
+			2>"$tmp/err"
+	keys=$(grep -o '"[a-z_]*":' "$tmp/verdicts" | tr -d '":' | sort -u)
+	values=$(grep -o '"\(verdict\|reason\|kind\|peer_kind\|direction\)":"[a-z-]*"' \
+		"$tmp/verdicts" | sed 's/.*:"\(.*\)"/\1/' | sort -u)
+	if [ -z "$keys" ] || ! grep -q '"members"' "$tmp/verdicts" ||
+		! grep -q '"path"' "$tmp/verdicts"; then
+		fail "the verdict JSON probe gave no partial or path answer:" \
+			"$(cat "$tmp/verdicts" "$tmp/err")"
+	fi
+	for doc in man3/sgreach_query.3 man1/sgreach.1; do
+		# The page's words, troff escapes undone.
+		sed -e 's/\\-/-/g' -e 's/\\f[BIPR]//g' -e 's/\\(dq/"/g' \
+			"$mandir/$doc" >"$tmp/words"
+		missing=
+		for w in $keys $values; do
+			grep -qw -- "$w" "$tmp/words" || missing="$missing $w"
+		done
+		if [ -n "$missing" ]; then
+			fail "$doc does not document verdict JSON:$missing"
+		else
+			pass "$doc documents every verdict JSON key and value seen"
+		fi
+	done
+fi
+
 # 6. The C programs of the EXAMPLES sections compile and link against the
 #    library of this build, with the project's warnings as errors.
 lib=$builddir/.libs
