@@ -753,7 +753,7 @@ static int import_ecs_service(struct tf *tf, const struct tf_item *it)
 	const char *name = NULL;
 	struct tf_ids ids;
 	size_t i;
-	int rc;
+	int rc, public_ip = 0;
 
 	if (!tf_is_unknown(tf, v, "name") &&
 	    (rc = json_req_string(tf->r, it->at, v, "name", &name)))
@@ -777,6 +777,13 @@ static int import_ecs_service(struct tf *tf, const struct tf_item *it)
 					     SGREACH_ENDPOINT_SERVICE, NULL,
 					     NULL, it->res->address)))
 		return add_failed(tf, it->at, "name", rc);
+	/* Its tasks get public addresses: exposure needs to know. */
+	if ((rc = json_opt_bool(tf->r, &n0, net, "assign_public_ip",
+				&public_ip)) < 0)
+		return rc;
+	if (public_ip &&
+	    (rc = sgreach_model_set_endpoint_public(tf->m, name, 1)))
+		return add_failed(tf, &n0, "assign_public_ip", rc);
 	if ((rc = tf_read_id_list(tf, it, &n0, net, "subnets",
 				  "network_configuration", "subnets", TF_SUBNET,
 				  0, &ids)))

@@ -625,3 +625,43 @@ Test(terraform, plan_unattributed_vpc_is_a_warning)
 	finalize();
 	cr_expect_eq(sgreach_model_count(m, SGREACH_COUNT_SUBNETS), 1);
 }
+
+/* assign_public_ip makes a service addressable from the internet. */
+Test(terraform, service_assign_public_ip)
+{
+	const char *doc =
+	    "{\"format_version\":\"1.0\",\"values\":{\"root_module\":{"
+	    "\"resources\":[{\"address\":\"aws_ecs_service.pub\",\"mode\":"
+	    "\"managed\",\"type\":\"aws_ecs_service\",\"name\":\"pub\","
+	    "\"values\":{\"name\":\"pub\",\"network_configuration\":[{"
+	    "\"assign_public_ip\":true,\"security_groups\":[\"sg-g\"],"
+	    "\"subnets\":[\"subnet-1\"]}]}},{\"address\":"
+	    "\"aws_ecs_service.priv\",\"mode\":\"managed\",\"type\":"
+	    "\"aws_ecs_service\",\"name\":\"priv\",\"values\":{\"name\":"
+	    "\"priv\",\"network_configuration\":[{\"assign_public_ip\":false,"
+	    "\"security_groups\":[\"sg-g\"],\"subnets\":[\"subnet-1\"]}]}},"
+	    "{\"address\":\"aws_subnet.s\",\"mode\":\"managed\",\"type\":"
+	    "\"aws_subnet\",\"name\":\"s\",\"values\":{\"id\":\"subnet-1\","
+	    "\"vpc_id\":\"vpc-1\",\"cidr_block\":\"10.0.1.0/24\"}},{"
+	    "\"address\":\"aws_security_group.g\",\"mode\":\"managed\","
+	    "\"type\":\"aws_security_group\",\"name\":\"g\",\"values\":{"
+	    "\"id\":\"sg-g\",\"vpc_id\":\"vpc-1\",\"egress\":[],\"ingress\":[{"
+	    "\"protocol\":\"tcp\",\"from_port\":443,\"to_port\":443,"
+	    "\"cidr_blocks\":[\"0.0.0.0/0\"],\"ipv6_cidr_blocks\":[],"
+	    "\"prefix_list_ids\":[],\"security_groups\":[],\"self\":false}]}}"
+	    "]}}}";
+	sgreach_verdict *v;
+	const char *out = NULL;
+
+	cr_assert_eq(load_text(doc), 0, "%s", sgreach_model_error(m));
+	finalize();
+	v = sgreach_verdict_new();
+	cr_assert_eq(sgreach_exposure(m, 0, SGREACH_FORMAT_JSON, v, &out), 0);
+	cr_expect(strstr(out, "\"service\":\"pub\",\"addressable\":true") !=
+		      NULL,
+		  "%s", out);
+	cr_expect(strstr(out, "\"service\":\"priv\",\"addressable\":false") !=
+		      NULL,
+		  "%s", out);
+	sgreach_verdict_free(v);
+}
