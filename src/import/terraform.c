@@ -119,11 +119,14 @@ static int read_perm(struct tf *tf, const struct jpath *at, const cJSON *obj,
 }
 
 /* cidr_blocks / ipv6_cidr_blocks: one rule per CIDR. */
+/* expr_attr: the top-level attribute whose expression computes it. */
 static int add_cidr_list(struct tf *tf, const struct tf_item *it,
 			 const struct jpath *at, const cJSON *obj,
-			 const char *key, const char *gid,
-			 sgreach_direction dir, const struct tf_perm *p)
+			 const char *key, const char *expr_attr,
+			 const char *gid, sgreach_direction dir,
+			 const struct tf_perm *p)
 {
+	char why[384];
 	struct jpath lp = JPATH_KEY(at, key);
 	const cJSON *list, *x;
 	int rc, unknown = tf_is_unknown(tf, obj, key);
@@ -145,8 +148,11 @@ static int add_cidr_list(struct tf *tf, const struct tf_item *it,
 				   SGREACH_PEER_CIDR, cidr)))
 			return rc;
 	}
-	return unknown ? add_unknown(tf, it, at, key, gid, dir, p, key, NULL)
-		       : 0;
+	if (!unknown)
+		return 0;
+	if ((rc = tf_expr_refs(tf, it->res, expr_attr, why, sizeof(why))))
+		return rc;
+	return add_unknown(tf, it, at, key, gid, dir, p, key, why);
 }
 
 /* The group or prefix-list peers of a rule, as resolved. */
@@ -230,10 +236,10 @@ static int import_inline(struct tf *tf, const struct tf_item *it,
 				return rc;
 			continue;
 		}
-		if ((rc = add_cidr_list(tf, it, &bp, blk, "cidr_blocks", gid,
-					dir, &p)) ||
-		    (rc = add_cidr_list(tf, it, &bp, blk, "ipv6_cidr_blocks",
+		if ((rc = add_cidr_list(tf, it, &bp, blk, "cidr_blocks", key,
 					gid, dir, &p)) ||
+		    (rc = add_cidr_list(tf, it, &bp, blk, "ipv6_cidr_blocks",
+					key, gid, dir, &p)) ||
 		    (rc = tf_read_id_list(tf, it, &bp, blk, "prefix_list_ids",
 					  NULL, key, TF_PLIST, nunk[1] > 1,
 					  &ids)) ||
@@ -366,10 +372,10 @@ static int import_sg_rule(struct tf *tf, const struct tf_item *it)
 	if (p.unknown)
 		return add_unknown(tf, it, it->at, NULL, gid, dir, &p,
 				   p.unknown, NULL);
-	if ((rc = add_cidr_list(tf, it, it->at, v, "cidr_blocks", gid, dir,
-				&p)) ||
-	    (rc = add_cidr_list(tf, it, it->at, v, "ipv6_cidr_blocks", gid, dir,
-				&p)) ||
+	if ((rc = add_cidr_list(tf, it, it->at, v, "cidr_blocks", "cidr_blocks",
+				gid, dir, &p)) ||
+	    (rc = add_cidr_list(tf, it, it->at, v, "ipv6_cidr_blocks",
+				"ipv6_cidr_blocks", gid, dir, &p)) ||
 	    (rc = tf_read_id_list(tf, it, it->at, v, "prefix_list_ids", NULL,
 				  "prefix_list_ids", TF_PLIST, 0, &ids)) ||
 	    (rc = add_id_peers(tf, it, it->at, "prefix_list_ids", gid, dir, &p,
@@ -443,12 +449,15 @@ static int import_vpc_rule(struct tf *tf, const struct tf_item *it)
 		const char *key = peers[i].key, *peer = NULL;
 
 		if (peers[i].kind == SGREACH_PEER_CIDR) {
-			if (tf_is_unknown(tf, v, key))
-				rc = 2;
-			else if ((rc = json_opt_string(tf->r, it->at, v, key,
-						       &peer)) < 0)
-				return rc;
 			ids.why[0] = '\0';
+			if (!tf_is_unknown(tf, v, key))
+				rc = json_opt_string(tf->r, it->at, v, key,
+						     &peer);
+			else if (!(rc = tf_expr_refs(tf, it->res, key, ids.why,
+						     sizeof(ids.why))))
+				rc = 2;
+			if (rc < 0)
+				return rc;
 		} else if ((rc = tf_read_id(tf, it, it->at, v, key,
 					    peers[i].idkind, &peer, &ids)) <
 			   0) {

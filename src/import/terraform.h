@@ -79,6 +79,11 @@ const char *tf_res_id(const struct tf_res *res);
 int tf_config_sets(const struct tf *tf, const struct tf_res *res,
 		   const char *attr);
 
+/* The references of top-level attribute attr of res, as written, for a
+ * reason ("var.x, aws_vpc.main.cidr_block").  0 or -ENOMEM. */
+int tf_expr_refs(struct tf *tf, const struct tf_res *res, const char *attr,
+		 char *buf, size_t size);
+
 /* A list of ids at obj[key] (known, and in a plan attributed through the
  * expression of attr, in nested block `block` if not NULL).  0 or a
  * negative errno. */

@@ -438,6 +438,19 @@ static int resolve_unknown(struct tf *tf, const struct tf_res *res,
 	    0, out);
 }
 
+int tf_expr_refs(struct tf *tf, const struct tf_res *res, const char *attr,
+		 char *buf, size_t size)
+{
+	struct tf_ids tmp;
+	int rc;
+
+	memset(&tmp, 0, sizeof(tmp));
+	tmp.shared_expr = 1; /* only the text is wanted */
+	rc = resolve_unknown(tf, res, NULL, attr, TF_GROUP, &tmp);
+	snprintf(buf, size, "%s", tmp.why);
+	return rc;
+}
+
 /* Whether the configuration sets a top-level attribute.  1 yes, 0 no, -1
  * when the configuration of the resource is missing. */
 int tf_config_sets(const struct tf *tf, const struct tf_res *res,

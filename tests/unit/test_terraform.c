@@ -665,3 +665,36 @@ Test(terraform, service_assign_public_ip)
 		  "%s", out);
 	sgreach_verdict_free(v);
 }
+
+/* A CIDR apply will compute (the VPC's, from IPAM): unknown, naming it. */
+Test(terraform, plan_unknown_cidr_names_its_expression)
+{
+	const char *doc =
+	    "{\"format_version\":\"1.2\",\"planned_values\":{\"root_module\":{"
+	    "\"resources\":[{\"address\":\"aws_security_group.g\",\"mode\":"
+	    "\"managed\",\"type\":\"aws_security_group\",\"name\":\"g\","
+	    "\"values\":{\"id\":\"sg-g\",\"ingress\":[]," ALLOUT "}},{"
+	    "\"address\":\"aws_security_group_rule.r\",\"mode\":\"managed\","
+	    "\"type\":\"aws_security_group_rule\",\"name\":\"r\",\"values\":{"
+	    "\"type\":\"ingress\",\"security_group_id\":\"sg-g\",\"protocol\":"
+	    "\"tcp\",\"from_port\":5432,\"to_port\":5432,\"ipv6_cidr_blocks\":"
+	    "null,\"prefix_list_ids\":null,\"source_security_group_id\":null,"
+	    "\"self\":false}}]}},\"configuration\":{\"root_module\":{"
+	    "\"resources\":[{\"address\":\"aws_security_group_rule.r\","
+	    "\"mode\":\"managed\",\"type\":\"aws_security_group_rule\","
+	    "\"name\":\"r\",\"expressions\":{\"cidr_blocks\":{\"references\":["
+	    "\"aws_vpc.main.cidr_block\",\"aws_vpc.main\"]}}}]}}}";
+	char *why;
+
+	cr_assert_eq(load_text(doc), 0, "%s", sgreach_model_error(m));
+	add_eni("eni-g", "10.0.0.1", "sg-g");
+	finalize();
+	expect("10.0.0.2", "eni-g", "tcp/5432", "unknown");
+	expect("10.0.0.2", "eni-g", "tcp/5433", "denied");
+	why = render_of("10.0.0.2", "eni-g", "tcp/5432");
+	cr_expect(strstr(why,
+			 "aws_security_group_rule.r: cidr_blocks not "
+			 "known until apply (aws_vpc.main.cidr_block)") != NULL,
+		  "%s", why);
+	free(why);
+}
