@@ -621,9 +621,11 @@ static int norm_ports(sgreach_model *m, const char *gid, int proto, int from,
  * unique across accounts, so membership is looked up by the bare id. */
 static const char *bare_group_id(const char *peer)
 {
-	const char *slash = strchr(peer, '/');
+	const char *p = peer;
 
-	return slash ? slash + 1 : peer;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	return *p == '/' && p > peer ? p + 1 : peer;
 }
 
 SGREACH_API int sgreach_model_add_rule(sgreach_model *m, const char *group_id,

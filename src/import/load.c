@@ -124,10 +124,22 @@ static int load_aws(sgreach_model *m, struct jreader *r, const cJSON *root)
 	return 0;
 }
 
+/* terraform show -json: a state has "values" (absent in an empty
+ * workspace, which prints only the format version), a plan
+ * "planned_values". */
 static int is_terraform(const cJSON *root)
 {
-	return json_get(root, "format_version") &&
-	       (json_get(root, "values") || json_get(root, "planned_values"));
+	const cJSON *item;
+
+	if (!json_get(root, "format_version"))
+		return 0;
+	if (json_get(root, "values") || json_get(root, "planned_values"))
+		return 1;
+	for (item = root->child; item; item = item->next)
+		if (strcmp(item->string, "format_version") &&
+		    strcmp(item->string, "terraform_version"))
+			return 0;
+	return 1;
 }
 
 static int load_document(sgreach_model *m, const char *name, const char *buf,

@@ -298,3 +298,51 @@ Test(import, bundled_example_loads)
 	cr_expect_gt(sgreach_model_count(m, SGREACH_COUNT_TASKS), 0);
 	cr_expect_gt(sgreach_model_count(m, SGREACH_COUNT_ENDPOINTS), 0);
 }
+
+Test(import, empty_terraform_workspace_loads_as_nothing)
+{
+	cr_expect_eq(load("empty.json", "{\"format_version\":\"1.0\"}"), 0,
+		     "%s", sgreach_model_error(m));
+	cr_expect_eq(sgreach_model_count(m, SGREACH_COUNT_GROUPS), 0);
+	cr_expect_eq(load("odd.json", "{\"format_version\":\"1.0\",\"x\":1}"),
+		     -EINVAL, "anything else beside the version is not a state");
+}
+
+Test(import, only_an_account_number_prefixes_a_group_reference)
+{
+	sgreach_verdict *v = sgreach_verdict_new();
+
+	/* "123456789012/sg-b" names sg-b; "x/sg-b" is some other id */
+	cr_assert_eq(sgreach_model_add_rule(m, "sg-a", SGREACH_INGRESS, "-1", -1,
+					    -1, SGREACH_PEER_GROUP,
+					    "123456789012/sg-b", NULL, NULL, 0),
+		     0);
+	cr_assert_eq(sgreach_model_add_rule(m, "sg-a", SGREACH_INGRESS, "-1", -1,
+					    -1, SGREACH_PEER_GROUP, "x/sg-c",
+					    NULL, NULL, 0),
+		     0);
+	cr_assert_eq(load("e.json",
+			  "{\"NetworkInterfaces\":[{\"NetworkInterfaceId\":"
+			  "\"eni-a\",\"PrivateIpAddress\":\"10.0.0.1\","
+			  "\"Groups\":[{\"GroupId\":\"sg-a\"}]},"
+			  "{\"NetworkInterfaceId\":\"eni-b\",\"PrivateIpAddress\":"
+			  "\"10.0.0.2\",\"Groups\":[{\"GroupId\":\"sg-b\"}]},"
+			  "{\"NetworkInterfaceId\":\"eni-c\",\"PrivateIpAddress\":"
+			  "\"10.0.0.3\",\"Groups\":[{\"GroupId\":\"sg-c\"}]}]}"),
+		     0);
+	cr_assert_eq(sgreach_model_finalize(m), 0);
+	cr_assert_eq(sgreach_query(m, "8.8.8.8", "eni-a", "tcp/1", 0, v), 0);
+	cr_assert_eq(sgreach_query(m, "eni-b", "eni-a", "tcp/1", 0, v), 0);
+	cr_expect_neq(sgreach_verdict_result(v), SGREACH_DENIED,
+		      "sg-b's egress is unknown, its ingress to a is allowed");
+	{
+		const char *json = sgreach_verdict_render(v, SGREACH_FORMAT_JSON);
+
+		cr_expect(strstr(json, "\"peer\":\"123456789012/sg-b\"") != NULL,
+			  "%s", json);
+	}
+	cr_assert_eq(sgreach_query(m, "eni-c", "eni-a", "tcp/1", 0, v), 0);
+	cr_expect_eq(sgreach_verdict_result(v), SGREACH_DENIED,
+		     "x/sg-c is not sg-c");
+	sgreach_verdict_free(v);
+}
