@@ -58,6 +58,9 @@ int presence_result(const struct presence *p, const struct connset *universe,
  * both sides of every pair.  rep is one of them. */
 struct mclass {
 	struct member rep;
+	/* For a single address: bit i set when c->cidrs[i] holds it, so
+	 * that CIDR rules match by one bit test (NULL for ranges). */
+	uint64_t *bits;
 	uint8_t *key;
 	uint32_t keylen;
 };
@@ -89,6 +92,9 @@ struct ext_range {
 };
 
 void u64map_free(struct u64map *h);
+/* 1 and *val when found; put inserts or replaces (0 or -ENOMEM). */
+int u64map_get(const struct u64map *h, uint64_t key, uint32_t *val);
+int u64map_put(struct u64map *h, uint64_t key, uint32_t val);
 
 struct an_ctx {
 	const sgreach_model *m;
@@ -99,7 +105,8 @@ struct an_ctx {
 	/* When set, an_node_pair() keeps only these flows (a FLOW). */
 	const struct connset *only;
 	struct connset *rconn; /* per rule, filled lazily */
-	uint8_t *rconn_ok;
+	uint8_t *rconn_ok;     /* 1: computed, non-empty; 2: computed, empty */
+	uint32_t *rcidx;       /* CIDR rules: index of their CIDR in cidrs */
 	/* Distinct CIDRs (and loaded prefix list entries) of the family that
 	 * some live rule names: the address classes are relative to them. */
 	struct sg_prefix *cidrs;
@@ -107,15 +114,26 @@ struct an_ctx {
 	/* Member classes. */
 	VEC(struct mclass) mcls;
 	struct hmap mcls_ids;
-	/* Member-class pair -> index in pairs. */
-	struct u64map pair_ids;
-	VEC(struct vsets) pairs;
+	/* Interned results (memo.c): every distinct answer once. */
+	VEC(struct vsets) res;
+	struct hmap res_ids;
+	VEC(void *) res_keys;
+	/* Side outcome -> result; pair of side results -> result. */
+	struct hmap side_ids;
+	VEC(uint32_t *) side_keys;
+	VEC(uint32_t) skey;
+	struct u64map pair_memo;
+	/* Side tables of an_build_tables(): stab_n classes at build time. */
+	uint32_t *stab[2];
+	uint32_t stab_n;
+	uint64_t **gbits; /* per group: classes carrying it (tables only) */
+	uint64_t *gnone;
+	struct u64map only_memo; /* result -> result restricted to only */
 	/* Nodes and node classes of a whole-estate analysis. */
 	VEC(struct an_node) nodes;
 	struct hmap ncls_ids;
 	VEC(uint32_t *) ncls_keys;
-	struct u64map npair_ids;
-	VEC(struct vsets) npairs;
+	struct u64map npair_ids; /* node-class pair -> result */
 	/* Scratch. */
 	VEC(struct sg_range) cov;
 	VEC(uint32_t) covr;
@@ -141,10 +159,13 @@ int an_init(struct an_ctx *c, const sgreach_model *m, sgreach_verdict *v,
 void an_free(struct an_ctx *c);
 /* Writes the error message into the verdict; returns rc. */
 int an_fail(struct an_ctx *c, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* The flows a rule allows (whatever its peer), as a set. */
 const struct connset *an_rule_conn(struct an_ctx *c, uint32_t ri);
+/* 1 when the rule allows some flow of the family, 0 if none, or
+ * -ENOMEM. */
+int an_rule_live(struct an_ctx *c, uint32_t ri);
 
 /* One side: rules of endpoint self in direction dir against peer. */
 int an_side(struct an_ctx *c, uint32_t self, int dir, const struct member *peer,
@@ -152,13 +173,39 @@ int an_side(struct an_ctx *c, uint32_t self, int dir, const struct member *peer,
 /* Does rule ri (of endpoint self) match peer, wholly or partly? */
 int an_rule_matches(struct an_ctx *c, uint32_t self, uint32_t ri,
 		    const struct member *peer);
+/* How: AN_MATCH_NO, _ALL (the whole peer) or _SOME (part of a range
+ * peer); *unknown when the rule depends on data not loaded. */
+enum { AN_MATCH_NO = 0, AN_MATCH_ALL, AN_MATCH_SOME };
+int an_rule_how(struct an_ctx *c, uint32_t self, uint32_t ri,
+		const struct member *peer, int *unknown);
+/* May private addresses of the two VPCs reach each other? */
+int an_vpcs_connected(const sgreach_model *m, const char *a, const char *b);
 /* The source address dst's ingress rules see: src's own, or for a public
  * destination the sender's public address or an unknown NAT address. */
 void an_seen_source(struct an_ctx *c, const struct member *src,
 		    const struct member *dst, struct member *out);
+/* Combines an egress and an ingress side: denied > unknown > partial. */
+int an_combine_sides(struct an_ctx *c, const struct vsets *eg,
+		     const struct vsets *in, struct vsets *out);
 /* One member pair, as eval_pairs() evaluates it (NAT and VPC rules too). */
 int an_pair(struct an_ctx *c, const struct member *src,
 	    const struct member *dst, struct vsets *out);
+
+/* Interning (memo.c).  an_intern() takes v's contents (v is left empty
+ * or freed); results live in c->res until an_free(), but pointers into it
+ * move when it grows: use them before the next an_*_id() call. */
+int an_intern(struct an_ctx *c, struct vsets *v, uint32_t *id);
+int an_side_id(struct an_ctx *c, uint32_t self, int dir,
+	       const struct member *peer, uint32_t *id);
+int an_pair_id(struct an_ctx *c, const struct member *src,
+	       const struct member *dst, uint32_t *id);
+/* As an_pair_id() for two member classes (fast CIDR matching). */
+int an_class_pair_id(struct an_ctx *c, uint32_t a, uint32_t b, uint32_t *id);
+void an_memo_free(struct an_ctx *c);
+/* Precomputes the side of every pair of the member classes known so far
+ * (after an_finish_nodes()), for all-pairs analyses.  Skipped (0) when
+ * the classes are too many for memory. */
+int an_build_tables(struct an_ctx *c);
 
 /* Classifies a member (finds or adds its class). */
 int an_member_class(struct an_ctx *c, const struct member *x, uint32_t *cls);

@@ -41,7 +41,7 @@ void u64map_free(struct u64map *h)
 }
 
 /* Keys are stored + 1 so that 0 marks a free slot. */
-static int u64map_get(const struct u64map *h, uint64_t key, uint32_t *val)
+int u64map_get(const struct u64map *h, uint64_t key, uint32_t *val)
 {
 	size_t i;
 
@@ -55,7 +55,7 @@ static int u64map_get(const struct u64map *h, uint64_t key, uint32_t *val)
 	return 0;
 }
 
-static int u64map_put(struct u64map *h, uint64_t key, uint32_t val)
+int u64map_put(struct u64map *h, uint64_t key, uint32_t val)
 {
 	size_t i;
 
@@ -192,8 +192,7 @@ int an_member_class(struct an_ctx *c, const struct member *x, uint32_t *cls)
 			if (e->addrs.v[i].is_public &&
 			    e->addrs.v[i].p.fam == c->fam) {
 				if ((rc = kb_put(&k, &sep, sizeof(sep))) ||
-				    (rc = key_address(c, &k,
-						      &e->addrs.v[i].p)))
+				    (rc = key_address(c, &k, &e->addrs.v[i].p)))
 					goto fail;
 				break;
 			}
@@ -213,7 +212,19 @@ int an_member_class(struct an_ctx *c, const struct member *x, uint32_t *cls)
 		mc.rep = *x;
 		mc.key = k.b;
 		mc.keylen = (uint32_t)k.n;
+		mc.bits = NULL;
+		if (x->p.len == (x->p.fam == 4 ? 32 : 128) && !x->nat) {
+			mc.bits = calloc(c->ncidrs / 64 + 1, sizeof(uint64_t));
+			if (!mc.bits) {
+				rc = -ENOMEM;
+				goto fail;
+			}
+			for (i = 0; i < c->ncidrs; i++)
+				if (prefix_contains(&c->cidrs[i], &x->p))
+					mc.bits[i >> 6] |= 1ull << (i & 63);
+		}
 		if (vec_push(&c->mcls, mc)) {
+			free(mc.bits);
 			rc = -ENOMEM;
 			goto fail;
 		}
@@ -233,28 +244,16 @@ fail:
 int an_class_pair(struct an_ctx *c, uint32_t a, uint32_t b,
 		  const struct vsets **out)
 {
-	uint64_t key = (uint64_t)a << 32 | b;
-	uint32_t idx;
-	struct vsets v;
-	int rc;
+	uint32_t id;
+	int rc = an_class_pair_id(c, a, b, &id);
 
-	if (u64map_get(&c->pair_ids, key, &idx)) {
-		*out = &c->pairs.v[idx];
-		return 0;
-	}
-	vsets_init(&v);
-	if ((rc = an_pair(c, &c->mcls.v[a].rep, &c->mcls.v[b].rep, &v)) ||
-	    (rc = vec_push(&c->pairs, v))) {
-		vsets_free(&v);
-		return rc;
-	}
-	if ((rc = u64map_put(&c->pair_ids, key, c->pairs.n - 1)))
-		return rc;
-	*out = &c->pairs.v[c->pairs.n - 1];
-	return 0;
+	if (!rc)
+		*out = &c->res.v[id];
+	return rc;
 }
 
-/* ------------------------------------------------------------------ nodes -- */
+/* ------------------------------------------------------------------ nodes --
+ */
 
 static int push_member_classes(struct an_ctx *c, uint32_t e, void *vec)
 {
@@ -295,7 +294,7 @@ int an_add_node(struct an_ctx *c, int kind, uint32_t idx)
 
 		for (k = 0; k < g->nmembers && !rc; k++) {
 			const struct sg_endpoint *e =
-				&m->endpoints.v[g->members[k]];
+			    &m->endpoints.v[g->members[k]];
 
 			/* A service with tasks is its tasks' interfaces,
 			 * which carry the group themselves. */
@@ -349,8 +348,7 @@ int an_add_nodes(struct an_ctx *c, int group_by)
 		if (e->kind == SGREACH_ENDPOINT_SERVICE) {
 			if (group_by == NODE_SERVICE || !e->members.n)
 				rc = an_add_node(c, NODE_SERVICE, i);
-		} else if (group_by == NODE_ENDPOINT ||
-			   e->service == SG_NONE) {
+		} else if (group_by == NODE_ENDPOINT || e->service == SG_NONE) {
 			rc = an_add_node(c, NODE_ENDPOINT, i);
 		}
 	}
@@ -383,25 +381,49 @@ int an_finish_nodes(struct an_ctx *c)
 
 /* The tally over every member-class pair of two class lists. */
 static int lists_pair(struct an_ctx *c, const uint32_t *a, uint32_t na,
-		      const uint32_t *b, uint32_t nb, struct vsets *out)
+		      const uint32_t *b, uint32_t nb, uint32_t *id)
 {
 	struct presence p;
-	uint32_t i, j;
+	struct vsets v;
+	uint32_t i, j, pid;
 	int rc = 0;
 
+	if (na == 1 && nb == 1)
+		return an_class_pair_id(c, a[0], b[0], id);
 	presence_init(&p);
+	vsets_init(&v);
 	for (i = 0; i < na && !rc; i++)
 		for (j = 0; j < nb && !rc; j++) {
-			const struct vsets *pv;
-
-			rc = an_class_pair(c, a[i], b[j], &pv);
+			rc = an_class_pair_id(c, a[i], b[j], &pid);
 			if (!rc)
-				rc = presence_add(&p, pv);
+				rc = presence_add(&p, &c->res.v[pid]);
 		}
 	if (!rc)
-		rc = presence_result(&p, &c->universe, out);
+		rc = presence_result(&p, &c->universe, &v);
+	if (!rc)
+		rc = an_intern(c, &v, id);
+	if (rc)
+		vsets_free(&v);
 	presence_free(&p);
 	return rc;
+}
+
+/* Result id restricted to c->only (a FLOW argument). */
+static int restricted(struct an_ctx *c, uint32_t id, uint32_t *out)
+{
+	struct vsets v;
+	int rc;
+
+	if (u64map_get(&c->only_memo, id, out))
+		return 0;
+	vsets_init(&v);
+	if ((rc = vsets_copy(&v, &c->res.v[id])) ||
+	    (rc = vsets_restrict(&v, c->only)) ||
+	    (rc = an_intern(c, &v, out))) {
+		vsets_free(&v);
+		return rc;
+	}
+	return u64map_put(&c->only_memo, id, *out);
 }
 
 int an_node_pair(struct an_ctx *c, uint32_t a, uint32_t b,
@@ -409,25 +431,25 @@ int an_node_pair(struct an_ctx *c, uint32_t a, uint32_t b,
 {
 	const struct an_node *x = &c->nodes.v[a], *y = &c->nodes.v[b];
 	uint64_t key = (uint64_t)x->nclass << 32 | y->nclass;
-	uint32_t idx;
-	struct vsets v;
+	uint32_t id;
 	int rc;
 
-	if (u64map_get(&c->npair_ids, key, &idx)) {
-		*out = &c->npairs.v[idx];
-		return 0;
+	/* Nodes of one member each are answered by the pair memo; only
+	 * sets (services, groups) are worth a cache of their own. */
+	if (x->ncls == 1 && y->ncls == 1) {
+		rc = lists_pair(c, x->cls, 1, y->cls, 1, &id);
+	} else if (!u64map_get(&c->npair_ids, key, &id)) {
+		rc = lists_pair(c, x->cls, x->ncls, y->cls, y->ncls, &id);
+		if (!rc)
+			rc = u64map_put(&c->npair_ids, key, id);
+	} else {
+		rc = 0;
 	}
-	vsets_init(&v);
-	if ((rc = lists_pair(c, x->cls, x->ncls, y->cls, y->ncls, &v)) ||
-	    (c->only && (rc = vsets_restrict(&v, c->only))) ||
-	    (rc = vec_push(&c->npairs, v))) {
-		vsets_free(&v);
-		return rc;
-	}
-	if ((rc = u64map_put(&c->npair_ids, key, c->npairs.n - 1)))
-		return rc;
-	*out = &c->npairs.v[c->npairs.n - 1];
-	return 0;
+	if (!rc && c->only)
+		rc = restricted(c, id, &id);
+	if (!rc)
+		*out = &c->res.v[id];
+	return rc;
 }
 
 /* Member classes of a selection's members. */
@@ -456,13 +478,16 @@ int an_members_pair(struct an_ctx *c, const void *src, const void *dst,
 {
 	VEC(uint32_t) a = {0};
 	VEC(uint32_t) b = {0};
+	uint32_t id;
 	int rc;
 
 	rc = an_members_classes(c, src, &a);
 	if (!rc)
 		rc = an_members_classes(c, dst, &b);
 	if (!rc)
-		rc = lists_pair(c, a.v, a.n, b.v, b.n, out);
+		rc = lists_pair(c, a.v, a.n, b.v, b.n, &id);
+	if (!rc)
+		rc = vsets_copy(out, &c->res.v[id]);
 	vec_free(&a);
 	vec_free(&b);
 	return rc;
@@ -473,28 +498,34 @@ int an_members_to_node(struct an_ctx *c, const void *members, uint32_t node,
 {
 	const struct an_node *n = &c->nodes.v[node];
 	VEC(uint32_t) cls = {0};
+	uint32_t id;
 	int rc;
 
 	rc = an_members_classes(c, members, &cls);
 	if (!rc)
-		rc = members_are_src ? lists_pair(c, cls.v, cls.n, n->cls,
-						  n->ncls, out)
-				     : lists_pair(c, n->cls, n->ncls, cls.v,
-						  cls.n, out);
+		rc = members_are_src
+			 ? lists_pair(c, cls.v, cls.n, n->cls, n->ncls, &id)
+			 : lists_pair(c, n->cls, n->ncls, cls.v, cls.n, &id);
+	if (!rc)
+		rc = vsets_copy(out, &c->res.v[id]);
 	vec_free(&cls);
 	return rc;
 }
 
-/* ------------------------------------------------------ outside the model -- */
+/* ------------------------------------------------------ outside the model --
+ */
 
 /* Address space that is not the internet's (RFC 6890 and friends). */
 static const char *const private4[] = {
-	"0.0.0.0/8",	 "10.0.0.0/8",	   "100.64.0.0/10", "127.0.0.0/8",
-	"169.254.0.0/16", "172.16.0.0/12", "192.168.0.0/16", "224.0.0.0/4",
-	"240.0.0.0/4",
+    "0.0.0.0/8",      "10.0.0.0/8",	"100.64.0.0/10",
+    "127.0.0.0/8",    "169.254.0.0/16", "172.16.0.0/12",
+    "192.168.0.0/16", "224.0.0.0/4",	"240.0.0.0/4",
 };
 static const char *const private6[] = {
-	"::/127", "fc00::/7", "fe80::/10", "ff00::/8",
+    "::/127",
+    "fc00::/7",
+    "fe80::/10",
+    "ff00::/8",
 };
 
 static int special(int fam, size_t i, struct sg_prefix *p)
@@ -590,9 +621,33 @@ int an_external_cls(struct an_ctx *c, const uint32_t *clsv, uint32_t ncls,
 	c->bounds.n = 0;
 	if ((rc = push_bound(c, &top)))
 		goto out;
-	for (k = 0; k < c->ncidrs; k++)
-		if ((rc = push_bound(c, &c->cidrs[k])))
-			goto out;
+	/* Only this side's rules look at an outside address: the CIDRs of
+	 * the members' rules in direction dir are the only cuts needed. */
+	for (k = 0; k < cls.n; k++) {
+		uint32_t ep = c->mcls.v[cls.v[k]].rep.ep, i2, e2;
+		const struct sg_endpoint *e;
+
+		if (ep == SG_NONE)
+			continue;
+		e = &c->m->endpoints.v[ep];
+		for (i2 = 0; i2 < e->nrules[dir]; i2++) {
+			const struct sg_rule *r =
+			    &c->m->rules.v[e->rules[dir][i2]];
+			const struct sg_plist *pl;
+
+			if (r->peer_kind == SGREACH_PEER_CIDR &&
+			    r->cidr.fam == c->fam &&
+			    (rc = push_bound(c, &r->cidr)))
+				goto out;
+			if (r->peer_kind != SGREACH_PEER_PREFIX_LIST)
+				continue;
+			pl = &c->m->plists.v[r->peer];
+			for (e2 = 0; pl->loaded && e2 < pl->entries.n; e2++)
+				if (pl->entries.v[e2].fam == c->fam &&
+				    (rc = push_bound(c, &pl->entries.v[e2])))
+					goto out;
+		}
+	}
 	for (i = 0; special(c->fam, i, &sp); i++)
 		if ((rc = push_bound(c, &sp)))
 			goto out;
@@ -625,23 +680,21 @@ int an_external_cls(struct an_ctx *c, const uint32_t *clsv, uint32_t ncls,
 		ext.p.len = c->fam == 4 ? 32 : 128;
 		x->r.fam = (uint8_t)c->fam;
 		x->r.first = b.v[k];
-		x->r.last = k + 1 < nb ? addr_prev(&b.v[k + 1], c->fam)
-				       : all.last;
+		x->r.last =
+		    k + 1 < nb ? addr_prev(&b.v[k + 1], c->fam) : all.last;
 		x->internet = !an_range_private(&x->r);
 		vsets_init(&x->sets);
 		presence_init(&p);
 		for (j = 0; j < cls.n && !rc; j++) {
-			struct vsets pv;
+			uint32_t pid;
 
-			vsets_init(&pv);
 			rc = dir == SGREACH_INGRESS
-				     ? an_pair(c, &ext,
-					       &c->mcls.v[cls.v[j]].rep, &pv)
-				     : an_pair(c, &c->mcls.v[cls.v[j]].rep,
-					       &ext, &pv);
+				 ? an_pair_id(c, &ext, &c->mcls.v[cls.v[j]].rep,
+					      &pid)
+				 : an_pair_id(c, &c->mcls.v[cls.v[j]].rep, &ext,
+					      &pid);
 			if (!rc)
-				rc = presence_add(&p, &pv);
-			vsets_free(&pv);
+				rc = presence_add(&p, &c->res.v[pid]);
 		}
 		if (!rc)
 			rc = presence_result(&p, &c->universe, &x->sets);
@@ -668,4 +721,3 @@ out:
 	*nout = nres;
 	return 0;
 }
-

@@ -46,7 +46,8 @@ static int addressable(const sgreach_model *m, const struct sg_endpoint *e,
 	}
 	if (n || e->assign_public)
 		return 1;
-	return e->service != SG_NONE && m->endpoints.v[e->service].assign_public;
+	return e->service != SG_NONE &&
+	       m->endpoints.v[e->service].assign_public;
 }
 
 static int overlaps(const struct connset *a, const struct connset *b)
@@ -90,8 +91,7 @@ static int rule_exposes(struct an_ctx *c, uint32_t e, uint32_t ri,
 	return an_rule_matches(c, e, ri, &peer);
 }
 
-static int compute(struct an_ctx *c, const struct an_node *n,
-		   struct exposed *x)
+static int compute(struct an_ctx *c, const struct an_node *n, struct exposed *x)
 {
 	size_t i;
 	int rc;
@@ -108,7 +108,8 @@ static int compute(struct an_ctx *c, const struct an_node *n,
 		x->any = 1;
 		for (k = 0; k < VS_N && !rc; k++)
 			if (k != VS_D)
-				rc = connset_union(&x->total.s[k], &r->sets.s[k]);
+				rc = connset_union(&x->total.s[k],
+						   &r->sets.s[k]);
 	}
 	x->done = 1;
 	return rc;
@@ -125,8 +126,9 @@ static void render_node(struct an_ctx *c, sgreach_format fmt,
 	const char *name = an_node_name(c, n, buf, sizeof(buf));
 	const char *task = e->task != SG_NONE ? m->tasks.v[e->task].arn : NULL;
 	const char *svc = e->kind == SGREACH_ENDPOINT_SERVICE ? e->id
-			  : e->service != SG_NONE ? m->endpoints.v[e->service].id
-						  : NULL;
+			  : e->service != SG_NONE
+			      ? m->endpoints.v[e->service].id
+			      : NULL;
 	int json = fmt == SGREACH_FORMAT_JSON, addr;
 	uint32_t k, nr = 0;
 	size_t i, j;
@@ -198,9 +200,8 @@ static void render_node(struct an_ctx *c, sgreach_format fmt,
 			an_sets_json(c, sb, &r->sets);
 			sb_putc(sb, '}');
 		} else {
-			static const char *const names[] = {"allowed",
-							    "partial",
-							    "unknown"};
+			static const char *const names[] = {
+			    "allowed", "partial", "unknown"};
 			static const int idx[] = {VS_A, VS_P, VS_U};
 			int t, w = 0;
 

@@ -23,7 +23,8 @@
 #include "flow.h"
 #include "proto.h"
 
-/* ----------------------------------------------------------- verdict sets -- */
+/* ----------------------------------------------------------- verdict sets --
+ */
 
 void vsets_init(struct vsets *v)
 {
@@ -129,7 +130,8 @@ int presence_result(const struct presence *p, const struct connset *universe,
 	    (rc = connset_copy(&out->s[VS_D], &p->has[VS_D])) ||
 	    (rc = connset_subtract(&out->s[VS_D], &t)))
 		goto out;
-	/* mixed = (has A ∪ has P) ∩ has D is partial; unknown = has U − mixed */
+	/* mixed = (has A ∪ has P) ∩ has D is partial; unknown = has U − mixed
+	 */
 	if ((rc = connset_copy(&t, &p->has[VS_A])) ||
 	    (rc = connset_union(&t, &p->has[VS_P])) ||
 	    (rc = connset_intersect(&t, &p->has[VS_D])) ||
@@ -196,7 +198,7 @@ static int collect_cidrs(struct an_ctx *c)
 				continue;
 			if (n == cap) {
 				struct sg_prefix *nv =
-					realloc(v, 2 * cap * sizeof(*v));
+				    realloc(v, 2 * cap * sizeof(*v));
 
 				if (!nv) {
 					free(v);
@@ -232,6 +234,8 @@ int an_init(struct an_ctx *c, const sgreach_model *m, sgreach_verdict *v,
 	v->err[0] = '\0';
 	hmap_init(&c->mcls_ids);
 	hmap_init(&c->ncls_ids);
+	hmap_init(&c->res_ids);
+	hmap_init(&c->side_ids);
 	connset_init(&c->universe);
 	connset_init(&c->others);
 	/* ICMP is IPv4 only and ICMPv6 IPv6 only (spec 3). */
@@ -269,7 +273,30 @@ int an_init(struct an_ctx *c, const sgreach_model *m, sgreach_verdict *v,
 	c->rconn_ok = calloc(m->rules.n ? m->rules.n : 1, 1);
 	if (!c->rconn || !c->rconn_ok)
 		return -ENOMEM;
-	return collect_cidrs(c);
+	if ((rc = collect_cidrs(c)))
+		return rc;
+	/* Where each CIDR rule's prefix sits in cidrs (sorted, distinct). */
+	c->rcidx = calloc(m->rules.n ? m->rules.n : 1, sizeof(*c->rcidx));
+	if (!c->rcidx)
+		return -ENOMEM;
+	{
+		uint32_t i;
+
+		for (i = 0; i < m->rules.n; i++) {
+			const struct sg_rule *r = &m->rules.v[i];
+			const struct sg_prefix *hit;
+
+			c->rcidx[i] = SG_NONE;
+			if (r->dropped || r->peer_kind != SGREACH_PEER_CIDR ||
+			    r->cidr.fam != fam)
+				continue;
+			hit = bsearch(&r->cidr, c->cidrs, c->ncidrs,
+				      sizeof(*c->cidrs), prefix_cmp);
+			if (hit)
+				c->rcidx[i] = (uint32_t)(hit - c->cidrs);
+		}
+	}
+	return 0;
 }
 
 void an_free(struct an_ctx *c)
@@ -283,15 +310,15 @@ void an_free(struct an_ctx *c)
 	}
 	free(c->rconn);
 	free(c->rconn_ok);
+	free(c->rcidx);
 	free(c->cidrs);
-	for (i = 0; i < c->mcls.n; i++)
+	for (i = 0; i < c->mcls.n; i++) {
 		free(c->mcls.v[i].key);
+		free(c->mcls.v[i].bits);
+	}
 	vec_free(&c->mcls);
 	hmap_free(&c->mcls_ids);
-	u64map_free(&c->pair_ids);
-	for (i = 0; i < c->pairs.n; i++)
-		vsets_free(&c->pairs.v[i]);
-	vec_free(&c->pairs);
+	an_memo_free(c);
 	for (i = 0; i < c->nodes.n; i++)
 		free(c->nodes.v[i].cls);
 	vec_free(&c->nodes);
@@ -300,9 +327,6 @@ void an_free(struct an_ctx *c)
 		free(c->ncls_keys.v[i]);
 	vec_free(&c->ncls_keys);
 	u64map_free(&c->npair_ids);
-	for (i = 0; i < c->npairs.n; i++)
-		vsets_free(&c->npairs.v[i]);
-	vec_free(&c->npairs);
 	vec_free(&c->cov);
 	vec_free(&c->covr);
 	vec_free(&c->bounds);
@@ -315,7 +339,9 @@ void an_free(struct an_ctx *c)
 static int rule_conn(const struct sg_rule *r, struct connset *s)
 {
 	switch (r->proto) {
-	case PROTO_ALL: connset_add_all(s); return 0;
+	case PROTO_ALL:
+		connset_add_all(s);
+		return 0;
 	case PROTO_TCP:
 	case PROTO_UDP:
 		return connset_add(s, r->proto, (unsigned int)r->from,
@@ -347,13 +373,20 @@ const struct connset *an_rule_conn(struct an_ctx *c, uint32_t ri)
 			connset_free(&c->rconn[ri]);
 			return NULL;
 		}
-		c->rconn_ok[ri] = 1;
+		c->rconn_ok[ri] = connset_is_empty(&c->rconn[ri]) ? 2 : 1;
 	}
 	return &c->rconn[ri];
 }
 
+int an_rule_live(struct an_ctx *c, uint32_t ri)
+{
+	if (!c->rconn_ok[ri] && !an_rule_conn(c, ri))
+		return -ENOMEM;
+	return c->rconn_ok[ri] == 1;
+}
+
 /* As eval.c: unknown VPC means no boundary is invented. */
-static int vpcs_connected(const sgreach_model *m, const char *a, const char *b)
+int an_vpcs_connected(const sgreach_model *m, const char *a, const char *b)
 {
 	uint32_t i;
 
@@ -400,9 +433,8 @@ static int push_cov(struct an_ctx *c, const struct sg_prefix *p, uint32_t ri);
 /* How rule ri of endpoint e matches peer (M_NO, M_ALL, M_SOME), as
  * eval_side() classifies it; *unknown when it depends on missing data.
  * With push, the parts of a range peer it covers go to c->cov. */
-static int rule_how(struct an_ctx *c, const struct sg_endpoint *e,
-		    uint32_t ri, const struct member *peer, int push,
-		    int *unknown, int *rc)
+static int rule_how(struct an_ctx *c, const struct sg_endpoint *e, uint32_t ri,
+		    const struct member *peer, int push, int *unknown, int *rc)
 {
 	const sgreach_model *m = c->m;
 	const struct sg_rule *r = &m->rules.v[ri];
@@ -424,7 +456,7 @@ static int rule_how(struct an_ctx *c, const struct sg_endpoint *e,
 		    peer->nat || peer->p.fam != c->fam)
 			break;
 		if (endpoint_has_group(m, peer->ep, r->peer) &&
-		    vpcs_connected(m, e->vpc, m->endpoints.v[peer->ep].vpc))
+		    an_vpcs_connected(m, e->vpc, m->endpoints.v[peer->ep].vpc))
 			how = M_ALL;
 		break;
 	case SGREACH_PEER_PREFIX_LIST: {
@@ -444,9 +476,19 @@ static int rule_how(struct an_ctx *c, const struct sg_endpoint *e,
 		}
 		break;
 	}
-	case SGREACH_PEER_UNKNOWN: *unknown = 1; break;
+	case SGREACH_PEER_UNKNOWN:
+		*unknown = 1;
+		break;
 	}
 	return how;
+}
+
+int an_rule_how(struct an_ctx *c, uint32_t self, uint32_t ri,
+		const struct member *peer, int *unknown)
+{
+	int rc;
+
+	return rule_how(c, &c->m->endpoints.v[self], ri, peer, 0, unknown, &rc);
 }
 
 int an_rule_matches(struct an_ctx *c, uint32_t self, uint32_t ri,
@@ -559,7 +601,8 @@ int an_side(struct an_ctx *c, uint32_t self, int dir, const struct member *peer,
 		if (rc)
 			goto out;
 		if (how == M_ALL) {
-			c->cov.n = c->covr.n = mark; /* the whole peer: no parts */
+			c->cov.n = c->covr.n =
+			    mark; /* the whole peer: no parts */
 			rc = connset_union(&out->s[VS_A], rc_set);
 		} else if (how == M_SOME) {
 			rc = connset_union(&some, rc_set);
@@ -612,8 +655,8 @@ out:
 }
 
 /* Denied wins over everything, then unknown, then partial (spec 4). */
-static int combine_sides(struct an_ctx *c, const struct vsets *a,
-			 const struct vsets *b, struct vsets *out)
+int an_combine_sides(struct an_ctx *c, const struct vsets *a,
+		     const struct vsets *b, struct vsets *out)
 {
 	int rc;
 
@@ -685,12 +728,12 @@ int an_pair(struct an_ctx *c, const struct member *src_in,
 	else if (dst->ep == SG_NONE)
 		rc = vsets_copy(out, &eg);
 	else
-		rc = combine_sides(c, &eg, &in, out);
+		rc = an_combine_sides(c, &eg, &in, out);
 	if (rc)
 		goto out;
 	if (src.ep != SG_NONE && dst->ep != SG_NONE && !dst->is_public &&
-	    !vpcs_connected(m, m->endpoints.v[src.ep].vpc,
-			    m->endpoints.v[dst->ep].vpc)) {
+	    !an_vpcs_connected(m, m->endpoints.v[src.ep].vpc,
+			       m->endpoints.v[dst->ep].vpc)) {
 		/* No path between the VPCs: not denied becomes unknown. */
 		if ((rc = connset_union(&out->s[VS_U], &out->s[VS_A])) ||
 		    (rc = connset_union(&out->s[VS_U], &out->s[VS_P])))
@@ -702,142 +745,4 @@ out:
 	vsets_free(&eg);
 	vsets_free(&in);
 	return rc;
-}
-
-/* ------------------------------------------------------------ selections -- */
-
-static int pick_fail(sgreach_verdict *v, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static int pick_fail(sgreach_verdict *v, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(v->err, sizeof(v->err), fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
-int an_pick_family(sgreach_verdict *v, unsigned int flags,
-		   const struct selection *a, const struct selection *b,
-		   const sgreach_flow *flow, int *out)
-{
-	const struct selection *sel[2] = {a, b};
-	int fam = 0, i;
-
-	if ((flags & SGREACH_QUERY_IPV4) && (flags & SGREACH_QUERY_IPV6))
-		return pick_fail(v,
-				"-4 and -6 exclude each other");
-	if (flags & SGREACH_QUERY_IPV6)
-		fam = 6;
-	if (flags & SGREACH_QUERY_IPV4)
-		fam = 4;
-	for (i = 0; i < 2; i++) {
-		int f = 0;
-
-		if (!sel[i])
-			continue;
-		if (sel[i]->what == SELW_ADDRESS || sel[i]->what == SELW_CIDR ||
-		    sel[i]->addr_given)
-			f = sel[i]->addr.fam;
-		if (f && fam && f != fam)
-			return pick_fail(v,
-					"%s is an IPv%s address; it cannot be "
-					"used with the other family",
-					sel[i]->text, f == 4 ? "4" : "6");
-		if (f)
-			fam = f;
-	}
-	if (flow && flow->protocol == PROTO_ICMPV6) {
-		if (fam == 4)
-			return pick_fail(v,
-					"icmpv6 flows are IPv6 only");
-		fam = 6;
-	} else if (flow && flow->protocol == PROTO_ICMP) {
-		if (fam == 6)
-			return pick_fail(v,
-					"icmp flows are IPv4 only (use "
-					"icmpv6)");
-		fam = 4;
-	}
-	*out = fam ? fam : 4;
-	return 0;
-}
-
-int an_select(struct an_ctx *c, const char *text, struct selection *sel,
-	      void *members)
-{
-	c->v->family = c->fam;
-	c->v->m = c->m;
-	if (!sel->what) {
-		int rc = eval_resolve_selector(c->v, text, sel);
-
-		if (rc)
-			return rc;
-	}
-	return eval_build_members(c->v, sel, members);
-}
-
-/* ----------------------------------------------------------- entry points -- */
-
-int an_begin(const sgreach_model *m, sgreach_verdict *v, const char **out,
-	     sgreach_format fmt, unsigned int formats, const char *what)
-{
-	if (!v || !out)
-		return -EINVAL;
-	*out = NULL;
-	v->ok = 0;
-	v->err[0] = '\0';
-	v->m = m;
-	if (!m) {
-		snprintf(v->err, sizeof(v->err), "no model");
-		return -EINVAL;
-	}
-	if (!m->finalized) {
-		snprintf(v->err, sizeof(v->err), "the model is not finalized");
-		return -EBUSY;
-	}
-	if ((unsigned int)fmt > 31 || !(formats & (1u << fmt))) {
-		snprintf(v->err, sizeof(v->err),
-			 "%s does not write that output format", what);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-int an_end(struct an_ctx *c, int rc, const char **out)
-{
-	if (rc == -ENOMEM || (!rc && c->v->out.failed)) {
-		an_fail(c, -ENOMEM, "out of memory");
-		rc = -ENOMEM;
-	}
-	if (!rc)
-		*out = sb_str(&c->v->out);
-	return rc;
-}
-
-int an_flow_set(const sgreach_flow *f, struct connset *s)
-{
-	switch (f->protocol) {
-	case PROTO_TCP:
-	case PROTO_UDP:
-		return connset_add(s, f->protocol, (unsigned int)f->port,
-				   (unsigned int)f->port);
-	case PROTO_ICMP:
-	case PROTO_ICMPV6: {
-		unsigned int v = (unsigned int)(f->port << 8 | f->code);
-
-		return connset_add(s, f->protocol, v, v);
-	}
-	}
-	return connset_add(s, f->protocol, 0, 0);
-}
-
-int an_parse_flow(struct an_ctx *c, const char *text, sgreach_flow *f)
-{
-	char msg[256];
-
-	if (flow_parse(text, f, msg, sizeof(msg)))
-		return an_fail(c, -EINVAL, "%s", msg);
-	return 0;
 }

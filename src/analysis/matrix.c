@@ -51,8 +51,8 @@ static size_t name_width(struct an_ctx *c)
 	char buf[300];
 
 	for (i = 0; i < c->nodes.n; i++) {
-		size_t l = strlen(an_node_name(c, &c->nodes.v[i], buf,
-					       sizeof(buf)));
+		size_t l =
+		    strlen(an_node_name(c, &c->nodes.v[i], buf, sizeof(buf)));
 
 		if (l > w)
 			w = l;
@@ -102,8 +102,8 @@ static void row(struct an_ctx *c, sgreach_format fmt, uint32_t a, uint32_t b,
 	case SGREACH_FORMAT_DOT: {
 		static const char *const style[] = {"solid", "dashed",
 						    "dotted"};
-		static const char *const prefix[] = {"", "partial: ",
-						     "unknown: "};
+		static const char *const prefix[] = {"",
+						     "partial: ", "unknown: "};
 		static const int idx[] = {VS_A, VS_P, VS_U};
 		int i;
 
@@ -179,7 +179,7 @@ static void header(struct an_ctx *c, sgreach_format fmt, const char *flow,
 			sb_puts(sb, "  ");
 			dot_str(sb, name);
 			sb_printf(sb, " [shape=%s];\n",
-				  n->kind == NODE_ENDPOINT ? "box"
+				  n->kind == NODE_ENDPOINT  ? "box"
 				  : n->kind == NODE_SERVICE ? "component"
 							    : "folder");
 		}
@@ -218,8 +218,7 @@ SGREACH_API int sgreach_matrix(const sgreach_model *m, const char *flow_text,
 	connset_init(&only);
 	rc = an_begin(m, ctx, out, fmt,
 		      1u << SGREACH_FORMAT_TEXT | 1u << SGREACH_FORMAT_JSON |
-			      1u << SGREACH_FORMAT_CSV |
-			      1u << SGREACH_FORMAT_DOT,
+			  1u << SGREACH_FORMAT_CSV | 1u << SGREACH_FORMAT_DOT,
 		      "matrix");
 	if (rc)
 		return rc;
@@ -242,6 +241,8 @@ SGREACH_API int sgreach_matrix(const sgreach_model *m, const char *flow_text,
 	    (rc = an_finish_nodes(&c)))
 		goto out;
 	c.only = &only;
+	if ((rc = an_build_tables(&c)))
+		goto out;
 	width = name_width(&c);
 	sb_reset(&ctx->out);
 	header(&c, fmt, flow_text, gb_name[group_by], width);
@@ -261,8 +262,7 @@ SGREACH_API int sgreach_matrix(const sgreach_model *m, const char *flow_text,
 		sb_puts(&ctx->out, "]}");
 	else if (fmt == SGREACH_FORMAT_DOT)
 		sb_puts(&ctx->out, "}\n");
-	else if (fmt == SGREACH_FORMAT_TEXT && ctx->out.len &&
-		 !ctx->out.failed)
+	else if (fmt == SGREACH_FORMAT_TEXT && ctx->out.len && !ctx->out.failed)
 		ctx->out.s[--ctx->out.len] = '\0';
 out:
 	rc = an_end(&c, rc, out);

@@ -37,25 +37,23 @@ static int collect_rules(struct an_ctx *c, const void *smem, const void *dmem,
 				e = &c->m->endpoints.v[s->ep];
 				for (k = 0; k < e->nrules[SGREACH_EGRESS]; k++)
 					if (an_rule_matches(
-						    c, s->ep,
-						    e->rules[SGREACH_EGRESS][k],
-						    d))
+						c, s->ep,
+						e->rules[SGREACH_EGRESS][k], d))
 						used[e->rules[SGREACH_EGRESS]
-							    [k]] = 1;
+							     [k]] = 1;
 			}
 			if (d->ep != SG_NONE) {
 				struct member src;
 
 				an_seen_source(c, s, d, &src);
 				e = &c->m->endpoints.v[d->ep];
-				for (k = 0; k < e->nrules[SGREACH_INGRESS];
-				     k++)
+				for (k = 0; k < e->nrules[SGREACH_INGRESS]; k++)
 					if (an_rule_matches(
-						    c, d->ep,
-						    e->rules[SGREACH_INGRESS][k],
-						    &src))
+						c, d->ep,
+						e->rules[SGREACH_INGRESS][k],
+						&src))
 						used[e->rules[SGREACH_INGRESS]
-							    [k]] = 1;
+							     [k]] = 1;
 			}
 		}
 out:
@@ -162,8 +160,8 @@ SGREACH_API int sgreach_ports(const sgreach_model *m, const char *src,
 
 	memset(&c, 0, sizeof(c));
 	c.v = ctx;
-	rc = an_begin(m, ctx, out,
-		      fmt, 1u << SGREACH_FORMAT_TEXT | 1u << SGREACH_FORMAT_JSON,
+	rc = an_begin(m, ctx, out, fmt,
+		      1u << SGREACH_FORMAT_TEXT | 1u << SGREACH_FORMAT_JSON,
 		      "ports");
 	if (rc)
 		return rc;

@@ -122,8 +122,8 @@ static const char *const internet_text[] = {"", " (internet)", "",
 static const char *const internet_csv[] = {"", "internet", "", "partly"};
 
 /* A range outside the model; kinds: 1 public space, 2 private, 3 both. */
-static void entry_range(struct who_out *o, const struct sg_range *r,
-			int kinds, const struct vsets *sets)
+static void entry_range(struct who_out *o, const struct sg_range *r, int kinds,
+			const struct vsets *sets)
 {
 	struct an_ctx *c = o->c;
 	struct strbuf *sb = &c->v->out;
@@ -178,8 +178,9 @@ static int same_thing(const struct an_ctx *c, const struct an_node *n,
 	else if (s->what == SELW_TASK)
 		e = c->m->tasks.v[s->idx].endpoint;
 	if (n->kind == NODE_ENDPOINT)
-		return e != SG_NONE ? n->idx == e
-				    : s->what == SELW_SERVICE && n->idx == s->idx;
+		return e != SG_NONE
+			   ? n->idx == e
+			   : s->what == SELW_SERVICE && n->idx == s->idx;
 	return s->what == SELW_SERVICE && n->idx == s->idx;
 }
 
@@ -207,7 +208,7 @@ static int who_reach(const sgreach_model *m, const char *text,
 	connset_init(&only);
 	rc = an_begin(m, ctx, out, fmt,
 		      1u << SGREACH_FORMAT_TEXT | 1u << SGREACH_FORMAT_JSON |
-			      1u << SGREACH_FORMAT_CSV,
+			  1u << SGREACH_FORMAT_CSV,
 		      who ? "who" : "reach");
 	if (rc)
 		return rc;
@@ -217,8 +218,8 @@ static int who_reach(const sgreach_model *m, const char *text,
 		return rc;
 	memset(&s, 0, sizeof(s));
 	if ((rc = eval_resolve_selector(ctx, text, &s)) ||
-	    (rc = an_pick_family(ctx, flags, &s, NULL,
-				 flow_text ? &flow : NULL, &fam)))
+	    (rc = an_pick_family(ctx, flags, &s, NULL, flow_text ? &flow : NULL,
+				 &fam)))
 		return rc;
 	if ((rc = an_init(&c, m, ctx, fam)) ||
 	    (rc = an_select(&c, NULL, &s, &mem)))
@@ -263,7 +264,8 @@ static int who_reach(const sgreach_model *m, const char *text,
 		sb_json_str(sb, flow_text ? flow_text : NULL);
 		sb_printf(sb, ",\"%s\":[", who ? "sources" : "destinations");
 	} else if (fmt == SGREACH_FORMAT_CSV) {
-		sb_puts(sb, "src,dst,kind,internet,allowed,partial,unknown\r\n");
+		sb_puts(sb,
+			"src,dst,kind,internet,allowed,partial,unknown\r\n");
 	} else {
 		sb_puts(sb, who ? "who can reach " : "what ");
 		sb_text(sb, s.text);

@@ -17,10 +17,14 @@
 static sgreach_format lib_format(enum cli_format f)
 {
 	switch (f) {
-	case CLI_FORMAT_JSON: return SGREACH_FORMAT_JSON;
-	case CLI_FORMAT_CSV: return SGREACH_FORMAT_CSV;
-	case CLI_FORMAT_DOT: return SGREACH_FORMAT_DOT;
-	default: return SGREACH_FORMAT_TEXT;
+	case CLI_FORMAT_JSON:
+		return SGREACH_FORMAT_JSON;
+	case CLI_FORMAT_CSV:
+		return SGREACH_FORMAT_CSV;
+	case CLI_FORMAT_DOT:
+		return SGREACH_FORMAT_DOT;
+	default:
+		return SGREACH_FORMAT_TEXT;
 	}
 }
 
@@ -45,8 +49,9 @@ static int run(struct cli *cli, enum analysis what, int argc, char **argv)
 				    cli->query_flags, fmt, ctx, &out);
 		break;
 	case A_WHO:
-		err = sgreach_who(cli->model, argv[0], argc > 1 ? argv[1] : NULL,
-				  cli->query_flags, fmt, ctx, &out);
+		err =
+		    sgreach_who(cli->model, argv[0], argc > 1 ? argv[1] : NULL,
+				cli->query_flags, fmt, ctx, &out);
 		break;
 	case A_REACH:
 		err = sgreach_reach(cli->model, argv[0],
@@ -54,8 +59,9 @@ static int run(struct cli *cli, enum analysis what, int argc, char **argv)
 				    fmt, ctx, &out);
 		break;
 	case A_MATRIX:
-		err = sgreach_matrix(cli->model, argc > 0 ? argv[0] : NULL,
-				     group_by, cli->query_flags, fmt, ctx, &out);
+		err =
+		    sgreach_matrix(cli->model, argc > 0 ? argv[0] : NULL,
+				   group_by, cli->query_flags, fmt, ctx, &out);
 		break;
 	case A_EXPOSURE:
 		err = sgreach_exposure(cli->model, cli->query_flags, fmt, ctx,
@@ -167,8 +173,8 @@ const struct cli_command cmd_matrix = {
     .summary = "all pairs of services, groups or interfaces",
     .min_args = 0,
     .max_args = 1,
-    .formats = CLI_FORMAT_TEXT | CLI_FORMAT_JSON | CLI_FORMAT_CSV |
-	       CLI_FORMAT_DOT,
+    .formats =
+	CLI_FORMAT_TEXT | CLI_FORMAT_JSON | CLI_FORMAT_CSV | CLI_FORMAT_DOT,
     .needs_model = 1,
     .options = matrix_options,
     .options_help = "      --group-by=service|group|none  nodes of the "

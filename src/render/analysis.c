@@ -23,9 +23,12 @@ const char *an_node_kind(const struct an_ctx *c, const struct an_node *n)
 	if (c->m->endpoints.v[n->idx].task != SG_NONE)
 		return "task";
 	switch (c->m->endpoints.v[n->idx].kind) {
-	case SGREACH_ENDPOINT_BRANCH: return "branch";
-	case SGREACH_ENDPOINT_TRUNK: return "trunk";
-	case SGREACH_ENDPOINT_SERVICE: return "service";
+	case SGREACH_ENDPOINT_BRANCH:
+		return "branch";
+	case SGREACH_ENDPOINT_TRUNK:
+		return "trunk";
+	case SGREACH_ENDPOINT_SERVICE:
+		return "service";
 	}
 	return "eni";
 }
@@ -139,8 +142,8 @@ void an_range_text(struct strbuf *sb, const struct sg_range *r, int json)
 		if (i)
 			sb_puts(sb, json ? "," : " ");
 		if (json)
-			sb_json_str(sb, addr_format(&pfx[i], 0, buf,
-						    sizeof(buf)));
+			sb_json_str(sb,
+				    addr_format(&pfx[i], 0, buf, sizeof(buf)));
 		else
 			sb_puts(sb, addr_format(&pfx[i], 0, buf, sizeof(buf)));
 	}
@@ -162,9 +165,12 @@ static const char *rule_proto(const struct sg_rule *r, char *buf, size_t size)
 static const char *peer_kind_name(int k)
 {
 	switch (k) {
-	case SGREACH_PEER_CIDR: return "cidr";
-	case SGREACH_PEER_PREFIX_LIST: return "prefix-list";
-	case SGREACH_PEER_GROUP: return "group";
+	case SGREACH_PEER_CIDR:
+		return "cidr";
+	case SGREACH_PEER_PREFIX_LIST:
+		return "prefix-list";
+	case SGREACH_PEER_GROUP:
+		return "group";
 	}
 	return "unknown";
 }
@@ -203,8 +209,9 @@ void an_rule_text(struct an_ctx *c, struct strbuf *sb, uint32_t ri)
 		sb_text(sb, g->name);
 		sb_putc(sb, ')');
 	}
-	sb_printf(sb, " %s #%u %s", r->dir == SGREACH_EGRESS ? "egress" : "ingress",
-		  r->position, rule_proto(r, buf, sizeof(buf)));
+	sb_printf(sb, " %s #%u %s",
+		  r->dir == SGREACH_EGRESS ? "egress" : "ingress", r->position,
+		  rule_proto(r, buf, sizeof(buf)));
 	if ((r->proto == PROTO_TCP || r->proto == PROTO_UDP) &&
 	    !(r->from == 0 && r->to == 65535)) {
 		if (r->from == r->to)

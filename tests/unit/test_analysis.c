@@ -22,14 +22,14 @@
 
 /* ---------------------------------------------------------------- golden -- */
 
-#define ALB "eni-5dd2722e4103927e4"
-#define WEB_A "eni-7443b17faeb5db2d6"
-#define WEB_B "eni-5f072e3892ca651dd"
+#define ALB    "eni-5dd2722e4103927e4"
+#define WEB_A  "eni-7443b17faeb5db2d6"
+#define WEB_B  "eni-5f072e3892ca651dd"
 #define WORKER "eni-ed0ff7b36a7504ca3"
-#define DB "eni-8a387e54d69e9c897"
-#define API "eni-738206efb262942d3"
-#define CACHE "eni-5ed8fe6a0cbb79ca0"
-#define BATCH "eni-69661815cee057115"
+#define DB     "eni-8a387e54d69e9c897"
+#define API    "eni-738206efb262942d3"
+#define CACHE  "eni-5ed8fe6a0cbb79ca0"
+#define BATCH  "eni-69661815cee057115"
 
 static sgreach_model *example(void)
 {
@@ -70,14 +70,14 @@ static cJSON *run_json(int rc, const char *out, sgreach_verdict *v)
 /* The call runs before its output is read. */
 #define RUN(call) (rc_ = (call), run_json(rc_, out, v))
 
-static void expect_ports(sgreach_model *m, sgreach_verdict *v,
-			 const char *src, const char *dst, const char *allowed)
+static void expect_ports(sgreach_model *m, sgreach_verdict *v, const char *src,
+			 const char *dst, const char *allowed)
 {
 	const char *out = NULL;
 	int rc_;
 	char buf[512];
-	cJSON *j = RUN(sgreach_ports(m, src, dst, 0, SGREACH_FORMAT_JSON,
-					  v, &out));
+	cJSON *j =
+	    RUN(sgreach_ports(m, src, dst, 0, SGREACH_FORMAT_JSON, v, &out));
 
 	items(cJSON_GetObjectItemCaseSensitive(j, "allowed"), buf, sizeof(buf));
 	cr_expect_str_eq(buf, allowed, "ports %s %s", src, dst);
@@ -113,29 +113,28 @@ Test(analysis_golden, ports)
 	expect_ports(m, v, API, CACHE, "tcp/6379");
 
 	/* The rules behind web -> db: web's egress all, db's ingress 5432. */
-	j = RUN(sgreach_ports(m, WEB_A, DB, 0, SGREACH_FORMAT_JSON, v,
-				   &out));
+	j = RUN(sgreach_ports(m, WEB_A, DB, 0, SGREACH_FORMAT_JSON, v, &out));
 	rules = cJSON_GetObjectItemCaseSensitive(j, "rules");
 	cr_assert_eq(cJSON_GetArraySize(rules), 2, "%s", out);
 	cr_expect_str_eq(cJSON_GetObjectItemCaseSensitive(
-				 cJSON_GetArrayItem(rules, 0), "direction")
-				 ->valuestring,
+			     cJSON_GetArrayItem(rules, 0), "direction")
+			     ->valuestring,
 			 "egress");
 	cr_expect_str_eq(cJSON_GetObjectItemCaseSensitive(
-				 cJSON_GetArrayItem(rules, 1), "peer")
-				 ->valuestring,
+			     cJSON_GetArrayItem(rules, 1), "peer")
+			     ->valuestring,
 			 "sg-6f4f177c5066b8606");
 	cJSON_Delete(j);
 
-	cr_expect_eq(sgreach_ports(m, WEB_A, DB, 0, SGREACH_FORMAT_DOT, v,
-				   &out),
-		     -EINVAL, "DOT is for the matrix only");
+	cr_expect_eq(
+	    sgreach_ports(m, WEB_A, DB, 0, SGREACH_FORMAT_DOT, v, &out),
+	    -EINVAL, "DOT is for the matrix only");
 	cr_expect_eq(sgreach_ports(m, "8.8.8.8", "1.1.1.1", 0,
 				   SGREACH_FORMAT_TEXT, v, &out),
 		     -EINVAL);
-	cr_expect_eq(sgreach_ports(m, "eni-nope", DB, 0, SGREACH_FORMAT_TEXT,
-				   v, &out),
-		     -ENOENT);
+	cr_expect_eq(
+	    sgreach_ports(m, "eni-nope", DB, 0, SGREACH_FORMAT_TEXT, v, &out),
+	    -ENOENT);
 	sgreach_verdict_free(v);
 	sgreach_model_free(m);
 }
@@ -155,56 +154,55 @@ Test(analysis_golden, who_db_and_alb)
 	j = RUN(sgreach_who(m, DB, NULL, 0, SGREACH_FORMAT_JSON, v, &out));
 	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(j, "sources"))
 	{
-		strcat(ids, cJSON_GetObjectItemCaseSensitive(x, "id")->valuestring);
+		strcat(ids,
+		       cJSON_GetObjectItemCaseSensitive(x, "id")->valuestring);
 		strcat(ids, " ");
 		items(cJSON_GetObjectItemCaseSensitive(x, "allowed"), buf,
 		      sizeof(buf));
 		cr_expect_str_eq(buf, "tcp/5432");
 	}
 	cr_expect_str_eq(ids, WEB_A " " WEB_B " service:web ", "%s", out);
-	cr_expect_eq(cJSON_GetArraySize(
-			     cJSON_GetObjectItemCaseSensitive(j, "external")),
-		     0);
+	cr_expect_eq(
+	    cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "external")),
+	    0);
 	cJSON_Delete(j);
 
 	/* alb admits tcp 443 from 0.0.0.0/0: every loaded endpoint whose
 	 * egress reaches 10.0.0.10 on 443 (all of them: default egress, or
 	 * batch's 443 to 0.0.0.0/0), and the whole address space. */
-	j = RUN(sgreach_who(m, ALB, "tcp/443", 0, SGREACH_FORMAT_JSON, v,
-				 &out));
-	cr_expect_eq(cJSON_GetArraySize(
-			     cJSON_GetObjectItemCaseSensitive(j, "sources")),
-		     11, "7 interfaces and 4 services: %s", out);
+	j = RUN(
+	    sgreach_who(m, ALB, "tcp/443", 0, SGREACH_FORMAT_JSON, v, &out));
+	cr_expect_eq(
+	    cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "sources")),
+	    11, "7 interfaces and 4 services: %s", out);
 	x = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "external"),
 			       0);
 	cr_assert_not_null(x);
 	items(cJSON_GetObjectItemCaseSensitive(x, "ranges"), buf, sizeof(buf));
 	cr_expect_str_eq(buf, "0.0.0.0/0");
-	cr_expect_str_eq(cJSON_GetObjectItemCaseSensitive(x, "internet")
-				 ->valuestring,
-			 "partly");
+	cr_expect_str_eq(
+	    cJSON_GetObjectItemCaseSensitive(x, "internet")->valuestring,
+	    "partly");
 	cJSON_Delete(j);
 
 	/* Nobody reaches alb on 80. */
-	j = RUN(sgreach_who(m, ALB, "tcp/80", 0, SGREACH_FORMAT_JSON, v,
-				 &out));
-	cr_expect_eq(cJSON_GetArraySize(
-			     cJSON_GetObjectItemCaseSensitive(j, "sources")),
-		     0);
-	cr_expect_eq(cJSON_GetArraySize(
-			     cJSON_GetObjectItemCaseSensitive(j, "external")),
-		     0);
+	j = RUN(sgreach_who(m, ALB, "tcp/80", 0, SGREACH_FORMAT_JSON, v, &out));
+	cr_expect_eq(
+	    cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "sources")),
+	    0);
+	cr_expect_eq(
+	    cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "external")),
+	    0);
 	cJSON_Delete(j);
 
 	/* batch reaches alb (443) and the whole internet on 443 only. */
-	j = RUN(sgreach_reach(m, BATCH, NULL, 0, SGREACH_FORMAT_JSON, v,
-				   &out));
+	j = RUN(sgreach_reach(m, BATCH, NULL, 0, SGREACH_FORMAT_JSON, v, &out));
 	x = cJSON_GetObjectItemCaseSensitive(j, "destinations");
 	cr_expect_eq(cJSON_GetArraySize(x), 1, "%s", out);
-	cr_expect_str_eq(cJSON_GetObjectItemCaseSensitive(
-				 cJSON_GetArrayItem(x, 0), "id")
-				 ->valuestring,
-			 ALB);
+	cr_expect_str_eq(
+	    cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(x, 0), "id")
+		->valuestring,
+	    ALB);
 	x = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "external"),
 			       0);
 	items(cJSON_GetObjectItemCaseSensitive(x, "allowed"), buf, sizeof(buf));
@@ -218,16 +216,16 @@ Test(analysis_golden, matrix_by_service)
 {
 	/* From the README's table: who admits what from whom. */
 	static const char *const want[] = {
-		ALB " service:web tcp/8080",
-		ALB " service:api tcp/8000",
-		DB " " ALB " tcp/443",
-		CACHE " " ALB " tcp/443",
-		"service:web " ALB " tcp/443",
-		"service:web " DB " tcp/5432",
-		"service:worker " ALB " tcp/443",
-		"service:api " ALB " tcp/443",
-		"service:api " CACHE " tcp/6379",
-		"service:batch " ALB " tcp/443",
+	    ALB " service:web tcp/8080",
+	    ALB " service:api tcp/8000",
+	    DB " " ALB " tcp/443",
+	    CACHE " " ALB " tcp/443",
+	    "service:web " ALB " tcp/443",
+	    "service:web " DB " tcp/5432",
+	    "service:worker " ALB " tcp/443",
+	    "service:api " ALB " tcp/443",
+	    "service:api " CACHE " tcp/6379",
+	    "service:batch " ALB " tcp/443",
 	};
 	sgreach_model *m = example();
 	sgreach_verdict *v = sgreach_verdict_new();
@@ -239,16 +237,17 @@ Test(analysis_golden, matrix_by_service)
 	cJSON *j;
 
 	j = RUN(sgreach_matrix(m, NULL, SGREACH_GROUP_BY_SERVICE, 0,
-				    SGREACH_FORMAT_JSON, v, &out));
+			       SGREACH_FORMAT_JSON, v, &out));
 	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(j, "pairs"))
 	{
 		cr_assert_lt(n, 16);
 		items(cJSON_GetObjectItemCaseSensitive(x, "allowed"), buf,
 		      sizeof(buf));
-		snprintf(got[n++], sizeof(got[0]), "%s %s %s",
-			 cJSON_GetObjectItemCaseSensitive(x, "src")->valuestring,
-			 cJSON_GetObjectItemCaseSensitive(x, "dst")->valuestring,
-			 buf);
+		snprintf(
+		    got[n++], sizeof(got[0]), "%s %s %s",
+		    cJSON_GetObjectItemCaseSensitive(x, "src")->valuestring,
+		    cJSON_GetObjectItemCaseSensitive(x, "dst")->valuestring,
+		    buf);
 	}
 	cr_expect_eq(n, sizeof(want) / sizeof(*want), "%s", out);
 	for (i = 0; i < sizeof(want) / sizeof(*want); i++) {
@@ -260,10 +259,10 @@ Test(analysis_golden, matrix_by_service)
 
 	/* On one flow only the pairs allowing it remain. */
 	j = RUN(sgreach_matrix(m, "tcp/5432", SGREACH_GROUP_BY_SERVICE, 0,
-				    SGREACH_FORMAT_JSON, v, &out));
-	cr_expect_eq(cJSON_GetArraySize(
-			     cJSON_GetObjectItemCaseSensitive(j, "pairs")),
-		     1, "%s", out);
+			       SGREACH_FORMAT_JSON, v, &out));
+	cr_expect_eq(
+	    cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "pairs")), 1,
+	    "%s", out);
 	cJSON_Delete(j);
 
 	cr_expect_eq(sgreach_matrix(m, NULL, SGREACH_GROUP_BY_NONE, 0,
@@ -316,22 +315,22 @@ Test(analysis_golden, exposure)
 	 * the public address 198.51.100.20. */
 	j = RUN(sgreach_exposure(m, 0, SGREACH_FORMAT_JSON, v, &out));
 	cr_assert_eq(cJSON_GetArraySize(
-			     cJSON_GetObjectItemCaseSensitive(j, "endpoints")),
+			 cJSON_GetObjectItemCaseSensitive(j, "endpoints")),
 		     1, "%s", out);
 	e = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "endpoints"),
 			       0);
 	cr_expect_str_eq(cJSON_GetObjectItemCaseSensitive(e, "id")->valuestring,
 			 ALB);
-	cr_expect(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e,
-								"addressable")));
+	cr_expect(
+	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "addressable")));
 	items(cJSON_GetObjectItemCaseSensitive(e, "allowed"), buf, sizeof(buf));
 	cr_expect_str_eq(buf, "tcp/443");
 	items(cJSON_GetObjectItemCaseSensitive(e, "public_addresses"), buf,
 	      sizeof(buf));
 	cr_expect_str_eq(buf, "198.51.100.20");
-	cr_expect_eq(cJSON_GetArraySize(
-			     cJSON_GetObjectItemCaseSensitive(e, "rules")),
-		     1);
+	cr_expect_eq(
+	    cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(e, "rules")),
+	    1);
 	cJSON_Delete(j);
 	sgreach_verdict_free(v);
 	sgreach_model_free(m);
@@ -352,23 +351,35 @@ static uint32_t rnd(uint32_t n)
 }
 
 #define NGROUPS 15
-#define NENIS 30
+#define NENIS	30
 
 static const char *const cidrs[] = {
-	"0.0.0.0/0",	  "10.0.0.0/16",    "10.0.1.0/24",   "10.0.1.16/28",
-	"10.0.2.5/32",	  "10.1.0.0/16",    "203.0.113.0/24", "192.168.0.0/16",
-	"10.0.2.0/25",	  "198.51.100.0/26", "8.0.0.0/8",     "10.0.1.0/25",
-	/* Halves that cover a subnet or the internet only together. */
-	"10.0.1.128/25", "10.0.2.128/25", "0.0.0.0/1", "128.0.0.0/1",
+    "0.0.0.0/0",
+    "10.0.0.0/16",
+    "10.0.1.0/24",
+    "10.0.1.16/28",
+    "10.0.2.5/32",
+    "10.1.0.0/16",
+    "203.0.113.0/24",
+    "192.168.0.0/16",
+    "10.0.2.0/25",
+    "198.51.100.0/26",
+    "8.0.0.0/8",
+    "10.0.1.0/25",
+    /* Halves that cover a subnet or the internet only together. */
+    "10.0.1.128/25",
+    "10.0.2.128/25",
+    "0.0.0.0/1",
+    "128.0.0.0/1",
 };
 
 static void add_random_rule(sgreach_model *m, const char *g, int dir)
 {
-	static const char *const protos[] = {"-1", "tcp", "tcp", "tcp", "udp",
-					     "icmp", "50",  "47",  "6",   "1"};
-	static const int ports[][2] = {{22, 22},    {80, 80},	{443, 443},
+	static const char *const protos[] = {"-1",   "tcp", "tcp", "tcp", "udp",
+					     "icmp", "50",  "47",  "6",	  "1"};
+	static const int ports[][2] = {{22, 22},     {80, 80},	   {443, 443},
 				       {1000, 2000}, {5432, 5432}, {0, 65535},
-				       {-1, -1},    {443, 8443}};
+				       {-1, -1},     {443, 8443}};
 	static const int icmp[][2] = {{-1, -1}, {8, -1}, {8, 0}, {3, 4}};
 	const char *proto = protos[rnd(10)];
 	int from = -1, to = -1, kind = (int)rnd(10), rc;
@@ -394,15 +405,13 @@ static void add_random_rule(sgreach_model *m, const char *g, int dir)
 					    0);
 	} else if (kind < 9) {
 		snprintf(peer, sizeof(peer), "sg-%u", rnd(NGROUPS));
-		rc = sgreach_model_add_rule(m, g, dir, proto, from, to,
-					    SGREACH_PEER_GROUP, peer, NULL,
-					    NULL,
-					    rnd(8) ? 0 : SGREACH_RULE_STALE);
+		rc = sgreach_model_add_rule(
+		    m, g, dir, proto, from, to, SGREACH_PEER_GROUP, peer, NULL,
+		    NULL, rnd(8) ? 0 : SGREACH_RULE_STALE);
 	} else {
-		rc = sgreach_model_add_rule(m, g, dir, proto, from, to,
-					    SGREACH_PEER_PREFIX_LIST,
-					    rnd(3) ? "pl-loaded" : "pl-missing",
-					    NULL, NULL, 0);
+		rc = sgreach_model_add_rule(
+		    m, g, dir, proto, from, to, SGREACH_PEER_PREFIX_LIST,
+		    rnd(3) ? "pl-loaded" : "pl-missing", NULL, NULL, 0);
 	}
 	cr_assert_eq(rc, 0, "%s", sgreach_model_error(m));
 }
@@ -422,16 +431,16 @@ static sgreach_model *random_estate(uint64_t seed)
 	cr_assert_eq(sgreach_model_add_peering(m, "pcx-1", "vpc-a", "vpc-b",
 					       (int)rnd(2)),
 		     0);
-	cr_assert_eq(sgreach_model_add_subnet(m, "subnet-a1", "vpc-a",
-					      "10.0.1.0/24"),
-		     0);
-	cr_assert_eq(sgreach_model_add_subnet(m, "subnet-a2", "vpc-a",
-					      "10.0.2.0/24"),
-		     0);
+	cr_assert_eq(
+	    sgreach_model_add_subnet(m, "subnet-a1", "vpc-a", "10.0.1.0/24"),
+	    0);
+	cr_assert_eq(
+	    sgreach_model_add_subnet(m, "subnet-a2", "vpc-a", "10.0.2.0/24"),
+	    0);
 	cr_assert_eq(sgreach_model_add_prefix_list(m, "pl-loaded", NULL), 0);
-	cr_assert_eq(sgreach_model_add_prefix_list_entry(m, "pl-loaded",
-							 "10.0.2.0/25"),
-		     0);
+	cr_assert_eq(
+	    sgreach_model_add_prefix_list_entry(m, "pl-loaded", "10.0.2.0/25"),
+	    0);
 	cr_assert_eq(sgreach_model_add_prefix_list_entry(m, "pl-loaded",
 							 "198.51.100.0/24"),
 		     0);
@@ -449,24 +458,24 @@ static sgreach_model *random_estate(uint64_t seed)
 			/* Rules that cover a range only together: a subnet
 			 * (svc-c without tasks) or the internet as peer. */
 			cr_assert_eq(sgreach_model_add_rule(
-					     m, id, SGREACH_INGRESS, "tcp", 443,
-					     443, SGREACH_PEER_CIDR,
-					     "10.0.1.0/25", NULL, NULL, 0),
+					 m, id, SGREACH_INGRESS, "tcp", 443,
+					 443, SGREACH_PEER_CIDR, "10.0.1.0/25",
+					 NULL, NULL, 0),
 				     0);
 			cr_assert_eq(sgreach_model_add_rule(
-					     m, id, SGREACH_INGRESS, "tcp", 80,
-					     8443, SGREACH_PEER_CIDR,
-					     "10.0.1.128/25", NULL, NULL, 0),
+					 m, id, SGREACH_INGRESS, "tcp", 80,
+					 8443, SGREACH_PEER_CIDR,
+					 "10.0.1.128/25", NULL, NULL, 0),
 				     0);
+			cr_assert_eq(
+			    sgreach_model_add_rule(m, id, SGREACH_EGRESS, "-1",
+						   -1, -1, SGREACH_PEER_CIDR,
+						   "0.0.0.0/1", NULL, NULL, 0),
+			    0);
 			cr_assert_eq(sgreach_model_add_rule(
-					     m, id, SGREACH_EGRESS, "-1", -1,
-					     -1, SGREACH_PEER_CIDR, "0.0.0.0/1",
-					     NULL, NULL, 0),
-				     0);
-			cr_assert_eq(sgreach_model_add_rule(
-					     m, id, SGREACH_EGRESS, "udp", 0,
-					     65535, SGREACH_PEER_CIDR,
-					     "128.0.0.0/1", NULL, NULL, 0),
+					 m, id, SGREACH_EGRESS, "udp", 0, 65535,
+					 SGREACH_PEER_CIDR, "128.0.0.0/1", NULL,
+					 NULL, 0),
 				     0);
 		}
 		for (k = 0; k < neg; k++)
@@ -477,8 +486,8 @@ static sgreach_model *random_estate(uint64_t seed)
 
 		snprintf(id, sizeof(id), "eni-%d", i);
 		cr_assert_eq(sgreach_model_add_endpoint(
-				     m, id, SGREACH_ENDPOINT_ENI,
-				     vpc_b ? "vpc-b" : "vpc-a", NULL, NULL),
+				 m, id, SGREACH_ENDPOINT_ENI,
+				 vpc_b ? "vpc-b" : "vpc-a", NULL, NULL),
 			     0);
 		if (vpc_b)
 			snprintf(addr, sizeof(addr), "10.1.1.%d", 10 + i);
@@ -491,7 +500,7 @@ static sgreach_model *random_estate(uint64_t seed)
 		if (rnd(6) == 0) {
 			snprintf(addr, sizeof(addr), "198.51.100.%d", 100 + i);
 			cr_assert_eq(sgreach_model_add_address(
-					     m, id, addr, SGREACH_ADDR_PUBLIC),
+					 m, id, addr, SGREACH_ADDR_PUBLIC),
 				     0);
 		}
 		if (rnd(10) == 0) {
@@ -500,14 +509,12 @@ static sgreach_model *random_estate(uint64_t seed)
 				     0);
 		}
 		if (i == 7 || i == 8)
-			cr_assert_eq(sgreach_model_add_endpoint_group(m, id,
-								      "sg-2"),
-				     0);
+			cr_assert_eq(
+			    sgreach_model_add_endpoint_group(m, id, "sg-2"), 0);
 		for (k = 0; k < ng; k++) {
 			snprintf(addr, sizeof(addr), "sg-%u", rnd(NGROUPS));
-			cr_assert_eq(sgreach_model_add_endpoint_group(m, id,
-								      addr),
-				     0);
+			cr_assert_eq(
+			    sgreach_model_add_endpoint_group(m, id, addr), 0);
 		}
 	}
 	for (i = 0; i < 6; i++) {
@@ -529,7 +536,8 @@ static sgreach_model *random_estate(uint64_t seed)
 	cr_assert_eq(sgreach_model_add_endpoint_subnet(m, "svc-c", "subnet-a2"),
 		     0);
 	cr_assert_eq(sgreach_model_add_endpoint_group(m, "svc-c", "sg-1"), 0);
-	cr_assert_eq(sgreach_model_finalize(m), 0, "%s", sgreach_model_error(m));
+	cr_assert_eq(sgreach_model_finalize(m), 0, "%s",
+		     sgreach_model_error(m));
 	return m;
 }
 
@@ -559,10 +567,14 @@ static int sample_flows(sgreach_flow *f)
 static int set_index(sgreach_result r)
 {
 	switch (r) {
-	case SGREACH_ALLOWED: return VS_A;
-	case SGREACH_DENIED: return VS_D;
-	case SGREACH_UNKNOWN: return VS_U;
-	case SGREACH_PARTIAL: return VS_P;
+	case SGREACH_ALLOWED:
+		return VS_A;
+	case SGREACH_DENIED:
+		return VS_D;
+	case SGREACH_UNKNOWN:
+		return VS_U;
+	case SGREACH_PARTIAL:
+		return VS_P;
 	}
 	return -1;
 }
@@ -593,7 +605,8 @@ static int check_sets(const sgreach_model *m, sgreach_verdict *q,
 				in = k;
 				count++;
 			}
-		cr_assert_eq(count, 1, "seed %llu: %s -> %s flow %d/%d/%d in %d sets",
+		cr_assert_eq(count, 1,
+			     "seed %llu: %s -> %s flow %d/%d/%d in %d sets",
 			     (unsigned long long)seed, src, dst, f[i].protocol,
 			     f[i].port, f[i].code, count);
 		cr_assert_eq(in, set_index(sgreach_verdict_result(q)),
@@ -630,10 +643,13 @@ Test(analysis_property, agrees_with_query, .timeout = 120)
 		 * node sets against pairwise queries. */
 		for (gb = 0; gb < 2; gb++) {
 			cr_assert_eq(an_init(&c, m, ctx, 4), 0);
-			cr_assert_eq(an_add_nodes(&c, gb ? NODE_SERVICE
-							 : NODE_ENDPOINT),
-				     0);
+			cr_assert_eq(
+			    an_add_nodes(&c, gb ? NODE_SERVICE : NODE_ENDPOINT),
+			    0);
 			cr_assert_eq(an_finish_nodes(&c), 0);
+			/* As the matrix does: pairs read from side tables. */
+			cr_assert_eq(an_build_tables(&c), 0);
+			cr_assert_gt(c.stab_n, 0);
 			for (a = 0; a < c.nodes.n; a++)
 				for (b = 0; b < c.nodes.n; b++) {
 					const struct vsets *vs;
@@ -641,12 +657,11 @@ Test(analysis_property, agrees_with_query, .timeout = 120)
 
 					if (a == b || rnd(3))
 						continue;
-					cr_assert_eq(an_node_pair(&c, a, b, &vs),
-						     0);
+					cr_assert_eq(
+					    an_node_pair(&c, a, b, &vs), 0);
 					checked += check_sets(
-						m, q, node_sel(&c, a, sa, 128),
-						node_sel(&c, b, sb, 128), vs,
-						seed);
+					    m, q, node_sel(&c, a, sa, 128),
+					    node_sel(&c, b, sb, 128), vs, seed);
 				}
 			an_free(&c);
 		}
@@ -654,13 +669,13 @@ Test(analysis_property, agrees_with_query, .timeout = 120)
 		 * including public and outside addresses. */
 		{
 			static const char *const sels[] = {
-				"eni-0", "eni-3", "eni-6", "eni-7", "eni-13",
-				"eni-20",
-				"task1", "task5", "service:svc-a",
-				"service:svc-b", "service:svc-c", "10.0.1.10",
-				"8.8.8.8", "203.0.113.7", "10.0.1.200",
-				"198.51.100.110", "198.51.100.5",
-				"10.0.2.0/28", "0.0.0.0/0"};
+			    "eni-0",	      "eni-3",	       "eni-6",
+			    "eni-7",	      "eni-13",	       "eni-20",
+			    "task1",	      "task5",	       "service:svc-a",
+			    "service:svc-b",  "service:svc-c", "10.0.1.10",
+			    "8.8.8.8",	      "203.0.113.7",   "10.0.1.200",
+			    "198.51.100.110", "198.51.100.5",  "10.0.2.0/28",
+			    "0.0.0.0/0"};
 			size_t ns = sizeof(sels) / sizeof(*sels), i, j;
 
 			for (i = 0; i < ns; i++)
@@ -684,20 +699,19 @@ Test(analysis_property, agrees_with_query, .timeout = 120)
 					      d.what == SELW_CIDR))) {
 						/* The query must refuse too. */
 						cr_expect_neq(
-							sgreach_query(m, sels[i],
-								      sels[j],
-								      "tcp/443",
-								      0, q),
-							0, "%s %s", sels[i],
-							sels[j]);
+						    sgreach_query(
+							m, sels[i], sels[j],
+							"tcp/443", 0, q),
+						    0, "%s %s", sels[i],
+						    sels[j]);
 					} else {
-						cr_assert_eq(an_members_pair(
-								     &c, &sm,
-								     &dm, &vs),
-							     0);
+						cr_assert_eq(
+						    an_members_pair(&c, &sm,
+								    &dm, &vs),
+						    0);
 						checked += check_sets(
-							m, q, sels[i], sels[j],
-							&vs, seed);
+						    m, q, sels[i], sels[j], &vs,
+						    seed);
 					}
 					vsets_free(&vs);
 					vec_free(&sm);
@@ -718,9 +732,9 @@ Test(analysis_property, agrees_with_query, .timeout = 120)
 Test(analysis_property, external_ranges_agree, .timeout = 60)
 {
 	static const char *const outside[] = {
-		"8.8.8.8",     "203.0.113.7",  "10.0.1.200",  "10.0.1.17",
-		"192.168.4.4", "100.64.0.1",   "198.51.100.5", "10.1.200.1",
-		"0.0.0.1",     "255.255.255.255", "10.0.2.130", "172.16.0.1"};
+	    "8.8.8.8",	   "203.0.113.7",     "10.0.1.200",   "10.0.1.17",
+	    "192.168.4.4", "100.64.0.1",      "198.51.100.5", "10.1.200.1",
+	    "0.0.0.1",	   "255.255.255.255", "10.0.2.130",   "172.16.0.1"};
 	static const char *const inside[] = {"eni-0",	      "eni-6",
 					     "eni-13",	      "service:svc-a",
 					     "service:svc-c", "task5"};
@@ -746,12 +760,12 @@ Test(analysis_property, external_ranges_agree, .timeout = 60)
 				memset(&s, 0, sizeof(s));
 				cr_assert_eq(an_init(&c, m, ctx, 4), 0);
 				cr_assert_eq(an_select(&c, inside[i], &s, &mem),
-					     0, "%s", sgreach_verdict_error(ctx));
-				cr_assert_eq(an_external(&c, &mem, dir, &ext,
-							 &next),
-					     0);
-				for (j = 0; j < sizeof(outside) /
-							sizeof(*outside);
+					     0, "%s",
+					     sgreach_verdict_error(ctx));
+				cr_assert_eq(
+				    an_external(&c, &mem, dir, &ext, &next), 0);
+				for (j = 0;
+				     j < sizeof(outside) / sizeof(*outside);
 				     j++) {
 					struct sg_prefix p;
 					struct selection o;
@@ -760,31 +774,29 @@ Test(analysis_property, external_ranges_agree, .timeout = 60)
 					 * not outside the model. */
 					memset(&o, 0, sizeof(o));
 					cr_assert_eq(eval_resolve_selector(
-							     ctx, outside[j], &o),
+							 ctx, outside[j], &o),
 						     0);
 					if (o.what != SELW_ADDRESS)
 						continue;
-					cr_assert_eq(addr_parse(outside[j], 0,
-								&p, NULL),
-						     0);
+					cr_assert_eq(
+					    addr_parse(outside[j], 0, &p, NULL),
+					    0);
 					for (r = 0; r < next; r++)
 						if (addr_cmp(&ext[r].r.first,
 							     &p.a) <= 0 &&
 						    addr_cmp(&p.a,
 							     &ext[r].r.last) <=
-							    0)
+							0)
 							break;
 					cr_assert_lt(r, next, "%s in no range",
 						     outside[j]);
 					checked += check_sets(
-						m, q,
-						dir == SGREACH_INGRESS
-							? outside[j]
-							: inside[i],
-						dir == SGREACH_INGRESS
-							? inside[i]
-							: outside[j],
-						&ext[r].sets, seed);
+					    m, q,
+					    dir == SGREACH_INGRESS ? outside[j]
+								   : inside[i],
+					    dir == SGREACH_INGRESS ? inside[i]
+								   : outside[j],
+					    &ext[r].sets, seed);
 				}
 				an_ext_free(ext, next);
 				vec_free(&mem);
