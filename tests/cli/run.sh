@@ -493,6 +493,12 @@ tsv_dir() { # tsv_dir DIR
 		not_ok "$dir: expected.tsv but no *.json in $dir or $dir/aws"
 		return
 	fi
+	tsv_rows "$tsv" "$model"
+}
+
+tsv_rows() { # tsv_rows TSV MODEL: every row of TSV against -f MODEL
+	tsv=$1
+	model=$2
 	echo "# $tsv, model -f $model"
 	rows=0
 	while IFS=$tab read -r t_src t_dst t_flow t_want t_why || [ -n "$t_src" ]; do
@@ -512,6 +518,12 @@ if [ -d "$srcdir/examples/ecs-awsvpc" ]; then
 else
 	skip "$srcdir/examples/ecs-awsvpc is missing (not counted)"
 fi
+# The Terraform example: NAME.tsv holds the expected verdicts of NAME.json
+# (a state, a plan from nothing, a plan that changes the state).
+for t in "$srcdir"/examples/ecs-awsvpc/terraform/*.tsv; do
+	[ -f "$t" ] || continue
+	tsv_rows "$t" "${t%.tsv}.json"
+done
 found=no
 for d in "$srcdir"/tests/fixtures/aws/*/; do
 	[ -d "$d" ] || continue
