@@ -1,0 +1,127 @@
+/*
+ * fuzz_analysis.c - any document through the analyses (ports, who, reach,
+ * matrix, exposure) in every format they write.
+ *
+ * The input is one document, loaded and finalized as fuzz_load does; the
+ * selectors are the first interface ids and addresses the document names.
+ * Every output must be clean text (newlines only) and, in JSON, parse.
+ */
+#include <stdint.h>
+
+#include "common.h"
+
+#define MAX_SELECTORS 4
+
+static void check_output(int rc, sgreach_verdict *ctx, sgreach_format fmt,
+			 const char *out)
+{
+	if (rc) {
+		FUZZ_CHECK(rc == -EINVAL || rc == -ENOENT || rc == -ENOMEM);
+		fuzz_check_clean(sgreach_verdict_error(ctx), 0);
+		return;
+	}
+	FUZZ_CHECK(out != NULL);
+	if (fmt == SGREACH_FORMAT_CSV) {
+		/* CSV ends its records with CRLF (RFC 4180): a CR is fine
+		 * there and nowhere else. */
+		char *copy = strdup(out), *p, *q;
+
+		FUZZ_CHECK(copy != NULL);
+		for (p = q = copy; *p; p++)
+			if (!(p[0] == '\r' && p[1] == '\n'))
+				*q++ = *p;
+		*q = '\0';
+		fuzz_check_clean(copy, 1);
+		free(copy);
+		return;
+	}
+	fuzz_check_clean(out, 1);
+	if (fmt == SGREACH_FORMAT_JSON) {
+		cJSON *doc = cJSON_Parse(out);
+
+		FUZZ_CHECK(doc != NULL);
+		cJSON_Delete(doc);
+	}
+}
+
+/* Interface ids and addresses named in the raw bytes. */
+static size_t find_selectors(const uint8_t *d, size_t n, char sel[][64],
+			     size_t max)
+{
+	size_t count = 0, i, len, k;
+
+	for (i = 0; i + 1 < n && count < max; i++) {
+		const uint8_t *s = d + i + 1;
+
+		if (d[i] != '"')
+			continue;
+		for (len = 0; i + 1 + len < n && len < 63 && s[len] != '"' &&
+			      s[len] >= 0x20 && s[len] != 0x7f;
+		     len++)
+			;
+		if (i + 1 + len >= n || s[len] != '"' || len < 5)
+			continue;
+		if (memcmp(s, "eni-", 4) && !(s[0] >= '1' && s[0] <= '9'))
+			continue;
+		for (k = 0; k < count; k++)
+			if (strlen(sel[k]) == len && !memcmp(sel[k], s, len))
+				break;
+		if (k < count)
+			continue;
+		memcpy(sel[count], s, len);
+		sel[count++][len] = '\0';
+		i += len + 1;
+	}
+	return count;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const sgreach_format fmts[] = {
+		SGREACH_FORMAT_TEXT, SGREACH_FORMAT_JSON, SGREACH_FORMAT_CSV,
+		SGREACH_FORMAT_DOT};
+	char sel[MAX_SELECTORS][64];
+	sgreach_model *m = sgreach_model_new();
+	sgreach_verdict *ctx = sgreach_verdict_new();
+	size_t nsel, f;
+	const char *out;
+	int rc;
+
+	FUZZ_CHECK(m && ctx);
+	if (sgreach_model_load_buffer(m, "doc", (const char *)data, size) ||
+	    sgreach_model_finalize(m))
+		goto done;
+	nsel = find_selectors(data, size, sel, MAX_SELECTORS);
+	strcpy(sel[nsel < MAX_SELECTORS ? nsel++ : MAX_SELECTORS - 1],
+	       "0.0.0.0/0");
+
+	/* An analysis that does not write a format answers -EINVAL, which
+	 * check_output accepts. */
+	for (f = 0; f < sizeof(fmts) / sizeof(fmts[0]); f++) {
+		sgreach_format fmt = fmts[f];
+		unsigned int flags = (unsigned int)(size & 1) *
+				     SGREACH_QUERY_IPV6;
+
+		rc = sgreach_exposure(m, flags, fmt, ctx, &out);
+		check_output(rc, ctx, fmt, out);
+		rc = sgreach_matrix(m, f & 1 ? "tcp/443" : NULL,
+				    (sgreach_group_by)(f % 3), flags, fmt, ctx,
+				    &out);
+		check_output(rc, ctx, fmt, out);
+		rc = sgreach_who(m, sel[0], f & 1 ? NULL : "tcp/443", flags,
+				 fmt, ctx, &out);
+		check_output(rc, ctx, fmt, out);
+		rc = sgreach_reach(m, sel[0], f & 1 ? "udp/53" : NULL, flags,
+				   fmt, ctx, &out);
+		check_output(rc, ctx, fmt, out);
+		if (nsel > 1) {
+			rc = sgreach_ports(m, sel[0], sel[1], flags, fmt, ctx,
+					   &out);
+			check_output(rc, ctx, fmt, out);
+		}
+	}
+done:
+	sgreach_verdict_free(ctx);
+	sgreach_model_free(m);
+	return 0;
+}

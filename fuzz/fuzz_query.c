@@ -1,0 +1,87 @@
+/*
+ * fuzz_query.c - fuzzed selectors and flows against one fixed model (the
+ * bundled ECS awsvpc example, loaded once).
+ *
+ * Input: "SRC\nDST\nFLOW\nF" where F's low bits pick -4/-6.  The text path
+ * (sgreach_query) and the parsed-flow path (sgreach_query_flow) must agree.
+ */
+#include <stdint.h>
+
+#include "common.h"
+
+#ifndef FUZZ_EXAMPLE_DIR
+#error "FUZZ_EXAMPLE_DIR: the directory of the example's AWS documents"
+#endif
+
+static sgreach_model *model;
+static sgreach_verdict *v1, *v2;
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	model = sgreach_model_new();
+	v1 = sgreach_verdict_new();
+	v2 = sgreach_verdict_new();
+	FUZZ_CHECK(model && v1 && v2);
+	if (sgreach_model_load_file(model, FUZZ_EXAMPLE_DIR) ||
+	    sgreach_model_finalize(model)) {
+		fprintf(stderr, "fuzz_query: %s\n", sgreach_model_error(model));
+		abort();
+	}
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *buf, *field[4] = {NULL, NULL, NULL, NULL};
+	unsigned int flags = 0;
+	sgreach_flow f;
+	size_t i, nf = 0;
+	int rc, rc2;
+
+	if (size > 1024)
+		return 0;
+	buf = malloc(size + 1);
+	FUZZ_CHECK(buf != NULL);
+	memcpy(buf, data, size);
+	buf[size] = '\0';
+	field[nf++] = buf;
+	for (i = 0; i < size && nf < 4; i++) {
+		if (buf[i] == '\n') {
+			buf[i] = '\0';
+			field[nf++] = buf + i + 1;
+		}
+	}
+	if (nf < 3) {
+		free(buf);
+		return 0;
+	}
+	if (nf == 4 && field[3][0])
+		flags = (unsigned char)field[3][0] & 3u;
+
+	rc = sgreach_query(model, field[0], field[1], field[2], flags, v1);
+	fuzz_check_query_rc(rc, v1,
+			    !fuzz_has_control(field[0]) &&
+				    !fuzz_has_control(field[1]) &&
+				    !fuzz_has_control(field[2]));
+	if (sgreach_flow_parse(field[2], &f) == 0) {
+		rc2 = sgreach_query_flow(model, field[0], field[1], &f, flags,
+					 v2);
+		FUZZ_CHECK(rc2 == rc);
+		if (rc == 0) {
+			FUZZ_CHECK(sgreach_verdict_result(v1) ==
+				   sgreach_verdict_result(v2));
+			FUZZ_CHECK(!strcmp(
+				sgreach_verdict_render(v1, SGREACH_FORMAT_JSON),
+				sgreach_verdict_render(v2,
+						       SGREACH_FORMAT_JSON)));
+		}
+	} else {
+		/* A flow that does not parse is a query error. */
+		FUZZ_CHECK(rc == -EINVAL || rc == -ENOENT);
+	}
+	free(buf);
+	return 0;
+}
