@@ -363,8 +363,9 @@ static void *work(void *arg)
 		return NULL;
 	for (r = 0; r < s->rounds; r++) {
 		/* Each thread walks the list from its own start with its own
-		 * stride (coprime with n when n is prime-free of it; any
-		 * stride visits some queries, which is all that matters). */
+		 * stride, so that threads ask different queries at the same
+		 * moment (a stride sharing a factor with n visits some
+		 * queries twice and skips others: fine for a comparison). */
 		size_t start = (w->seed * 7919u + (unsigned int)r * 104729u) % n;
 		size_t stride = 1 + (w->seed + (unsigned int)r) % 3;
 
