@@ -22,6 +22,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +41,7 @@ struct opts {
 	int runs;	      /* runs per figure */
 	double query_seconds; /* CPU seconds per query run */
 	double matrix_budget; /* CPU seconds before matrix runs stop */
+	double matrix_limit;  /* CPU seconds one matrix run may take */
 	sgreach_group_by group_by;
 	int no_matrix;
 	const char *dir;
@@ -446,9 +448,77 @@ static const char *group_by_name(sgreach_group_by g)
 					     : "none";
 }
 
-/* Times sgreach_matrix() until runs are done or the budget is spent (a
- * single run of the large estate may take minutes).  Returns 0, or the
- * error of the first run. */
+struct matrix_run {
+	int rc;
+	double cpu, wall;
+	size_t bytes;
+	char err[200];
+};
+
+/* One sgreach_matrix() in a child limited to `limit` CPU seconds: a run of
+ * the large estate may take far longer than the benchmark should.  Returns
+ * 0 with the run in *out, 1 when the child hit the limit, 1000 + the signal
+ * when it died of another one. */
+static int matrix_child(const struct opts *o, const sgreach_model *m,
+			sgreach_verdict *ctx, const char *flow,
+			struct matrix_run *out)
+{
+	int fds[2], status;
+	ssize_t r;
+	pid_t pid;
+
+	if (pipe(fds))
+		die("pipe", strerror(errno));
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		die("fork", strerror(errno));
+	if (pid == 0) {
+		rlim_t lim = (rlim_t)o->matrix_limit;
+		struct rlimit cpu = {lim, lim + 5}, core = {0, 0};
+		struct matrix_run c = {0};
+		const char *text = NULL;
+		struct stamp a, b;
+
+		close(fds[0]);
+		setrlimit(RLIMIT_CORE, &core); /* SIGXCPU dumps core */
+		setrlimit(RLIMIT_CPU, &cpu);
+		a = stamp();
+		c.rc = sgreach_matrix(m, flow, o->group_by, 0,
+				      SGREACH_FORMAT_JSON, ctx, &text);
+		b = stamp();
+		c.cpu = b.cpu - a.cpu;
+		c.wall = b.wall - a.wall;
+		if (c.rc)
+			snprintf(c.err, sizeof(c.err), "%s",
+				 sgreach_verdict_error(ctx));
+		else
+			c.bytes = strlen(text);
+		if (write(fds[1], &c, sizeof(c)) != (ssize_t)sizeof(c))
+			_exit(1);
+		_exit(0);
+	}
+	close(fds[1]);
+	r = read(fds[0], out, sizeof(*out));
+	close(fds[0]);
+	if (waitpid(pid, &status, 0) < 0)
+		die("waitpid", strerror(errno));
+	if (WIFSIGNALED(status) &&
+	    (WTERMSIG(status) == SIGXCPU || WTERMSIG(status) == SIGKILL))
+		return 1;
+	/* A crash is a finding, not the end of the benchmark. */
+	if (WIFSIGNALED(status))
+		return 1000 + WTERMSIG(status);
+	if (r != (ssize_t)sizeof(*out) || !WIFEXITED(status) ||
+	    WEXITSTATUS(status))
+		die("matrix child", "failed");
+	return 0;
+}
+
+/* Times sgreach_matrix() until the runs are done or their CPU time passes
+ * the budget.  Returns 0, 1 when a run passed the CPU limit (it is not
+ * counted), 1000 + a signal that killed it, or the negative error of the
+ * first run. */
 static int time_matrix(const struct opts *o, const sgreach_model *m,
 		       sgreach_verdict *ctx, const char *flow, struct figure *f,
 		       size_t *out_bytes)
@@ -457,31 +527,55 @@ static int time_matrix(const struct opts *o, const sgreach_model *m,
 
 	f->n = 0;
 	while (f->n < o->runs && (f->n == 0 || spent < o->matrix_budget)) {
-		const char *out = NULL;
-		struct stamp a = stamp(), b;
-		int rc = sgreach_matrix(m, flow, o->group_by, 0,
-					SGREACH_FORMAT_JSON, ctx, &out);
+		struct matrix_run run;
 
-		b = stamp();
-		if (rc) {
+		int died = matrix_child(o, m, ctx, flow, &run);
+
+		if (died)
+			return died;
+		if (run.rc) {
 			fprintf(stderr, "bench: matrix %s: %s (%s)\n",
 				flow ? flow : "(all flows)",
-				sgreach_strerror(rc),
-				sgreach_verdict_error(ctx));
-			return rc;
+				sgreach_strerror(run.rc), run.err);
+			return run.rc;
 		}
-		*out_bytes = strlen(out);
-		add_sample(f, a, b);
-		spent += b.cpu - a.cpu;
+		*out_bytes = run.bytes;
+		f->cpu[f->n] = run.cpu;
+		f->wall[f->n] = run.wall;
+		f->n++;
+		spent += run.cpu;
 	}
 	return 0;
+}
+
+/* The matrix rows: a time, an error, or how long it ran before it was
+ * stopped. */
+static void row_matrix(const struct opts *o, const char *what, int rc,
+		       struct figure *f)
+{
+	char buf[48];
+
+	if (rc < 0) {
+		row(what, "error", sgreach_strerror(rc), "", 0);
+	} else if (rc > 1000) {
+		snprintf(buf, sizeof(buf), "crashed: %s", strsignal(rc - 1000));
+		row(what, "no figure", buf, "", 0);
+	} else if (rc > 0) {
+		snprintf(buf, sizeof(buf), "> %.0f s", o->matrix_limit);
+		row(what, buf, "stopped at the CPU limit", "", 1);
+	} else if (!f->n) {
+		row(what, "not run", "tcp/443 failed", "", 0);
+	} else {
+		row_time(what, f, 1, "s");
+	}
 }
 
 static void usage(void)
 {
 	fprintf(stderr,
 		"usage: bench [-r RUNS] [-t QUERY_SECONDS] [-m MATRIX_BUDGET]\n"
-		"             [-g service|group|none] [-M] DIR\n");
+		"             [-l MATRIX_LIMIT] [-g service|group|none] [-M] "
+		"DIR\n");
 	exit(2);
 }
 
@@ -492,9 +586,10 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 	o->runs = 5;
 	o->query_seconds = 1.0;
 	o->matrix_budget = 60.0;
+	o->matrix_limit = 300.0;
 	o->group_by = SGREACH_GROUP_BY_SERVICE;
 	o->no_matrix = 0;
-	while ((c = getopt(argc, argv, "r:t:m:g:M")) != -1) {
+	while ((c = getopt(argc, argv, "r:t:m:l:g:M")) != -1) {
 		switch (c) {
 		case 'r':
 			o->runs = atoi(optarg);
@@ -506,6 +601,11 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'm':
 			o->matrix_budget = atof(optarg);
+			break;
+		case 'l':
+			o->matrix_limit = atof(optarg);
+			if (o->matrix_limit < 1)
+				usage();
 			break;
 		case 'g':
 			if (!strcmp(optarg, "service"))
@@ -583,9 +683,9 @@ int main(int argc, char **argv)
 	}
 	if (!o.no_matrix) {
 		m1_rc = time_matrix(&o, m, v, "tcp/443", &m1, &m1_bytes);
-		/* All flows cost more than one: skip them when one flow
-		 * alone spent the budget. */
-		if (!m1_rc && median_cpu(&m1) < o.matrix_budget)
+		/* All flows cost more than one: not when one flow alone was
+		 * stopped or failed. */
+		if (!m1_rc)
 			mall_rc =
 			    time_matrix(&o, m, v, NULL, &mall, &mall_bytes);
 	}
@@ -631,18 +731,10 @@ int main(int argc, char **argv)
 	} else {
 		snprintf(buf, sizeof(buf), "matrix tcp/443 (by %s, JSON)",
 			 group_by_name(o.group_by));
-		if (m1_rc)
-			row(buf, "error", sgreach_strerror(m1_rc), "", 0);
-		else
-			row_time(buf, &m1, 1, "s");
+		row_matrix(&o, buf, m1_rc, &m1);
 		snprintf(buf, sizeof(buf), "matrix all flows (by %s, JSON)",
 			 group_by_name(o.group_by));
-		if (mall_rc)
-			row(buf, "error", sgreach_strerror(mall_rc), "", 0);
-		else if (!mall.n)
-			row(buf, "skipped", "one flow over budget", "", 0);
-		else
-			row_time(buf, &mall, 1, "s");
+		row_matrix(&o, buf, mall_rc, &mall);
 	}
 	printf("\nqueries: %zu lines; answers allowed %zu, denied %zu, "
 	       "unknown %zu, partial %zu, errors %zu\n",
