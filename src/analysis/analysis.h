@@ -235,6 +235,8 @@ int an_finish_nodes(struct an_ctx *c);
 /* Verdict sets of node a to node b (cached by node class). */
 int an_node_pair(struct an_ctx *c, uint32_t a, uint32_t b,
 		 const struct vsets **out);
+/* The same as a result id (into c->res). */
+int an_node_pair_id(struct an_ctx *c, uint32_t a, uint32_t b, uint32_t *id);
 /* The distinct member classes of members, sorted, into out (a
  * VEC(uint32_t) *). */
 int an_members_classes(struct an_ctx *c, const void *members, void *out);

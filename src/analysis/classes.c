@@ -429,6 +429,16 @@ static int restricted(struct an_ctx *c, uint32_t id, uint32_t *out)
 int an_node_pair(struct an_ctx *c, uint32_t a, uint32_t b,
 		 const struct vsets **out)
 {
+	uint32_t id;
+	int rc = an_node_pair_id(c, a, b, &id);
+
+	if (!rc)
+		*out = &c->res.v[id];
+	return rc;
+}
+
+int an_node_pair_id(struct an_ctx *c, uint32_t a, uint32_t b, uint32_t *out)
+{
 	const struct an_node *x = &c->nodes.v[a], *y = &c->nodes.v[b];
 	uint64_t key = (uint64_t)x->nclass << 32 | y->nclass;
 	uint32_t id;
@@ -448,7 +458,7 @@ int an_node_pair(struct an_ctx *c, uint32_t a, uint32_t b,
 	if (!rc && c->only)
 		rc = restricted(c, id, &id);
 	if (!rc)
-		*out = &c->res.v[id];
+		*out = id;
 	return rc;
 }
 

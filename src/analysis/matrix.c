@@ -66,9 +66,101 @@ static void pad(struct strbuf *sb, size_t have, size_t want)
 		sb_putc(sb, ' ');
 }
 
-static void row(struct an_ctx *c, sgreach_format fmt, uint32_t a, uint32_t b,
-		const struct vsets *v, size_t width, uint32_t *n)
+/* The end of a row depends only on the pair's answer, and answers are
+ * few: each is rendered once per format and copied for every row. */
+struct tails {
+	char **s;
+	size_t *len;
+	uint32_t n;
+};
+
+static void tail_render(struct an_ctx *c, sgreach_format fmt,
+			const struct vsets *v, struct strbuf *sb)
 {
+	switch (fmt) {
+	case SGREACH_FORMAT_JSON:
+		sb_putc(sb, ',');
+		an_sets_json(c, sb, v);
+		sb_putc(sb, '}');
+		return;
+	case SGREACH_FORMAT_CSV:
+		csv_set(c, sb, &v->s[VS_A]);
+		sb_putc(sb, ',');
+		csv_set(c, sb, &v->s[VS_P]);
+		sb_putc(sb, ',');
+		csv_set(c, sb, &v->s[VS_U]);
+		sb_puts(sb, "\r\n");
+		return;
+	default:
+		an_set_text(c, sb, &v->s[VS_A], ",");
+		if (connset_is_empty(&v->s[VS_A]))
+			sb_putc(sb, '-');
+		if (!connset_is_empty(&v->s[VS_P])) {
+			sb_puts(sb, "  partial ");
+			an_set_text(c, sb, &v->s[VS_P], ",");
+		}
+		if (!connset_is_empty(&v->s[VS_U])) {
+			sb_puts(sb, "  unknown ");
+			an_set_text(c, sb, &v->s[VS_U], ",");
+		}
+		sb_putc(sb, '\n');
+	}
+}
+
+/* Appends the rendered end of answer id, rendering it on first use. */
+static void tail(struct an_ctx *c, sgreach_format fmt, struct tails *t,
+		 uint32_t id, struct strbuf *sb)
+{
+	if (id >= t->n) {
+		uint32_t n = c->res.n > id ? c->res.n : id + 1, i;
+		char **s = realloc(t->s, n * sizeof(*s));
+		size_t *len;
+
+		if (!s) {
+			sb->failed = 1;
+			return;
+		}
+		t->s = s;
+		len = realloc(t->len, n * sizeof(*len));
+		if (!len) {
+			sb->failed = 1;
+			return;
+		}
+		t->len = len;
+		for (i = t->n; i < n; i++)
+			t->s[i] = NULL;
+		t->n = n;
+	}
+	if (!t->s[id]) {
+		struct strbuf r;
+
+		sb_init(&r);
+		tail_render(c, fmt, &c->res.v[id], &r);
+		if (!sb_str(&r)) {
+			sb->failed = 1;
+			sb_free(&r);
+			return;
+		}
+		t->s[id] = r.s; /* the buffer is ours now */
+		t->len[id] = r.len;
+	}
+	sb_putn(sb, t->s[id], t->len[id]);
+}
+
+static void tails_free(struct tails *t)
+{
+	uint32_t i;
+
+	for (i = 0; i < t->n; i++)
+		free(t->s[i]);
+	free(t->s);
+	free(t->len);
+}
+
+static void row(struct an_ctx *c, sgreach_format fmt, uint32_t a, uint32_t b,
+		uint32_t id, struct tails *t, size_t width, uint32_t *n)
+{
+	const struct vsets *v = &c->res.v[id];
 	struct strbuf *sb = &c->v->out;
 	char ba[300], bb[300];
 	const char *sa = an_node_name(c, &c->nodes.v[a], ba, sizeof(ba));
@@ -83,21 +175,14 @@ static void row(struct an_ctx *c, sgreach_format fmt, uint32_t a, uint32_t b,
 		sb_json_str(sb, sa);
 		sb_puts(sb, ",\"dst\":");
 		sb_json_str(sb, sd);
-		sb_putc(sb, ',');
-		an_sets_json(c, sb, v);
-		sb_putc(sb, '}');
+		tail(c, fmt, t, id, sb);
 		return;
 	case SGREACH_FORMAT_CSV:
 		an_csv_field(sb, sa);
 		sb_putc(sb, ',');
 		an_csv_field(sb, sd);
 		sb_putc(sb, ',');
-		csv_set(c, sb, &v->s[VS_A]);
-		sb_putc(sb, ',');
-		csv_set(c, sb, &v->s[VS_P]);
-		sb_putc(sb, ',');
-		csv_set(c, sb, &v->s[VS_U]);
-		sb_puts(sb, "\r\n");
+		tail(c, fmt, t, id, sb);
 		return;
 	case SGREACH_FORMAT_DOT: {
 		static const char *const style[] = {"solid", "dashed",
@@ -110,23 +195,23 @@ static void row(struct an_ctx *c, sgreach_format fmt, uint32_t a, uint32_t b,
 		/* One edge per verdict: allowed solid, partial dashed,
 		 * unknown dotted. */
 		for (i = 0; i < 3; i++) {
-			struct strbuf t;
+			struct strbuf lb;
 
 			if (connset_is_empty(&v->s[idx[i]]))
 				continue;
-			sb_init(&t);
-			sb_puts(&t, prefix[i]);
-			an_set_text(c, &t, &v->s[idx[i]], ", ");
+			sb_init(&lb);
+			sb_puts(&lb, prefix[i]);
+			an_set_text(c, &lb, &v->s[idx[i]], ", ");
 			sb_puts(sb, "  ");
 			dot_str(sb, sa);
 			sb_puts(sb, " -> ");
 			dot_str(sb, sd);
 			sb_puts(sb, " [label=");
-			dot_str(sb, sb_str(&t));
+			dot_str(sb, sb_str(&lb));
 			sb_printf(sb, ", style=%s];\n", style[i]);
-			if (t.failed)
+			if (lb.failed)
 				sb->failed = 1;
-			sb_free(&t);
+			sb_free(&lb);
 		}
 		return;
 	}
@@ -137,18 +222,7 @@ static void row(struct an_ctx *c, sgreach_format fmt, uint32_t a, uint32_t b,
 		len = sb->len;
 		sb_text(sb, sd);
 		pad(sb, sb->len - len, width + 2);
-		an_set_text(c, sb, &v->s[VS_A], ",");
-		if (connset_is_empty(&v->s[VS_A]))
-			sb_putc(sb, '-');
-		if (!connset_is_empty(&v->s[VS_P])) {
-			sb_puts(sb, "  partial ");
-			an_set_text(c, sb, &v->s[VS_P], ",");
-		}
-		if (!connset_is_empty(&v->s[VS_U])) {
-			sb_puts(sb, "  unknown ");
-			an_set_text(c, sb, &v->s[VS_U], ",");
-		}
-		sb_putc(sb, '\n');
+		tail(c, fmt, t, id, sb);
 	}
 }
 
@@ -209,8 +283,10 @@ SGREACH_API int sgreach_matrix(const sgreach_model *m, const char *flow_text,
 	struct an_ctx c;
 	struct connset only;
 	sgreach_flow flow;
+	struct tails tails = {NULL, NULL, 0};
+	uint8_t *denied = NULL;
 	size_t width;
-	uint32_t a, b, n = 0;
+	uint32_t a, b, n = 0, nd = 0;
 	int rc, fam;
 
 	memset(&c, 0, sizeof(c));
@@ -248,15 +324,29 @@ SGREACH_API int sgreach_matrix(const sgreach_model *m, const char *flow_text,
 	header(&c, fmt, flow_text, gb_name[group_by], width);
 	for (a = 0; a < c.nodes.n; a++)
 		for (b = 0; b < c.nodes.n; b++) {
-			const struct vsets *pv;
+			uint32_t id;
 
 			if (a == b)
 				continue;
-			if ((rc = an_node_pair(&c, a, b, &pv)))
+			if ((rc = an_node_pair_id(&c, a, b, &id)))
 				goto out;
-			if (vsets_all_denied(pv))
+			if (id >= nd) {
+				/* Whether an answer allows anything, once. */
+				uint8_t *d = realloc(denied, c.res.n);
+
+				if (!d) {
+					rc = -ENOMEM;
+					goto out;
+				}
+				denied = d;
+				for (; nd < c.res.n; nd++)
+					denied[nd] = 2;
+			}
+			if (denied[id] == 2)
+				denied[id] = vsets_all_denied(&c.res.v[id]);
+			if (denied[id])
 				continue;
-			row(&c, fmt, a, b, pv, width, &n);
+			row(&c, fmt, a, b, id, &tails, width, &n);
 		}
 	if (fmt == SGREACH_FORMAT_JSON)
 		sb_puts(&ctx->out, "]}");
@@ -266,6 +356,8 @@ SGREACH_API int sgreach_matrix(const sgreach_model *m, const char *flow_text,
 		ctx->out.s[--ctx->out.len] = '\0';
 out:
 	rc = an_end(&c, rc, out);
+	tails_free(&tails);
+	free(denied);
 	connset_free(&only);
 	an_free(&c);
 	return rc;
