@@ -415,6 +415,61 @@ int sgreach_exposure(const sgreach_model *m, unsigned int flags,
 		     sgreach_format fmt, sgreach_verdict *ctx,
 		     const char **out);
 
+/* -------------------------------------------------------------- review -- */
+
+/*
+ * Lint, diff and assertions (sgreach_lint(3)): the same context and output
+ * conventions as the analyses above; output shapes are in sgreach(1).
+ */
+
+/** Severity of a lint finding, lowest first. */
+typedef enum sgreach_severity {
+	SGREACH_SEVERITY_INFO = 0,
+	SGREACH_SEVERITY_LOW = 1,
+	SGREACH_SEVERITY_MEDIUM = 2,
+	SGREACH_SEVERITY_HIGH = 3,
+} sgreach_severity;
+
+/**
+ * Findings about the model, each with a stable code ("SG001"...), a
+ * severity, a message, the objects involved and a fix hint (the codes are
+ * listed in sgreach(1)).  flags must be 0.  *worst_severity (may be NULL)
+ * receives the highest sgreach_severity found, or -1 when there is no
+ * finding.  Formats: text, JSON.
+ */
+int sgreach_lint(const sgreach_model *m, unsigned int flags,
+		 sgreach_format fmt, sgreach_verdict *ctx, const char **out,
+		 int *worst_severity);
+
+/**
+ * Connectivity that changed from old to new (two finalized models): every
+ * pair of nodes (services, interfaces outside a service, and "internet"
+ * as a source) whose allowed flows differ, with the flows gained and lost
+ * and the rule and attachment changes behind each.  flags as the analyses
+ * (-4/-6).  *gained (may be NULL) receives the number of pairs that gained
+ * flows.  Formats: text, JSON.
+ */
+int sgreach_diff(const sgreach_model *old_model,
+		 const sgreach_model *new_model, unsigned int flags,
+		 sgreach_format fmt, sgreach_verdict *ctx, const char **out,
+		 int *gained);
+
+/**
+ * Checks intended reachability: assertions (len bytes, not necessarily
+ * NUL-terminated) are lines "SRC DST FLOW allowed|denied|unknown|partial"
+ * ('#' starts a comment) or a JSON array of {"src","dst","flow","expect"}.
+ * A selector ending in '*' stands for every loaded object whose selector
+ * starts with the rest ("service:*", "eni-*").  name is used in messages
+ * (may be NULL).  flags as sgreach_query().  *failed (may be NULL)
+ * receives the number of failed assertions; each failure is reported with
+ * the actual verdict and its deciding rules.  Returns as the analyses;
+ * -EINVAL also for a malformed assertion (message names the line).
+ * Formats: text, JSON.
+ */
+int sgreach_check(const sgreach_model *m, const char *assertions, size_t len,
+		  const char *name, unsigned int flags, sgreach_format fmt,
+		  sgreach_verdict *ctx, const char **out, int *failed);
+
 #ifdef __cplusplus
 }
 #endif

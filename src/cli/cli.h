@@ -81,5 +81,8 @@ extern const struct cli_command cmd_who;
 extern const struct cli_command cmd_reach;
 extern const struct cli_command cmd_matrix;
 extern const struct cli_command cmd_exposure;
+extern const struct cli_command cmd_lint;
+extern const struct cli_command cmd_diff;
+extern const struct cli_command cmd_check;
 
 #endif /* SGREACH_CLI_H */

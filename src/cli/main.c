@@ -30,6 +30,9 @@ static const struct cli_command *const commands[] = {
     &cmd_reach,
     &cmd_matrix,
     &cmd_exposure,
+    &cmd_lint,
+    &cmd_diff,
+    &cmd_check,
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

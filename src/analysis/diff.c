@@ -1,0 +1,742 @@
+/*
+ * analysis/diff.c - `sgreach diff OLD NEW`: connectivity gained and lost,
+ * with the rule changes behind each.
+ *
+ * Nodes are matched by name across the two models: a service by
+ * "service:NAME" (tasks come and go, services stay), an interface outside
+ * any service by its id, and "internet" (any public address) as a source.
+ * For every pair of names, the flows allowed for some member (allowed or
+ * partial) in each model are compared as flow sets; the difference is what
+ * was gained or lost.  The changes shown for a pair are the rules added,
+ * removed or modified in a group one side carries, in the direction that
+ * side uses, whose flows meet the change and whose peer matches the other
+ * side; and the changes of group attachment of the pair's interfaces.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis/analysis.h"
+#include "proto.h"
+
+#define INTERNET "internet"
+
+/* One side of the diff: a model and its nodes by name. */
+struct dside {
+	struct an_ctx c;
+	struct hmap names; /* name -> node index */
+	struct hmap rules; /* rule key -> rule index */
+	char **rkey;	   /* per rule: its key, NULL when dropped */
+	/* Per node: flows some internet address may open to it. */
+	struct connset *inet;
+	uint8_t *inet_ok;
+};
+
+struct name {
+	char *text;
+	uint32_t node[2]; /* per side, SG_NONE when absent */
+};
+
+/* A change between the models: a rule or an endpoint's groups. */
+enum { CH_ADDED, CH_REMOVED, CH_MODIFIED, CH_GROUPS };
+
+struct change {
+	int kind;
+	uint32_t rule[2]; /* rule index per side (SG_NONE) */
+	const char *endpoint; /* CH_GROUPS */
+	uint32_t ep[2];
+};
+
+struct diff {
+	struct dside s[2]; /* [0] old, [1] new */
+	sgreach_verdict *v;
+	sgreach_format fmt;
+	VEC(struct name) names;
+	VEC(struct change) changes;
+	uint32_t ngained, nlost;
+};
+
+static char *xstrdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *d = malloc(n);
+
+	if (d)
+		memcpy(d, s, n);
+	return d;
+}
+
+/* ------------------------------------------------------------ names -- */
+
+static int add_names(struct diff *d, int side)
+{
+	struct dside *s = &d->s[side];
+	uint32_t i;
+	char buf[300];
+
+	for (i = 0; i < s->c.nodes.n; i++) {
+		const char *n = an_node_name(&s->c, &s->c.nodes.v[i], buf,
+					     sizeof(buf));
+		struct name nm;
+
+		if (hmap_put(&s->names, n, strlen(n), i))
+			return -ENOMEM;
+		if (side == 1) {
+			uint32_t k;
+
+			/* Known from the old side? */
+			for (k = 0; k < d->names.n; k++)
+				if (!strcmp(d->names.v[k].text, n))
+					break;
+			if (k < d->names.n) {
+				d->names.v[k].node[1] = i;
+				continue;
+			}
+		}
+		nm.text = xstrdup(n);
+		nm.node[0] = side == 0 ? i : SG_NONE;
+		nm.node[1] = side == 1 ? i : SG_NONE;
+		if (!nm.text || vec_push(&d->names, nm)) {
+			free(nm.text);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------- sets -- */
+
+/* Flows node a may open to node b (allowed for some member). */
+static int pair_flows(struct dside *s, uint32_t a, uint32_t b,
+		      struct connset *out)
+{
+	const struct vsets *v;
+	int rc;
+
+	connset_clear(out);
+	if (a == SG_NONE || b == SG_NONE)
+		return 0;
+	if ((rc = an_node_pair(&s->c, a, b, &v)))
+		return rc;
+	if ((rc = connset_union(out, &v->s[VS_A])) ||
+	    (rc = connset_union(out, &v->s[VS_P])))
+		return rc;
+	return 0;
+}
+
+/* Flows some internet address may open to node b. */
+static int inet_flows(struct dside *s, uint32_t b, struct connset *out)
+{
+	const struct an_node *n;
+	struct ext_range *ext = NULL;
+	size_t next = 0, i;
+	int rc = 0;
+
+	connset_clear(out);
+	if (b == SG_NONE)
+		return 0;
+	if (!s->inet_ok[b]) {
+		n = &s->c.nodes.v[b];
+		connset_init(&s->inet[b]);
+		s->inet_ok[b] = 1;
+		if ((rc = an_external_cls(&s->c, n->cls, n->ncls,
+					  SGREACH_INGRESS, &ext, &next)))
+			return rc;
+		for (i = 0; i < next && !rc; i++)
+			if (ext[i].internet &&
+			    !(rc = connset_union(&s->inet[b],
+						 &ext[i].sets.s[VS_A])))
+				rc = connset_union(&s->inet[b],
+						   &ext[i].sets.s[VS_P]);
+		an_ext_free(ext, next);
+		if (rc)
+			return rc;
+	}
+	return connset_copy(out, &s->inet[b]);
+}
+
+/* ---------------------------------------------------------- changes -- */
+
+/* What a rule allows, independent of where and when it was written. */
+static char *rule_key(const sgreach_model *m, const struct sg_rule *r)
+{
+	char peer[ADDR_TEXT_MAX], *key;
+	const char *p = r->peer_text;
+	int n;
+
+	if (r->peer_kind == SGREACH_PEER_CIDR)
+		p = addr_format(&r->cidr, 0, peer, sizeof(peer));
+	else if (r->peer_kind == SGREACH_PEER_GROUP)
+		p = m->groups.v[r->peer].id;
+	else if (r->peer_kind == SGREACH_PEER_PREFIX_LIST)
+		p = m->plists.v[r->peer].id;
+	n = snprintf(NULL, 0, "%s|%d|%d|%d|%d|%d|%d|%s",
+		     m->groups.v[r->group].id, r->dir, r->proto, r->from, r->to,
+		     r->peer_kind, r->stale, p);
+	key = malloc((size_t)n + 1);
+	if (key)
+		snprintf(key, (size_t)n + 1, "%s|%d|%d|%d|%d|%d|%d|%s",
+			 m->groups.v[r->group].id, r->dir, r->proto, r->from,
+			 r->to, r->peer_kind, r->stale, p);
+	return key;
+}
+
+static int index_rules(struct dside *s)
+{
+	const sgreach_model *m = s->c.m;
+	uint32_t i;
+
+	s->rkey = calloc(m->rules.n ? m->rules.n : 1, sizeof(*s->rkey));
+	if (!s->rkey)
+		return -ENOMEM;
+	for (i = 0; i < m->rules.n; i++) {
+		if (m->rules.v[i].dropped)
+			continue;
+		if (!(s->rkey[i] = rule_key(m, &m->rules.v[i])) ||
+		    hmap_put(&s->rules, s->rkey[i], strlen(s->rkey[i]), i))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int group_set_equal(const sgreach_model *a, const struct sg_endpoint *x,
+			   const sgreach_model *b, const struct sg_endpoint *y)
+{
+	uint32_t i, j;
+
+	if (x->groups.n != y->groups.n)
+		return 0;
+	for (i = 0; i < x->groups.n; i++) {
+		for (j = 0; j < y->groups.n; j++)
+			if (!strcmp(a->groups.v[x->groups.v[i]].id,
+				    b->groups.v[y->groups.v[j]].id))
+				break;
+		if (j == y->groups.n)
+			return 0;
+	}
+	return 1;
+}
+
+static int find_changes(struct diff *d)
+{
+	const sgreach_model *om = d->s[0].c.m, *nm = d->s[1].c.m;
+	uint32_t i, j, val;
+	struct change ch;
+
+	for (i = 0; i < om->rules.n; i++) {
+		const char *k = d->s[0].rkey[i];
+
+		if (!k || hmap_get(&d->s[1].rules, k, strlen(k), &val))
+			continue;
+		memset(&ch, 0, sizeof(ch));
+		ch.kind = CH_REMOVED;
+		ch.rule[0] = i;
+		ch.rule[1] = SG_NONE;
+		/* The same SecurityGroupRuleId on a new rule: modified. */
+		for (j = 0; om->rules.v[i].rule_id && j < nm->rules.n; j++) {
+			const char *nk = d->s[1].rkey[j];
+
+			if (nk && nm->rules.v[j].rule_id &&
+			    !strcmp(nm->rules.v[j].rule_id,
+				    om->rules.v[i].rule_id) &&
+			    !hmap_get(&d->s[0].rules, nk, strlen(nk), &val)) {
+				ch.kind = CH_MODIFIED;
+				ch.rule[1] = j;
+				break;
+			}
+		}
+		if (vec_push(&d->changes, ch))
+			return -ENOMEM;
+	}
+	for (j = 0; j < nm->rules.n; j++) {
+		const char *k = d->s[1].rkey[j];
+		int paired = 0;
+
+		if (!k || hmap_get(&d->s[0].rules, k, strlen(k), &val))
+			continue;
+		for (i = 0; i < d->changes.n; i++)
+			if (d->changes.v[i].kind == CH_MODIFIED &&
+			    d->changes.v[i].rule[1] == j)
+				paired = 1;
+		if (paired)
+			continue;
+		memset(&ch, 0, sizeof(ch));
+		ch.kind = CH_ADDED;
+		ch.rule[0] = SG_NONE;
+		ch.rule[1] = j;
+		if (vec_push(&d->changes, ch))
+			return -ENOMEM;
+	}
+	/* Group attachments, by endpoint id. */
+	for (i = 0; i < nm->endpoints.n; i++) {
+		const struct sg_endpoint *ne = &nm->endpoints.v[i];
+		uint32_t o = model_find_endpoint(om, ne->id);
+
+		if (o != SG_NONE &&
+		    group_set_equal(om, &om->endpoints.v[o], nm, ne))
+			continue;
+		if (o == SG_NONE && !ne->groups.n)
+			continue;
+		memset(&ch, 0, sizeof(ch));
+		ch.kind = CH_GROUPS;
+		ch.endpoint = ne->id;
+		ch.ep[0] = o;
+		ch.ep[1] = i;
+		ch.rule[0] = ch.rule[1] = SG_NONE;
+		if (vec_push(&d->changes, ch))
+			return -ENOMEM;
+	}
+	for (i = 0; i < om->endpoints.n; i++) {
+		const struct sg_endpoint *oe = &om->endpoints.v[i];
+
+		if (model_find_endpoint(nm, oe->id) != SG_NONE ||
+		    !oe->groups.n)
+			continue;
+		memset(&ch, 0, sizeof(ch));
+		ch.kind = CH_GROUPS;
+		ch.endpoint = oe->id;
+		ch.ep[0] = i;
+		ch.ep[1] = SG_NONE;
+		ch.rule[0] = ch.rule[1] = SG_NONE;
+		if (vec_push(&d->changes, ch))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Is endpoint e (of side s) node n or one of its service's tasks? */
+static int node_has_endpoint(const struct dside *s, uint32_t n, uint32_t e)
+{
+	const sgreach_model *m = s->c.m;
+	const struct an_node *node = &s->c.nodes.v[n];
+	const struct sg_endpoint *ne = &m->endpoints.v[node->idx];
+	uint32_t k;
+
+	if (node->idx == e)
+		return 1;
+	for (k = 0; ne->kind == SGREACH_ENDPOINT_SERVICE && k < ne->members.n;
+	     k++)
+		if (ne->members.v[k] == e)
+			return 1;
+	return 0;
+}
+
+/* Does node n (of side s) carry group g? */
+static int node_carries(const struct dside *s, uint32_t n, uint32_t g)
+{
+	const sgreach_model *m = s->c.m;
+	uint32_t k;
+
+	for (k = 0; k < m->groups.v[g].nmembers; k++)
+		if (node_has_endpoint(s, n, m->groups.v[g].members[k]))
+			return 1;
+	return 0;
+}
+
+/* Does rule ri match some member of node peer (SG_NONE: the internet)? */
+static int rule_reaches(struct dside *s, uint32_t ri, uint32_t self,
+			uint32_t peer)
+{
+	const struct sg_rule *r = &s->c.m->rules.v[ri];
+	const struct an_node *sn = &s->c.nodes.v[self], *pn;
+	uint32_t a, b;
+
+	if (peer == SG_NONE) /* group references never match the internet */
+		return r->peer_kind != SGREACH_PEER_GROUP;
+	pn = &s->c.nodes.v[peer];
+	for (a = 0; a < sn->ncls; a++) {
+		const struct member *me = &s->c.mcls.v[sn->cls[a]].rep;
+
+		if (me->ep == SG_NONE)
+			continue;
+		for (b = 0; b < pn->ncls; b++) {
+			int unk = 0;
+
+			if (an_rule_how(&s->c, me->ep, ri,
+					&s->c.mcls.v[pn->cls[b]].rep,
+					&unk) != AN_MATCH_NO ||
+			    unk)
+				return 1;
+		}
+	}
+	return 0;
+}
+
+static int change_relevant(struct diff *d, const struct change *ch,
+			   const struct name *src, const struct name *dst,
+			   const struct connset *flows)
+{
+	int side;
+
+	if (ch->kind == CH_GROUPS) {
+		for (side = 0; side < 2; side++) {
+			if (ch->ep[side] == SG_NONE)
+				continue;
+			if ((src && src->node[side] != SG_NONE &&
+			     node_has_endpoint(&d->s[side], src->node[side],
+					       ch->ep[side])) ||
+			    (dst->node[side] != SG_NONE &&
+			     node_has_endpoint(&d->s[side], dst->node[side],
+					       ch->ep[side])))
+				return 1;
+		}
+		return 0;
+	}
+	for (side = 0; side < 2; side++) {
+		struct dside *s = &d->s[side];
+		uint32_t ri = ch->rule[side], self, peer;
+		const struct sg_rule *r;
+		const struct connset *rs;
+		struct connset t;
+		int meets;
+
+		if (ri == SG_NONE)
+			continue;
+		r = &s->c.m->rules.v[ri];
+		if (r->dir == SGREACH_EGRESS) {
+			if (!src)
+				continue; /* the internet has no egress */
+			self = src->node[side];
+			peer = dst->node[side];
+		} else {
+			self = dst->node[side];
+			peer = src ? src->node[side] : SG_NONE;
+			if (src && peer == SG_NONE)
+				continue;
+		}
+		if (self == SG_NONE || !node_carries(s, self, r->group))
+			continue;
+		if (!(rs = an_rule_conn(&s->c, ri)))
+			return -ENOMEM;
+		connset_init(&t);
+		meets = !connset_copy(&t, rs) && !connset_intersect(&t, flows) &&
+			!connset_is_empty(&t);
+		connset_free(&t);
+		if (!meets)
+			continue;
+		if (src && peer == SG_NONE)
+			continue;
+		if (rule_reaches(s, ri, self, peer))
+			return 1;
+	}
+	return 0;
+}
+
+/* -------------------------------------------------------- rendering -- */
+
+struct items {
+	struct strbuf *sb;
+	int json, n;
+};
+
+static int put_item(void *ctx, int proto, const char *text, size_t len)
+{
+	struct items *it = ctx;
+
+	(void)proto;
+	if (it->n++)
+		sb_puts(it->sb, it->json ? "," : ", ");
+	if (it->json)
+		sb_json_str(it->sb, text);
+	else
+		sb_putn(it->sb, text, len);
+	return 0;
+}
+
+static void put_set(struct strbuf *sb, const struct connset *s, int json)
+{
+	struct items it = {sb, json, 0};
+
+	if (connset_foreach_item(s, put_item, &it))
+		sb->failed = 1;
+}
+
+static void put_groups(struct strbuf *sb, const sgreach_model *m,
+		       const struct sg_endpoint *e, const sgreach_model *other,
+		       const struct sg_endpoint *oe, int json, int *n)
+{
+	uint32_t i, j;
+
+	for (i = 0; e && i < e->groups.n; i++) {
+		const char *g = m->groups.v[e->groups.v[i]].id;
+
+		for (j = 0; oe && j < oe->groups.n; j++)
+			if (!strcmp(g, other->groups.v[oe->groups.v[j]].id))
+				break;
+		if (oe && j < oe->groups.n)
+			continue;
+		if ((*n)++)
+			sb_puts(sb, json ? "," : " ");
+		if (json)
+			sb_json_str(sb, g);
+		else
+			sb_text(sb, g);
+	}
+}
+
+static void render_change(struct diff *d, struct strbuf *sb,
+			  const struct change *ch, int first)
+{
+	static const char *const kinds[] = {"rule added", "rule removed",
+					    "rule modified", "groups changed"};
+	int json = d->fmt == SGREACH_FORMAT_JSON, n;
+
+	if (json) {
+		if (!first)
+			sb_putc(sb, ',');
+		sb_printf(sb, "{\"change\":\"%s\"", kinds[ch->kind]);
+	} else {
+		sb_printf(sb, "  %s: ", kinds[ch->kind]);
+	}
+	if (ch->kind == CH_GROUPS) {
+		const sgreach_model *om = d->s[0].c.m, *nm = d->s[1].c.m;
+		const struct sg_endpoint *oe =
+		    ch->ep[0] == SG_NONE ? NULL : &om->endpoints.v[ch->ep[0]];
+		const struct sg_endpoint *ne =
+		    ch->ep[1] == SG_NONE ? NULL : &nm->endpoints.v[ch->ep[1]];
+
+		if (json) {
+			sb_puts(sb, ",\"endpoint\":");
+			sb_json_str(sb, ch->endpoint);
+			sb_puts(sb, ",\"groups_added\":[");
+		} else {
+			sb_text(sb, ch->endpoint);
+			sb_puts(sb, " +[");
+		}
+		n = 0;
+		put_groups(sb, nm, ne, om, oe, json, &n);
+		sb_puts(sb, json ? "],\"groups_removed\":[" : "] -[");
+		n = 0;
+		put_groups(sb, om, oe, nm, ne, json, &n);
+		sb_puts(sb, json ? "]}" : "]\n");
+		return;
+	}
+	if (json) {
+		if (ch->rule[1] != SG_NONE) {
+			sb_puts(sb, ",\"rule\":");
+			an_rule_json(&d->s[1].c, sb, ch->rule[1]);
+		}
+		if (ch->rule[0] != SG_NONE) {
+			sb_puts(sb, ch->kind == CH_REMOVED ? ",\"rule\":"
+							   : ",\"old_rule\":");
+			an_rule_json(&d->s[0].c, sb, ch->rule[0]);
+		}
+		sb_putc(sb, '}');
+		return;
+	}
+	if (ch->rule[0] != SG_NONE)
+		an_rule_text(&d->s[0].c, sb, ch->rule[0]);
+	if (ch->kind == CH_MODIFIED)
+		sb_puts(sb, " => ");
+	if (ch->rule[1] != SG_NONE)
+		an_rule_text(&d->s[1].c, sb, ch->rule[1]);
+	sb_putc(sb, '\n');
+}
+
+static int render_entry(struct diff *d, struct strbuf *sb,
+			const struct name *src, const struct name *dst,
+			const struct connset *flows, const char *what,
+			uint32_t count)
+{
+	int json = d->fmt == SGREACH_FORMAT_JSON, rc;
+	uint32_t k, shown = 0;
+
+	if (json) {
+		if (count)
+			sb_putc(sb, ',');
+		sb_puts(sb, "{\"src\":");
+		sb_json_str(sb, src ? src->text : INTERNET);
+		sb_puts(sb, ",\"dst\":");
+		sb_json_str(sb, dst->text);
+		sb_puts(sb, ",\"flows\":[");
+		put_set(sb, flows, 1);
+		sb_puts(sb, "],\"changes\":[");
+	} else {
+		sb_printf(sb, "%s ", what);
+		sb_text(sb, src ? src->text : INTERNET);
+		sb_puts(sb, " -> ");
+		sb_text(sb, dst->text);
+		sb_puts(sb, ": ");
+		put_set(sb, flows, 0);
+		sb_putc(sb, '\n');
+	}
+	for (k = 0; k < d->changes.n; k++) {
+		rc = change_relevant(d, &d->changes.v[k], src, dst, flows);
+		if (rc < 0)
+			return rc;
+		if (rc)
+			render_change(d, sb, &d->changes.v[k], !shown++);
+	}
+	if (json)
+		sb_puts(sb, "]}");
+	else if (!shown)
+		sb_puts(sb, "  (no rule or attachment change of these "
+			    "endpoints: membership or addresses changed)\n");
+	return 0;
+}
+
+static int compare(struct diff *d, struct strbuf *gained, struct strbuf *lost)
+{
+	struct connset o, n, t;
+	uint32_t i, j;
+	int rc = 0;
+
+	connset_init(&o);
+	connset_init(&n);
+	connset_init(&t);
+	for (j = 0; j < d->names.n && !rc; j++)
+		for (i = 0; i <= d->names.n && !rc; i++) {
+			/* i == names.n: the internet as the source. */
+			const struct name *src =
+			    i < d->names.n ? &d->names.v[i] : NULL;
+			const struct name *dst = &d->names.v[j];
+			int side;
+
+			for (side = 0; side < 2 && !rc; side++)
+				rc = src ? pair_flows(&d->s[side],
+						      src->node[side],
+						      dst->node[side],
+						      side ? &n : &o)
+					 : inet_flows(&d->s[side],
+						      dst->node[side],
+						      side ? &n : &o);
+			if (rc)
+				break;
+			if ((rc = connset_copy(&t, &n)) ||
+			    (rc = connset_subtract(&t, &o)))
+				break;
+			if (!connset_is_empty(&t)) {
+				rc = render_entry(d, gained, src, dst, &t,
+						  "gained", d->ngained);
+				d->ngained++;
+			}
+			if (rc || (rc = connset_copy(&t, &o)) ||
+			    (rc = connset_subtract(&t, &n)))
+				break;
+			if (!connset_is_empty(&t)) {
+				rc = render_entry(d, lost, src, dst, &t, "lost",
+						  d->nlost);
+				d->nlost++;
+			}
+		}
+	connset_free(&o);
+	connset_free(&n);
+	connset_free(&t);
+	return rc;
+}
+
+static int side_init(struct diff *d, int side, const sgreach_model *m,
+		     int fam)
+{
+	struct dside *s = &d->s[side];
+	int rc;
+
+	hmap_init(&s->names);
+	hmap_init(&s->rules);
+	if ((rc = an_init(&s->c, m, d->v, fam)) ||
+	    (rc = an_add_nodes(&s->c, NODE_SERVICE)) ||
+	    (rc = an_finish_nodes(&s->c)))
+		return rc;
+	s->inet = calloc(s->c.nodes.n + 1, sizeof(*s->inet));
+	s->inet_ok = calloc(s->c.nodes.n + 1, 1);
+	if (!s->inet || !s->inet_ok)
+		return -ENOMEM;
+	if ((rc = index_rules(s)))
+		return rc;
+	return add_names(d, side);
+}
+
+static void side_free(struct dside *s)
+{
+	uint32_t i;
+
+	if (s->inet)
+		for (i = 0; i < s->c.nodes.n; i++)
+			if (s->inet_ok[i])
+				connset_free(&s->inet[i]);
+	free(s->inet);
+	free(s->inet_ok);
+	if (s->rkey)
+		for (i = 0; i < s->c.m->rules.n; i++)
+			free(s->rkey[i]);
+	free(s->rkey);
+	hmap_free(&s->names);
+	hmap_free(&s->rules);
+	if (s->c.m)
+		an_free(&s->c);
+}
+
+SGREACH_API int sgreach_diff(const sgreach_model *old_model,
+			     const sgreach_model *new_model,
+			     unsigned int flags, sgreach_format fmt,
+			     sgreach_verdict *ctx, const char **out,
+			     int *gained)
+{
+	struct diff d;
+	struct strbuf g, l;
+	uint32_t i;
+	int rc, fam;
+
+	if (gained)
+		*gained = 0;
+	rc = an_begin(old_model, ctx, out, fmt,
+		      1u << SGREACH_FORMAT_TEXT | 1u << SGREACH_FORMAT_JSON,
+		      "diff");
+	if (!rc)
+		rc = an_begin(new_model, ctx, out, fmt,
+			      1u << SGREACH_FORMAT_TEXT |
+				  1u << SGREACH_FORMAT_JSON,
+			      "diff");
+	if (rc)
+		return rc;
+	memset(&d, 0, sizeof(d));
+	d.v = ctx;
+	d.fmt = fmt;
+	d.s[0].c.v = ctx;
+	if (flags & ~(unsigned int)(SGREACH_QUERY_IPV4 | SGREACH_QUERY_IPV6)) {
+		snprintf(ctx->err, sizeof(ctx->err), "diff: unknown flags");
+		return -EINVAL;
+	}
+	if ((rc = an_pick_family(ctx, flags, NULL, NULL, NULL, &fam)))
+		return rc;
+	sb_init(&g);
+	sb_init(&l);
+	if ((rc = side_init(&d, 0, old_model, fam)) ||
+	    (rc = side_init(&d, 1, new_model, fam)) ||
+	    (rc = find_changes(&d)) || (rc = compare(&d, &g, &l)))
+		goto out;
+	if (g.failed || l.failed) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	sb_reset(&ctx->out);
+	if (fmt == SGREACH_FORMAT_JSON) {
+		sb_puts(&ctx->out, "{\"family\":");
+		sb_int(&ctx->out, fam);
+		sb_puts(&ctx->out, ",\"gained\":[");
+		sb_putn(&ctx->out, g.s ? g.s : "", g.len);
+		sb_puts(&ctx->out, "],\"lost\":[");
+		sb_putn(&ctx->out, l.s ? l.s : "", l.len);
+		sb_puts(&ctx->out, "]}");
+	} else {
+		sb_putn(&ctx->out, g.s ? g.s : "", g.len);
+		sb_putn(&ctx->out, l.s ? l.s : "", l.len);
+		sb_printf(&ctx->out, "%u pair%s gained flows, %u lost flows "
+				     "(IPv%d)",
+			  d.ngained, d.ngained == 1 ? "" : "s", d.nlost, fam);
+	}
+	if (gained)
+		*gained = (int)d.ngained;
+out:
+	sb_free(&g);
+	sb_free(&l);
+	rc = an_end(&d.s[0].c, rc, out);
+	side_free(&d.s[0]);
+	side_free(&d.s[1]);
+	for (i = 0; i < d.names.n; i++)
+		free(d.names.v[i].text);
+	vec_free(&d.names);
+	vec_free(&d.changes);
+	return rc;
+}
