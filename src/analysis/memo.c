@@ -206,7 +206,7 @@ static int pair_id(struct an_ctx *c, const struct member *src,
 
 	an_seen_source(c, src, dst, &seen);
 	if (seen.nat || seen.is_public != src->is_public ||
-	    memcmp(&seen.p, &src->p, sizeof(seen.p)))
+	    seen.p.len != src->p.len || addr_cmp(&seen.p.a, &src->p.a))
 		sbits = NULL; /* seen from another address */
 	if (src->ep != SG_NONE &&
 	    (rc = side_id(c, src->ep, SGREACH_EGRESS, dst, dbits, &eg)))
