@@ -25,15 +25,29 @@ struct exposed {
 	int done, any;
 };
 
+/* A public IPv4 address (Association.PublicIp), or in IPv6 any address
+ * in public space (IPv6 addresses are routable as they are). */
+static int public_address(const struct sg_eaddr *a, int fam)
+{
+	struct sg_range r;
+
+	if (a->p.fam != fam)
+		return 0;
+	if (a->is_public)
+		return 1;
+	prefix_range(&a->p, &r);
+	return fam == 6 && !an_range_private(&r);
+}
+
 static int addressable(const sgreach_model *m, const struct sg_endpoint *e,
-		       struct strbuf *pub, int json)
+		       int fam, struct strbuf *pub, int json)
 {
 	uint32_t k, n = 0;
 	char buf[ADDR_TEXT_MAX];
 
 	for (k = 0; k < e->addrs.n; k++) {
-		if (!e->addrs.v[k].is_public ||
-		    e->kind == SGREACH_ENDPOINT_SERVICE)
+		if (e->kind == SGREACH_ENDPOINT_SERVICE ||
+		    !public_address(&e->addrs.v[k], fam))
 			continue;
 		if (n++)
 			sb_puts(pub, json ? "," : " ");
@@ -44,10 +58,49 @@ static int addressable(const sgreach_model *m, const struct sg_endpoint *e,
 			sb_puts(pub, addr_format(&e->addrs.v[k].p, 1, buf,
 						 sizeof(buf)));
 	}
-	if (n || e->assign_public)
+	if (n || (fam == 4 && e->assign_public))
 		return 1;
+	if (fam != 4)
+		return 0;
 	return e->service != SG_NONE &&
 	       m->endpoints.v[e->service].assign_public;
+}
+
+/*
+ * Shows public pieces i..last, with private space between them, as the
+ * smallest prefix holding them when no other public piece falls in it:
+ * "public addresses of ::/0" rather than a hundred prefixes around the
+ * private ones.
+ */
+static void widen(const struct exposed *x, size_t i, size_t last,
+		  struct sg_range *env)
+{
+	unsigned int width = env->fam == 4 ? 32 : 128, len;
+	struct sg_prefix p;
+	struct sg_range pr;
+	size_t k;
+
+	for (len = width;; len--) {
+		struct sg_addr m = addr_mask(len);
+
+		p.a.hi = env->first.hi & m.hi;
+		p.a.lo = env->first.lo & m.lo;
+		p.len = (uint8_t)len;
+		p.fam = env->fam;
+		prefix_range(&p, &pr);
+		if (addr_cmp(&pr.last, &env->last) >= 0 || len == 0)
+			break;
+	}
+	for (k = 0; k < x->next; k++) {
+		const struct ext_range *r = &x->ext[k];
+
+		if (!r->internet || (k >= i && k <= last))
+			continue;
+		if (addr_cmp(&r->r.last, &pr.first) >= 0 &&
+		    addr_cmp(&r->r.first, &pr.last) <= 0)
+			return; /* another public answer inside: keep env */
+	}
+	*env = pr;
 }
 
 static int overlaps(const struct connset *a, const struct connset *b)
@@ -134,7 +187,7 @@ static void render_node(struct an_ctx *c, sgreach_format fmt,
 	size_t i, j;
 
 	sb_init(&pub);
-	addr = addressable(m, e, &pub, json);
+	addr = addressable(m, e, c->fam, &pub, json);
 	if ((*count)++ && json)
 		sb_putc(sb, ',');
 	if (json) {
@@ -190,6 +243,8 @@ static void render_node(struct an_ctx *c, sgreach_format fmt,
 		}
 		j = last + 1;
 		env.last = x->ext[last].r.last;
+		if (last > i)
+			widen(x, i, last, &env);
 		if (json) {
 			if (nr++)
 				sb_putc(sb, ',');
