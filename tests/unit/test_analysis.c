@@ -373,15 +373,31 @@ static const char *const cidrs[] = {
     "128.0.0.0/1",
 };
 
+static const char *const cidrs6[] = {
+    "::/0",
+    "2001:db8::/32",
+    "2001:db8:1::/48",
+    "2001:db8:1::/64",
+    "2001:db8:1::1a/128",
+    "2001:db8:2::/48",
+    "2400::/12",
+    "2001:db8:1::/65",
+    "2001:db8:1:0:8000::/65",
+};
+
+/* The family under test: 4 or 6. */
+static int test_fam = 4;
+
 static void add_random_rule(sgreach_model *m, const char *g, int dir)
 {
-	static const char *const protos[] = {"-1",   "tcp", "tcp", "tcp", "udp",
-					     "icmp", "50",  "47",  "6",	  "1"};
+	static const char *const protos[] = {"-1",  "tcp",  "tcp",    "tcp",
+					     "udp", "icmp", "50",     "47",
+					     "6",   "1",    "icmpv6", "58"};
 	static const int ports[][2] = {{22, 22},     {80, 80},	   {443, 443},
 				       {1000, 2000}, {5432, 5432}, {0, 65535},
 				       {-1, -1},     {443, 8443}};
 	static const int icmp[][2] = {{-1, -1}, {8, -1}, {8, 0}, {3, 4}};
-	const char *proto = protos[rnd(10)];
+	const char *proto = protos[rnd(12)];
 	int from = -1, to = -1, kind = (int)rnd(10), rc;
 	char peer[64];
 
@@ -391,15 +407,20 @@ static void add_random_rule(sgreach_model *m, const char *g, int dir)
 
 		from = ports[k][0];
 		to = ports[k][1];
-	} else if (!strcmp(proto, "icmp") || !strcmp(proto, "1")) {
+	} else if (!strcmp(proto, "icmp") || !strcmp(proto, "1") ||
+		   !strcmp(proto, "icmpv6") || !strcmp(proto, "58")) {
 		int k = (int)rnd(4);
 
 		from = icmp[k][0];
 		to = icmp[k][1];
 	}
 	if (kind < 5) {
-		snprintf(peer, sizeof(peer), "%s",
-			 cidrs[rnd(sizeof(cidrs) / sizeof(*cidrs))]);
+		if (rnd(3) == 0)
+			snprintf(peer, sizeof(peer), "%s",
+				 cidrs6[rnd(sizeof(cidrs6) / sizeof(*cidrs6))]);
+		else
+			snprintf(peer, sizeof(peer), "%s",
+				 cidrs[rnd(sizeof(cidrs) / sizeof(*cidrs))]);
 		rc = sgreach_model_add_rule(m, g, dir, proto, from, to,
 					    SGREACH_PEER_CIDR, peer, NULL, NULL,
 					    0);
@@ -444,6 +465,12 @@ static sgreach_model *random_estate(uint64_t seed)
 	cr_assert_eq(sgreach_model_add_prefix_list_entry(m, "pl-loaded",
 							 "198.51.100.0/24"),
 		     0);
+	cr_assert_eq(sgreach_model_add_prefix_list_entry(m, "pl-loaded",
+							 "2001:db8:1::/56"),
+		     0);
+	cr_assert_eq(
+	    sgreach_model_add_subnet_cidr(m, "subnet-a1", "2001:db8:1::/64"),
+	    0);
 	for (i = 0; i < NGROUPS - 3; i++) {
 		int nin = (int)rnd(5), neg = (int)rnd(4);
 
@@ -503,6 +530,12 @@ static sgreach_model *random_estate(uint64_t seed)
 					 m, id, addr, SGREACH_ADDR_PUBLIC),
 				     0);
 		}
+		if (i % 3 != 2) {
+			snprintf(addr, sizeof(addr), "2001:db8:%d::%x",
+				 vpc_b ? 2 : 1, 10 + i);
+			cr_assert_eq(sgreach_model_add_address(m, id, addr, 0),
+				     0);
+		}
 		if (rnd(10) == 0) {
 			snprintf(addr, sizeof(addr), "10.0.3.%d", 100 + i);
 			cr_assert_eq(sgreach_model_add_address(m, id, addr, 0),
@@ -548,6 +581,8 @@ static int sample_flows(sgreach_flow *f)
 				  442,	443,  444,  999,  1000, 1500, 2000,
 				  2001, 5431, 5432, 5433, 8443, 8444, 65535};
 	static const int icmp[][2] = {{8, 0}, {8, 1}, {3, 4}, {3, 3}, {0, 0}};
+	static const int icmp6[][2] = {
+	    {128, 0}, {128, 3}, {1, 4}, {8, 0}, {135, 0}};
 	static const int other[] = {50, 47, 132, 0, 255};
 	int n = 0;
 	size_t i;
@@ -558,7 +593,9 @@ static int sample_flows(sgreach_flow *f)
 			f[n++] = (sgreach_flow){17, tcp[i], -1};
 	}
 	for (i = 0; i < 5; i++)
-		f[n++] = (sgreach_flow){1, icmp[i][0], icmp[i][1]};
+		f[n++] = test_fam == 4
+			     ? (sgreach_flow){1, icmp[i][0], icmp[i][1]}
+			     : (sgreach_flow){58, icmp6[i][0], icmp6[i][1]};
 	for (i = 0; i < 5; i++)
 		f[n++] = (sgreach_flow){other[i], -1, -1};
 	return n;
@@ -597,7 +634,9 @@ static int check_sets(const sgreach_model *m, sgreach_verdict *q,
 	for (i = 0; i < n; i++) {
 		int in = -1, count = 0;
 
-		if (sgreach_query_flow(m, src, dst, &f[i], 0, q) != 0)
+		if (sgreach_query_flow(m, src, dst, &f[i],
+				       test_fam == 6 ? SGREACH_QUERY_IPV6 : 0,
+				       q) != 0)
 			continue;
 		for (k = 0; k < VS_N; k++)
 			if (connset_contains(&vs->s[k], f[i].protocol,
@@ -631,18 +670,20 @@ Test(analysis_property, agrees_with_query, .timeout = 120)
 	uint64_t seed;
 	long checked = 0;
 
-	for (seed = 1; seed <= 12; seed++) {
+	for (seed = 1; seed <= 24; seed++) {
 		sgreach_model *m = random_estate(seed);
 		sgreach_verdict *ctx = sgreach_verdict_new(), *q;
 		struct an_ctx c;
 		uint32_t a, b;
-		int gb;
+		int gb, fam = seed % 2 ? 4 : 6;
+		unsigned int qflags = fam == 6 ? SGREACH_QUERY_IPV6 : 0;
 
+		test_fam = fam;
 		q = sgreach_verdict_new();
 		/* matrix (by interface, by service) and who/reach: node to
 		 * node sets against pairwise queries. */
 		for (gb = 0; gb < 2; gb++) {
-			cr_assert_eq(an_init(&c, m, ctx, 4), 0);
+			cr_assert_eq(an_init(&c, m, ctx, fam), 0);
 			cr_assert_eq(
 			    an_add_nodes(&c, gb ? NODE_SERVICE : NODE_ENDPOINT),
 			    0);
@@ -676,7 +717,26 @@ Test(analysis_property, agrees_with_query, .timeout = 120)
 			    "8.8.8.8",	      "203.0.113.7",   "10.0.1.200",
 			    "198.51.100.110", "198.51.100.5",  "10.0.2.0/28",
 			    "0.0.0.0/0"};
-			size_t ns = sizeof(sels) / sizeof(*sels), i, j;
+			static const char *const sels6[] = {"eni-0",
+							    "eni-3",
+							    "eni-6",
+							    "eni-7",
+							    "eni-13",
+							    "eni-20",
+							    "task1",
+							    "task5",
+							    "service:svc-a",
+							    "service:svc-c",
+							    "2001:db8:1::a",
+							    "2001:db8::5",
+							    "2001:db8:1::ff",
+							    "2400:cafe::1",
+							    "2001:db8:1::/120",
+							    "::/0"};
+			const char *const *sl = fam == 4 ? sels : sels6;
+			size_t ns = fam == 4 ? sizeof(sels) / sizeof(*sels)
+					     : sizeof(sels6) / sizeof(*sels6),
+			       i, j;
 
 			for (i = 0; i < ns; i++)
 				for (j = 0; j < ns; j++) {
@@ -689,10 +749,11 @@ Test(analysis_property, agrees_with_query, .timeout = 120)
 						continue;
 					memset(&s, 0, sizeof(s));
 					memset(&d, 0, sizeof(d));
-					cr_assert_eq(an_init(&c, m, ctx, 4), 0);
+					cr_assert_eq(an_init(&c, m, ctx, fam),
+						     0);
 					vsets_init(&vs);
-					if (an_select(&c, sels[i], &s, &sm) ||
-					    an_select(&c, sels[j], &d, &dm) ||
+					if (an_select(&c, sl[i], &s, &sm) ||
+					    an_select(&c, sl[j], &d, &dm) ||
 					    ((s.what == SELW_ADDRESS ||
 					      s.what == SELW_CIDR) &&
 					     (d.what == SELW_ADDRESS ||
@@ -700,17 +761,16 @@ Test(analysis_property, agrees_with_query, .timeout = 120)
 						/* The query must refuse too. */
 						cr_expect_neq(
 						    sgreach_query(
-							m, sels[i], sels[j],
-							"tcp/443", 0, q),
-						    0, "%s %s", sels[i],
-						    sels[j]);
+							m, sl[i], sl[j],
+							"tcp/443", qflags, q),
+						    0, "%s %s", sl[i], sl[j]);
 					} else {
 						cr_assert_eq(
 						    an_members_pair(&c, &sm,
 								    &dm, &vs),
 						    0);
 						checked += check_sets(
-						    m, q, sels[i], sels[j], &vs,
+						    m, q, sl[i], sl[j], &vs,
 						    seed);
 					}
 					vsets_free(&vs);
@@ -742,6 +802,7 @@ Test(analysis_property, external_ranges_agree, .timeout = 60)
 	size_t i, j, r;
 	long checked = 0;
 
+	test_fam = 4;
 	for (seed = 1; seed <= 12; seed++) {
 		sgreach_model *m = random_estate(seed);
 		sgreach_verdict *ctx = sgreach_verdict_new();
