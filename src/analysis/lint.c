@@ -56,8 +56,8 @@ static const char *const code_hint[L_NCODES] = {
     "remove the rule",
     "remove the rule; findings of this code are computed in order, so "
     "removing all of them keeps every flow",
-    "remove the rule, or keep it if the group may be attached to interfaces "
-    "not loaded here; each finding assumes the others stay",
+    "remove the rule, unless the group is attached to interfaces not loaded "
+    "here; removing all findings of SG006 and SG007 keeps every flow",
     "delete the group, or attach it where intended (check interfaces not "
     "loaded here)",
     "load the prefix list (get-managed-prefix-list-entries); until then "
@@ -746,7 +746,8 @@ static void check_redundancy(struct lint *l)
 			}
 	}
 	/* SG007: implied, on every endpoint carrying the group, by the
-	 * rules of the endpoint's other groups and its own group's rest. */
+	 * rules of the endpoint's other groups and its own group's rest;
+	 * in order and without the rules already reported, as above. */
 	for (g = 0; g < m->groups.n && !l->err; g++) {
 		const struct sg_group *grp = &m->groups.v[g];
 
@@ -773,7 +774,7 @@ static void check_redundancy(struct lint *l)
 						     ep))
 						continue;
 					rc = implied(l, ri, ep->rules[d],
-						     ep->nrules[d], NULL);
+						     ep->nrules[d], gone);
 				}
 				if (rc < 0) {
 					l->err = rc;
@@ -781,13 +782,16 @@ static void check_redundancy(struct lint *l)
 				}
 				if (!rc)
 					continue;
+				gone[ri] = 1;
 				rule_desc(l, ri, desc, sizeof(desc));
 				f = add_finding(
 				    l, L_REDUNDANT_ON_ENIS, 1,
 				    "%s is implied, on each of the %u loaded "
-				    "endpoints carrying %s, by the %s rules of "
-				    "their other groups",
-				    desc, grp->nmembers, grp->id, dir_name(d));
+				    "endpoint%s carrying %s, by the %s rules of "
+				    "the other groups there",
+				    desc, grp->nmembers,
+				    grp->nmembers == 1 ? "" : "s", grp->id,
+				    dir_name(d));
 				add_rule_obj(l, f, ri);
 				for (e = 0; e < grp->nmembers; e++) {
 					const struct sg_endpoint *ep =

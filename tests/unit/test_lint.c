@@ -1,0 +1,607 @@
+/*
+ * test_lint.c - lint codes, diff and assertions.
+ *
+ * Every lint code has a model that must trigger it and one that must not:
+ * a false positive is a bug just as a miss is.  The models are built with
+ * the public add functions (the same path the importers use), small enough
+ * to read the expected answer off the test.
+ */
+#include <criterion/criterion.h>
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sgreach.h"
+
+#ifndef SRCDIR
+#define SRCDIR "."
+#endif
+
+#define IN  SGREACH_INGRESS
+#define OUT SGREACH_EGRESS
+
+static sgreach_model *M;
+
+static void setup(void)
+{
+	M = sgreach_model_new();
+	cr_assert_not_null(M);
+}
+
+static void teardown(void)
+{
+	sgreach_model_free(M);
+	M = NULL;
+}
+
+static void grp(const char *id, const char *vpc)
+{
+	cr_assert_eq(sgreach_model_add_group(M, id, NULL, vpc,
+					     SGREACH_GROUP_COMPLETE),
+		     0, "%s", sgreach_model_error(M));
+}
+
+static void rule_f(const char *g, sgreach_direction d, const char *proto,
+		   int from, int to, sgreach_peer_kind k, const char *peer,
+		   unsigned int flags)
+{
+	cr_assert_eq(sgreach_model_add_rule(M, g, d, proto, from, to, k, peer,
+					    NULL, NULL, flags),
+		     0, "%s", sgreach_model_error(M));
+}
+
+static void rule(const char *g, sgreach_direction d, const char *proto,
+		 int from, int to, sgreach_peer_kind k, const char *peer)
+{
+	rule_f(g, d, proto, from, to, k, peer, 0);
+}
+
+/* An interface with one private address (and a public one if given). */
+static void eni(const char *id, const char *vpc, const char *addr,
+		const char *pub)
+{
+	cr_assert_eq(sgreach_model_add_endpoint(M, id, SGREACH_ENDPOINT_ENI,
+						vpc, NULL, NULL),
+		     0);
+	cr_assert_eq(sgreach_model_add_address(M, id, addr, 0), 0);
+	if (pub)
+		cr_assert_eq(sgreach_model_add_address(M, id, pub,
+						       SGREACH_ADDR_PUBLIC),
+			     0);
+}
+
+static void attach(const char *e, const char *g)
+{
+	cr_assert_eq(sgreach_model_add_endpoint_group(M, e, g), 0);
+}
+
+/* Finalizes M, lints it, and returns how many findings carry code. */
+static int count_code(const char *code)
+{
+	sgreach_verdict *v = sgreach_verdict_new();
+	const char *out = NULL;
+	const cJSON *f;
+	cJSON *j;
+	int n = 0, worst = -2, rc;
+
+	cr_assert_not_null(v);
+	rc = sgreach_lint(M, 0, SGREACH_FORMAT_JSON, v, &out, &worst);
+	cr_assert_eq(rc, 0, "lint: %s", sgreach_verdict_error(v));
+	j = cJSON_Parse(out);
+	cr_assert_not_null(j, "not JSON: %s", out);
+	if (getenv("LINT_DEBUG"))
+		fprintf(stderr, "%s\n", out);
+	cJSON_ArrayForEach(f, cJSON_GetObjectItem(j, "findings"))
+	{
+		const cJSON *c = cJSON_GetObjectItem(f, "code");
+
+		cr_assert(cJSON_IsString(c));
+		cr_assert(cJSON_IsString(cJSON_GetObjectItem(f, "severity")));
+		cr_assert(cJSON_IsString(cJSON_GetObjectItem(f, "message")));
+		cr_assert(cJSON_IsString(cJSON_GetObjectItem(f, "hint")));
+		cr_assert(cJSON_IsArray(cJSON_GetObjectItem(f, "objects")));
+		if (!strcmp(c->valuestring, code))
+			n++;
+	}
+	cr_assert(worst >= (cJSON_GetArraySize(cJSON_GetObjectItem(
+				j, "findings")) ? 0 : -1));
+	cJSON_Delete(j);
+	sgreach_verdict_free(v);
+	return n;
+}
+
+static int lint_code(const char *code)
+{
+	cr_assert_eq(sgreach_model_finalize(M), 0, "%s",
+		     sgreach_model_error(M));
+	return count_code(code);
+}
+
+TestSuite(lint, .init = setup, .fini = teardown);
+
+/* A group used by one interface, to keep SG008 out of the way. */
+static void base(void)
+{
+	grp("sg-app", "vpc-1");
+	eni("eni-app", "vpc-1", "10.0.1.10", NULL);
+	attach("eni-app", "sg-app");
+}
+
+Test(lint, sg001_hit)
+{
+	base();
+	rule("sg-app", IN, "tcp", 80, 80, SGREACH_PEER_GROUP, "sg-gone");
+	cr_assert_eq(lint_code("SG001"), 1);
+}
+
+Test(lint, sg001_miss)
+{
+	base();
+	grp("sg-peer", "vpc-1");
+	rule("sg-app", IN, "tcp", 80, 80, SGREACH_PEER_GROUP, "sg-peer");
+	cr_assert_eq(lint_code("SG001"), 0);
+}
+
+Test(lint, sg002_hit)
+{
+	base();
+	grp("sg-peer", "vpc-1");
+	rule_f("sg-app", IN, "tcp", 80, 80, SGREACH_PEER_GROUP, "sg-peer",
+	       SGREACH_RULE_STALE);
+	cr_assert_eq(lint_code("SG002"), 1);
+}
+
+Test(lint, sg002_miss)
+{
+	base();
+	grp("sg-peer", "vpc-1");
+	rule("sg-app", IN, "tcp", 80, 80, SGREACH_PEER_GROUP, "sg-peer");
+	cr_assert_eq(lint_code("SG002"), 0);
+}
+
+Test(lint, sg003_hit)
+{
+	base();
+	grp("sg-far", "vpc-2");
+	rule("sg-app", IN, "tcp", 80, 80, SGREACH_PEER_GROUP, "sg-far");
+	cr_assert_eq(lint_code("SG003"), 1);
+}
+
+Test(lint, sg003_miss)
+{
+	base();
+	grp("sg-far", "vpc-2");
+	rule("sg-app", IN, "tcp", 80, 80, SGREACH_PEER_GROUP, "sg-far");
+	cr_assert_eq(sgreach_model_add_peering(M, "pcx-1", "vpc-1", "vpc-2", 1),
+		     0);
+	cr_assert_eq(lint_code("SG003"), 0);
+}
+
+Test(lint, sg004_hit)
+{
+	base();
+	attach("eni-app", "sg-unloaded");
+	cr_assert_eq(lint_code("SG004"), 1);
+}
+
+Test(lint, sg004_miss)
+{
+	base();
+	grp("sg-loaded-empty", "vpc-1"); /* complete, with no rules */
+	attach("eni-app", "sg-loaded-empty");
+	cr_assert_eq(lint_code("SG004"), 0);
+}
+
+Test(lint, sg005_hit)
+{
+	grp("sg-ssh", "vpc-1");
+	rule("sg-ssh", IN, "tcp", 22, 22, SGREACH_PEER_CIDR, "0.0.0.0/0");
+	eni("eni-bastion", "vpc-1", "10.0.0.5", "198.51.100.7");
+	attach("eni-bastion", "sg-ssh");
+	cr_assert_eq(lint_code("SG005"), 1);
+}
+
+/* What scanners flag and must not be: GRE (all "ports") from anywhere,
+ * SSH from a private range, an egress rule, SSH open on a group that no
+ * interface carries. */
+Test(lint, sg005_miss)
+{
+	grp("sg-gre", "vpc-1");
+	rule("sg-gre", IN, "47", 0, 65535, SGREACH_PEER_CIDR, "0.0.0.0/0");
+	rule("sg-gre", IN, "tcp", 22, 22, SGREACH_PEER_CIDR, "10.0.0.0/8");
+	rule("sg-gre", OUT, "tcp", 22, 22, SGREACH_PEER_CIDR, "0.0.0.0/0");
+	eni("eni-vpn", "vpc-1", "10.0.0.6", "198.51.100.8");
+	attach("eni-vpn", "sg-gre");
+	grp("sg-unused", "vpc-1");
+	rule("sg-unused", IN, "tcp", 22, 22, SGREACH_PEER_CIDR, "0.0.0.0/0");
+	cr_assert_eq(lint_code("SG005"), 0);
+}
+
+/* A /24 of public space is "internet addresses" too: exact, not a guess
+ * from the prefix length. */
+Test(lint, sg005_hit_public_slash24)
+{
+	grp("sg-db", "vpc-1");
+	rule("sg-db", IN, "tcp", 5432, 5432, SGREACH_PEER_CIDR,
+	     "203.0.113.0/24");
+	eni("eni-db", "vpc-1", "10.0.0.7", NULL);
+	attach("eni-db", "sg-db");
+	cr_assert_eq(lint_code("SG005"), 1);
+}
+
+Test(lint, sg006_hit)
+{
+	base();
+	rule("sg-app", IN, "tcp", 80, 80, SGREACH_PEER_CIDR, "10.1.0.0/16");
+	rule("sg-app", IN, "tcp", 0, 1024, SGREACH_PEER_CIDR, "10.0.0.0/8");
+	/* Covered only by two halves together. */
+	rule("sg-app", IN, "tcp", 443, 443, SGREACH_PEER_CIDR, "172.16.0.0/12");
+	rule("sg-app", IN, "tcp", 400, 500, SGREACH_PEER_CIDR, "172.16.0.0/13");
+	rule("sg-app", IN, "tcp", 443, 443, SGREACH_PEER_CIDR, "172.24.0.0/13");
+	cr_assert_eq(lint_code("SG006"), 2);
+}
+
+Test(lint, sg006_miss)
+{
+	base();
+	/* Half of the range only; a group covered by nothing but a CIDR
+	 * holding its loaded member (others may exist). */
+	rule("sg-app", IN, "tcp", 443, 443, SGREACH_PEER_CIDR, "172.16.0.0/12");
+	rule("sg-app", IN, "tcp", 400, 500, SGREACH_PEER_CIDR, "172.16.0.0/13");
+	rule("sg-app", IN, "tcp", 80, 80, SGREACH_PEER_GROUP, "sg-app");
+	rule("sg-app", IN, "tcp", 80, 80, SGREACH_PEER_CIDR, "10.0.0.0/8");
+	/* Different flows, and the other family. */
+	rule("sg-app", IN, "udp", 443, 443, SGREACH_PEER_CIDR, "172.16.0.0/12");
+	rule("sg-app", IN, "tcp", 443, 443, SGREACH_PEER_CIDR, "::/0");
+	cr_assert_eq(lint_code("SG006"), 0);
+}
+
+/* Rules that cover each other: #0 (0-100) goes for #1 and #2, then #3
+ * (101-150) for #1; #1 and #2 are needed once those are gone, so that
+ * removing every reported rule keeps every flow. */
+Test(lint, sg006_greedy)
+{
+	base();
+	rule("sg-app", IN, "tcp", 0, 100, SGREACH_PEER_CIDR, "10.0.0.0/8");
+	rule("sg-app", IN, "tcp", 50, 150, SGREACH_PEER_CIDR, "10.0.0.0/8");
+	rule("sg-app", IN, "tcp", 0, 49, SGREACH_PEER_CIDR, "10.0.0.0/8");
+	rule("sg-app", IN, "tcp", 101, 150, SGREACH_PEER_CIDR, "10.0.0.0/8");
+	cr_assert_eq(lint_code("SG006"), 2);
+	cr_assert_eq(count_code("SG007"), 0);
+}
+
+Test(lint, sg007_hit)
+{
+	base();
+	rule("sg-app", IN, "tcp", 443, 443, SGREACH_PEER_CIDR, "10.0.0.0/8");
+	grp("sg-wide", "vpc-1");
+	rule("sg-wide", IN, "-1", -1, -1, SGREACH_PEER_CIDR, "10.0.0.0/8");
+	attach("eni-app", "sg-wide");
+	cr_assert_eq(lint_code("SG007"), 1);
+}
+
+Test(lint, sg007_miss)
+{
+	base();
+	rule("sg-app", IN, "tcp", 443, 443, SGREACH_PEER_CIDR, "10.0.0.0/8");
+	grp("sg-wide", "vpc-1");
+	rule("sg-wide", IN, "-1", -1, -1, SGREACH_PEER_CIDR, "10.0.0.0/8");
+	attach("eni-app", "sg-wide");
+	/* A second carrier of sg-app without sg-wide needs the rule. */
+	eni("eni-other", "vpc-1", "10.0.1.11", NULL);
+	attach("eni-other", "sg-app");
+	cr_assert_eq(lint_code("SG007"), 0);
+}
+
+Test(lint, sg008_hit)
+{
+	base();
+	grp("sg-orphan", "vpc-1");
+	cr_assert_eq(lint_code("SG008"), 1);
+}
+
+Test(lint, sg008_miss)
+{
+	/* No interface loaded: attachment is unknown, nothing to claim. */
+	grp("sg-orphan", "vpc-1");
+	cr_assert_eq(sgreach_model_add_group(M, "sg-def", "default", "vpc-1",
+					     SGREACH_GROUP_COMPLETE),
+		     0);
+	cr_assert_eq(lint_code("SG008"), 0);
+}
+
+Test(lint, sg009_hit)
+{
+	base();
+	rule("sg-app", IN, "tcp", 443, 443, SGREACH_PEER_PREFIX_LIST,
+	     "pl-missing");
+	cr_assert_eq(lint_code("SG009"), 1);
+}
+
+Test(lint, sg009_miss)
+{
+	base();
+	cr_assert_eq(sgreach_model_add_prefix_list(M, "pl-1", "office"), 0);
+	cr_assert_eq(sgreach_model_add_prefix_list_entry(M, "pl-1",
+							 "192.0.2.0/24"),
+		     0);
+	rule("sg-app", IN, "tcp", 443, 443, SGREACH_PEER_PREFIX_LIST, "pl-1");
+	cr_assert_eq(lint_code("SG009"), 0);
+}
+
+static void many_rules(const char *g, int n, const char *cidr)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		rule(g, IN, "tcp", 1000 + 2 * i, 1000 + 2 * i,
+		     SGREACH_PEER_CIDR, cidr);
+}
+
+Test(lint, sg010_hit)
+{
+	base();
+	many_rules("sg-app", 61, "10.0.0.0/8");
+	cr_assert_eq(lint_code("SG010"), 1);
+}
+
+Test(lint, sg010_miss)
+{
+	base();
+	/* 60 per family is within the quota. */
+	many_rules("sg-app", 60, "10.0.0.0/8");
+	many_rules("sg-app", 60, "2001:db8::/32");
+	cr_assert_eq(lint_code("SG010"), 0);
+}
+
+static void groups_on(const char *e, int n)
+{
+	char id[32];
+	int i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(id, sizeof(id), "sg-extra%d", i);
+		grp(id, "vpc-1");
+		attach(e, id);
+	}
+}
+
+Test(lint, sg011_hit)
+{
+	base();
+	groups_on("eni-app", 5); /* six with sg-app */
+	cr_assert_eq(lint_code("SG011"), 1);
+}
+
+Test(lint, sg011_miss)
+{
+	base();
+	groups_on("eni-app", 4);
+	cr_assert_eq(lint_code("SG011"), 0);
+}
+
+Test(lint, sg012_hit)
+{
+	base();
+	many_rules("sg-app", 60, "10.0.0.0/8");
+	groups_on("eni-app", 16); /* 17 x 60 = 1020 */
+	cr_assert_eq(lint_code("SG012"), 1);
+}
+
+Test(lint, sg012_miss)
+{
+	base();
+	many_rules("sg-app", 60, "10.0.0.0/8");
+	groups_on("eni-app", 15); /* 16 x 60 = 960 */
+	cr_assert_eq(lint_code("SG012"), 0);
+}
+
+Test(lint, sg013_hit)
+{
+	base();
+	rule("sg-app", IN, "tcp", 443, 443, SGREACH_PEER_CIDR, "10.0.0.5/8");
+	cr_assert_eq(lint_code("SG013"), 1);
+}
+
+Test(lint, sg013_miss)
+{
+	base();
+	rule("sg-app", IN, "tcp", 443, 443, SGREACH_PEER_CIDR, "10.0.0.0/8");
+	rule("sg-app", IN, "tcp", 443, 443, SGREACH_PEER_CIDR, "10.0.0.5/32");
+	cr_assert_eq(lint_code("SG013"), 0);
+}
+
+/* The bundled example is clean; --fail-on sees the worst severity. */
+Test(lint, example_clean)
+{
+	sgreach_verdict *v = sgreach_verdict_new();
+	const char *out = NULL;
+	int worst = 7;
+
+	cr_assert_eq(sgreach_model_load_file(M, SRCDIR
+					     "/examples/ecs-awsvpc/aws"),
+		     0);
+	cr_assert_eq(sgreach_model_finalize(M), 0);
+	cr_assert_eq(sgreach_lint(M, 0, SGREACH_FORMAT_TEXT, v, &out, &worst),
+		     0);
+	cr_assert_eq(worst, -1, "%s", out);
+	cr_assert_eq(sgreach_lint(M, 0, SGREACH_FORMAT_CSV, v, &out, &worst),
+		     -EINVAL);
+	cr_assert_eq(sgreach_lint(M, 1, SGREACH_FORMAT_TEXT, v, &out, &worst),
+		     -EINVAL);
+	sgreach_verdict_free(v);
+}
+
+Test(lint, severity_reported)
+{
+	sgreach_verdict *v = sgreach_verdict_new();
+	const char *out = NULL;
+	int worst = -2;
+
+	grp("sg-ssh", "vpc-1");
+	rule("sg-ssh", IN, "tcp", 22, 22, SGREACH_PEER_CIDR, "0.0.0.0/0");
+	eni("eni-bastion", "vpc-1", "10.0.0.5", "198.51.100.7");
+	attach("eni-bastion", "sg-ssh");
+	cr_assert_eq(sgreach_model_finalize(M), 0);
+	cr_assert_eq(sgreach_lint(M, 0, SGREACH_FORMAT_TEXT, v, &out, &worst),
+		     0);
+	cr_assert_eq(worst, SGREACH_SEVERITY_HIGH, "%s", out);
+	cr_assert(strstr(out, "SG005 high:"), "%s", out);
+	sgreach_verdict_free(v);
+}
+
+/* ------------------------------------------------------------ check -- */
+
+static void example_model(void)
+{
+	cr_assert_eq(sgreach_model_load_file(M, SRCDIR
+					     "/examples/ecs-awsvpc/aws"),
+		     0);
+	cr_assert_eq(sgreach_model_finalize(M), 0);
+}
+
+static int check(const char *text, sgreach_format fmt, const char **out,
+		 int *failed, sgreach_verdict *v)
+{
+	return sgreach_check(M, text, strlen(text), "t", 0, fmt, v, out,
+			     failed);
+}
+
+Test(lint, check_lines_and_wildcards)
+{
+	sgreach_verdict *v = sgreach_verdict_new();
+	const char *out = NULL;
+	int failed = -1;
+
+	example_model();
+	cr_assert_eq(check("# comment\n\nservice:web\teni-8a387e54d69e9c897 "
+			   "tcp/5432 allowed # web to db\n"
+			   "service:* eni-8a387e54d69e9c897 tcp/22 denied\n",
+			   SGREACH_FORMAT_TEXT, &out, &failed, v),
+		     0, "%s", sgreach_verdict_error(v));
+	cr_assert_eq(failed, 0, "%s", out);
+	/* 1 + one line per service (web, worker, api, batch). */
+	cr_assert_str_eq(out, "5 passed, 0 failed");
+	cr_assert_eq(check("service:* eni-8a387e54d69e9c897 tcp/5432 denied\n",
+			   SGREACH_FORMAT_TEXT, &out, &failed, v),
+		     0);
+	cr_assert_eq(failed, 1, "%s", out);
+	cr_assert(strstr(out, "FAIL t:1: service:web eni-8a387e54d69e9c897 "
+			      "tcp/5432: expected denied, got allowed"),
+		  "%s", out);
+	cr_assert(strstr(out, "sg-6d11bafb4f91053cc"), "deciding rule: %s",
+		  out);
+	sgreach_verdict_free(v);
+}
+
+Test(lint, check_json_and_errors)
+{
+	sgreach_verdict *v = sgreach_verdict_new();
+	const char *out = NULL;
+	int failed = -1;
+	cJSON *j;
+
+	example_model();
+	cr_assert_eq(check(" [{\"src\":\"service:api\",\"dst\":"
+			   "\"eni-5ed8fe6a0cbb79ca0\",\"flow\":\"tcp/6379\","
+			   "\"expect\":\"denied\"}]",
+			   SGREACH_FORMAT_JSON, &out, &failed, v),
+		     0, "%s", sgreach_verdict_error(v));
+	cr_assert_eq(failed, 1);
+	j = cJSON_Parse(out);
+	cr_assert_not_null(j, "%s", out);
+	cr_assert_eq(cJSON_GetObjectItem(j, "failed")->valueint, 1);
+	cr_assert_str_eq(cJSON_GetObjectItem(
+			     cJSON_GetArrayItem(cJSON_GetObjectItem(j,
+								    "results"),
+						0),
+			     "actual")
+			     ->valuestring,
+			 "allowed");
+	cJSON_Delete(j);
+	cr_assert_eq(check("a b tcp/1\n", 0, &out, &failed, v), -EINVAL);
+	cr_assert(strstr(sgreach_verdict_error(v), "t: line 1:"));
+	cr_assert_eq(check("service:web eni-x tcp/1 maybe\n", 0, &out, &failed,
+			   v),
+		     -EINVAL);
+	cr_assert_eq(check("svc:* eni-8a387e54d69e9c897 tcp/1 denied\n", 0,
+			   &out, &failed, v),
+		     -ENOENT);
+	cr_assert_eq(check("[{\"src\":\"a\"}]", 0, &out, &failed, v), -EINVAL);
+	cr_assert_eq(check("[] x", 0, &out, &failed, v), -EINVAL);
+	sgreach_verdict_free(v);
+}
+
+/* ------------------------------------------------------------- diff -- */
+
+static sgreach_model *two_tier(int open_db)
+{
+	sgreach_model *m = sgreach_model_new(), *save = M;
+
+	M = m;
+	grp("sg-web", "vpc-1");
+	rule("sg-web", OUT, "-1", -1, -1, SGREACH_PEER_CIDR, "0.0.0.0/0");
+	grp("sg-db", "vpc-1");
+	rule("sg-db", IN, "tcp", 5432, 5432, SGREACH_PEER_GROUP, "sg-web");
+	if (open_db)
+		rule("sg-db", IN, "tcp", 22, 22, SGREACH_PEER_CIDR,
+		     "0.0.0.0/0");
+	eni("eni-web", "vpc-1", "10.0.1.10", NULL);
+	attach("eni-web", "sg-web");
+	eni("eni-db", "vpc-1", "10.0.1.20", NULL);
+	attach("eni-db", "sg-db");
+	cr_assert_eq(sgreach_model_finalize(m), 0);
+	M = save;
+	return m;
+}
+
+Test(lint, diff_gain_and_loss)
+{
+	sgreach_model *a = two_tier(0), *b = two_tier(1);
+	sgreach_verdict *v = sgreach_verdict_new();
+	const char *out = NULL;
+	int gained = -1;
+	cJSON *j, *g;
+
+	cr_assert_eq(sgreach_diff(a, a, 0, SGREACH_FORMAT_TEXT, v, &out,
+				  &gained),
+		     0);
+	cr_assert_eq(gained, 0, "%s", out);
+	cr_assert_eq(sgreach_diff(a, b, 0, SGREACH_FORMAT_JSON, v, &out,
+				  &gained),
+		     0, "%s", sgreach_verdict_error(v));
+	/* web -> db and internet -> db gained tcp/22. */
+	cr_assert_eq(gained, 2, "%s", out);
+	j = cJSON_Parse(out);
+	cr_assert_not_null(j, "%s", out);
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "lost")), 0);
+	cJSON_ArrayForEach(g, cJSON_GetObjectItem(j, "gained"))
+	{
+		const cJSON *ch = cJSON_GetArrayItem(
+		    cJSON_GetObjectItem(g, "changes"), 0);
+
+		cr_assert_str_eq(cJSON_GetArrayItem(
+				     cJSON_GetObjectItem(g, "flows"), 0)
+				     ->valuestring,
+				 "tcp/22");
+		cr_assert_str_eq(cJSON_GetObjectItem(g, "dst")->valuestring,
+				 "eni-db");
+		cr_assert_not_null(ch, "%s", out);
+		cr_assert_str_eq(cJSON_GetObjectItem(ch, "change")->valuestring,
+				 "rule added");
+	}
+	cJSON_Delete(j);
+	cr_assert_eq(sgreach_diff(b, a, 0, SGREACH_FORMAT_TEXT, v, &out,
+				  &gained),
+		     0);
+	cr_assert_eq(gained, 0);
+	cr_assert(strstr(out, "lost internet -> eni-db: tcp/22\n  rule "
+			      "removed: sg-db ingress #1 tcp 22 from "
+			      "0.0.0.0/0"),
+		  "%s", out);
+	sgreach_verdict_free(v);
+	sgreach_model_free(a);
+	sgreach_model_free(b);
+}
