@@ -443,9 +443,9 @@ int sgreach_lint(const sgreach_model *m, unsigned int flags,
 
 /**
  * Connectivity that changed from old to new (two finalized models): every
- * pair of nodes (services, interfaces outside a service, and "internet"
- * as a source) whose allowed flows differ, with the flows gained and lost
- * and the rule and attachment changes behind each.  flags as the analyses
+ * pair of nodes (services, interfaces outside a service, and "internet":
+ * any public address) whose allowed flows differ, with the flows gained
+ * and lost and the rule and attachment changes behind each.  flags as the analyses
  * (-4/-6).  *gained (may be NULL) receives the number of pairs that gained
  * flows.  Formats: text, JSON.
  */

@@ -28,9 +28,10 @@ struct dside {
 	struct hmap names; /* name -> node index */
 	struct hmap rules; /* rule key -> rule index */
 	char **rkey;	   /* per rule: its key, NULL when dropped */
-	/* Per node: flows some internet address may open to it. */
-	struct connset *inet;
-	uint8_t *inet_ok;
+	/* Per direction and node: flows between it and some internet
+	 * address ([SGREACH_INGRESS]: from the internet to the node). */
+	struct connset *inet[2];
+	uint8_t *inet_ok[2];
 };
 
 struct name {
@@ -125,8 +126,9 @@ static int pair_flows(struct dside *s, uint32_t a, uint32_t b,
 	return 0;
 }
 
-/* Flows some internet address may open to node b. */
-static int inet_flows(struct dside *s, uint32_t b, struct connset *out)
+/* Flows between node b and some internet address: opened by the internet
+ * (dir SGREACH_INGRESS) or by b (SGREACH_EGRESS). */
+static int inet_flows(struct dside *s, uint32_t b, int dir, struct connset *out)
 {
 	const struct an_node *n;
 	struct ext_range *ext = NULL;
@@ -136,24 +138,24 @@ static int inet_flows(struct dside *s, uint32_t b, struct connset *out)
 	connset_clear(out);
 	if (b == SG_NONE)
 		return 0;
-	if (!s->inet_ok[b]) {
+	if (!s->inet_ok[dir][b]) {
 		n = &s->c.nodes.v[b];
-		connset_init(&s->inet[b]);
-		s->inet_ok[b] = 1;
-		if ((rc = an_external_cls(&s->c, n->cls, n->ncls,
-					  SGREACH_INGRESS, &ext, &next)))
+		connset_init(&s->inet[dir][b]);
+		s->inet_ok[dir][b] = 1;
+		if ((rc = an_external_cls(&s->c, n->cls, n->ncls, dir, &ext,
+					  &next)))
 			return rc;
 		for (i = 0; i < next && !rc; i++)
 			if (ext[i].internet &&
-			    !(rc = connset_union(&s->inet[b],
+			    !(rc = connset_union(&s->inet[dir][b],
 						 &ext[i].sets.s[VS_A])))
-				rc = connset_union(&s->inet[b],
+				rc = connset_union(&s->inet[dir][b],
 						   &ext[i].sets.s[VS_P]);
 		an_ext_free(ext, next);
 		if (rc)
 			return rc;
 	}
-	return connset_copy(out, &s->inet[b]);
+	return connset_copy(out, &s->inet[dir][b]);
 }
 
 /* ---------------------------------------------------------- changes -- */
@@ -363,64 +365,213 @@ static int rule_reaches(struct dside *s, uint32_t ri, uint32_t self,
 	return 0;
 }
 
-static int change_relevant(struct diff *d, const struct change *ch,
-			   const struct name *src, const struct name *dst,
-			   const struct connset *flows)
+static int side_already(struct diff *d, int other, int dir,
+			const struct name *self, const struct name *peer,
+			const struct connset *want);
+
+/*
+ * Can rule ri of side `side` be behind a change of flows from the node
+ * named self to the node named peer (NULL: the internet)?  It must allow
+ * some of them, match the peer, and the other model's side must not have
+ * allowed them already.  1, 0 or -ENOMEM.
+ */
+static int rule_cause(struct diff *d, int side, uint32_t ri,
+		      const struct name *self, const struct name *peer,
+		      const struct connset *flows)
 {
-	int side;
+	struct dside *s = &d->s[side];
+	const struct connset *rs = an_rule_conn(&s->c, ri);
+	uint32_t sn = self->node[side], pn = peer ? peer->node[side] : SG_NONE;
+	struct connset t;
+	int rc = 0;
 
-	if (ch->kind == CH_GROUPS) {
-		for (side = 0; side < 2; side++) {
-			if (ch->ep[side] == SG_NONE)
-				continue;
-			if ((src && src->node[side] != SG_NONE &&
-			     node_has_endpoint(&d->s[side], src->node[side],
-					       ch->ep[side])) ||
-			    (dst->node[side] != SG_NONE &&
-			     node_has_endpoint(&d->s[side], dst->node[side],
-					       ch->ep[side])))
-				return 1;
-		}
+	if (!rs)
+		return -ENOMEM;
+	if (sn == SG_NONE || (peer && pn == SG_NONE))
 		return 0;
+	connset_init(&t);
+	if (connset_copy(&t, rs) || connset_intersect(&t, flows))
+		rc = -ENOMEM;
+	else if (!connset_is_empty(&t) && rule_reaches(s, ri, sn, pn)) {
+		rc = side_already(d, !side, s->c.m->rules.v[ri].dir, self, peer,
+				  &t);
+		rc = rc < 0 ? rc : !rc;
 	}
-	for (side = 0; side < 2; side++) {
-		struct dside *s = &d->s[side];
-		uint32_t ri = ch->rule[side], self, peer;
-		const struct sg_rule *r;
-		const struct connset *rs;
-		struct connset t;
-		int meets;
+	connset_free(&t);
+	return rc;
+}
 
-		if (ri == SG_NONE)
+/* Is group g carried by the endpoint on this side and not on the other? */
+static int group_only_here(struct diff *d, const struct change *ch, int side,
+			   uint32_t g)
+{
+	const sgreach_model *m = d->s[side].c.m, *o = d->s[!side].c.m;
+	const struct sg_endpoint *oe;
+	uint32_t k;
+
+	if (ch->ep[!side] == SG_NONE)
+		return 1;
+	oe = &o->endpoints.v[ch->ep[!side]];
+	for (k = 0; k < oe->groups.n; k++)
+		if (!strcmp(o->groups.v[oe->groups.v[k]].id,
+			    m->groups.v[g].id))
+			return 0;
+	return 1;
+}
+
+/*
+ * An attachment change matters to a pair when a group attached on one side
+ * only has a rule for these flows in the direction the endpoint uses (its
+ * egress as a source, its ingress as a destination), or when the other
+ * end of the pair names such a group in a rule (membership).
+ */
+static int groups_change_relevant(struct diff *d, const struct change *ch,
+				  int side, const struct name *src,
+				  const struct name *dst, int in_src,
+				  int in_dst, const struct connset *flows)
+{
+	struct dside *s = &d->s[side];
+	const sgreach_model *m = s->c.m;
+	const struct sg_endpoint *e = &m->endpoints.v[ch->ep[side]];
+	uint32_t k, q, g;
+	int r;
+
+	for (k = 0; k < e->groups.n; k++) {
+		const struct sg_group *grp;
+
+		g = e->groups.v[k];
+		if (!group_only_here(d, ch, side, g))
 			continue;
-		r = &s->c.m->rules.v[ri];
-		if (r->dir == SGREACH_EGRESS) {
-			if (!src)
-				continue; /* the internet has no egress */
-			self = src->node[side];
-			peer = dst->node[side];
-		} else {
-			self = dst->node[side];
-			peer = src ? src->node[side] : SG_NONE;
-			if (src && peer == SG_NONE)
+		grp = &m->groups.v[g];
+		if (!grp->complete)
+			return 1; /* unknown rules: it may matter */
+		for (q = 0; in_src && q < grp->nrules[SGREACH_EGRESS]; q++)
+			if ((r = rule_cause(d, side,
+					    grp->rules[SGREACH_EGRESS][q], src,
+					    dst, flows)))
+				return r;
+		for (q = 0; in_dst && q < grp->nrules[SGREACH_INGRESS]; q++)
+			if ((r = rule_cause(d, side,
+					    grp->rules[SGREACH_INGRESS][q], dst,
+					    src, flows)))
+				return r;
+		/* Membership: the other end's rules naming the group. */
+		for (q = 0; q < m->rules.n; q++) {
+			const struct sg_rule *x = &m->rules.v[q];
+
+			if (x->dropped || x->peer_kind != SGREACH_PEER_GROUP ||
+			    x->peer != g)
 				continue;
+			if (in_src && dst && x->dir == SGREACH_INGRESS &&
+			    dst->node[side] != SG_NONE)
+				r = node_carries(s, dst->node[side], x->group)
+					? rule_cause(d, side, q, dst, src,
+						     flows)
+					: 0;
+			else if (in_dst && src && x->dir == SGREACH_EGRESS &&
+				 src->node[side] != SG_NONE)
+				r = node_carries(s, src->node[side], x->group)
+					? rule_cause(d, side, q, src, dst,
+						     flows)
+					: 0;
+			else
+				continue;
+			if (r)
+				return r;
 		}
-		if (self == SG_NONE || !node_carries(s, self, r->group))
-			continue;
-		if (!(rs = an_rule_conn(&s->c, ri)))
-			return -ENOMEM;
-		connset_init(&t);
-		meets = !connset_copy(&t, rs) && !connset_intersect(&t, flows) &&
-			!connset_is_empty(&t);
-		connset_free(&t);
-		if (!meets)
-			continue;
-		if (src && peer == SG_NONE)
-			continue;
-		if (rule_reaches(s, ri, self, peer))
-			return 1;
 	}
 	return 0;
+}
+
+/*
+ * Did the other model's side (dir, from node self to node peer, both by
+ * name) already allow every flow of want for every member pair?  Then a
+ * rule change on this side cannot be what changed the pair.
+ */
+static int side_already(struct diff *d, int other, int dir,
+			const struct name *self, const struct name *peer,
+			const struct connset *want)
+{
+	struct dside *s = &d->s[other];
+	const struct an_node *sn, *pn;
+	struct vsets vs;
+	uint32_t a, b;
+	int all = 1, rc;
+
+	if (!peer || self->node[other] == SG_NONE ||
+	    peer->node[other] == SG_NONE)
+		return 0;
+	sn = &s->c.nodes.v[self->node[other]];
+	pn = &s->c.nodes.v[peer->node[other]];
+	vsets_init(&vs);
+	for (a = 0; a < sn->ncls && all; a++) {
+		const struct member *me = &s->c.mcls.v[sn->cls[a]].rep;
+
+		if (me->ep == SG_NONE) {
+			all = 0;
+			break;
+		}
+		for (b = 0; b < pn->ncls && all; b++) {
+			rc = an_side(&s->c, me->ep, dir,
+				     &s->c.mcls.v[pn->cls[b]].rep, &vs);
+			if (rc) {
+				vsets_free(&vs);
+				return rc;
+			}
+			all = connset_is_subset(want, &vs.s[VS_A]);
+		}
+	}
+	vsets_free(&vs);
+	return all;
+}
+
+/*
+ * Security groups only allow, so a flow is gained through what the new
+ * model has and the old lacks (a rule added, a group attached), and lost
+ * through the reverse: gain picks the side (1 new, 0 old) to look at.
+ */
+static int change_relevant(struct diff *d, const struct change *ch,
+			   const struct name *src, const struct name *dst,
+			   const struct connset *flows, int gain)
+{
+	int side = gain ? 1 : 0;
+	struct dside *s = &d->s[side];
+	uint32_t ri = ch->rule[side], self;
+	const struct name *self_name, *peer_name;
+	const struct sg_rule *r;
+
+	if (ch->kind == CH_GROUPS) {
+		int in_src, in_dst;
+
+		if (ch->ep[side] == SG_NONE)
+			return 0;
+		in_src = src && src->node[side] != SG_NONE &&
+			 node_has_endpoint(s, src->node[side], ch->ep[side]);
+		in_dst = dst && dst->node[side] != SG_NONE &&
+			 node_has_endpoint(s, dst->node[side], ch->ep[side]);
+		if (!in_src && !in_dst)
+			return 0;
+		return groups_change_relevant(d, ch, side, src, dst, in_src,
+					      in_dst, flows);
+	}
+	if (ri == SG_NONE)
+		return 0;
+	r = &s->c.m->rules.v[ri];
+	if (r->dir == SGREACH_EGRESS) {
+		if (!src)
+			return 0; /* the internet has no egress */
+		self_name = src;
+		peer_name = dst;
+	} else {
+		if (!dst)
+			return 0; /* nor ingress */
+		self_name = dst;
+		peer_name = src;
+	}
+	self = self_name->node[side];
+	if (self == SG_NONE || !node_carries(s, self, r->group))
+		return 0;
+	return rule_cause(d, side, ri, self_name, peer_name, flows);
 }
 
 /* -------------------------------------------------------- rendering -- */
@@ -536,9 +687,9 @@ static void render_change(struct diff *d, struct strbuf *sb,
 
 static int render_entry(struct diff *d, struct strbuf *sb,
 			const struct name *src, const struct name *dst,
-			const struct connset *flows, const char *what,
-			uint32_t count)
+			const struct connset *flows, int gain, uint32_t count)
 {
+	const char *what = gain ? "gained" : "lost";
 	int json = d->fmt == SGREACH_FORMAT_JSON, rc;
 	uint32_t k, shown = 0;
 
@@ -548,7 +699,7 @@ static int render_entry(struct diff *d, struct strbuf *sb,
 		sb_puts(sb, "{\"src\":");
 		sb_json_str(sb, src ? src->text : INTERNET);
 		sb_puts(sb, ",\"dst\":");
-		sb_json_str(sb, dst->text);
+		sb_json_str(sb, dst ? dst->text : INTERNET);
 		sb_puts(sb, ",\"flows\":[");
 		put_set(sb, flows, 1);
 		sb_puts(sb, "],\"changes\":[");
@@ -556,13 +707,14 @@ static int render_entry(struct diff *d, struct strbuf *sb,
 		sb_printf(sb, "%s ", what);
 		sb_text(sb, src ? src->text : INTERNET);
 		sb_puts(sb, " -> ");
-		sb_text(sb, dst->text);
+		sb_text(sb, dst ? dst->text : INTERNET);
 		sb_puts(sb, ": ");
 		put_set(sb, flows, 0);
 		sb_putc(sb, '\n');
 	}
 	for (k = 0; k < d->changes.n; k++) {
-		rc = change_relevant(d, &d->changes.v[k], src, dst, flows);
+		rc = change_relevant(d, &d->changes.v[k], src, dst, flows,
+				     gain);
 		if (rc < 0)
 			return rc;
 		if (rc)
@@ -585,37 +737,46 @@ static int compare(struct diff *d, struct strbuf *gained, struct strbuf *lost)
 	connset_init(&o);
 	connset_init(&n);
 	connset_init(&t);
-	for (j = 0; j < d->names.n && !rc; j++)
+	for (j = 0; j <= d->names.n && !rc; j++)
 		for (i = 0; i <= d->names.n && !rc; i++) {
-			/* i == names.n: the internet as the source. */
+			/* Index names.n: the internet, as source or
+			 * destination. */
 			const struct name *src =
 			    i < d->names.n ? &d->names.v[i] : NULL;
-			const struct name *dst = &d->names.v[j];
+			const struct name *dst =
+			    j < d->names.n ? &d->names.v[j] : NULL;
 			int side;
 
+			if (!src && !dst)
+				continue;
 			for (side = 0; side < 2 && !rc; side++)
-				rc = src ? pair_flows(&d->s[side],
-						      src->node[side],
-						      dst->node[side],
-						      side ? &n : &o)
-					 : inet_flows(&d->s[side],
-						      dst->node[side],
-						      side ? &n : &o);
+				rc = src && dst ? pair_flows(&d->s[side],
+							     src->node[side],
+							     dst->node[side],
+							     side ? &n : &o)
+				     : src	? inet_flows(&d->s[side],
+							     src->node[side],
+							     SGREACH_EGRESS,
+							     side ? &n : &o)
+						: inet_flows(&d->s[side],
+							     dst->node[side],
+							     SGREACH_INGRESS,
+							     side ? &n : &o);
 			if (rc)
 				break;
 			if ((rc = connset_copy(&t, &n)) ||
 			    (rc = connset_subtract(&t, &o)))
 				break;
 			if (!connset_is_empty(&t)) {
-				rc = render_entry(d, gained, src, dst, &t,
-						  "gained", d->ngained);
+				rc = render_entry(d, gained, src, dst, &t, 1,
+						  d->ngained);
 				d->ngained++;
 			}
 			if (rc || (rc = connset_copy(&t, &o)) ||
 			    (rc = connset_subtract(&t, &n)))
 				break;
 			if (!connset_is_empty(&t)) {
-				rc = render_entry(d, lost, src, dst, &t, "lost",
+				rc = render_entry(d, lost, src, dst, &t, 0,
 						  d->nlost);
 				d->nlost++;
 			}
@@ -638,10 +799,12 @@ static int side_init(struct diff *d, int side, const sgreach_model *m,
 	    (rc = an_add_nodes(&s->c, NODE_SERVICE)) ||
 	    (rc = an_finish_nodes(&s->c)))
 		return rc;
-	s->inet = calloc(s->c.nodes.n + 1, sizeof(*s->inet));
-	s->inet_ok = calloc(s->c.nodes.n + 1, 1);
-	if (!s->inet || !s->inet_ok)
-		return -ENOMEM;
+	for (rc = 0; rc < 2; rc++) {
+		s->inet[rc] = calloc(s->c.nodes.n + 1, sizeof(*s->inet[rc]));
+		s->inet_ok[rc] = calloc(s->c.nodes.n + 1, 1);
+		if (!s->inet[rc] || !s->inet_ok[rc])
+			return -ENOMEM;
+	}
 	if ((rc = index_rules(s)))
 		return rc;
 	return add_names(d, side);
@@ -651,12 +814,16 @@ static void side_free(struct dside *s)
 {
 	uint32_t i;
 
-	if (s->inet)
-		for (i = 0; i < s->c.nodes.n; i++)
-			if (s->inet_ok[i])
-				connset_free(&s->inet[i]);
-	free(s->inet);
-	free(s->inet_ok);
+	int dir;
+
+	for (dir = 0; dir < 2; dir++) {
+		if (s->inet[dir] && s->inet_ok[dir])
+			for (i = 0; i < s->c.nodes.n; i++)
+				if (s->inet_ok[dir][i])
+					connset_free(&s->inet[dir][i]);
+		free(s->inet[dir]);
+		free(s->inet_ok[dir]);
+	}
 	if (s->rkey)
 		for (i = 0; i < s->c.m->rules.n; i++)
 			free(s->rkey[i]);
