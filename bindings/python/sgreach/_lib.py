@@ -36,6 +36,7 @@ class FlowStruct(ctypes.Structure):
 
 _PFLOW = ctypes.POINTER(FlowStruct)
 _PS = ctypes.POINTER(ctypes.c_char_p)  # const char **out
+_PI = ctypes.POINTER(ctypes.c_int)  # int *worst_severity, *gained, *failed
 
 #: name -> (restype, argtypes), in the order of include/sgreach.h.  The tests
 #: check that this table names exactly the symbols of src/libsgreach.map.
@@ -81,6 +82,9 @@ PROTOTYPES = {
     "sgreach_reach": (_I, [_H, _S, _S, _U, _I, _H, _PS]),
     "sgreach_matrix": (_I, [_H, _S, _I, _U, _I, _H, _PS]),
     "sgreach_exposure": (_I, [_H, _U, _I, _H, _PS]),
+    "sgreach_lint": (_I, [_H, _U, _I, _H, _PS, _PI]),
+    "sgreach_diff": (_I, [_H, _H, _U, _I, _H, _PS, _PI]),
+    "sgreach_check": (_I, [_H, _S, _Z, _S, _U, _I, _H, _PS, _PI]),
 }
 
 # Values of the header's enums and flags.  They are part of the ABI, so they
@@ -94,6 +98,7 @@ FORMAT_TEXT = 0
 FORMAT_JSON = 1
 FORMATS = {"text": 0, "json": 1, "csv": 2, "dot": 3}
 GROUP_BY = {"service": 0, "group": 1, "none": 2}
+SEVERITIES = {"info": 0, "low": 1, "medium": 2, "high": 3}
 DIRECTIONS = {"ingress": 0, "egress": 1}
 PEER_KINDS = {"cidr": 0, "prefix-list": 1, "group": 2, "unknown": 3}
 ENDPOINT_KINDS = {"eni": 0, "trunk": 1, "branch": 2, "service": 3}

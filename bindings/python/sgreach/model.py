@@ -475,6 +475,73 @@ class Model:
         text."""
         return self._analysis("exposure", (), _family_flags(family), format)
 
+    # ------------------------------------------------------------- review --
+
+    def _review(self, name, args, format):
+        """Runs sgreach_NAME(*args, fmt, ctx, &out, &count) with a fresh
+        context; returns (output parsed for "json" else text, count)."""
+        fmt = _choice(_lib.FORMATS, format, "format")
+        fn = getattr(self._lib, name)
+        out = ctypes.c_char_p()
+        count = ctypes.c_int(0)
+        with self._reading() as (handle, ctx):
+            rc = fn(*[handle if a is self else a for a in args], fmt, ctx,
+                    ctypes.byref(out), ctypes.byref(count))
+            if rc < 0:
+                raise self._query_error(rc, ctx)
+            if out.value is None:
+                raise self._oom("sgreach_" + name)
+            text = out.value.decode("utf-8", "replace")
+        if fmt == _lib.FORMAT_JSON:
+            return json.loads(text), count.value
+        return text, count.value
+
+    def lint(self, format="json"):
+        """Findings about the model (``sgreach lint``): a dict whose
+        ``findings`` list has ``code`` ("SG001"...), ``severity`` ("info",
+        "low", "medium", "high"), ``message``, ``objects`` and ``hint``.
+        Formats: json (parsed), text."""
+        out, _ = self._review("lint", (self, 0), format)
+        return out
+
+    def lint_worst(self):
+        """The highest severity among the findings ("info" ... "high"), or
+        None when there is none: what ``sgreach lint --fail-on`` compares."""
+        _, worst = self._review("lint", (self, 0), "text")
+        for name, value in _lib.SEVERITIES.items():
+            if value == worst:
+                return name
+        return None
+
+    def diff(self, new, family=None, format="json"):
+        """Connectivity that changed from this model to ``new`` (another
+        finalized :class:`Model`): a dict with ``gained`` and ``lost``
+        lists of ``src``, ``dst``, ``flows`` and ``changes`` (``sgreach
+        diff -o json``).  Formats: json (parsed), text."""
+        if not isinstance(new, Model):
+            raise TypeError("new must be a Model, not %r" % (new,))
+        with new._reading() as (new_handle, _):
+            out, _ = self._review("diff",
+                                  (self, new_handle, _family_flags(family)),
+                                  format)
+        return out
+
+    def check(self, assertions, name=None, family=None, format="json"):
+        """Checks assertions (``sgreach check``): lines "SRC DST FLOW
+        EXPECTED" or a JSON array of {"src", "dst", "flow", "expect"}, as
+        str, bytes or a list of such dicts.  Returns a dict with
+        ``results``, ``passed`` and ``failed`` (json), or the text."""
+        if isinstance(assertions, (list, tuple)):
+            assertions = json.dumps(list(assertions))
+        if isinstance(assertions, str):
+            assertions = assertions.encode("utf-8")
+        if not isinstance(assertions, bytes):
+            raise TypeError("assertions must be str, bytes or a list")
+        out, _ = self._review(
+            "check", (self, assertions, len(assertions), cstr(name, "name"),
+                      _family_flags(family)), format)
+        return out
+
 
 class Verdict:
     """The answer to one query.
