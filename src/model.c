@@ -156,6 +156,7 @@ enum undo_kind {
 	U_PLIST,	  /* name, loaded, entries.n */
 	U_SUBNET,	  /* vpc, cidrs.n */
 	U_VPC,		  /* cidrs.n */
+	U_EP_PUBLIC,	  /* endpoints[i].assign_public */
 };
 
 struct undo {
@@ -209,6 +210,7 @@ static void undo_log(sgreach_model *m, enum undo_kind kind, uint32_t idx,
 		u.n = m->subnets.v[idx].cidrs.n;
 		break;
 	case U_VPC: u.n = m->vpcs.v[idx].cidrs.n; break;
+	case U_EP_PUBLIC: u.flag = m->endpoints.v[idx].assign_public; break;
 	}
 	/* On allocation failure the load fails anyway; an entry logged twice
 	 * restores the older value last, which is the right one. */
@@ -335,6 +337,9 @@ void model_load_end(sgreach_model *m, int ok)
 			m->subnets.v[u->idx].cidrs.n = u->n;
 			break;
 		case U_VPC: m->vpcs.v[u->idx].cidrs.n = u->n; break;
+		case U_EP_PUBLIC:
+			m->endpoints.v[u->idx].assign_public = u->flag;
+			break;
 		}
 	}
 	for (i = mk->groups; i < m->groups.n; i++)
@@ -817,16 +822,11 @@ SGREACH_API int sgreach_model_set_endpoint_public(sgreach_model *m,
 						 int is_public)
 {
 	uint32_t idx;
+	int rc;
 
 	CHECK_OPEN(m);
-	if (!endpoint_id || !*endpoint_id)
-		return model_fail(m, -EINVAL, "empty endpoint id");
-	idx = find(&m->endpoint_ids, endpoint_id);
-	if (idx == SG_NONE)
-		return model_fail(m, -ENOENT, "%s: no such endpoint",
-				  endpoint_id);
-	/* Not in the undo log: a flag set by a failed load stays set.  The
-	 * importers set it only on endpoints they add in the same load. */
+	if ((rc = endpoint_for_update(m, endpoint_id, U_EP_PUBLIC, &idx)))
+		return rc;
 	m->endpoints.v[idx].assign_public = !!is_public;
 	return 0;
 }

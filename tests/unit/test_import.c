@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "model.h"
 #include "sgreach.h"
 
 #ifndef SRCDIR
@@ -345,4 +346,26 @@ Test(import, only_an_account_number_prefixes_a_group_reference)
 	cr_expect_eq(sgreach_verdict_result(v), SGREACH_DENIED,
 		     "x/sg-c is not sg-c");
 	sgreach_verdict_free(v);
+}
+
+Test(import, failed_load_restores_the_public_flag)
+{
+	uint32_t e;
+
+	cr_assert_eq(load("svc.json",
+			  "{\"services\":[{\"serviceName\":\"web\","
+			  "\"networkConfiguration\":{\"awsvpcConfiguration\":{"
+			  "\"subnets\":[\"subnet-1\"],\"assignPublicIp\":"
+			  "\"DISABLED\"}}}]}"),
+		     0, "%s", sgreach_model_error(m));
+	e = model_find_endpoint(m, "web");
+	cr_assert_neq(e, SG_NONE);
+	cr_assert_eq(m->endpoints.v[e].assign_public, 0);
+	/* what a load does to an endpoint of an earlier load is undone when
+	 * it fails */
+	model_load_begin(m, "later.json");
+	cr_assert_eq(sgreach_model_set_endpoint_public(m, "web", 1), 0);
+	cr_assert_eq(m->endpoints.v[e].assign_public, 1);
+	model_load_end(m, 0);
+	cr_expect_eq(m->endpoints.v[e].assign_public, 0);
 }
