@@ -42,7 +42,7 @@ struct check {
 };
 
 static int cfail(struct check *k, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 static int cfail(struct check *k, int rc, const char *fmt, ...)
 {
 	va_list ap;
@@ -69,7 +69,8 @@ static int parse_expect(const char *s, size_t n, int *out)
 	size_t i;
 
 	for (i = 0; i < 4; i++)
-		if (strlen(names[i].name) == n && !memcmp(names[i].name, s, n)) {
+		if (strlen(names[i].name) == n &&
+		    !memcmp(names[i].name, s, n)) {
 			*out = names[i].r;
 			return 0;
 		}
@@ -130,9 +131,9 @@ static int parse_lines(struct check *k, const char *buf, size_t len)
 		for (;;) {
 			size_t s;
 
-			while (pos < stop && (buf[pos] == ' ' ||
-					      buf[pos] == '\t' ||
-					      buf[pos] == '\r'))
+			while (pos < stop &&
+			       (buf[pos] == ' ' || buf[pos] == '\t' ||
+				buf[pos] == '\r'))
 				pos++;
 			if (pos == stop)
 				break;
@@ -267,8 +268,8 @@ static int collect_selectors(struct check *k)
 }
 
 /* The selectors text stands for: itself, or a wildcard's matches. */
-static int expand(struct check *k, const struct assertion *a,
-		  const char *text, struct strvec *out)
+static int expand(struct check *k, const struct assertion *a, const char *text,
+		  struct strvec *out)
 {
 	size_t n = strlen(text);
 	uint32_t i;
@@ -287,8 +288,8 @@ static int expand(struct check *k, const struct assertion *a,
 	return 0;
 }
 
-static void report(struct check *k, const struct assertion *a,
-		   const char *src, const char *dst, int ok)
+static void report(struct check *k, const struct assertion *a, const char *src,
+		   const char *dst, int ok)
 {
 	struct strbuf *sb = &k->ctx->out;
 	sgreach_result got = sgreach_verdict_result(k->q);
@@ -303,8 +304,7 @@ static void report(struct check *k, const struct assertion *a,
 		sb_json_str(sb, dst);
 		sb_puts(sb, ",\"flow\":");
 		sb_json_str(sb, a->flow);
-		sb_printf(sb,
-			  ",\"expect\":\"%s\",\"actual\":\"%s\",\"ok\":%s",
+		sb_printf(sb, ",\"expect\":\"%s\",\"actual\":\"%s\",\"ok\":%s",
 			  sgreach_result_name((sgreach_result)a->expect),
 			  sgreach_result_name(got), ok ? "true" : "false");
 		if (!ok) {
@@ -372,9 +372,9 @@ static int run(struct check *k)
 				rc = sgreach_query(k->m, srcs.v[s], dsts.v[d],
 						   a->flow, k->flags, k->q);
 				if (rc) {
-					rc = cfail(k, rc, "line %u: %s",
-						   a->line,
-						   sgreach_verdict_error(k->q));
+					rc =
+					    cfail(k, rc, "line %u: %s", a->line,
+						  sgreach_verdict_error(k->q));
 					break;
 				}
 				ok = (int)sgreach_verdict_result(k->q) ==
@@ -431,9 +431,8 @@ SGREACH_API int sgreach_check(const sgreach_model *m, const char *assertions,
 				assertions[i] == '\r' || assertions[i] == '\n');
 	     i++)
 		;
-	rc = i < len && assertions[i] == '['
-		 ? parse_json(&k, assertions, len)
-		 : parse_lines(&k, assertions, len);
+	rc = i < len && assertions[i] == '[' ? parse_json(&k, assertions, len)
+					     : parse_lines(&k, assertions, len);
 	if (!rc && !(k.q = sgreach_verdict_new()))
 		rc = cfail(&k, -ENOMEM, "out of memory");
 	if (!rc && collect_selectors(&k))

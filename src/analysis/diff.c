@@ -44,7 +44,7 @@ enum { CH_ADDED, CH_REMOVED, CH_MODIFIED, CH_GROUPS };
 
 struct change {
 	int kind;
-	uint32_t rule[2]; /* rule index per side (SG_NONE) */
+	uint32_t rule[2];     /* rule index per side (SG_NONE) */
 	const char *endpoint; /* CH_GROUPS */
 	uint32_t ep[2];
 };
@@ -77,8 +77,8 @@ static int add_names(struct diff *d, int side)
 	char buf[300];
 
 	for (i = 0; i < s->c.nodes.n; i++) {
-		const char *n = an_node_name(&s->c, &s->c.nodes.v[i], buf,
-					     sizeof(buf));
+		const char *n =
+		    an_node_name(&s->c, &s->c.nodes.v[i], buf, sizeof(buf));
 		struct name nm;
 
 		if (hmap_put(&s->names, n, strlen(n), i))
@@ -292,8 +292,7 @@ static int find_changes(struct diff *d)
 	for (i = 0; i < om->endpoints.n; i++) {
 		const struct sg_endpoint *oe = &om->endpoints.v[i];
 
-		if (model_find_endpoint(nm, oe->id) != SG_NONE ||
-		    !oe->groups.n)
+		if (model_find_endpoint(nm, oe->id) != SG_NONE || !oe->groups.n)
 			continue;
 		memset(&ch, 0, sizeof(ch));
 		ch.kind = CH_GROUPS;
@@ -413,8 +412,7 @@ static int group_only_here(struct diff *d, const struct change *ch, int side,
 		return 1;
 	oe = &o->endpoints.v[ch->ep[!side]];
 	for (k = 0; k < oe->groups.n; k++)
-		if (!strcmp(o->groups.v[oe->groups.v[k]].id,
-			    m->groups.v[g].id))
+		if (!strcmp(o->groups.v[oe->groups.v[k]].id, m->groups.v[g].id))
 			return 0;
 	return 1;
 }
@@ -713,8 +711,8 @@ static int render_entry(struct diff *d, struct strbuf *sb,
 		sb_putc(sb, '\n');
 	}
 	for (k = 0; k < d->changes.n; k++) {
-		rc = change_relevant(d, &d->changes.v[k], src, dst, flows,
-				     gain);
+		rc =
+		    change_relevant(d, &d->changes.v[k], src, dst, flows, gain);
 		if (rc < 0)
 			return rc;
 		if (rc)
@@ -754,14 +752,13 @@ static int compare(struct diff *d, struct strbuf *gained, struct strbuf *lost)
 							     src->node[side],
 							     dst->node[side],
 							     side ? &n : &o)
-				     : src	? inet_flows(&d->s[side],
-							     src->node[side],
-							     SGREACH_EGRESS,
-							     side ? &n : &o)
-						: inet_flows(&d->s[side],
-							     dst->node[side],
-							     SGREACH_INGRESS,
-							     side ? &n : &o);
+				     : src	? inet_flows(
+						      &d->s[side], src->node[side],
+						      SGREACH_EGRESS, side ? &n : &o)
+					   : inet_flows(&d->s[side],
+							dst->node[side],
+							SGREACH_INGRESS,
+							side ? &n : &o);
 			if (rc)
 				break;
 			if ((rc = connset_copy(&t, &n)) ||
@@ -787,8 +784,7 @@ static int compare(struct diff *d, struct strbuf *gained, struct strbuf *lost)
 	return rc;
 }
 
-static int side_init(struct diff *d, int side, const sgreach_model *m,
-		     int fam)
+static int side_init(struct diff *d, int side, const sgreach_model *m, int fam)
 {
 	struct dside *s = &d->s[side];
 	int rc;
@@ -835,10 +831,9 @@ static void side_free(struct dside *s)
 }
 
 SGREACH_API int sgreach_diff(const sgreach_model *old_model,
-			     const sgreach_model *new_model,
-			     unsigned int flags, sgreach_format fmt,
-			     sgreach_verdict *ctx, const char **out,
-			     int *gained)
+			     const sgreach_model *new_model, unsigned int flags,
+			     sgreach_format fmt, sgreach_verdict *ctx,
+			     const char **out, int *gained)
 {
 	struct diff d;
 	struct strbuf g, l;
@@ -889,8 +884,9 @@ SGREACH_API int sgreach_diff(const sgreach_model *old_model,
 	} else {
 		sb_putn(&ctx->out, g.s ? g.s : "", g.len);
 		sb_putn(&ctx->out, l.s ? l.s : "", l.len);
-		sb_printf(&ctx->out, "%u pair%s gained flows, %u lost flows "
-				     "(IPv%d)",
+		sb_printf(&ctx->out,
+			  "%u pair%s gained flows, %u lost flows "
+			  "(IPv%d)",
 			  d.ngained, d.ngained == 1 ? "" : "s", d.nlost, fam);
 	}
 	if (gained)

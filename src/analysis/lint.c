@@ -111,7 +111,7 @@ struct lint {
 
 static struct finding *add_finding(struct lint *l, int code, int severity,
 				   const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 static struct finding *add_finding(struct lint *l, int code, int severity,
 				   const char *fmt, ...)
 {
@@ -211,12 +211,14 @@ static void check_references(struct lint *l)
 			first[r->peer] = l->f.n;
 			f = add_finding(
 			    l, L_GROUP_NOT_LOADED, 1,
-			    "security group %s is referenced but not loaded; %s",
+			    "security group %s is referenced but not loaded; "
+			    "%s",
 			    grp->id,
-			    grp->nmembers ? "rules naming it match only its loaded "
-					    "members"
-					  : "no loaded interface carries it, so "
-					    "rules naming it match nothing here");
+			    grp->nmembers
+				? "rules naming it match only its loaded "
+				  "members"
+				: "no loaded interface carries it, so "
+				  "rules naming it match nothing here");
 			add_obj(l, f, "group", grp->id, SG_NONE);
 		}
 		if (!l->err)
@@ -267,12 +269,13 @@ static void check_references(struct lint *l)
 		pl = &m->plists.v[r->peer];
 		if (pfirst[r->peer] == SG_NONE) {
 			pfirst[r->peer] = l->f.n;
-			add_obj(l,
-				add_finding(l, L_PLIST_NOT_LOADED, 2,
-					    "prefix list %s is referenced but not "
-					    "loaded",
-					    pl->id),
-				"prefix-list", pl->id, SG_NONE);
+			add_obj(
+			    l,
+			    add_finding(l, L_PLIST_NOT_LOADED, 2,
+					"prefix list %s is referenced but not "
+					"loaded",
+					pl->id),
+			    "prefix-list", pl->id, SG_NONE);
 		}
 		if (!l->err)
 			add_rule_obj(l, &l->f.v[pfirst[r->peer]], i);
@@ -293,11 +296,12 @@ static void check_attachments(struct lint *l)
 		struct finding *f;
 
 		if (!grp->complete && grp->nmembers) {
-			f = add_finding(l, L_RULES_MISSING, 2,
-					"%s is carried by %u endpoint%s but its "
-					"rules are not loaded",
-					grp->id, grp->nmembers,
-					grp->nmembers == 1 ? "" : "s");
+			f = add_finding(
+			    l, L_RULES_MISSING, 2,
+			    "%s is carried by %u endpoint%s but its "
+			    "rules are not loaded",
+			    grp->id, grp->nmembers,
+			    grp->nmembers == 1 ? "" : "s");
 			add_obj(l, f, "group", grp->id, SG_NONE);
 			for (k = 0; k < grp->nmembers; k++)
 				add_obj(l, f, "endpoint",
@@ -394,13 +398,12 @@ static void check_quotas(struct lint *l)
 		struct finding *f;
 
 		if (e->groups.n > 5) {
-			f = add_finding(l, L_QUOTA_GROUPS,
-					e->groups.n > 16 ? 3 : 1,
-					"%s carries %u security groups; the "
-					"default quota is 5%s",
-					e->id, e->groups.n,
-					e->groups.n > 16 ? " and the maximum 16"
-							 : "");
+			f = add_finding(
+			    l, L_QUOTA_GROUPS, e->groups.n > 16 ? 3 : 1,
+			    "%s carries %u security groups; the "
+			    "default quota is 5%s",
+			    e->id, e->groups.n,
+			    e->groups.n > 16 ? " and the maximum 16" : "");
 			add_obj(l, f, "endpoint", e->id, SG_NONE);
 		}
 		for (k = 0; k < e->groups.n; k++)
@@ -536,8 +539,7 @@ static const struct connset *conn_of(struct lint *l, int fam, uint32_t ri)
  * peer, or all of a family. */
 static int same_peer(const struct sg_rule *r, const struct sg_rule *o)
 {
-	return o->peer_kind == r->peer_kind && o->peer == r->peer &&
-	       !o->stale;
+	return o->peer_kind == r->peer_kind && o->peer == r->peer && !o->stale;
 }
 
 static int covers_family(const sgreach_model *m, const struct sg_rule *o,
@@ -645,8 +647,7 @@ static int implied(struct lint *l, uint32_t ri, const uint32_t *others,
 		if (r->peer_kind == SGREACH_PEER_CIDR) {
 			const struct connset *w = conn_of(l, r->cidr.fam, ri);
 
-			rc = l->err ? l->err
-				    : prefix_covered(&cv, &r->cidr, w);
+			rc = l->err ? l->err : prefix_covered(&cv, &r->cidr, w);
 		} else {
 			const struct sg_plist *pl = &m->plists.v[r->peer];
 
@@ -693,8 +694,7 @@ out:
 	return rc;
 }
 
-static int same_groups(const struct sg_endpoint *a,
-		       const struct sg_endpoint *b)
+static int same_groups(const struct sg_endpoint *a, const struct sg_endpoint *b)
 {
 	return a->groups.n == b->groups.n &&
 	       !memcmp(a->groups.v, b->groups.v,
@@ -768,10 +768,11 @@ static void check_redundancy(struct lint *l)
 
 					/* Tasks of a service come in a row
 					 * with equal groups: judge once. */
-					if (e && same_groups(
-						     &m->endpoints.v[grp->members
-									 [e - 1]],
-						     ep))
+					if (e &&
+					    same_groups(
+						&m->endpoints
+						     .v[grp->members[e - 1]],
+						ep))
 						continue;
 					rc = implied(l, ri, ep->rules[d],
 						     ep->nrules[d], gone);
@@ -787,7 +788,8 @@ static void check_redundancy(struct lint *l)
 				f = add_finding(
 				    l, L_REDUNDANT_ON_ENIS, 1,
 				    "%s is implied, on each of the %u loaded "
-				    "endpoint%s carrying %s, by the %s rules of "
+				    "endpoint%s carrying %s, by the %s rules "
+				    "of "
 				    "the other groups there",
 				    desc, grp->nmembers,
 				    grp->nmembers == 1 ? "" : "s", grp->id,
@@ -890,13 +892,14 @@ static int check_sensitive_family(struct lint *l, int fam)
 		}
 		connset_format(&hit, txt, sizeof(txt));
 		addr = node_addressable(m, c, n);
-		f = add_finding(l, L_SENSITIVE_OPEN, addr ? 3 : 2,
-				"%s accepts %s from internet addresses (IPv%d)%s",
-				an_node_name(c, n, name, sizeof(name)), txt, fam,
-				addr ? " and is addressable from the internet"
-				     : "; it has no public address, but a load "
-				       "balancer or NAT in front of it would "
-				       "pass them");
+		f = add_finding(
+		    l, L_SENSITIVE_OPEN, addr ? 3 : 2,
+		    "%s accepts %s from internet addresses (IPv%d)%s",
+		    an_node_name(c, n, name, sizeof(name)), txt, fam,
+		    addr ? " and is addressable from the internet"
+			 : "; it has no public address, but a load "
+			   "balancer or NAT in front of it would "
+			   "pass them");
 		add_obj(l, f, "endpoint", m->endpoints.v[n->idx].id, SG_NONE);
 		/* The ingress rules behind it: they allow a flow of hit from
 		 * an internet range that some member accepts it from. */
@@ -976,8 +979,9 @@ static void render(struct lint *l, sgreach_format fmt)
 		if (fmt == SGREACH_FORMAT_JSON) {
 			if (i)
 				sb_putc(sb, ',');
-			sb_printf(sb, "{\"code\":\"SG%03d\",\"severity\":\"%s\","
-				      "\"message\":",
+			sb_printf(sb,
+				  "{\"code\":\"SG%03d\",\"severity\":\"%s\","
+				  "\"message\":",
 				  f->code + 1, sev_name[f->severity]);
 			sb_json_str(sb, f->message);
 			sb_puts(sb, ",\"objects\":[");
@@ -1001,7 +1005,8 @@ static void render(struct lint *l, sgreach_format fmt)
 			sb_putc(sb, '}');
 			continue;
 		}
-		sb_printf(sb, "SG%03d %s: ", f->code + 1, sev_name[f->severity]);
+		sb_printf(sb, "SG%03d %s: ", f->code + 1,
+			  sev_name[f->severity]);
 		sb_text(sb, f->message);
 		sb_putc(sb, '\n');
 		for (k = 0; k < f->objs.n; k++) {

@@ -32,8 +32,7 @@ static char *read_all(const char *path, size_t *len)
 	do {
 		if (n == cap) {
 			cap = cap ? cap * 2 : 8192;
-			if (cap > MAX_ASSERTIONS ||
-			    !(nb = realloc(buf, cap))) {
+			if (cap > MAX_ASSERTIONS || !(nb = realloc(buf, cap))) {
 				cli_error("%s: %s", path,
 					  cap > MAX_ASSERTIONS
 					      ? "file too large"
@@ -75,10 +74,11 @@ static int run_check(struct cli *cli, int argc, char **argv)
 		free(text);
 		return cli_error("%s", sgreach_strerror(-ENOMEM));
 	}
-	err = sgreach_check(cli->model, text, len, argv[0], cli->query_flags,
-			    cli->format == CLI_FORMAT_JSON ? SGREACH_FORMAT_JSON
-							   : SGREACH_FORMAT_TEXT,
-			    ctx, &out, &failed);
+	err =
+	    sgreach_check(cli->model, text, len, argv[0], cli->query_flags,
+			  cli->format == CLI_FORMAT_JSON ? SGREACH_FORMAT_JSON
+							 : SGREACH_FORMAT_TEXT,
+			  ctx, &out, &failed);
 	if (err) {
 		msg = sgreach_verdict_error(ctx);
 		rc = cli_error("%s", msg && *msg ? msg : sgreach_strerror(err));
