@@ -128,7 +128,11 @@ static void check_same_model(const sgreach_model *a, const sgreach_model *b)
 			   sgreach_model_count(b, (sgreach_count)i));
 	FUZZ_CHECK(n == sgreach_model_warning_count(b));
 	for (i = 0; i < n; i++) {
-		fuzz_check_clean(sgreach_model_warning(a, i), 0);
+		/* Warnings quote input raw today (reported, kept in
+		 * regressions/); SGREACH_FUZZ_RAW_WARNINGS=1 lets a run go
+		 * past that while it stands. */
+		if (!getenv("SGREACH_FUZZ_RAW_WARNINGS"))
+			fuzz_check_clean(sgreach_model_warning(a, i), 0);
 		FUZZ_CHECK(!strcmp(sgreach_model_warning(a, i),
 				   sgreach_model_warning(b, i)));
 	}
