@@ -10,6 +10,9 @@
  * real selectors) and a generated one with hundreds of endpoints, group
  * references, missing groups (unknown), services (partial) and prefix lists.
  *
+ * The analyses (exposure, matrix, who, reach) run in every thread too and
+ * must give the single-threaded output byte for byte.
+ *
  * Built normally it is in TESTS; "make check-tsan" builds it again with
  * -fsanitize=thread, where a data race anywhere in the query path fails.
  *
@@ -35,12 +38,17 @@ struct query {
 	char *text, *json, *error;
 };
 
+#define NANALYSES 4
+
 struct suite {
 	const char *name;
 	const sgreach_model *m;
 	struct query *q;
 	size_t n;
 	int rounds;
+	/* the single-threaded outputs of analyses() */
+	char *analysis[NANALYSES];
+	int analysis_rc[NANALYSES];
 };
 
 struct worker {
@@ -318,6 +326,27 @@ static sgreach_model *generated_model(struct suite *s)
 
 /* ------------------------------------------------------------ queries -- */
 
+/* The analyses share the query path's indexes and are documented as
+ * thread-safe too: each thread runs them between its queries. */
+static int analysis(const sgreach_model *m, int which, sgreach_verdict *v,
+		    const char **out)
+{
+	*out = "";
+	switch (which) {
+	case 0:
+		return sgreach_exposure(m, 0, SGREACH_FORMAT_JSON, v, out);
+	case 1:
+		return sgreach_matrix(m, "tcp/443", SGREACH_GROUP_BY_SERVICE, 0,
+				      SGREACH_FORMAT_JSON, v, out);
+	case 2:
+		return sgreach_who(m, "0.0.0.0/0", NULL, 0, SGREACH_FORMAT_TEXT,
+				   v, out);
+	default:
+		return sgreach_reach(m, "0.0.0.0/0", "tcp/443", 0,
+				     SGREACH_FORMAT_CSV, v, out);
+	}
+}
+
 static void answer(const sgreach_model *m, const struct query *q,
 		   sgreach_verdict *v, int *rc, sgreach_result *res,
 		   const char **text, const char **json, const char **err)
@@ -347,6 +376,12 @@ static void single_threaded(struct suite *s)
 		q->json = dup_or_die(q->rc ? "" : sgreach_verdict_render(
 							  v, SGREACH_FORMAT_JSON));
 		q->error = dup_or_die(err);
+	}
+	for (i = 0; i < NANALYSES; i++) {
+		const char *out;
+
+		s->analysis_rc[i] = analysis(s->m, (int)i, v, &out);
+		s->analysis[i] = dup_or_die(s->analysis_rc[i] ? "" : out);
 	}
 	sgreach_verdict_free(v);
 }
@@ -390,6 +425,20 @@ static void *work(void *arg)
 					s->name, w->seed, q->src, q->dst,
 					q->flow);
 			w->answered++;
+		}
+		for (i = 0; i < NANALYSES; i++) {
+			int which = (int)((i + w->seed) % NANALYSES);
+			const char *out;
+			int rc = analysis(s->m, which, v, &out);
+
+			if (rc != s->analysis_rc[which] ||
+			    (!rc && strcmp(out, s->analysis[which]))) {
+				if (w->mismatches++ < 3)
+					fprintf(stderr,
+						"threads: %s: thread %u: "
+						"analysis %d differs\n",
+						s->name, w->seed, which);
+			}
 		}
 	}
 	sgreach_verdict_free(v);
@@ -436,6 +485,13 @@ static int run_suite(struct suite *s)
 		free(s->q[i].json);
 		free(s->q[i].error);
 	}
+	for (i = 0; i < NANALYSES; i++) {
+		if (s->analysis_rc[i])
+			fprintf(stderr, "threads: %s: analysis %zu: %s\n",
+				s->name, i, strerror(-s->analysis_rc[i]));
+		bad += s->analysis_rc[i] != 0;
+		free(s->analysis[i]);
+	}
 	return bad != 0;
 }
 
@@ -443,8 +499,8 @@ int main(int argc, char **argv)
 {
 	const char *srcdir = getenv("top_srcdir");
 	static struct query q1[MAX_QUERIES], q2[MAX_QUERIES];
-	struct suite ex = {"example", NULL, q1, 0, 2};
-	struct suite gen = {"generated", NULL, q2, 0, 2};
+	struct suite ex = {"example", NULL, q1, 0, 2, {NULL}, {0}};
+	struct suite gen = {"generated", NULL, q2, 0, 2, {NULL}, {0}};
 	sgreach_model *m1, *m2;
 	int failed = 0;
 
