@@ -564,7 +564,7 @@ static void row_matrix(const struct opts *o, const char *what, int rc,
 		snprintf(buf, sizeof(buf), "> %.0f s", o->matrix_limit);
 		row(what, buf, "stopped at the CPU limit", "", 1);
 	} else if (!f->n) {
-		row(what, "not run", "tcp/443 failed", "", 0);
+		row(what, "not run", "tcp/443 gave no figure", "", 0);
 	} else {
 		row_time(what, f, 1, "s");
 	}
