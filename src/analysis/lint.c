@@ -22,26 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analysis/analysis.h"
+#include "analysis/lint.h"
 #include "proto.h"
-
-/* The codes, in the order findings are listed. */
-enum lint_code {
-	L_GROUP_NOT_LOADED = 0, /* SG001 */
-	L_STALE_REF,		/* SG002 */
-	L_CROSS_VPC_REF,	/* SG003 */
-	L_RULES_MISSING,	/* SG004 */
-	L_SENSITIVE_OPEN,	/* SG005 */
-	L_REDUNDANT_IN_GROUP,	/* SG006 */
-	L_REDUNDANT_ON_ENIS,	/* SG007 */
-	L_UNATTACHED,		/* SG008 */
-	L_PLIST_NOT_LOADED,	/* SG009 */
-	L_QUOTA_RULES,		/* SG010 */
-	L_QUOTA_GROUPS,		/* SG011 */
-	L_QUOTA_PRODUCT,	/* SG012 */
-	L_HOST_BITS,		/* SG013 */
-	L_NCODES,
-};
 
 static const char *const code_hint[L_NCODES] = {
     "load the referenced group's describe-security-groups output, or remove "
@@ -87,33 +69,13 @@ static const struct {
     {PROTO_TCP, 27017}, {PROTO_UDP, 11211}, {PROTO_UDP, 3389},
 };
 
-struct lobj {
-	const char *kind; /* "group", "rule", "endpoint", "prefix-list" */
-	const char *id;
-	uint32_t rule; /* a rule's index, else SG_NONE */
-};
-
-struct finding {
-	int code, severity;
-	char *message;
-	VEC(struct lobj) objs;
-};
-
-struct lint {
-	const sgreach_model *m;
-	sgreach_verdict *v;
-	struct an_ctx c[2]; /* [0] IPv4, [1] IPv6 */
-	VEC(struct finding) f;
-	int err;
-};
-
 /* ---------------------------------------------------------- findings -- */
 
-static struct finding *add_finding(struct lint *l, int code, int severity,
-				   const char *fmt, ...)
+struct finding *lint_add_finding(struct lint *l, int code, int severity,
+				 const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-static struct finding *add_finding(struct lint *l, int code, int severity,
-				   const char *fmt, ...)
+struct finding *lint_add_finding(struct lint *l, int code, int severity,
+				 const char *fmt, ...)
 {
 	struct finding f;
 	va_list ap;
@@ -137,8 +99,8 @@ static struct finding *add_finding(struct lint *l, int code, int severity,
 	return &l->f.v[l->f.n - 1];
 }
 
-static void add_obj(struct lint *l, struct finding *f, const char *kind,
-		    const char *id, uint32_t rule)
+void lint_add_obj(struct lint *l, struct finding *f, const char *kind,
+		  const char *id, uint32_t rule)
 {
 	struct lobj o = {kind, id, rule};
 	uint32_t i;
@@ -153,21 +115,21 @@ static void add_obj(struct lint *l, struct finding *f, const char *kind,
 		l->err = -ENOMEM;
 }
 
-static void add_rule_obj(struct lint *l, struct finding *f, uint32_t ri)
+void lint_add_rule_obj(struct lint *l, struct finding *f, uint32_t ri)
 {
 	const struct sg_rule *r = &l->m->rules.v[ri];
 
-	add_obj(l, f, "group", l->m->groups.v[r->group].id, SG_NONE);
-	add_obj(l, f, "rule", l->m->groups.v[r->group].id, ri);
+	lint_add_obj(l, f, "group", l->m->groups.v[r->group].id, SG_NONE);
+	lint_add_obj(l, f, "rule", l->m->groups.v[r->group].id, ri);
 }
 
-static const char *dir_name(int dir)
+const char *lint_dir_name(int dir)
 {
 	return dir == SGREACH_EGRESS ? "egress" : "ingress";
 }
 
 /* A short description of a rule for messages. */
-static void rule_desc(struct lint *l, uint32_t ri, char *buf, size_t size)
+void lint_rule_desc(struct lint *l, uint32_t ri, char *buf, size_t size)
 {
 	struct strbuf sb;
 
@@ -209,7 +171,7 @@ static void check_references(struct lint *l)
 		grp = &m->groups.v[r->peer];
 		if (first[r->peer] == SG_NONE) {
 			first[r->peer] = l->f.n;
-			f = add_finding(
+			f = lint_add_finding(
 			    l, L_GROUP_NOT_LOADED, 1,
 			    "security group %s is referenced but not loaded; "
 			    "%s",
@@ -219,10 +181,10 @@ static void check_references(struct lint *l)
 				  "members"
 				: "no loaded interface carries it, so "
 				  "rules naming it match nothing here");
-			add_obj(l, f, "group", grp->id, SG_NONE);
+			lint_add_obj(l, f, "group", grp->id, SG_NONE);
 		}
 		if (!l->err)
-			add_rule_obj(l, &l->f.v[first[r->peer]], i);
+			lint_add_rule_obj(l, &l->f.v[first[r->peer]], i);
 	}
 	/* SG002 and SG003: per rule. */
 	for (i = 0; i < m->rules.n; i++) {
@@ -235,27 +197,28 @@ static void check_references(struct lint *l)
 			continue;
 		peer = &m->groups.v[r->peer];
 		if (r->stale) {
-			rule_desc(l, i, d, sizeof(d));
-			f = add_finding(l, L_STALE_REF, 2,
-					"%s: the reference to %s is stale "
-					"(peering or group deleted) and never "
-					"matches",
-					d, peer->id);
-			add_rule_obj(l, f, i);
-			add_obj(l, f, "group", peer->id, SG_NONE);
+			lint_rule_desc(l, i, d, sizeof(d));
+			f = lint_add_finding(
+			    l, L_STALE_REF, 2,
+			    "%s: the reference to %s is stale "
+			    "(peering or group deleted) and never "
+			    "matches",
+			    d, peer->id);
+			lint_add_rule_obj(l, f, i);
+			lint_add_obj(l, f, "group", peer->id, SG_NONE);
 			continue;
 		}
 		if (own->vpc && peer->vpc && own->vpc != peer->vpc &&
 		    !an_vpcs_connected(m, own->vpc, peer->vpc)) {
-			rule_desc(l, i, d, sizeof(d));
-			f = add_finding(l, L_CROSS_VPC_REF, 2,
-					"%s: %s is in %s and %s in %s, with no "
-					"active peering between them; the "
-					"reference never matches",
-					d, own->id, own->vpc, peer->id,
-					peer->vpc);
-			add_rule_obj(l, f, i);
-			add_obj(l, f, "group", peer->id, SG_NONE);
+			lint_rule_desc(l, i, d, sizeof(d));
+			f = lint_add_finding(
+			    l, L_CROSS_VPC_REF, 2,
+			    "%s: %s is in %s and %s in %s, with no "
+			    "active peering between them; the "
+			    "reference never matches",
+			    d, own->id, own->vpc, peer->id, peer->vpc);
+			lint_add_rule_obj(l, f, i);
+			lint_add_obj(l, f, "group", peer->id, SG_NONE);
 		}
 	}
 	/* SG009: prefix lists named by rules but not loaded. */
@@ -269,16 +232,16 @@ static void check_references(struct lint *l)
 		pl = &m->plists.v[r->peer];
 		if (pfirst[r->peer] == SG_NONE) {
 			pfirst[r->peer] = l->f.n;
-			add_obj(
-			    l,
-			    add_finding(l, L_PLIST_NOT_LOADED, 2,
-					"prefix list %s is referenced but not "
-					"loaded",
-					pl->id),
-			    "prefix-list", pl->id, SG_NONE);
+			lint_add_obj(l,
+				     lint_add_finding(
+					 l, L_PLIST_NOT_LOADED, 2,
+					 "prefix list %s is referenced but not "
+					 "loaded",
+					 pl->id),
+				     "prefix-list", pl->id, SG_NONE);
 		}
 		if (!l->err)
-			add_rule_obj(l, &l->f.v[pfirst[r->peer]], i);
+			lint_add_rule_obj(l, &l->f.v[pfirst[r->peer]], i);
 	}
 	free(first);
 	free(pfirst);
@@ -296,17 +259,17 @@ static void check_attachments(struct lint *l)
 		struct finding *f;
 
 		if (!grp->complete && grp->nmembers) {
-			f = add_finding(
+			f = lint_add_finding(
 			    l, L_RULES_MISSING, 2,
 			    "%s is carried by %u endpoint%s but its "
 			    "rules are not loaded",
 			    grp->id, grp->nmembers,
 			    grp->nmembers == 1 ? "" : "s");
-			add_obj(l, f, "group", grp->id, SG_NONE);
+			lint_add_obj(l, f, "group", grp->id, SG_NONE);
 			for (k = 0; k < grp->nmembers; k++)
-				add_obj(l, f, "endpoint",
-					m->endpoints.v[grp->members[k]].id,
-					SG_NONE);
+				lint_add_obj(l, f, "endpoint",
+					     m->endpoints.v[grp->members[k]].id,
+					     SG_NONE);
 		}
 		/* Only when interfaces were loaded at all: a lone
 		 * describe-security-groups says nothing about attachment.
@@ -315,13 +278,13 @@ static void check_attachments(struct lint *l)
 		 * group cannot be deleted. */
 		if (grp->complete && !grp->nmembers && m->endpoints.n &&
 		    !m->ignored_resources && !grp->is_default) {
-			f = add_finding(l, L_UNATTACHED, 1,
-					"%s%s%s%s is attached to no loaded "
-					"interface or service",
-					grp->id, grp->name ? " (" : "",
-					grp->name ? grp->name : "",
-					grp->name ? ")" : "");
-			add_obj(l, f, "group", grp->id, SG_NONE);
+			f = lint_add_finding(
+			    l, L_UNATTACHED, 1,
+			    "%s%s%s%s is attached to no loaded "
+			    "interface or service",
+			    grp->id, grp->name ? " (" : "",
+			    grp->name ? grp->name : "", grp->name ? ")" : "");
+			lint_add_obj(l, f, "group", grp->id, SG_NONE);
 		}
 	}
 }
@@ -383,13 +346,14 @@ static void check_quotas(struct lint *l)
 
 				if (n[fam] <= 60)
 					continue;
-				f = add_finding(l, L_QUOTA_RULES, 3,
-						"%s has %u %s IPv%d rules; the "
-						"quota is 60",
-						m->groups.v[g].id, n[fam],
-						dir_name(d), fam ? 6 : 4);
-				add_obj(l, f, "group", m->groups.v[g].id,
-					SG_NONE);
+				f = lint_add_finding(
+				    l, L_QUOTA_RULES, 3,
+				    "%s has %u %s IPv%d rules; the "
+				    "quota is 60",
+				    m->groups.v[g].id, n[fam], lint_dir_name(d),
+				    fam ? 6 : 4);
+				lint_add_obj(l, f, "group", m->groups.v[g].id,
+					     SG_NONE);
 			}
 		}
 	for (i = 0; i < m->endpoints.n; i++) {
@@ -398,13 +362,13 @@ static void check_quotas(struct lint *l)
 		struct finding *f;
 
 		if (e->groups.n > 5) {
-			f = add_finding(
+			f = lint_add_finding(
 			    l, L_QUOTA_GROUPS, e->groups.n > 16 ? 3 : 1,
 			    "%s carries %u security groups; the "
 			    "default quota is 5%s",
 			    e->id, e->groups.n,
 			    e->groups.n > 16 ? " and the maximum 16" : "");
-			add_obj(l, f, "endpoint", e->id, SG_NONE);
+			lint_add_obj(l, f, "endpoint", e->id, SG_NONE);
 		}
 		for (k = 0; k < e->groups.n; k++)
 			for (d = 0; d < 2; d++) {
@@ -417,17 +381,17 @@ static void check_quotas(struct lint *l)
 					most = n[1];
 			}
 		if ((uint64_t)most * e->groups.n > 1000) {
-			f = add_finding(l, L_QUOTA_PRODUCT, 2,
-					"%s carries %u groups, one with %u "
-					"rules in a direction: %u x %u exceeds "
-					"the 1000 rules per interface",
-					e->id, e->groups.n, most, e->groups.n,
-					most);
-			add_obj(l, f, "endpoint", e->id, SG_NONE);
+			f = lint_add_finding(
+			    l, L_QUOTA_PRODUCT, 2,
+			    "%s carries %u groups, one with %u "
+			    "rules in a direction: %u x %u exceeds "
+			    "the 1000 rules per interface",
+			    e->id, e->groups.n, most, e->groups.n, most);
+			lint_add_obj(l, f, "endpoint", e->id, SG_NONE);
 			for (k = 0; k < e->groups.n; k++)
-				add_obj(l, f, "group",
-					m->groups.v[e->groups.v[k]].id,
-					SG_NONE);
+				lint_add_obj(l, f, "group",
+					     m->groups.v[e->groups.v[k]].id,
+					     SG_NONE);
 		}
 	}
 	/* SG013: CIDRs written with host bits (a prefix list entry cannot
@@ -440,380 +404,13 @@ static void check_quotas(struct lint *l)
 		if (r->dropped || r->peer_kind != SGREACH_PEER_CIDR ||
 		    !r->host_bits)
 			continue;
-		rule_desc(l, i, desc, sizeof(desc));
-		f = add_finding(l, L_HOST_BITS, 1,
-				"%s: %s has host bits set; it means %s", desc,
-				r->peer_text,
-				addr_format(&r->cidr, 0, buf, sizeof(buf)));
-		add_rule_obj(l, f, i);
+		lint_rule_desc(l, i, desc, sizeof(desc));
+		f = lint_add_finding(
+		    l, L_HOST_BITS, 1, "%s: %s has host bits set; it means %s",
+		    desc, r->peer_text,
+		    addr_format(&r->cidr, 0, buf, sizeof(buf)));
+		lint_add_rule_obj(l, f, i);
 	}
-}
-
-/* ------------------------------------------------------ redundancy -- */
-
-/* A candidate that covers part of the address space with some flows. */
-struct cover {
-	struct sg_prefix p;
-	const struct connset *conn;
-};
-
-struct covers {
-	VEC(struct cover) v;
-	VEC(struct sg_addr) cuts;
-};
-
-static int addr_qcmp(const void *a, const void *b)
-{
-	return addr_cmp(a, b);
-}
-
-/*
- * Is every (address of t, flow of want) allowed by some cover?  The covers
- * that overlap t either contain it or lie inside it; cutting t at their
- * ends gives pieces on which each cover is all or nothing, so it is enough
- * to check one address per piece.  Returns 1, 0 or -ENOMEM.
- */
-static int prefix_covered(struct covers *cv, const struct sg_prefix *t,
-			  const struct connset *want)
-{
-	struct sg_range tr, cr;
-	struct connset have;
-	uint32_t i, k, n;
-	int rc = 1;
-
-	if (connset_is_empty(want))
-		return 1;
-	prefix_range(t, &tr);
-	cv->cuts.n = 0;
-	if (vec_push(&cv->cuts, tr.first))
-		return -ENOMEM;
-	for (i = 0; i < cv->v.n; i++) {
-		const struct cover *c = &cv->v.v[i];
-
-		if (c->p.fam != t->fam || !prefix_overlaps(&c->p, t) ||
-		    prefix_contains(&c->p, t))
-			continue;
-		prefix_range(&c->p, &cr);
-		if (vec_push(&cv->cuts, cr.first))
-			return -ENOMEM;
-		if (addr_cmp(&cr.last, &tr.last) < 0 &&
-		    vec_push(&cv->cuts, addr_next(&cr.last, t->fam)))
-			return -ENOMEM;
-	}
-	qsort(cv->cuts.v, cv->cuts.n, sizeof(*cv->cuts.v), addr_qcmp);
-	connset_init(&have);
-	for (i = 0, n = 0; i < cv->cuts.n && rc == 1; i++) {
-		struct sg_prefix pt;
-
-		if (n && !addr_cmp(&cv->cuts.v[n - 1], &cv->cuts.v[i]))
-			continue;
-		cv->cuts.v[n++] = cv->cuts.v[i];
-		pt.a = cv->cuts.v[i];
-		pt.fam = t->fam;
-		pt.len = t->fam == 4 ? 32 : 128;
-		connset_clear(&have);
-		for (k = 0; k < cv->v.n; k++)
-			if (prefix_contains(&cv->v.v[k].p, &pt) &&
-			    connset_union(&have, cv->v.v[k].conn)) {
-				rc = -ENOMEM;
-				break;
-			}
-		if (rc == 1 && !connset_is_subset(want, &have))
-			rc = 0;
-	}
-	connset_free(&have);
-	return rc;
-}
-
-static const struct connset *conn_of(struct lint *l, int fam, uint32_t ri)
-{
-	const struct connset *s = an_rule_conn(&l->c[fam == 6], ri);
-
-	if (!s)
-		l->err = -ENOMEM;
-	return s;
-}
-
-/* Does rule o prove every peer of the rule r it stands next to?  For
- * group and unloaded prefix list peers (members unknown): o names the same
- * peer, or all of a family. */
-static int same_peer(const struct sg_rule *r, const struct sg_rule *o)
-{
-	return o->peer_kind == r->peer_kind && o->peer == r->peer && !o->stale;
-}
-
-static int covers_family(const sgreach_model *m, const struct sg_rule *o,
-			 int fam)
-{
-	uint32_t e;
-
-	if (o->peer_kind == SGREACH_PEER_CIDR)
-		return o->cidr.fam == fam && o->cidr.len == 0;
-	if (o->peer_kind == SGREACH_PEER_PREFIX_LIST &&
-	    m->plists.v[o->peer].loaded) {
-		const struct sg_plist *pl = &m->plists.v[o->peer];
-
-		for (e = 0; e < pl->entries.n; e++)
-			if (pl->entries.v[e].fam == fam &&
-			    pl->entries.v[e].len == 0)
-				return 1;
-	}
-	return 0;
-}
-
-/* Adds the address covers of rule o (CIDR, loaded prefix list entries)
- * to cv. */
-static int push_covers(struct lint *l, struct covers *cv, uint32_t oi)
-{
-	const sgreach_model *m = l->m;
-	const struct sg_rule *o = &m->rules.v[oi];
-	struct cover c;
-	uint32_t e;
-
-	if (o->peer_kind == SGREACH_PEER_CIDR) {
-		c.p = o->cidr;
-		if (!(c.conn = conn_of(l, o->cidr.fam, oi)))
-			return -ENOMEM;
-		return vec_push(&cv->v, c);
-	}
-	if (o->peer_kind == SGREACH_PEER_PREFIX_LIST &&
-	    m->plists.v[o->peer].loaded) {
-		const struct sg_plist *pl = &m->plists.v[o->peer];
-
-		for (e = 0; e < pl->entries.n; e++) {
-			c.p = pl->entries.v[e];
-			if (!(c.conn = conn_of(l, c.p.fam, oi)) ||
-			    vec_push(&cv->v, c))
-				return -ENOMEM;
-		}
-	}
-	return 0;
-}
-
-/*
- * Is rule ri implied by the rules others[0..n) (ri itself skipped)?
- * Returns 1, 0, or -ENOMEM; rules it cannot judge are never implied.
- */
-static int implied(struct lint *l, uint32_t ri, const uint32_t *others,
-		   uint32_t n, const uint8_t *skip)
-{
-	const sgreach_model *m = l->m;
-	const struct sg_rule *r = &m->rules.v[ri];
-	struct covers cv;
-	struct connset have;
-	uint32_t k, e;
-	int rc = 1, fam, live = 0;
-
-	if (r->stale || r->peer_kind == SGREACH_PEER_UNKNOWN)
-		return 0;
-	for (fam = 4; fam <= 6; fam += 2) {
-		const struct connset *s = conn_of(l, fam, ri);
-
-		if (!s)
-			return -ENOMEM;
-		live |= !connset_is_empty(s);
-	}
-	if (!live)
-		return 0; /* matches nothing at all: not "implied" */
-	memset(&cv, 0, sizeof(cv));
-	connset_init(&have);
-	if (r->peer_kind == SGREACH_PEER_CIDR ||
-	    (r->peer_kind == SGREACH_PEER_PREFIX_LIST &&
-	     m->plists.v[r->peer].loaded)) {
-		for (k = 0; k < n && !l->err; k++) {
-			const struct sg_rule *o = &m->rules.v[others[k]];
-
-			if (others[k] == ri || (skip && skip[others[k]]) ||
-			    o->stale)
-				continue;
-			if (r->peer_kind == SGREACH_PEER_PREFIX_LIST &&
-			    same_peer(r, o)) {
-				/* The same list: covers each entry whole. */
-				const struct sg_plist *pl =
-				    &m->plists.v[r->peer];
-				struct cover c;
-
-				for (e = 0; e < pl->entries.n; e++) {
-					c.p = pl->entries.v[e];
-					c.conn = conn_of(l, c.p.fam, others[k]);
-					if (!c.conn || vec_push(&cv.v, c))
-						l->err = -ENOMEM;
-				}
-				continue;
-			}
-			if (push_covers(l, &cv, others[k]))
-				l->err = -ENOMEM;
-		}
-		if (r->peer_kind == SGREACH_PEER_CIDR) {
-			const struct connset *w = conn_of(l, r->cidr.fam, ri);
-
-			rc = l->err ? l->err : prefix_covered(&cv, &r->cidr, w);
-		} else {
-			const struct sg_plist *pl = &m->plists.v[r->peer];
-
-			if (!pl->entries.n)
-				rc = 0; /* an empty list matches nothing */
-			for (e = 0; e < pl->entries.n && rc == 1; e++) {
-				const struct connset *w =
-				    conn_of(l, pl->entries.v[e].fam, ri);
-
-				rc = l->err ? l->err
-					    : prefix_covered(
-						  &cv, &pl->entries.v[e], w);
-			}
-		}
-		goto out;
-	}
-	/* A group or an unloaded prefix list: its addresses are unknown. */
-	for (fam = 4; fam <= 6 && rc == 1; fam += 2) {
-		const struct connset *w = conn_of(l, fam, ri);
-
-		connset_clear(&have);
-		for (k = 0; k < n && w; k++) {
-			const struct sg_rule *o = &m->rules.v[others[k]];
-			const struct connset *s;
-
-			if (others[k] == ri || (skip && skip[others[k]]) ||
-			    o->stale)
-				continue;
-			if (!same_peer(r, o) && !covers_family(m, o, fam))
-				continue;
-			if (!(s = conn_of(l, fam, others[k])) ||
-			    connset_union(&have, s))
-				l->err = -ENOMEM;
-		}
-		if (l->err)
-			rc = l->err;
-		else if (!connset_is_subset(w, &have))
-			rc = 0;
-	}
-out:
-	connset_free(&have);
-	vec_free(&cv.v);
-	vec_free(&cv.cuts);
-	return rc;
-}
-
-static int same_groups(const struct sg_endpoint *a, const struct sg_endpoint *b)
-{
-	return a->groups.n == b->groups.n &&
-	       !memcmp(a->groups.v, b->groups.v,
-		       a->groups.n * sizeof(*a->groups.v));
-}
-
-static void check_redundancy(struct lint *l)
-{
-	const sgreach_model *m = l->m;
-	uint8_t *gone = calloc(m->rules.n ? m->rules.n : 1, 1);
-	uint32_t g, k, j;
-	int d, rc;
-
-	if (!gone) {
-		l->err = -ENOMEM;
-		return;
-	}
-	/* SG006: within the group, in order, each judged against the rules
-	 * not already found redundant, so that all can go together. */
-	for (g = 0; g < m->groups.n && !l->err; g++) {
-		const struct sg_group *grp = &m->groups.v[g];
-
-		for (d = 0; d < 2 && !l->err; d++)
-			for (k = 0; k < grp->nrules[d] && !l->err; k++) {
-				uint32_t ri = grp->rules[d][k];
-				struct finding *f;
-				char desc[512];
-
-				rc = implied(l, ri, grp->rules[d],
-					     grp->nrules[d], gone);
-				if (rc < 0) {
-					l->err = rc;
-					break;
-				}
-				if (!rc)
-					continue;
-				gone[ri] = 1;
-				rule_desc(l, ri, desc, sizeof(desc));
-				f = add_finding(l, L_REDUNDANT_IN_GROUP, 1,
-						"%s is implied by the other "
-						"%s rules of %s",
-						desc, dir_name(d), grp->id);
-				add_rule_obj(l, f, ri);
-				for (j = 0; j < grp->nrules[d]; j++)
-					if (grp->rules[d][j] != ri &&
-					    !gone[grp->rules[d][j]])
-						add_rule_obj(l, f,
-							     grp->rules[d][j]);
-			}
-	}
-	/* SG007: implied, on every endpoint carrying the group, by the
-	 * rules of the endpoint's other groups and its own group's rest;
-	 * in order and without the rules already reported, as above. */
-	for (g = 0; g < m->groups.n && !l->err; g++) {
-		const struct sg_group *grp = &m->groups.v[g];
-
-		if (!grp->nmembers)
-			continue;
-		for (d = 0; d < 2 && !l->err; d++)
-			for (k = 0; k < grp->nrules[d] && !l->err; k++) {
-				uint32_t ri = grp->rules[d][k], e;
-				struct finding *f;
-				char desc[512];
-
-				if (gone[ri])
-					continue;
-				rc = 1;
-				for (e = 0; e < grp->nmembers && rc == 1; e++) {
-					const struct sg_endpoint *ep =
-					    &m->endpoints.v[grp->members[e]];
-
-					/* Tasks of a service come in a row
-					 * with equal groups: judge once. */
-					if (e &&
-					    same_groups(
-						&m->endpoints
-						     .v[grp->members[e - 1]],
-						ep))
-						continue;
-					rc = implied(l, ri, ep->rules[d],
-						     ep->nrules[d], gone);
-				}
-				if (rc < 0) {
-					l->err = rc;
-					break;
-				}
-				if (!rc)
-					continue;
-				gone[ri] = 1;
-				rule_desc(l, ri, desc, sizeof(desc));
-				f = add_finding(
-				    l, L_REDUNDANT_ON_ENIS, 1,
-				    "%s is implied, on each of the %u loaded "
-				    "endpoint%s carrying %s, by the %s rules "
-				    "of "
-				    "the other groups there",
-				    desc, grp->nmembers,
-				    grp->nmembers == 1 ? "" : "s", grp->id,
-				    dir_name(d));
-				add_rule_obj(l, f, ri);
-				for (e = 0; e < grp->nmembers; e++) {
-					const struct sg_endpoint *ep =
-					    &m->endpoints.v[grp->members[e]];
-
-					add_obj(l, f, "endpoint", ep->id,
-						SG_NONE);
-					for (j = 0; j < ep->groups.n; j++)
-						if (ep->groups.v[j] != g)
-							add_obj(
-							    l, f, "group",
-							    m->groups
-								.v[ep->groups
-								       .v[j]]
-								.id,
-							    SG_NONE);
-				}
-			}
-	}
-	free(gone);
 }
 
 /* ------------------------------------------------------- sensitive -- */
@@ -892,7 +489,7 @@ static int check_sensitive_family(struct lint *l, int fam)
 		}
 		connset_format(&hit, txt, sizeof(txt));
 		addr = node_addressable(m, c, n);
-		f = add_finding(
+		f = lint_add_finding(
 		    l, L_SENSITIVE_OPEN, addr ? 3 : 2,
 		    "%s accepts %s from internet addresses (IPv%d)%s",
 		    an_node_name(c, n, name, sizeof(name)), txt, fam,
@@ -900,7 +497,8 @@ static int check_sensitive_family(struct lint *l, int fam)
 			 : "; it has no public address, but a load "
 			   "balancer or NAT in front of it would "
 			   "pass them");
-		add_obj(l, f, "endpoint", m->endpoints.v[n->idx].id, SG_NONE);
+		lint_add_obj(l, f, "endpoint", m->endpoints.v[n->idx].id,
+			     SG_NONE);
 		/* The ingress rules behind it: they allow a flow of hit from
 		 * an internet range that some member accepts it from. */
 		for (k = 0; k < n->ncls; k++) {
@@ -938,7 +536,7 @@ static int check_sensitive_family(struct lint *l, int fam)
 					peer.p.len = fam == 4 ? 32 : 128;
 					if (an_rule_how(c, rep->ep, ri, &peer,
 							&unk) != AN_MATCH_NO) {
-						add_rule_obj(l, f, ri);
+						lint_add_rule_obj(l, f, ri);
 						break;
 					}
 				}
@@ -1067,7 +665,7 @@ SGREACH_API int sgreach_lint(const sgreach_model *m, unsigned int flags,
 	if (!l.err)
 		l.err = check_sensitive_family(&l, 6);
 	if (!l.err)
-		check_redundancy(&l);
+		lint_check_redundancy(&l);
 	if (!l.err)
 		check_quotas(&l);
 	rc = l.err;
