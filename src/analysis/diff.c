@@ -400,6 +400,33 @@ static int rule_cause(struct diff *d, int side, uint32_t ri,
 	return rc;
 }
 
+/* A task's interface that exists on one side only (tasks come and go): did
+ * its service carry the group on the other side, on some task or itself?
+ * Then the group is no change for it. */
+static int service_had_group(const sgreach_model *m, uint32_t e,
+			     const sgreach_model *o, const char *gid)
+{
+	const struct sg_endpoint *ep = &m->endpoints.v[e], *svc;
+	uint32_t s, k, j;
+
+	if (ep->service == SG_NONE)
+		return 0;
+	s = model_find_endpoint(o, m->endpoints.v[ep->service].id);
+	if (s == SG_NONE || o->endpoints.v[s].kind != SGREACH_ENDPOINT_SERVICE)
+		return 0;
+	svc = &o->endpoints.v[s];
+	for (k = 0; k <= svc->members.n; k++) {
+		const struct sg_endpoint *x =
+		    k < svc->members.n ? &o->endpoints.v[svc->members.v[k]]
+				       : svc;
+
+		for (j = 0; j < x->groups.n; j++)
+			if (!strcmp(o->groups.v[x->groups.v[j]].id, gid))
+				return 1;
+	}
+	return 0;
+}
+
 /* Is group g carried by the endpoint on this side and not on the other? */
 static int group_only_here(struct diff *d, const struct change *ch, int side,
 			   uint32_t g)
@@ -409,7 +436,8 @@ static int group_only_here(struct diff *d, const struct change *ch, int side,
 	uint32_t k;
 
 	if (ch->ep[!side] == SG_NONE)
-		return 1;
+		return !service_had_group(m, ch->ep[side], o,
+					  m->groups.v[g].id);
 	oe = &o->endpoints.v[ch->ep[!side]];
 	for (k = 0; k < oe->groups.n; k++)
 		if (!strcmp(o->groups.v[oe->groups.v[k]].id, m->groups.v[g].id))
@@ -574,31 +602,15 @@ static int change_relevant(struct diff *d, const struct change *ch,
 
 /* -------------------------------------------------------- rendering -- */
 
-struct items {
-	struct strbuf *sb;
-	int json, n;
-};
-
-static int put_item(void *ctx, int proto, const char *text, size_t len)
+/* A flow set as the other analyses print it: "all" for every flow of the
+ * family, "other" for every protocol without ports or types. */
+static void put_set(struct diff *d, struct strbuf *sb, const struct connset *s,
+		    int json)
 {
-	struct items *it = ctx;
-
-	(void)proto;
-	if (it->n++)
-		sb_puts(it->sb, it->json ? "," : ", ");
-	if (it->json)
-		sb_json_str(it->sb, text);
+	if (json)
+		an_set_json(&d->s[0].c, sb, s);
 	else
-		sb_putn(it->sb, text, len);
-	return 0;
-}
-
-static void put_set(struct strbuf *sb, const struct connset *s, int json)
-{
-	struct items it = {sb, json, 0};
-
-	if (connset_foreach_item(s, put_item, &it))
-		sb->failed = 1;
+		an_set_text(&d->s[0].c, sb, s, ", ");
 }
 
 static void put_groups(struct strbuf *sb, const sgreach_model *m,
@@ -698,16 +710,16 @@ static int render_entry(struct diff *d, struct strbuf *sb,
 		sb_json_str(sb, src ? src->text : INTERNET);
 		sb_puts(sb, ",\"dst\":");
 		sb_json_str(sb, dst ? dst->text : INTERNET);
-		sb_puts(sb, ",\"flows\":[");
-		put_set(sb, flows, 1);
-		sb_puts(sb, "],\"changes\":[");
+		sb_puts(sb, ",\"flows\":");
+		put_set(d, sb, flows, 1);
+		sb_puts(sb, ",\"changes\":[");
 	} else {
 		sb_printf(sb, "%s ", what);
 		sb_text(sb, src ? src->text : INTERNET);
 		sb_puts(sb, " -> ");
 		sb_text(sb, dst ? dst->text : INTERNET);
 		sb_puts(sb, ": ");
-		put_set(sb, flows, 0);
+		put_set(d, sb, flows, 0);
 		sb_putc(sb, '\n');
 	}
 	for (k = 0; k < d->changes.n; k++) {

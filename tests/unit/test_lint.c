@@ -820,3 +820,77 @@ Test(lint, redundant_rules_can_all_go)
 	/* The estates are dense with overlaps: many rules must go. */
 	cr_assert_gt(removed, 60, "only %d redundant rules found", removed);
 }
+
+/* Tasks come and go with new interfaces: a service is matched by name, so
+ * replacing its tasks is no change; a service that appears is. */
+static sgreach_model *service_tasks(const char *const *enis, int n,
+				    int with_api)
+{
+	sgreach_model *m = sgreach_model_new(), *save = M;
+	char arn[128], addr[32];
+	int i;
+
+	M = m;
+	grp("sg-web", "vpc-1");
+	rule("sg-web", IN, "tcp", 8080, 8080, SGREACH_PEER_CIDR, "10.0.0.0/8");
+	rule("sg-web", OUT, "-1", -1, -1, SGREACH_PEER_CIDR, "0.0.0.0/0");
+	for (i = 0; i < n; i++) {
+		snprintf(addr, sizeof(addr), "10.0.1.%d", 10 + i);
+		eni(enis[i], "vpc-1", addr, NULL);
+		attach(enis[i], "sg-web");
+		snprintf(arn, sizeof(arn),
+			 "arn:aws:ecs:eu-west-1:123456789012:task/prod/%s",
+			 enis[i]);
+		cr_assert_eq(sgreach_model_add_task(m, arn, enis[i], "web"), 0);
+	}
+	if (with_api) {
+		eni("eni-api", "vpc-1", "10.0.2.10", NULL);
+		attach("eni-api", "sg-web");
+		cr_assert_eq(sgreach_model_add_task(
+				 m, "arn:aws:ecs:eu-west-1:123456789012:task/"
+				    "prod/api1",
+				 "eni-api", "api"),
+			     0);
+	}
+	cr_assert_eq(sgreach_model_finalize(m), 0);
+	M = save;
+	return m;
+}
+
+Test(lint, diff_task_churn)
+{
+	static const char *const before[] = {"eni-a", "eni-b"};
+	static const char *const after[] = {"eni-c", "eni-d", "eni-e"};
+	sgreach_model *a = service_tasks(before, 2, 0);
+	sgreach_model *b = service_tasks(after, 3, 0);
+	sgreach_model *c = service_tasks(after, 3, 1);
+	sgreach_verdict *v = sgreach_verdict_new();
+	const char *out = NULL;
+	int gained = -1;
+
+	cr_assert_eq(sgreach_diff(a, b, 0, SGREACH_FORMAT_TEXT, v, &out,
+				  &gained),
+		     0);
+	cr_assert_eq(gained, 0, "%s", out);
+	cr_assert(strstr(out, "0 pairs gained flows, 0 lost flows"), "%s", out);
+	cr_assert_eq(sgreach_diff(a, c, 0, SGREACH_FORMAT_TEXT, v, &out,
+				  &gained),
+		     0);
+	/* service:api appears: it reaches web, web reaches it, it reaches
+	 * itself and the internet. */
+	cr_assert(strstr(out, "gained service:api -> service:web: tcp/8080\n"),
+		  "%s", out);
+	cr_assert(strstr(out, "gained service:web -> service:api: tcp/8080\n"),
+		  "%s", out);
+	/* The web tasks replaced carry what web's tasks carried before. */
+	cr_assert(!strstr(out, "eni-c +"), "%s", out);
+	cr_assert(strstr(out, "gained service:api -> internet: all\n"), "%s",
+		  out);
+	cr_assert(strstr(out, "groups changed: eni-api +[sg-web] -[]"), "%s",
+		  out);
+	cr_assert(strncmp(out, "lost ", 5) && !strstr(out, "\nlost "), "%s", out);
+	sgreach_verdict_free(v);
+	sgreach_model_free(a);
+	sgreach_model_free(b);
+	sgreach_model_free(c);
+}
