@@ -252,7 +252,14 @@ static void check_references(struct lint *l)
 static void check_attachments(struct lint *l)
 {
 	const sgreach_model *m = l->m;
-	uint32_t g, k;
+	uint32_t g, k, interfaces = 0;
+
+	/* Attachment is known from interfaces (describe-network-interfaces
+	 * lists every one of an account); services alone say nothing about
+	 * the groups of instances, databases or load balancers. */
+	for (k = 0; k < m->endpoints.n; k++)
+		if (m->endpoints.v[k].kind != SGREACH_ENDPOINT_SERVICE)
+			interfaces++;
 
 	for (g = 0; g < m->groups.n; g++) {
 		const struct sg_group *grp = &m->groups.v[g];
@@ -271,12 +278,12 @@ static void check_attachments(struct lint *l)
 					     m->endpoints.v[grp->members[k]].id,
 					     SG_NONE);
 		}
-		/* Only when interfaces were loaded at all: a lone
+		/* Only when interfaces were loaded: a lone
 		 * describe-security-groups says nothing about attachment.
 		 * Nor when the importers skipped resources (a Terraform
 		 * aws_lb or aws_instance may carry the group).  The default
 		 * group cannot be deleted. */
-		if (grp->complete && !grp->nmembers && m->endpoints.n &&
+		if (grp->complete && !grp->nmembers && interfaces &&
 		    !m->ignored_resources && !grp->is_default) {
 			f = lint_add_finding(
 			    l, L_UNATTACHED, 1,

@@ -300,6 +300,20 @@ Test(lint, sg008_hit)
 	cr_assert_eq(lint_code("SG008"), 1);
 }
 
+/* Services alone (no describe-network-interfaces) do not show what
+ * instances or databases carry. */
+Test(lint, sg008_miss_services_only)
+{
+	grp("sg-orphan", "vpc-1");
+	grp("sg-svc", "vpc-1");
+	cr_assert_eq(sgreach_model_add_endpoint(M, "web",
+						SGREACH_ENDPOINT_SERVICE,
+						"vpc-1", NULL, NULL),
+		     0);
+	attach("web", "sg-svc");
+	cr_assert_eq(lint_code("SG008"), 0);
+}
+
 Test(lint, sg008_miss)
 {
 	/* No interface loaded: attachment is unknown, nothing to claim. */
