@@ -78,11 +78,13 @@ static int qfail(sgreach_verdict *v, int rc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static int qfail(sgreach_verdict *v, int rc, const char *fmt, ...)
 {
+	char buf[sizeof(v->err)];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(v->err, sizeof(v->err), fmt, ap);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	text_scrub(v->err, sizeof(v->err), buf);
 	v->ok = 0;
 	return rc;
 }

@@ -11,6 +11,7 @@
 
 #include "flow.h"
 #include "proto.h"
+#include "strbuf.h"
 
 /* ------------------------------------------------------------- helpers -- */
 
@@ -95,7 +96,7 @@ const char *model_str(sgreach_model *m, const char *s)
 
 int model_warn(sgreach_model *m, const char *fmt, ...)
 {
-	char buf[1024], *w;
+	char buf[1024], clean[1024], *w;
 	va_list ap;
 	int n = 0;
 
@@ -104,7 +105,9 @@ int model_warn(sgreach_model *m, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf + n, sizeof(buf) - (size_t)n, fmt, ap);
 	va_end(ap);
-	w = strdup(buf);
+	/* Warnings quote ids from input and are printed to terminals. */
+	text_scrub(clean, sizeof(clean), buf);
+	w = strdup(clean);
 	if (!w || vec_push(&m->warnings, w)) {
 		free(w);
 		return -ENOMEM;
@@ -114,11 +117,13 @@ int model_warn(sgreach_model *m, const char *fmt, ...)
 
 int model_fail(sgreach_model *m, int err, const char *fmt, ...)
 {
+	char buf[sizeof(m->err)];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(m->err, sizeof(m->err), fmt, ap);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	text_scrub(m->err, sizeof(m->err), buf);
 	return err;
 }
 

@@ -188,3 +188,33 @@ const char *sb_str(struct strbuf *sb)
 		sb->s[0] = '\0';
 	return sb->s;
 }
+
+void text_scrub(char *dst, size_t size, const char *src)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)src;
+	size_t o = 0;
+
+	if (!size)
+		return;
+	for (; *p && o + 1 < size; p++) {
+		unsigned int c = *p;
+		int ctl = c < 0x20 || c == 0x7f;
+
+		if (c == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+			c = *++p; /* a C1 control, U+0080..U+009F */
+			ctl = 1;
+		}
+		if (!ctl) {
+			dst[o++] = (char)c;
+			continue;
+		}
+		if (o + 5 > size)
+			break;
+		dst[o++] = '\\';
+		dst[o++] = 'x';
+		dst[o++] = hex[c >> 4];
+		dst[o++] = hex[c & 15];
+	}
+	dst[o] = '\0';
+}

@@ -33,6 +33,10 @@ void sb_json_str(struct strbuf *sb, const char *s);
 /* Appends s for a terminal: control characters, DEL and invalid bytes are
  * written as \xNN so input data cannot inject escape sequences. */
 void sb_text(struct strbuf *sb, const char *s);
+/* Copies src to dst (size bytes, always terminated) with control
+ * characters, DEL and C1 controls written as \xNN: for messages that quote
+ * input and end up on a terminal. */
+void text_scrub(char *dst, size_t size, const char *src);
 /* Returns the NUL-terminated text, or NULL if an allocation failed. */
 const char *sb_str(struct strbuf *sb);
 

@@ -180,7 +180,8 @@ int an_member_class(struct an_ctx *c, const struct member *x, uint32_t *cls)
 			rc = -ENOMEM;
 			goto fail;
 		}
-		memcpy(g, e->groups.v, e->groups.n * sizeof(*g));
+		if (e->groups.n)
+			memcpy(g, e->groups.v, e->groups.n * sizeof(*g));
 		qsort(g, e->groups.n, sizeof(*g), u32_cmp);
 		rc = kb_put(&k, &e->groups.n, sizeof(e->groups.n));
 		if (!rc)

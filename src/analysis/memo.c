@@ -341,7 +341,7 @@ int an_build_tables(struct an_ctx *c)
 {
 	const sgreach_model *m = c->m;
 	uint32_t n = c->mcls.n, x, y, k, nb;
-	uint32_t *blk = NULL, *remap = NULL, *rep = NULL;
+	uint32_t *blk = NULL, *remap = NULL, *rep = NULL, *ren = NULL;
 	uint8_t *fast = NULL;
 	int dir, rc = 0;
 
@@ -352,8 +352,10 @@ int an_build_tables(struct an_ctx *c)
 	blk = malloc(n * sizeof(*blk));
 	remap = malloc(3 * (size_t)n * sizeof(*remap) + 3 * sizeof(*remap));
 	rep = malloc(n * sizeof(*rep) + sizeof(*rep));
+	ren = malloc(3 * (size_t)n * sizeof(*ren) + 3 * sizeof(*ren));
 	fast = malloc(n);
-	if (!c->stab[0] || !c->stab[1] || !blk || !remap || !rep || !fast) {
+	if (!c->stab[0] || !c->stab[1] || !blk || !remap || !rep || !ren ||
+	    !fast) {
 		rc = -ENOMEM;
 		goto out;
 	}
@@ -409,6 +411,17 @@ int an_build_tables(struct an_ctx *c)
 						*slot = nb++;
 					blk[y] = *slot;
 				}
+				/* Renumber the blocks densely: emptied blocks
+				 * would otherwise keep ids, and ids (which
+				 * index remap and rep) could pass n. */
+				for (y = 0; y < nb; y++)
+					ren[y] = SG_NONE;
+				nb = 0;
+				for (y = 0; y < n; y++) {
+					if (ren[blk[y]] == SG_NONE)
+						ren[blk[y]] = nb++;
+					blk[y] = ren[blk[y]];
+				}
 			}
 			for (y = 0; y < nb; y++)
 				rep[y] = SG_NONE;
@@ -435,6 +448,7 @@ int an_build_tables(struct an_ctx *c)
 	}
 out:
 	free(blk);
+	free(ren);
 	free(remap);
 	free(rep);
 	free(fast);

@@ -22,8 +22,8 @@ int import_add_failed(sgreach_model *m, struct jreader *r,
 	if (rc != -EINVAL && rc != -EEXIST && rc != -ENOENT)
 		return rc;
 	snprintf(msg, sizeof(msg), "%s", m->err);
-	json_fail(r, at, key, "%s", msg);
-	return rc;
+	/* In a document, a duplicate or a dangling id is invalid input. */
+	return json_fail(r, at, key, "%s", msg);
 }
 
 static const struct {
