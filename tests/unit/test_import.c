@@ -369,3 +369,20 @@ Test(import, failed_load_restores_the_public_flag)
 	model_load_end(m, 0);
 	cr_expect_eq(m->endpoints.v[e].assign_public, 0);
 }
+
+Test(import, messages_quote_input_without_control_bytes)
+{
+	const char *w;
+
+	cr_assert_eq(load("esc.json", "{\"Vpcs\":[],\"\\u001b[31mX\\u007f\":1}"),
+		     0);
+	w = sgreach_model_warning(m, 0);
+	cr_assert_not_null(w);
+	cr_expect(strchr(w, 0x1b) == NULL && strchr(w, 0x7f) == NULL, "%s", w);
+	cr_expect(strstr(w, "\\x1b[31mX\\x7f") != NULL, "%s", w);
+	cr_expect_eq(sgreach_model_add_group(m, "sg-\x1b]0;t\x07", NULL, NULL,
+					     0x40),
+		     -EINVAL);
+	cr_expect(strchr(sgreach_model_error(m), 0x1b) == NULL, "%s",
+		  sgreach_model_error(m));
+}
