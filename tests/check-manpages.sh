@@ -333,6 +333,41 @@ JSON
 	done
 fi
 
+# 5c. Transcripts in sgreach(1)'s EXAMPLES: a "$ sgreach ..." line followed
+#     by output lines is run (from the top of the source tree, after the
+#     "$ cd" lines before it in its block) and its standard output must be
+#     exactly the lines shown.
+if [ -x "$sgreach" ]; then
+	sed -n '/^\.SH EXAMPLES/,/^\.SH/p' "$man1" |
+		sed -e 's/\\-/-/g' -e 's/\\f[BIPR]//g' -e 's/\\e/\\/g' |
+		awk -v dir="$tmp" '
+			/^\.EX/ { inside = 1; cmd = 0; cwd = "."; next }
+			/^\.EE/ { inside = 0; cmd = 0; next }
+			!inside { next }
+			/^\$ cd / { cwd = substr($0, 6); next }
+			/^\$ sgreach / { n++; f = dir "/t." n
+				print cwd > (f ".cwd")
+				print substr($0, 11) > (f ".args")
+				printf "" > (f ".want"); cmd = 1; next }
+			/^\$ / { cmd = 0; next }
+			cmd { print > (f ".want") }'
+	for args in "$tmp"/t.*.args; do
+		[ -f "$args" ] || continue
+		t=${args%.args}
+		[ -s "$t.want" ] || continue
+		cwd=$(cat "$t.cwd")
+		line=$(cat "$args")
+		(cd "$srcdir/$cwd" && eval "\"\$sgreach\" $line") \
+			>"$t.got" 2>/dev/null
+		if cmp -s "$t.want" "$t.got"; then
+			pass "sgreach.1 transcript: sgreach $line"
+		else
+			fail "sgreach.1 transcript: sgreach $line prints" \
+				"$(diff "$t.want" "$t.got")"
+		fi
+	done
+fi
+
 # 6. The C programs of the EXAMPLES sections compile and link against the
 #    library of this build, with the project's warnings as errors.
 lib=$builddir/.libs
