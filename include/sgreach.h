@@ -52,10 +52,12 @@ void sgreach_model_free(sgreach_model *m);
  * in it, in name order; "-" reads standard input).  The document's kind is
  * detected from its top-level keys (see sgreach-inputs(5)).
  * Returns 0, -EINVAL for invalid input (message in sgreach_model_error(),
- * naming the file and JSON path), -ENOENT/-EACCES/-EISDIR/-EIO for file
- * errors, -E2BIG for input over the documented limits, -ENOMEM, or
+ * naming the file and JSON path; nesting deeper than 64 is invalid input),
+ * -ENOENT/-EACCES/-EIO for file errors (-ENOENT also for a directory with no
+ * "*.json" file), -E2BIG for a document over the size limit, -ENOMEM, or
  * -EBUSY if the model is already finalized.  On error nothing of the failing
- * document is kept in the model.
+ * document is kept in the model (documents of a directory that loaded
+ * before the failing one stay loaded).
  */
 int sgreach_model_load_file(sgreach_model *m, const char *path);
 
@@ -223,7 +225,11 @@ int sgreach_model_add_peering(sgreach_model *m, const char *peering_id,
 
 /**
  * Resolves every reference, builds the indexes and records diagnostics
- * (warnings).  Afterwards the model is immutable: add and load functions
+ * (warnings: a group defined again by a later source, a prefix list named
+ * but not loaded, a task whose interface is not loaded, a service subnet
+ * that is not loaded).  A group that is referenced but never loaded gets
+ * no warning: membership decides such references (sgreach lint reports
+ * them).  Afterwards the model is immutable: add and load functions
  * return -EBUSY, and queries may run from many threads at once.
  * Returns 0, -ENOMEM, or -EINVAL when the model is inconsistent in a way
  * that cannot be answered (message in sgreach_model_error()).
@@ -341,7 +347,8 @@ typedef enum sgreach_format {
  * Renders the last result held by v: a reviewer's sentence with the deciding
  * rules (text), or one JSON object on one line (see sgreach(1)).  Returns a
  * NUL-terminated string owned by v, valid until the next query or render
- * into v, or NULL when out of memory.
+ * into v; NULL when the last query into v failed, for a format other than
+ * text and JSON, or when out of memory.
  */
 const char *sgreach_verdict_render(sgreach_verdict *v, sgreach_format fmt);
 
