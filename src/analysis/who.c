@@ -22,6 +22,7 @@ struct who_out {
 	int who; /* 1: who (entries are sources), 0: reach */
 	const char *sel;
 	uint32_t n;
+	uint32_t shown; /* entries of the current section, any format */
 };
 
 static void entry_node(struct who_out *o, const struct an_node *n,
@@ -43,6 +44,7 @@ static void entry_node(struct who_out *o, const struct an_node *n,
 	} else {
 		svc = e->id;
 	}
+	o->shown++;
 	switch (o->fmt) {
 	case SGREACH_FORMAT_JSON:
 		if (o->n++)
@@ -128,6 +130,7 @@ static void entry_range(struct who_out *o, const struct sg_range *r, int kinds,
 	struct an_ctx *c = o->c;
 	struct strbuf *sb = &c->v->out;
 
+	o->shown++;
 	switch (o->fmt) {
 	case SGREACH_FORMAT_JSON:
 		if (o->n++)
@@ -296,8 +299,11 @@ static int who_reach(const sgreach_model *m, const char *text,
 	if (fmt == SGREACH_FORMAT_JSON)
 		sb_puts(sb, "],\"external\":[");
 	else if (fmt == SGREACH_FORMAT_TEXT)
-		sb_puts(sb, "outside the model:\n");
+		sb_puts(sb, o.shown ? "outside the model:\n"
+				    : "  nothing in the model\noutside the "
+				      "model:\n");
 	o.n = 0;
+	o.shown = 0;
 	/* Addresses outside the model: only when the selection is inside. */
 	if (s.what != SELW_ADDRESS && s.what != SELW_CIDR) {
 		if ((rc = an_external(&c, &mem,
@@ -325,7 +331,9 @@ static int who_reach(const sgreach_model *m, const char *text,
 	}
 	if (fmt == SGREACH_FORMAT_JSON)
 		sb_puts(sb, "]}");
-	else if (fmt == SGREACH_FORMAT_TEXT && sb->len && !sb->failed)
+	else if (fmt == SGREACH_FORMAT_TEXT && !o.shown)
+		sb_puts(sb, "  no address outside the model\n");
+	if (fmt == SGREACH_FORMAT_TEXT && sb->len && !sb->failed)
 		sb->s[--sb->len] = '\0';
 out:
 	rc = an_end(&c, rc, out);
