@@ -347,7 +347,7 @@ static int proto_matches(const struct sg_rule *r, const sgreach_flow *f)
 	}
 }
 
-static int endpoint_has_group(const sgreach_model *m, uint32_t e, uint32_t g)
+int eval_endpoint_has_group(const sgreach_model *m, uint32_t e, uint32_t g)
 {
 	const struct sg_endpoint *ep = &m->endpoints.v[e];
 	uint32_t k;
@@ -358,7 +358,7 @@ static int endpoint_has_group(const sgreach_model *m, uint32_t e, uint32_t g)
 	return 0;
 }
 
-static int vpcs_connected(const sgreach_model *m, const char *a, const char *b)
+int eval_vpcs_connected(const sgreach_model *m, const char *a, const char *b)
 {
 	uint32_t i;
 
@@ -374,10 +374,7 @@ static int vpcs_connected(const sgreach_model *m, const char *a, const char *b)
 	return 0;
 }
 
-/* How a peer (range) relates to a rule's prefix. */
-enum { M_NO = 0, M_ALL, M_SOME };
-
-static int prefix_match(const struct sg_prefix *rule, const struct member *p)
+int eval_prefix_match(const struct sg_prefix *rule, const struct member *p)
 {
 	if (rule->fam != p->p.fam)
 		return M_NO;
@@ -447,7 +444,7 @@ static int eval_side(sgreach_verdict *v, uint32_t self, int dir,
 			continue;
 		switch (r->peer_kind) {
 		case SGREACH_PEER_CIDR:
-			how = prefix_match(&r->cidr, peer);
+			how = eval_prefix_match(&r->cidr, peer);
 			if (how == M_SOME && push_cov(v, &r->cidr, peer))
 				return -ENOMEM;
 			break;
@@ -457,8 +454,8 @@ static int eval_side(sgreach_verdict *v, uint32_t self, int dir,
 			if (r->stale || peer->ep == SG_NONE || peer->is_public ||
 			    peer->nat || peer->p.fam != v->family)
 				break;
-			if (endpoint_has_group(m, peer->ep, r->peer) &&
-			    vpcs_connected(m, e->vpc,
+			if (eval_endpoint_has_group(m, peer->ep, r->peer) &&
+			    eval_vpcs_connected(m, e->vpc,
 					   m->endpoints.v[peer->ep].vpc))
 				how = M_ALL;
 			break;
@@ -473,7 +470,7 @@ static int eval_side(sgreach_verdict *v, uint32_t self, int dir,
 				break;
 			}
 			for (k = 0; k < pl->entries.n && how != M_ALL; k++) {
-				int h = prefix_match(&pl->entries.v[k], peer);
+				int h = eval_prefix_match(&pl->entries.v[k], peer);
 
 				if (h == M_SOME &&
 				    push_cov(v, &pl->entries.v[k], peer))
@@ -694,7 +691,7 @@ static int eval_pairs(sgreach_verdict *v)
 				p.verdict = SGREACH_ALLOWED;
 			if (src.ep != SG_NONE && dst->ep != SG_NONE &&
 			    !dst->is_public &&
-			    !vpcs_connected(m, m->endpoints.v[src.ep].vpc,
+			    !eval_vpcs_connected(m, m->endpoints.v[src.ep].vpc,
 					    m->endpoints.v[dst->ep].vpc)) {
 				v->no_path = 1;
 				if (p.verdict != SGREACH_DENIED)

@@ -84,6 +84,14 @@ struct sgreach_verdict {
 	struct strbuf tmp;
 };
 
+/* Rule matching shared with the analyses: one definition each, in eval.c. */
+enum { M_NO = 0, M_ALL, M_SOME }; /* how a peer relates to a rule prefix */
+int eval_prefix_match(const struct sg_prefix *rule, const struct member *p);
+int eval_endpoint_has_group(const sgreach_model *m, uint32_t e, uint32_t g);
+/* Same VPC, or joined by an active peering (an unknown VPC invents no
+ * boundary). */
+int eval_vpcs_connected(const sgreach_model *m, const char *a, const char *b);
+
 /* Render (render/verdict.c). */
 const char *verdict_render_text(sgreach_verdict *v);
 const char *verdict_render_json(sgreach_verdict *v);

@@ -179,7 +179,8 @@ enum { AN_MATCH_NO = 0, AN_MATCH_ALL, AN_MATCH_SOME };
 int an_rule_how(struct an_ctx *c, uint32_t self, uint32_t ri,
 		const struct member *peer, int *unknown);
 /* May private addresses of the two VPCs reach each other? */
-int an_vpcs_connected(const sgreach_model *m, const char *a, const char *b);
+/* One definition, in eval.c. */
+#define an_vpcs_connected eval_vpcs_connected
 /* The source address dst's ingress rules see: src's own, or for a public
  * destination the sender's public address or an unknown NAT address. */
 void an_seen_source(struct an_ctx *c, const struct member *src,

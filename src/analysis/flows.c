@@ -385,48 +385,6 @@ int an_rule_live(struct an_ctx *c, uint32_t ri)
 	return c->rconn_ok[ri] == 1;
 }
 
-/* As eval.c: unknown VPC means no boundary is invented. */
-int an_vpcs_connected(const sgreach_model *m, const char *a, const char *b)
-{
-	uint32_t i;
-
-	if (!a || !b || a == b)
-		return 1;
-	for (i = 0; i < m->peerings.n; i++) {
-		const struct sg_peering *p = &m->peerings.v[i];
-
-		if (p->active && ((p->vpc_a == a && p->vpc_b == b) ||
-				  (p->vpc_a == b && p->vpc_b == a)))
-			return 1;
-	}
-	return 0;
-}
-
-static int endpoint_has_group(const sgreach_model *m, uint32_t e, uint32_t g)
-{
-	const struct sg_endpoint *ep = &m->endpoints.v[e];
-	uint32_t k;
-
-	for (k = 0; k < ep->groups.n; k++)
-		if (ep->groups.v[k] == g)
-			return 1;
-	return 0;
-}
-
-enum { M_NO = 0, M_ALL, M_SOME };
-
-static int prefix_match(const struct sg_prefix *rule, const struct member *p)
-{
-	if (rule->fam != p->p.fam)
-		return M_NO;
-	if (p->nat)
-		return rule->len == 0 ? M_ALL : M_NO;
-	if (prefix_contains(rule, &p->p))
-		return M_ALL;
-	if (prefix_contains(&p->p, rule))
-		return M_SOME;
-	return M_NO;
-}
 
 static int push_cov(struct an_ctx *c, const struct sg_prefix *p, uint32_t ri);
 
@@ -445,7 +403,7 @@ static int rule_how(struct an_ctx *c, const struct sg_endpoint *e, uint32_t ri,
 	*rc = 0;
 	switch (r->peer_kind) {
 	case SGREACH_PEER_CIDR:
-		how = prefix_match(&r->cidr, peer);
+		how = eval_prefix_match(&r->cidr, peer);
 		if (how == M_SOME && push)
 			*rc = push_cov(c, &r->cidr, ri);
 		break;
@@ -455,7 +413,7 @@ static int rule_how(struct an_ctx *c, const struct sg_endpoint *e, uint32_t ri,
 		if (r->stale || peer->ep == SG_NONE || peer->is_public ||
 		    peer->nat || peer->p.fam != c->fam)
 			break;
-		if (endpoint_has_group(m, peer->ep, r->peer) &&
+		if (eval_endpoint_has_group(m, peer->ep, r->peer) &&
 		    an_vpcs_connected(m, e->vpc, m->endpoints.v[peer->ep].vpc))
 			how = M_ALL;
 		break;
@@ -467,7 +425,7 @@ static int rule_how(struct an_ctx *c, const struct sg_endpoint *e, uint32_t ri,
 			break;
 		}
 		for (k = 0; k < pl->entries.n && how != M_ALL && !*rc; k++) {
-			int h = prefix_match(&pl->entries.v[k], peer);
+			int h = eval_prefix_match(&pl->entries.v[k], peer);
 
 			if (h == M_SOME && push)
 				*rc = push_cov(c, &pl->entries.v[k], ri);
