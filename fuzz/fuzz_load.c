@@ -84,14 +84,11 @@ static void check_load_rc(sgreach_model *m, int rc)
 {
 	if (rc == 0)
 		return;
-	/* sgreach.h documents -EINVAL for invalid input; a task listed twice
-	 * in one document returns -EEXIST (reported: the importers pass the
-	 * add function's code through).  Tolerated so that fuzzing goes on;
-	 * tests/bad-input/task-twice.json keeps the case. */
-	FUZZ_CHECK(rc == -EINVAL || rc == -EEXIST || rc == -E2BIG ||
-		   rc == -ENOMEM);
+	/* sgreach.h: -EINVAL for invalid input (a task listed twice gave
+	 * -EEXIST until aa2f89f: tests/bad-input/task-twice.json). */
+	FUZZ_CHECK(rc == -EINVAL || rc == -E2BIG || rc == -ENOMEM);
 	/* An input error names the file: "doc: ..." */
-	if (rc == -EINVAL || rc == -EEXIST)
+	if (rc == -EINVAL)
 		FUZZ_CHECK(strncmp(sgreach_model_error(m), "doc", 3) == 0);
 	fuzz_check_clean(sgreach_model_error(m), 0);
 }
@@ -128,11 +125,9 @@ static void check_same_model(const sgreach_model *a, const sgreach_model *b)
 			   sgreach_model_count(b, (sgreach_count)i));
 	FUZZ_CHECK(n == sgreach_model_warning_count(b));
 	for (i = 0; i < n; i++) {
-		/* Warnings quote input raw today (reported, kept in
-		 * regressions/); SGREACH_FUZZ_RAW_WARNINGS=1 lets a run go
-		 * past that while it stands. */
-		if (!getenv("SGREACH_FUZZ_RAW_WARNINGS"))
-			fuzz_check_clean(sgreach_model_warning(a, i), 0);
+		/* Warnings quote input: escaped since aa2f89f
+		 * (regressions/load-warning-raw-del.bin). */
+		fuzz_check_clean(sgreach_model_warning(a, i), 0);
 		FUZZ_CHECK(!strcmp(sgreach_model_warning(a, i),
 				   sgreach_model_warning(b, i)));
 	}
@@ -193,7 +188,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			int rc = sgreach_query(m, sel[i], sel[j], flow, flags,
 					       v);
 
-			fuzz_check_query_rc(rc, v, 1);
+			fuzz_check_query_rc(rc, v);
 			if (!replay)
 				continue;
 			FUZZ_CHECK(sgreach_query(replay, sel[i], sel[j], flow,
