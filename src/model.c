@@ -234,8 +234,6 @@ static void free_endpoint(struct sg_endpoint *e)
 	vec_free(&e->addrs);
 	vec_free(&e->subnet_ids);
 	vec_free(&e->members);
-	free(e->rules[0]);
-	free(e->rules[1]);
 }
 
 static void free_group(struct sg_group *g)
@@ -410,6 +408,9 @@ SGREACH_API void sgreach_model_free(sgreach_model *m)
 	vec_free(&m->vpcs);
 	vec_free(&m->peerings);
 	vec_free(&m->delegated);
+	for (i = 0; i < m->rule_sets.n; i++)
+		free(m->rule_sets.v[i]);
+	vec_free(&m->rule_sets);
 	vec_free(&m->warnings);
 	vec_free(&m->sources);
 	hmap_free(&m->group_ids);

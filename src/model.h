@@ -87,8 +87,9 @@ struct sg_endpoint {
 	uint32_t vpc_idx;    /* SG_NONE when unknown */
 	uint32_t task;	     /* first task on it, or SG_NONE */
 	uint32_t service;    /* the service endpoint its task belongs to */
-	/* Rules of all its groups, per direction, and whether any group on it
-	 * lacks its rules. */
+	/* Rules of all its groups, per direction (shared by every endpoint
+	 * with the same group list; owned by the model's rule_sets), and
+	 * whether any group on it lacks its rules. */
 	uint32_t *rules[2];
 	uint32_t nrules[2];
 	uint32_t missing_groups; /* count of carried groups without rules */
@@ -174,6 +175,10 @@ struct sgreach_model {
 	struct hmap selectors;
 	struct hmap addrs; /* key: struct sg_addr + family byte */
 
+	/* After finalize: the endpoints' rule arrays, one per distinct group
+	 * list, not one per endpoint (20,000 interfaces sharing a group of
+	 * 20,000 rules would otherwise need 1.6 GB). */
+	VEC(uint32_t *) rule_sets;
 	/* After finalize: delegated prefixes (Ipv4Prefixes...), few. */
 	VEC(struct sg_delegated) delegated;
 	/* Keys of the addrs map, owned here (struct sg_addr_key). */

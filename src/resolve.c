@@ -314,23 +314,42 @@ static int resolve_tasks(sgreach_model *m)
 }
 
 /* Concatenates the rules of an endpoint's groups per direction, so a query
- * walks one array per side. */
+ * walks one array per side.  Endpoints with the same group list share the
+ * arrays: memory grows with distinct group lists, not with endpoints. */
 static int build_endpoint_rules(sgreach_model *m)
 {
-	uint32_t i, k, d;
+	struct hmap seen;
+	uint32_t i, k, d, first;
+	int rc = 0;
 
-	for (i = 0; i < m->endpoints.n; i++) {
+	hmap_init(&seen);
+	for (i = 0; i < m->endpoints.n && !rc; i++) {
 		struct sg_endpoint *e = &m->endpoints.v[i];
 
 		e->missing_groups = 0;
-		for (d = 0; d < 2; d++) {
+		for (k = 0; k < e->groups.n; k++)
+			if (!m->groups.v[e->groups.v[k]].complete)
+				e->missing_groups++;
+		if (e->groups.n &&
+		    hmap_get(&seen, e->groups.v, e->groups.n * sizeof(uint32_t),
+			     &first)) {
+			for (d = 0; d < 2; d++) {
+				e->rules[d] = m->endpoints.v[first].rules[d];
+				e->nrules[d] = m->endpoints.v[first].nrules[d];
+			}
+			continue;
+		}
+		for (d = 0; d < 2 && !rc; d++) {
 			uint32_t n = 0;
 
 			for (k = 0; k < e->groups.n; k++)
 				n += m->groups.v[e->groups.v[k]].nrules[d];
-			e->rules[d] = calloc(n ? n : 1, sizeof(uint32_t));
-			if (!e->rules[d])
-				return -ENOMEM;
+			if (vec_reserve(&m->rule_sets, m->rule_sets.n + 1) ||
+			    !(e->rules[d] = calloc(n ? n : 1, sizeof(uint32_t)))) {
+				rc = -ENOMEM;
+				break;
+			}
+			m->rule_sets.v[m->rule_sets.n++] = e->rules[d];
 			e->nrules[d] = 0;
 			for (k = 0; k < e->groups.n; k++) {
 				struct sg_group *g = &m->groups.v[e->groups.v[k]];
@@ -340,11 +359,12 @@ static int build_endpoint_rules(sgreach_model *m)
 				e->nrules[d] += g->nrules[d];
 			}
 		}
-		for (k = 0; k < e->groups.n; k++)
-			if (!m->groups.v[e->groups.v[k]].complete)
-				e->missing_groups++;
+		if (!rc && e->groups.n)
+			rc = hmap_put(&seen, e->groups.v,
+				      e->groups.n * sizeof(uint32_t), i);
 	}
-	return 0;
+	hmap_free(&seen);
+	return rc;
 }
 
 static int build_members(sgreach_model *m)

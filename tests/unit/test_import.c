@@ -386,3 +386,28 @@ Test(import, messages_quote_input_without_control_bytes)
 	cr_expect(strchr(sgreach_model_error(m), 0x1b) == NULL, "%s",
 		  sgreach_model_error(m));
 }
+
+Test(import, endpoints_with_one_group_list_share_their_rule_arrays)
+{
+	uint32_t web, db;
+
+	cr_assert_eq(load("sg.json", SG_DB), 0);
+	cr_assert_eq(load("enis.json", ENIS), 0);
+	cr_assert_eq(load("more.json",
+			  "{\"NetworkInterfaces\":[{\"NetworkInterfaceId\":"
+			  "\"eni-db2\",\"PrivateIpAddress\":\"10.0.2.21\","
+			  "\"Groups\":[{\"GroupId\":\"sg-db\"}]}]}"),
+		     0);
+	cr_assert_eq(sgreach_model_finalize(m), 0);
+	web = model_find_endpoint(m, "eni-web");
+	db = model_find_endpoint(m, "eni-db");
+	/* memory grows with distinct group lists, not with interfaces */
+	cr_expect_eq(m->endpoints.v[db].rules[SGREACH_INGRESS],
+		     m->endpoints.v[model_find_endpoint(m, "eni-db2")]
+			     .rules[SGREACH_INGRESS]);
+	cr_expect_neq(m->endpoints.v[db].rules[SGREACH_INGRESS],
+		      m->endpoints.v[web].rules[SGREACH_INGRESS]);
+	cr_expect_eq(m->endpoints.v[db].nrules[SGREACH_INGRESS], 1);
+	cr_expect_str_eq(verdict_of("eni-web", "eni-db2", "tcp/5432"),
+			 "unknown");
+}
