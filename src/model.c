@@ -793,6 +793,10 @@ SGREACH_API int sgreach_model_add_address(sgreach_model *m,
 	a.is_public = !!(flags & SGREACH_ADDR_PUBLIC);
 	/* The same address listed twice (PrivateIpAddress and
 	 * PrivateIpAddresses[]) is one address. */
+	if (m->endpoints.v[idx].addrs.n >= SG_MAX_ENDPOINT_ADDRS)
+		return model_fail(m, -E2BIG,
+				  "%s: more than %d addresses on one endpoint",
+				  endpoint_id, SG_MAX_ENDPOINT_ADDRS);
 	for (i = 0; i < m->endpoints.v[idx].addrs.n; i++) {
 		struct sg_eaddr *o = &m->endpoints.v[idx].addrs.v[i];
 
@@ -820,6 +824,11 @@ SGREACH_API int sgreach_model_add_endpoint_group(sgreach_model *m,
 	for (i = 0; i < m->endpoints.v[idx].groups.n; i++)
 		if (m->endpoints.v[idx].groups.v[i] == g)
 			return 0;
+	if (m->endpoints.v[idx].groups.n >= SG_MAX_ENDPOINT_GROUPS)
+		return model_fail(m, -E2BIG,
+				  "%s: more than %d security groups on one "
+				  "endpoint (AWS allows 16)",
+				  endpoint_id, SG_MAX_ENDPOINT_GROUPS);
 	return vec_push(&m->endpoints.v[idx].groups, g);
 }
 

@@ -20,6 +20,12 @@
 
 #define SG_NONE UINT32_MAX
 
+/* Per-endpoint bounds (sgreach-inputs(5), LIMITS): AWS allows 16 groups
+ * and some fifty addresses per interface; these keep hostile input from
+ * making the per-endpoint duplicate checks quadratic in the millions. */
+#define SG_MAX_ENDPOINT_GROUPS 1000
+#define SG_MAX_ENDPOINT_ADDRS 10000
+
 /* A growable array of T: VEC(T) name; grow with vec_push(). */
 #define VEC(T)                                                                 \
 	struct {                                                               \

@@ -19,9 +19,13 @@ int import_add_failed(sgreach_model *m, struct jreader *r,
 {
 	char msg[sizeof(m->err)];
 
-	if (rc != -EINVAL && rc != -EEXIST && rc != -ENOENT)
+	if (rc != -EINVAL && rc != -EEXIST && rc != -ENOENT && rc != -E2BIG)
 		return rc;
 	snprintf(msg, sizeof(msg), "%s", m->err);
+	if (rc == -E2BIG) {
+		json_fail(r, at, key, "%s", msg);
+		return rc;
+	}
 	/* In a document, a duplicate or a dangling id is invalid input. */
 	return json_fail(r, at, key, "%s", msg);
 }

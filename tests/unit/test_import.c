@@ -411,3 +411,22 @@ Test(import, endpoints_with_one_group_list_share_their_rule_arrays)
 	cr_expect_str_eq(verdict_of("eni-web", "eni-db2", "tcp/5432"),
 			 "unknown");
 }
+
+Test(import, per_endpoint_limits_are_input_errors)
+{
+	int i, rc = 0;
+	char id[32];
+
+	cr_assert_eq(sgreach_model_add_endpoint(m, "eni-1",
+						SGREACH_ENDPOINT_ENI, NULL, NULL,
+						NULL),
+		     0);
+	for (i = 0; i <= 1000 && !rc; i++) {
+		snprintf(id, sizeof(id), "sg-%d", i);
+		rc = sgreach_model_add_endpoint_group(m, "eni-1", id);
+	}
+	cr_expect_eq(rc, -E2BIG);
+	cr_expect_eq(i, 1001, "the 1001st group is refused");
+	cr_expect(strstr(sgreach_model_error(m), "AWS allows 16") != NULL,
+		  "%s", sgreach_model_error(m));
+}
