@@ -21,69 +21,8 @@ API=eni-738206efb262942d3
 CACHE=eni-5ed8fe6a0cbb79ca0
 BATCH=eni-69661815cee057115
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/sgreach-analysis.XXXXXX") || {
-	echo "cannot create a temporary directory"
-	exit 1
-}
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 1' INT TERM
-
-n=0
-passed=0
-failed=0
-
-ok() {
-	n=$((n + 1))
-	passed=$((passed + 1))
-	echo "ok $n - $*"
-}
-
-not_ok() {
-	n=$((n + 1))
-	failed=$((failed + 1))
-	echo "not ok $n - $*"
-	for f in "$tmp/out" "$tmp/err"; do
-		[ -s "$f" ] && head -n 20 "$f" | cut -c 1-300 |
-			sed "s|^|#   $(basename "$f"): |"
-	done
-	return 0
-}
-
-# run ARGS...: stdout in $tmp/out, stderr in $tmp/err, status in $rc.
-run() {
-	"$SGREACH" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
-	rc=$?
-}
-
-# expect DESC STATUS [PATTERN [!PATTERN]...]: the last run exited with
-# STATUS and its stdout matches each PATTERN (fixed string), and none of
-# the !PATTERNs.
-expect() {
-	desc=$1
-	want=$2
-	shift 2
-	if [ "$rc" -ne "$want" ]; then
-		not_ok "$desc: exit $rc, want $want"
-		return
-	fi
-	for p in "$@"; do
-		case $p in
-		!*)
-			if grep -qF -- "${p#!}" "$tmp/out"; then
-				not_ok "$desc: output has '${p#!}'"
-				return
-			fi
-			;;
-		*)
-			if ! grep -qF -- "$p" "$tmp/out"; then
-				not_ok "$desc: output lacks '$p'"
-				return
-			fi
-			;;
-		esac
-	done
-	ok "$desc"
-}
+test_name=analysis
+. "$srcdir/tests/cli/lib.sh"
 
 if [ ! -d "$ex" ]; then
 	echo "# skip: $ex is missing"
