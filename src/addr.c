@@ -143,8 +143,8 @@ int addr_parse(const char *text, int want_prefix, struct sg_prefix *out,
 	{
 		struct sg_addr m = addr_mask(out->len);
 
-		rc = cidr_get_proto(c) != (out->fam == 4 ? CIDR_IPV4
-							   : CIDR_IPV6) ||
+		rc = cidr_get_proto(c) !=
+			 (out->fam == 4 ? CIDR_IPV4 : CIDR_IPV6) ||
 		     cidr_get_pflen(c) != out->len ||
 		     (a.hi & m.hi) != out->a.hi || (a.lo & m.lo) != out->a.lo;
 	}
@@ -164,8 +164,8 @@ char *addr_format(const struct sg_prefix *p, int bare, char *buf, size_t size)
 		char *o = buf, *end = buf + size;
 
 		for (i = 0; i < 4 && o + 4 < end; i++) {
-			unsigned int x = (unsigned int)(p->a.hi >> (56 - 8 * i)) &
-					 255;
+			unsigned int x =
+			    (unsigned int)(p->a.hi >> (56 - 8 * i)) & 255;
 
 			if (i)
 				*o++ = '.';

@@ -8,12 +8,12 @@
 #include "model.h"
 
 #define STR_(x) #x
-#define STR(x) STR_(x)
+#define STR(x)	STR_(x)
 
 SGREACH_API const char *sgreach_version(void)
 {
 	return STR(SGREACH_VERSION_MAJOR) "." STR(
-		SGREACH_VERSION_MINOR) "." STR(SGREACH_VERSION_MICRO);
+	    SGREACH_VERSION_MINOR) "." STR(SGREACH_VERSION_MICRO);
 }
 
 /* The documented error set; anything else is reported as such rather than
@@ -21,16 +21,26 @@ SGREACH_API const char *sgreach_version(void)
 SGREACH_API const char *sgreach_strerror(int err)
 {
 	switch (err < 0 ? -err : err) {
-	case 0: return "success";
-	case EINVAL: return "invalid input or argument";
-	case ENOENT: return "not found";
-	case EEXIST: return "already exists";
-	case EBUSY: return "the model is finalized (or not yet, for queries)";
-	case ENOMEM: return "out of memory";
-	case E2BIG: return "input exceeds a documented limit";
-	case EACCES: return "permission denied";
-	case EISDIR: return "is a directory";
-	case EIO: return "input/output error";
+	case 0:
+		return "success";
+	case EINVAL:
+		return "invalid input or argument";
+	case ENOENT:
+		return "not found";
+	case EEXIST:
+		return "already exists";
+	case EBUSY:
+		return "the model is finalized (or not yet, for queries)";
+	case ENOMEM:
+		return "out of memory";
+	case E2BIG:
+		return "input exceeds a documented limit";
+	case EACCES:
+		return "permission denied";
+	case EISDIR:
+		return "is a directory";
+	case EIO:
+		return "input/output error";
 	}
 	return "unknown error code";
 }

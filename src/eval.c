@@ -61,10 +61,14 @@ SGREACH_API sgreach_result sgreach_verdict_result(const sgreach_verdict *v)
 SGREACH_API const char *sgreach_result_name(sgreach_result r)
 {
 	switch (r) {
-	case SGREACH_ALLOWED: return "allowed";
-	case SGREACH_DENIED: return "denied";
-	case SGREACH_UNKNOWN: return "unknown";
-	case SGREACH_PARTIAL: return "partial";
+	case SGREACH_ALLOWED:
+		return "allowed";
+	case SGREACH_DENIED:
+		return "denied";
+	case SGREACH_UNKNOWN:
+		return "unknown";
+	case SGREACH_PARTIAL:
+		return "partial";
 	}
 	return "invalid";
 }
@@ -75,7 +79,7 @@ SGREACH_API const char *sgreach_verdict_error(const sgreach_verdict *v)
 }
 
 static int qfail(sgreach_verdict *v, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 static int qfail(sgreach_verdict *v, int rc, const char *fmt, ...)
 {
 	char buf[sizeof(v->err)];
@@ -138,14 +142,20 @@ static int resolve_selector(sgreach_verdict *v, const char *text,
 				     text);
 		s->idx = SEL_IDX(val);
 		switch (SEL_KIND(val)) {
-		case SEL_ENDPOINT: s->what = SELW_ENDPOINT; break;
-		case SEL_TASK: s->what = SELW_TASK; break;
-		default: s->what = SELW_SERVICE; break;
+		case SEL_ENDPOINT:
+			s->what = SELW_ENDPOINT;
+			break;
+		case SEL_TASK:
+			s->what = SELW_TASK;
+			break;
+		default:
+			s->what = SELW_SERVICE;
+			break;
 		}
 		return 0;
 	}
-	if (strchr(text, '/') || strchr(text, ':') || (text[0] >= '0' &&
-						       text[0] <= '9')) {
+	if (strchr(text, '/') || strchr(text, ':') ||
+	    (text[0] >= '0' && text[0] <= '9')) {
 		struct sg_prefix p;
 
 		if (addr_parse_fast(text, 2, &p, NULL) == 0) {
@@ -159,12 +169,12 @@ static int resolve_selector(sgreach_verdict *v, const char *text,
 			if (lookup_address(m, &p, &val)) {
 				if (val == SEL_AMBIGUOUS)
 					return qfail(
-						v, -EINVAL,
-						"address %s is held by several "
-						"interfaces (in different "
-						"VPCs); select one by its "
-						"id",
-						text);
+					    v, -EINVAL,
+					    "address %s is held by several "
+					    "interfaces (in different "
+					    "VPCs); select one by its "
+					    "id",
+					    text);
 				s->what = SELW_ENDPOINT;
 				s->idx = val & ~ADDRV_PUBLIC;
 				s->addr_given = 1;
@@ -230,8 +240,7 @@ static int pick_family(sgreach_verdict *v, unsigned int flags)
 	}
 	if (v->flow.protocol == PROTO_ICMPV6) {
 		if (fam == 4)
-			return qfail(v, -EINVAL,
-				     "icmpv6 flows are IPv6 only");
+			return qfail(v, -EINVAL, "icmpv6 flows are IPv6 only");
 		fam = 6;
 	} else if (v->flow.protocol == PROTO_ICMP) {
 		if (fam == 6)
@@ -253,7 +262,8 @@ static int add_endpoint_members(sgreach_verdict *v, uint32_t e, void *vec)
 	for (k = 0; k < ep->addrs.n; k++) {
 		struct member x;
 
-		if (ep->addrs.v[k].is_public || ep->addrs.v[k].p.fam != v->family)
+		if (ep->addrs.v[k].is_public ||
+		    ep->addrs.v[k].p.fam != v->family)
 			continue;
 		memset(&x, 0, sizeof(x));
 		x.ep = e;
@@ -304,7 +314,7 @@ static int build_members(sgreach_verdict *v, const struct selection *s,
 		if (svc->members.n) {
 			for (k = 0; k < svc->members.n; k++)
 				if ((rc = add_endpoint_members(
-					     v, svc->members.v[k], mem)))
+					 v, svc->members.v[k], mem)))
 					return rc;
 		} else {
 			for (k = 0; k < svc->addrs.n; k++) {
@@ -337,13 +347,15 @@ static int proto_matches(const struct sg_rule *r, const sgreach_flow *f)
 		return 0;
 	switch (r->proto) {
 	case PROTO_TCP:
-	case PROTO_UDP: return f->port >= r->from && f->port <= r->to;
+	case PROTO_UDP:
+		return f->port >= r->from && f->port <= r->to;
 	case PROTO_ICMP:
 	case PROTO_ICMPV6:
 		/* FromPort = type, ToPort = code, -1 = any. */
-		return r->from == -1 ||
-		       (r->from == f->port && (r->to == -1 || r->to == f->code));
-	default: return 1; /* other protocols: all ports, whatever written */
+		return r->from == -1 || (r->from == f->port &&
+					 (r->to == -1 || r->to == f->code));
+	default:
+		return 1; /* other protocols: all ports, whatever written */
 	}
 }
 
@@ -451,12 +463,13 @@ static int eval_side(sgreach_verdict *v, uint32_t self, int dir,
 		case SGREACH_PEER_GROUP:
 			/* Group references match by private address only,
 			 * across an active peering at most. */
-			if (r->stale || peer->ep == SG_NONE || peer->is_public ||
-			    peer->nat || peer->p.fam != v->family)
+			if (r->stale || peer->ep == SG_NONE ||
+			    peer->is_public || peer->nat ||
+			    peer->p.fam != v->family)
 				break;
 			if (eval_endpoint_has_group(m, peer->ep, r->peer) &&
 			    eval_vpcs_connected(m, e->vpc,
-					   m->endpoints.v[peer->ep].vpc))
+						m->endpoints.v[peer->ep].vpc))
 				how = M_ALL;
 			break;
 		case SGREACH_PEER_PREFIX_LIST: {
@@ -470,7 +483,8 @@ static int eval_side(sgreach_verdict *v, uint32_t self, int dir,
 				break;
 			}
 			for (k = 0; k < pl->entries.n && how != M_ALL; k++) {
-				int h = eval_prefix_match(&pl->entries.v[k], peer);
+				int h =
+				    eval_prefix_match(&pl->entries.v[k], peer);
 
 				if (h == M_SOME &&
 				    push_cov(v, &pl->entries.v[k], peer))
@@ -516,13 +530,13 @@ static int eval_side(sgreach_verdict *v, uint32_t self, int dir,
 		      range_cmp);
 		for (j = 0; j < v->scratch.n; j++) {
 			const struct sg_range *r = &v->scratch.v[j];
-			struct sg_range *last =
-				v->cov.n > *cov_first ? &v->cov.v[v->cov.n - 1]
-						      : NULL;
+			struct sg_range *last = v->cov.n > *cov_first
+						    ? &v->cov.v[v->cov.n - 1]
+						    : NULL;
 
 			if (last) {
 				struct sg_addr after =
-					addr_next(&last->last, r->fam);
+				    addr_next(&last->last, r->fam);
 
 				if (addr_cmp(&r->first, &last->last) <= 0 ||
 				    addr_cmp(&r->first, &after) == 0) {
@@ -651,7 +665,7 @@ static int eval_pairs(sgreach_verdict *v)
 			 * sender's public address, or a NAT address. */
 			if (dst->is_public && src.ep != SG_NONE) {
 				const struct sg_endpoint *se =
-					&m->endpoints.v[src.ep];
+				    &m->endpoints.v[src.ep];
 				uint32_t k;
 
 				src.nat = 1;
@@ -667,10 +681,10 @@ static int eval_pairs(sgreach_verdict *v)
 			p.egress = SIDE_NA;
 			p.ingress = SIDE_NA;
 			if (src.ep != SG_NONE) {
-				p.egress = eval_side(v, src.ep, SGREACH_EGRESS,
-						     dst, &p.cov_first[SGREACH_EGRESS],
-						     &p.cov_n[SGREACH_EGRESS],
-						     &reason);
+				p.egress = eval_side(
+				    v, src.ep, SGREACH_EGRESS, dst,
+				    &p.cov_first[SGREACH_EGRESS],
+				    &p.cov_n[SGREACH_EGRESS], &reason);
 				if (p.egress < 0)
 					return p.egress;
 				if (reason && !reasons[SGREACH_EGRESS])
@@ -678,9 +692,9 @@ static int eval_pairs(sgreach_verdict *v)
 			}
 			if (dst->ep != SG_NONE) {
 				p.ingress = eval_side(
-					v, dst->ep, SGREACH_INGRESS, &src,
-					&p.cov_first[SGREACH_INGRESS],
-					&p.cov_n[SGREACH_INGRESS], &reason);
+				    v, dst->ep, SGREACH_INGRESS, &src,
+				    &p.cov_first[SGREACH_INGRESS],
+				    &p.cov_n[SGREACH_INGRESS], &reason);
 				if (p.ingress < 0)
 					return p.ingress;
 				if (reason && !reasons[SGREACH_INGRESS])
@@ -692,7 +706,7 @@ static int eval_pairs(sgreach_verdict *v)
 			if (src.ep != SG_NONE && dst->ep != SG_NONE &&
 			    !dst->is_public &&
 			    !eval_vpcs_connected(m, m->endpoints.v[src.ep].vpc,
-					    m->endpoints.v[dst->ep].vpc)) {
+						 m->endpoints.v[dst->ep].vpc)) {
 				v->no_path = 1;
 				if (p.verdict != SGREACH_DENIED)
 					p.verdict = SGREACH_UNKNOWN;
@@ -706,11 +720,10 @@ static int eval_pairs(sgreach_verdict *v)
 	}
 	for (d = 0; d < 2; d++) {
 		v->side[d].verdict = tally_result(&side_t[d]);
-		v->side[d].reason = v->side[d].verdict == SIDE_NA
-					    ? REASON_OUTSIDE
-				    : v->side[d].verdict == SGREACH_ALLOWED
-					    ? REASON_NONE
-					    : reasons[d];
+		v->side[d].reason =
+		    v->side[d].verdict == SIDE_NA	    ? REASON_OUTSIDE
+		    : v->side[d].verdict == SGREACH_ALLOWED ? REASON_NONE
+							    : reasons[d];
 	}
 	v->result = (sgreach_result)tally_result(&all);
 	return 0;
@@ -747,8 +760,7 @@ SGREACH_API int sgreach_query_flow(const sgreach_model *m, const char *src,
 			     v->src.text, v->dst.text);
 	if ((rc = build_members(v, &v->src, &v->smem)) ||
 	    (rc = build_members(v, &v->dst, &v->dmem)))
-		return rc == -ENOMEM ? qfail(v, rc, "out of memory")
-				     : rc;
+		return rc == -ENOMEM ? qfail(v, rc, "out of memory") : rc;
 	rc = eval_pairs(v);
 	if (rc)
 		return qfail(v, rc, "out of memory");

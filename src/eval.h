@@ -14,13 +14,13 @@
 
 enum side_reason {
 	REASON_NONE = 0,
-	REASON_NO_MATCH,	/* rules exist, none matches */
-	REASON_NO_RULES,	/* no rule at all in that direction */
-	REASON_GROUP_MISSING,	/* a carried group's rules are not loaded */
-	REASON_PLIST_MISSING,	/* a prefix list's entries are not loaded */
-	REASON_PLAN_UNKNOWN,	/* a peer not known until apply */
-	REASON_OUTSIDE,		/* the side is outside the model */
-	REASON_NAT_UNKNOWN,	/* the translated source address is unknown */
+	REASON_NO_MATCH,      /* rules exist, none matches */
+	REASON_NO_RULES,      /* no rule at all in that direction */
+	REASON_GROUP_MISSING, /* a carried group's rules are not loaded */
+	REASON_PLIST_MISSING, /* a prefix list's entries are not loaded */
+	REASON_PLAN_UNKNOWN,  /* a peer not known until apply */
+	REASON_OUTSIDE,	      /* the side is outside the model */
+	REASON_NAT_UNKNOWN,   /* the translated source address is unknown */
 };
 
 /* What a selector named. */
@@ -63,7 +63,8 @@ struct side {
 struct pair {
 	uint32_t s, d; /* member indices */
 	int verdict, egress, ingress;
-	uint32_t cov_first[2], cov_n[2]; /* allowed ranges in v->cov, per side */
+	uint32_t cov_first[2],
+	    cov_n[2]; /* allowed ranges in v->cov, per side */
 };
 
 struct sgreach_verdict {
@@ -77,7 +78,7 @@ struct sgreach_verdict {
 	VEC(struct member) smem, dmem;
 	struct side side[2]; /* [SGREACH_INGRESS], [SGREACH_EGRESS] */
 	VEC(struct pair) pairs;
-	VEC(struct sg_range) cov;     /* allowed sub-ranges of range members */
+	VEC(struct sg_range) cov; /* allowed sub-ranges of range members */
 	VEC(struct sg_range) scratch;
 	char err[512];
 	struct strbuf out;

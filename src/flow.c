@@ -60,7 +60,7 @@ int protocol_parse(const char *text, int *proto)
 }
 
 static int fail(char *msg, size_t size, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 static int fail(char *msg, size_t size, const char *fmt, ...)
 {
 	va_list ap;
@@ -127,18 +127,16 @@ int flow_parse(const char *text, sgreach_flow *out, char *msg, size_t size)
 		long type, code = 0;
 
 		if (!rest)
-			return fail(msg, size,
-				    "invalid flow '%s': ICMP flows need a type, "
-				    "as icmp/8/0 (TYPE/CODE)",
-				    text);
+			return fail(
+			    msg, size,
+			    "invalid flow '%s': ICMP flows need a type, "
+			    "as icmp/8/0 (TYPE/CODE)",
+			    text);
 		slash2 = strchr(rest, '/');
-		type = strict_uint(rest,
-				   slash2 ? (size_t)(slash2 - rest)
-					  : strlen(rest),
-				   255);
+		type = strict_uint(
+		    rest, slash2 ? (size_t)(slash2 - rest) : strlen(rest), 255);
 		if (slash2)
-			code = strict_uint(slash2 + 1, strlen(slash2 + 1),
-					   255);
+			code = strict_uint(slash2 + 1, strlen(slash2 + 1), 255);
 		if (type < 0 || code < 0)
 			return fail(msg, size,
 				    "invalid flow '%s': ICMP type and code are "

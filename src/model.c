@@ -154,14 +154,14 @@ uint32_t model_find_endpoint(const sgreach_model *m, const char *id)
  * the load are undone from this log; the id maps are then rebuilt.
  */
 enum undo_kind {
-	U_GROUP,	  /* name, vpc, complete, def_sources.n */
-	U_EP_GROUPS,	  /* endpoints[i].groups.n */
-	U_EP_ADDRS,	  /* endpoints[i].addrs.n */
-	U_EP_SUBNETS,	  /* endpoints[i].subnet_ids.n */
-	U_PLIST,	  /* name, loaded, entries.n */
-	U_SUBNET,	  /* vpc, cidrs.n */
-	U_VPC,		  /* cidrs.n */
-	U_EP_PUBLIC,	  /* endpoints[i].assign_public */
+	U_GROUP,      /* name, vpc, complete, def_sources.n */
+	U_EP_GROUPS,  /* endpoints[i].groups.n */
+	U_EP_ADDRS,   /* endpoints[i].addrs.n */
+	U_EP_SUBNETS, /* endpoints[i].subnet_ids.n */
+	U_PLIST,      /* name, loaded, entries.n */
+	U_SUBNET,     /* vpc, cidrs.n */
+	U_VPC,	      /* cidrs.n */
+	U_EP_PUBLIC,  /* endpoints[i].assign_public */
 };
 
 struct undo {
@@ -175,7 +175,7 @@ struct undo {
 struct load_mark {
 	int active;
 	uint32_t groups, rules, endpoints, tasks, plists, subnets, vpcs,
-		peerings, warnings, sources;
+	    peerings, warnings, sources;
 	size_t ignored;
 	VEC(struct undo) log;
 };
@@ -202,9 +202,15 @@ static void undo_log(sgreach_model *m, enum undo_kind kind, uint32_t idx,
 		u.n = g->def_sources.n;
 		break;
 	}
-	case U_EP_GROUPS: u.n = m->endpoints.v[idx].groups.n; break;
-	case U_EP_ADDRS: u.n = m->endpoints.v[idx].addrs.n; break;
-	case U_EP_SUBNETS: u.n = m->endpoints.v[idx].subnet_ids.n; break;
+	case U_EP_GROUPS:
+		u.n = m->endpoints.v[idx].groups.n;
+		break;
+	case U_EP_ADDRS:
+		u.n = m->endpoints.v[idx].addrs.n;
+		break;
+	case U_EP_SUBNETS:
+		u.n = m->endpoints.v[idx].subnet_ids.n;
+		break;
 	case U_PLIST:
 		u.s1 = m->plists.v[idx].name;
 		u.flag = m->plists.v[idx].loaded;
@@ -214,8 +220,12 @@ static void undo_log(sgreach_model *m, enum undo_kind kind, uint32_t idx,
 		u.s1 = m->subnets.v[idx].vpc;
 		u.n = m->subnets.v[idx].cidrs.n;
 		break;
-	case U_VPC: u.n = m->vpcs.v[idx].cidrs.n; break;
-	case U_EP_PUBLIC: u.flag = m->endpoints.v[idx].assign_public; break;
+	case U_VPC:
+		u.n = m->vpcs.v[idx].cidrs.n;
+		break;
+	case U_EP_PUBLIC:
+		u.flag = m->endpoints.v[idx].assign_public;
+		break;
 	}
 	/* On allocation failure the load fails anyway; an entry logged twice
 	 * restores the older value last, which is the right one. */
@@ -325,8 +335,12 @@ void model_load_end(sgreach_model *m, int ok)
 			g->def_sources.n = u->n;
 			break;
 		}
-		case U_EP_GROUPS: m->endpoints.v[u->idx].groups.n = u->n; break;
-		case U_EP_ADDRS: m->endpoints.v[u->idx].addrs.n = u->n; break;
+		case U_EP_GROUPS:
+			m->endpoints.v[u->idx].groups.n = u->n;
+			break;
+		case U_EP_ADDRS:
+			m->endpoints.v[u->idx].addrs.n = u->n;
+			break;
 		case U_EP_SUBNETS:
 			m->endpoints.v[u->idx].subnet_ids.n = u->n;
 			break;
@@ -339,7 +353,9 @@ void model_load_end(sgreach_model *m, int ok)
 			m->subnets.v[u->idx].vpc = u->s1;
 			m->subnets.v[u->idx].cidrs.n = u->n;
 			break;
-		case U_VPC: m->vpcs.v[u->idx].cidrs.n = u->n; break;
+		case U_VPC:
+			m->vpcs.v[u->idx].cidrs.n = u->n;
+			break;
 		case U_EP_PUBLIC:
 			m->endpoints.v[u->idx].assign_public = u->flag;
 			break;
@@ -447,8 +463,7 @@ SGREACH_API size_t sgreach_model_warning_count(const sgreach_model *m)
 	return m ? m->warnings.n : 0;
 }
 
-SGREACH_API const char *sgreach_model_warning(const sgreach_model *m,
-					      size_t i)
+SGREACH_API const char *sgreach_model_warning(const sgreach_model *m, size_t i)
 {
 	if (!m || i >= m->warnings.n)
 		return NULL;
@@ -464,16 +479,22 @@ SGREACH_API size_t sgreach_model_count(const sgreach_model *m,
 	if (!m)
 		return 0;
 	switch (what) {
-	case SGREACH_COUNT_GROUPS: return m->groups.n;
+	case SGREACH_COUNT_GROUPS:
+		return m->groups.n;
 	case SGREACH_COUNT_RULES:
 		for (i = 0; i < m->rules.n; i++)
 			n += !m->rules.v[i].dropped;
 		return n;
-	case SGREACH_COUNT_ENDPOINTS: return m->endpoints.n;
-	case SGREACH_COUNT_TASKS: return m->tasks.n;
-	case SGREACH_COUNT_PREFIX_LISTS: return m->plists.n;
-	case SGREACH_COUNT_SUBNETS: return m->subnets.n;
-	case SGREACH_COUNT_VPCS: return m->vpcs.n;
+	case SGREACH_COUNT_ENDPOINTS:
+		return m->endpoints.n;
+	case SGREACH_COUNT_TASKS:
+		return m->tasks.n;
+	case SGREACH_COUNT_PREFIX_LISTS:
+		return m->plists.n;
+	case SGREACH_COUNT_SUBNETS:
+		return m->subnets.n;
+	case SGREACH_COUNT_VPCS:
+		return m->vpcs.n;
 	}
 	return 0;
 }
@@ -702,7 +723,8 @@ SGREACH_API int sgreach_model_add_rule(sgreach_model *m, const char *group_id,
 		if ((rc = group_ref(m, bare_group_id(peer), &r.peer)))
 			return rc;
 		break;
-	case SGREACH_PEER_UNKNOWN: break;
+	case SGREACH_PEER_UNKNOWN:
+		break;
 	default:
 		return model_fail(m, -EINVAL, "%s: invalid peer kind",
 				  group_id);
@@ -719,12 +741,10 @@ SGREACH_API int sgreach_model_add_rule(sgreach_model *m, const char *group_id,
 	return vec_push(&m->rules, r);
 }
 
-SGREACH_API int sgreach_model_add_endpoint(sgreach_model *m,
-					   const char *endpoint_id,
-					   sgreach_endpoint_kind kind,
-					   const char *vpc_id,
-					   const char *subnet_id,
-					   const char *description)
+SGREACH_API int
+sgreach_model_add_endpoint(sgreach_model *m, const char *endpoint_id,
+			   sgreach_endpoint_kind kind, const char *vpc_id,
+			   const char *subnet_id, const char *description)
 {
 	struct sg_endpoint *e;
 	uint32_t idx;
@@ -833,8 +853,8 @@ SGREACH_API int sgreach_model_add_endpoint_group(sgreach_model *m,
 }
 
 SGREACH_API int sgreach_model_set_endpoint_public(sgreach_model *m,
-						 const char *endpoint_id,
-						 int is_public)
+						  const char *endpoint_id,
+						  int is_public)
 {
 	uint32_t idx;
 	int rc;
@@ -877,8 +897,7 @@ SGREACH_API int sgreach_model_add_task(sgreach_model *m, const char *task_arn,
 	    (rc = check_id(m, "task endpoint", endpoint_id)))
 		return rc;
 	if (find(&m->task_ids, task_arn) != SG_NONE)
-		return model_fail(m, -EEXIST, "%s: task added twice",
-				  task_arn);
+		return model_fail(m, -EEXIST, "%s: task added twice", task_arn);
 	memset(&t, 0, sizeof(t));
 	if (!(t.arn = model_str(m, task_arn)) ||
 	    !(t.endpoint_id = model_str(m, endpoint_id)) ||
@@ -928,8 +947,8 @@ SGREACH_API int sgreach_model_add_prefix_list_entry(sgreach_model *m,
 				  cidr ? cidr : "(null)");
 	if ((rc = sgreach_model_add_prefix_list(m, prefix_list_id, NULL)))
 		return rc;
-	return vec_push(&m->plists.v[model_plist_ref(m, prefix_list_id)].entries,
-			p);
+	return vec_push(
+	    &m->plists.v[model_plist_ref(m, prefix_list_id)].entries, p);
 }
 
 static int subnet_ref(sgreach_model *m, const char *id, uint32_t *out)
@@ -1032,7 +1051,8 @@ SGREACH_API int sgreach_model_add_peering(sgreach_model *m,
 	    (rc = check_id(m, "peering VPC", vpc_b)))
 		return rc;
 	if (!(p.id = model_str(m, peering_id)) ||
-	    !(p.vpc_a = model_str(m, vpc_a)) || !(p.vpc_b = model_str(m, vpc_b)))
+	    !(p.vpc_a = model_str(m, vpc_a)) ||
+	    !(p.vpc_b = model_str(m, vpc_b)))
 		return -ENOMEM;
 	p.active = !!active;
 	return vec_push(&m->peerings, p);

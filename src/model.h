@@ -24,7 +24,7 @@
  * and some fifty addresses per interface; these keep hostile input from
  * making the per-endpoint duplicate checks quadratic in the millions. */
 #define SG_MAX_ENDPOINT_GROUPS 1000
-#define SG_MAX_ENDPOINT_ADDRS 10000
+#define SG_MAX_ENDPOINT_ADDRS  10000
 
 /* A growable array of T: VEC(T) name; grow with vec_push(). */
 #define VEC(T)                                                                 \
@@ -39,7 +39,8 @@ int vec_grow_(void **v, uint32_t *cap, size_t elem, uint32_t need);
 #define vec_push(vec, x)                                                       \
 	(vec_reserve((vec), (vec)->n + 1) ? -ENOMEM                            \
 					  : ((vec)->v[(vec)->n++] = (x), 0))
-#define vec_free(vec) (free((vec)->v), (vec)->v = NULL, (vec)->n = (vec)->cap = 0)
+#define vec_free(vec)                                                          \
+	(free((vec)->v), (vec)->v = NULL, (vec)->n = (vec)->cap = 0)
 
 struct sg_rule {
 	uint32_t group;	   /* owning group */
@@ -84,15 +85,15 @@ struct sg_endpoint {
 	const char *vpc;
 	const char *subnet;
 	const char *description;
-	uint8_t kind; /* sgreach_endpoint_kind */
+	uint8_t kind;	       /* sgreach_endpoint_kind */
 	uint8_t assign_public; /* gets a public address (assignPublicIp) */
 	VEC(uint32_t) groups;
 	VEC(struct sg_eaddr) addrs;
 	VEC(const char *) subnet_ids; /* service endpoints */
 	/* After finalize. */
-	uint32_t vpc_idx;    /* SG_NONE when unknown */
-	uint32_t task;	     /* first task on it, or SG_NONE */
-	uint32_t service;    /* the service endpoint its task belongs to */
+	uint32_t vpc_idx; /* SG_NONE when unknown */
+	uint32_t task;	  /* first task on it, or SG_NONE */
+	uint32_t service; /* the service endpoint its task belongs to */
 	/* Rules of all its groups, per direction (shared by every endpoint
 	 * with the same group list; owned by the model's rule_sets), and
 	 * whether any group on it lacks its rules. */
@@ -142,9 +143,9 @@ struct sg_peering {
 /* Selector index values: kind in the top 4 bits, index below. */
 enum sel_kind { SEL_ENDPOINT = 1, SEL_TASK = 2, SEL_SERVICE = 3 };
 #define SEL_PACK(kind, idx) ((uint32_t)(kind) << 28 | (idx))
-#define SEL_KIND(v) ((v) >> 28)
-#define SEL_IDX(v) ((v) & 0x0fffffffu)
-#define SEL_AMBIGUOUS 0x0fffffffu
+#define SEL_KIND(v)	    ((v) >> 28)
+#define SEL_IDX(v)	    ((v)&0x0fffffffu)
+#define SEL_AMBIGUOUS	    0x0fffffffu
 
 struct arena_chunk;
 
@@ -176,7 +177,7 @@ struct sgreach_model {
 	VEC(struct sg_peering) peerings;
 
 	struct hmap group_ids, endpoint_ids, task_ids, plist_ids, subnet_ids,
-		vpc_ids, strings;
+	    vpc_ids, strings;
 	/* After finalize: selector text -> SEL_PACK; address -> endpoint. */
 	struct hmap selectors;
 	struct hmap addrs; /* key: struct sg_addr + family byte */
@@ -202,10 +203,10 @@ struct sgreach_model {
 const char *model_str(sgreach_model *m, const char *s);
 /* Records a warning (prefixed with the current source's name if any). */
 int model_warn(sgreach_model *m, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 /* Writes the model's error message; returns err. */
 int model_fail(sgreach_model *m, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Looks up by id; SG_NONE when absent. */
 uint32_t model_find_group(const sgreach_model *m, const char *id);

@@ -82,8 +82,12 @@ static void rule_key(const struct sg_rule *r, struct rule_key *k)
 		k->hi = r->cidr.a.hi;
 		k->lo = r->cidr.a.lo;
 		break;
-	case SGREACH_PEER_UNKNOWN: k->text = r->peer_text; break;
-	default: k->peer = r->peer; break;
+	case SGREACH_PEER_UNKNOWN:
+		k->text = r->peer_text;
+		break;
+	default:
+		k->peer = r->peer;
+		break;
 	}
 }
 
@@ -141,8 +145,8 @@ static int build_group_rules(sgreach_model *m)
 
 		for (d = 0; d < 2; d++) {
 			grp->rules[d] =
-				calloc(grp->nrules[d] ? grp->nrules[d] : 1,
-				       sizeof(uint32_t));
+			    calloc(grp->nrules[d] ? grp->nrules[d] : 1,
+				   sizeof(uint32_t));
 			if (!grp->rules[d])
 				return -ENOMEM;
 			grp->nrules[d] = 0;
@@ -291,8 +295,8 @@ static int resolve_tasks(sgreach_model *m)
 		svc = model_find_endpoint(m, t->service);
 		if (svc == SG_NONE) {
 			rc = sgreach_model_add_endpoint(
-				m, t->service, SGREACH_ENDPOINT_SERVICE,
-				m->endpoints.v[e].vpc, NULL, NULL);
+			    m, t->service, SGREACH_ENDPOINT_SERVICE,
+			    m->endpoints.v[e].vpc, NULL, NULL);
 			if (rc)
 				return rc;
 			svc = model_find_endpoint(m, t->service);
@@ -345,14 +349,16 @@ static int build_endpoint_rules(sgreach_model *m)
 			for (k = 0; k < e->groups.n; k++)
 				n += m->groups.v[e->groups.v[k]].nrules[d];
 			if (vec_reserve(&m->rule_sets, m->rule_sets.n + 1) ||
-			    !(e->rules[d] = calloc(n ? n : 1, sizeof(uint32_t)))) {
+			    !(e->rules[d] =
+				  calloc(n ? n : 1, sizeof(uint32_t)))) {
 				rc = -ENOMEM;
 				break;
 			}
 			m->rule_sets.v[m->rule_sets.n++] = e->rules[d];
 			e->nrules[d] = 0;
 			for (k = 0; k < e->groups.n; k++) {
-				struct sg_group *g = &m->groups.v[e->groups.v[k]];
+				struct sg_group *g =
+				    &m->groups.v[e->groups.v[k]];
 
 				memcpy(e->rules[d] + e->nrules[d], g->rules[d],
 				       g->nrules[d] * sizeof(uint32_t));
@@ -377,8 +383,8 @@ static int build_members(sgreach_model *m)
 	for (i = 0; i < m->groups.n; i++) {
 		struct sg_group *g = &m->groups.v[i];
 
-		g->members = calloc(g->nmembers ? g->nmembers : 1,
-				    sizeof(uint32_t));
+		g->members =
+		    calloc(g->nmembers ? g->nmembers : 1, sizeof(uint32_t));
 		if (!g->members)
 			return -ENOMEM;
 		g->nmembers = 0;
@@ -386,7 +392,7 @@ static int build_members(sgreach_model *m)
 	for (i = 0; i < m->endpoints.n; i++)
 		for (k = 0; k < m->endpoints.v[i].groups.n; k++) {
 			struct sg_group *g =
-				&m->groups.v[m->endpoints.v[i].groups.v[k]];
+			    &m->groups.v[m->endpoints.v[i].groups.v[k]];
 
 			g->members[g->nmembers++] = i;
 		}
@@ -451,9 +457,8 @@ static int build_selectors(sgreach_model *m)
 			struct sg_addr_key *key = &m->addr_keys[m->naddr_keys];
 			uint32_t val = i, old;
 
-			if (e->addrs.v[k].p.len != (e->addrs.v[k].p.fam == 4
-							    ? 32
-							    : 128)) {
+			if (e->addrs.v[k].p.len !=
+			    (e->addrs.v[k].p.fam == 4 ? 32 : 128)) {
 				struct sg_delegated d = {e->addrs.v[k].p, i};
 
 				if (vec_push(&m->delegated, d))

@@ -107,7 +107,10 @@ void sb_int(struct strbuf *sb, long v)
 /* Bytes that JSON strings must escape: controls, '"' and '\\'; DEL too,
  * so output stays printable. */
 static const unsigned char json_escape[256] = {
-	[0 ... 0x1f] = 1, ['"'] = 1, ['\\'] = 1, [0x7f] = 1,
+    [0 ... 0x1f] = 1,
+    ['"'] = 1,
+    ['\\'] = 1,
+    [0x7f] = 1,
 };
 
 void sb_json_str(struct strbuf *sb, const char *s)
@@ -128,14 +131,24 @@ void sb_json_str(struct strbuf *sb, const char *s)
 		if (!*p)
 			break;
 		switch (*p) {
-		case '"': sb_putn(sb, "\\\"", 2); break;
-		case '\\': sb_putn(sb, "\\\\", 2); break;
-		case '\n': sb_putn(sb, "\\n", 2); break;
-		case '\t': sb_putn(sb, "\\t", 2); break;
-		case '\r': sb_putn(sb, "\\r", 2); break;
+		case '"':
+			sb_putn(sb, "\\\"", 2);
+			break;
+		case '\\':
+			sb_putn(sb, "\\\\", 2);
+			break;
+		case '\n':
+			sb_putn(sb, "\\n", 2);
+			break;
+		case '\t':
+			sb_putn(sb, "\\t", 2);
+			break;
+		case '\r':
+			sb_putn(sb, "\\r", 2);
+			break;
 		default: {
-			char u[6] = {'\\', 'u', '0', '0', hex[*p >> 4],
-				     hex[*p & 15]};
+			char u[6] = {'\\', 'u',		 '0',
+				     '0',  hex[*p >> 4], hex[*p & 15]};
 
 			sb_putn(sb, u, sizeof(u));
 		}
@@ -158,8 +171,8 @@ void sb_text(struct strbuf *sb, const char *s)
 		/* U+0080..U+009F (C1 controls, 0xC2 0x80..0x9F in UTF-8)
 		 * include CSI, which some terminals honour. */
 		if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
-			char e[6] = {'\\', 'u', '0', '0', hex[p[1] >> 4],
-				     hex[p[1] & 15]};
+			char e[6] = {'\\',	     'u',	    '0', '0',
+				     hex[p[1] >> 4], hex[p[1] & 15]};
 
 			sb_putn(sb, e, sizeof(e));
 			p++;

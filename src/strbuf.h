@@ -25,7 +25,7 @@ void sb_putc(struct strbuf *sb, char c);
 void sb_putn(struct strbuf *sb, const char *s, size_t n);
 void sb_puts(struct strbuf *sb, const char *s);
 void sb_printf(struct strbuf *sb, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 /* Appends a decimal integer (no printf: this is on the batch path). */
 void sb_int(struct strbuf *sb, long v);
 /* Appends s as a JSON string literal with quotes ("null" for NULL). */

@@ -385,7 +385,6 @@ int an_rule_live(struct an_ctx *c, uint32_t ri)
 	return c->rconn_ok[ri] == 1;
 }
 
-
 static int push_cov(struct an_ctx *c, const struct sg_prefix *p, uint32_t ri);
 
 /* How rule ri of endpoint e matches peer (M_NO, M_ALL, M_SOME), as

@@ -23,16 +23,8 @@
 
 /* The commands, in the order --help lists them.  Add new ones here. */
 static const struct cli_command *const commands[] = {
-    &cmd_query,
-    &cmd_batch,
-    &cmd_ports,
-    &cmd_who,
-    &cmd_reach,
-    &cmd_matrix,
-    &cmd_exposure,
-    &cmd_lint,
-    &cmd_diff,
-    &cmd_check,
+    &cmd_query,	 &cmd_batch,	&cmd_ports, &cmd_who,  &cmd_reach,
+    &cmd_matrix, &cmd_exposure, &cmd_lint,  &cmd_diff, &cmd_check,
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -39,7 +39,7 @@ static int read_perm(struct jreader *r, const struct jpath *at,
 				 "protocol number from 0 to 255, got \"%s\"",
 				 p->protocol);
 	if ((rc = json_opt_int(r, at, obj, "FromPort", -1, 65535, &p->from)) <
-		    0 ||
+		0 ||
 	    (rc = json_opt_int(r, at, obj, "ToPort", -1, 65535, &p->to)) < 0)
 		return rc;
 	if (p->proto == PROTO_ICMP || p->proto == PROTO_ICMPV6) {
@@ -63,11 +63,11 @@ static int read_perm(struct jreader *r, const struct jpath *at,
 	return 0;
 }
 
-static int add_rule(sgreach_model *m, struct jreader *r,
-		    const struct jpath *at, const char *key, const char *gid,
-		    sgreach_direction dir, const struct perm *p,
-		    sgreach_peer_kind kind, const char *peer,
-		    const char *rule_id, const char *desc, unsigned int flags)
+static int add_rule(sgreach_model *m, struct jreader *r, const struct jpath *at,
+		    const char *key, const char *gid, sgreach_direction dir,
+		    const struct perm *p, sgreach_peer_kind kind,
+		    const char *peer, const char *rule_id, const char *desc,
+		    unsigned int flags)
 {
 	int rc = sgreach_model_add_rule(m, gid, dir, p->protocol, (int)p->from,
 					(int)p->to, kind, peer, rule_id, desc,
@@ -84,11 +84,11 @@ static int check_family(struct jreader *r, const struct jpath *at,
 	struct sg_prefix p;
 
 	if (addr_parse(text, 2, &p, NULL) == 0 && p.fam != fam)
-		return json_fail(r, at, key,
-				 "expected an IPv%d %s, got \"%s\"", fam,
-				 !strncmp(key, "Cidr", 4)	? "CIDR"
-				 : strstr(key, "Prefix") ? "prefix"
-							 : "address",
+		return json_fail(r, at, key, "expected an IPv%d %s, got \"%s\"",
+				 fam,
+				 !strncmp(key, "Cidr", 4) ? "CIDR"
+				 : strstr(key, "Prefix")  ? "prefix"
+							  : "address",
 				 text);
 	return 0;
 }
@@ -115,7 +115,8 @@ static int read_pair_peering(sgreach_model *m, struct jreader *r,
 	if (status && !strcmp(status, "active") && pcx && vpc && gvpc &&
 	    strcmp(vpc, gvpc) != 0 &&
 	    (rc = sgreach_model_add_peering(m, pcx, gvpc, vpc, 1)))
-		return import_add_failed(m, r, at, "VpcPeeringConnectionId", rc);
+		return import_add_failed(m, r, at, "VpcPeeringConnectionId",
+					 rc);
 	return 0;
 }
 
@@ -129,22 +130,24 @@ static int import_permission(sgreach_model *m, struct jreader *r,
 		const char *list, *field;
 		sgreach_peer_kind kind;
 	} peers[] = {
-		{"IpRanges", "CidrIp", SGREACH_PEER_CIDR},
-		{"Ipv6Ranges", "CidrIpv6", SGREACH_PEER_CIDR},
-		{"PrefixListIds", "PrefixListId", SGREACH_PEER_PREFIX_LIST},
-		{"UserIdGroupPairs", "GroupId", SGREACH_PEER_GROUP},
+	    {"IpRanges", "CidrIp", SGREACH_PEER_CIDR},
+	    {"Ipv6Ranges", "CidrIpv6", SGREACH_PEER_CIDR},
+	    {"PrefixListIds", "PrefixListId", SGREACH_PEER_PREFIX_LIST},
+	    {"UserIdGroupPairs", "GroupId", SGREACH_PEER_GROUP},
 	};
 	struct perm p;
 	size_t k, i;
 	int rc;
 
-	if ((rc = json_expect_object(r, at, perm)) || (rc = read_perm(r, at, perm, &p)))
+	if ((rc = json_expect_object(r, at, perm)) ||
+	    (rc = read_perm(r, at, perm, &p)))
 		return rc;
 	for (k = 0; k < sizeof(peers) / sizeof(peers[0]); k++) {
 		struct jpath lp = JPATH_KEY(at, peers[k].list);
 		const cJSON *list, *it;
 
-		if ((rc = json_opt_array(r, at, perm, peers[k].list, &list)) < 0)
+		if ((rc = json_opt_array(r, at, perm, peers[k].list, &list)) <
+		    0)
 			return rc;
 		FOR_EACH_ITEM(list, i, it)
 		{
@@ -190,7 +193,8 @@ int import_aws_security_groups(sgreach_model *m, struct jreader *r,
 
 		if ((rc = json_expect_object(r, &gp, sg)) ||
 		    (rc = json_req_string(r, &gp, sg, "GroupId", &gid)) ||
-		    (rc = json_opt_string(r, &gp, sg, "GroupName", &name)) < 0 ||
+		    (rc = json_opt_string(r, &gp, sg, "GroupName", &name)) <
+			0 ||
 		    (rc = json_opt_string(r, &gp, sg, "VpcId", &vpc)) < 0)
 			return rc;
 		rc = sgreach_model_add_group(m, gid, name, vpc,
@@ -199,7 +203,7 @@ int import_aws_security_groups(sgreach_model *m, struct jreader *r,
 			return import_add_failed(m, r, &gp, "GroupId", rc);
 		for (d = 0; d < 2; d++) {
 			const char *key =
-				d ? "IpPermissionsEgress" : "IpPermissions";
+			    d ? "IpPermissionsEgress" : "IpPermissions";
 			struct jpath pp = JPATH_KEY(&gp, key);
 			const cJSON *perms, *perm;
 			size_t k;
@@ -211,9 +215,8 @@ int import_aws_security_groups(sgreach_model *m, struct jreader *r,
 				struct jpath ip = JPATH_INDEX(&pp, k);
 
 				if ((rc = import_permission(
-					     m, r, &ip, perm, gid, vpc,
-					     d ? SGREACH_EGRESS
-					       : SGREACH_INGRESS)))
+					 m, r, &ip, perm, gid, vpc,
+					 d ? SGREACH_EGRESS : SGREACH_INGRESS)))
 					return rc;
 			}
 		}
@@ -228,9 +231,9 @@ int import_aws_security_group_rules(sgreach_model *m, struct jreader *r,
 		const char *key;
 		sgreach_peer_kind kind;
 	} peers[] = {
-		{"CidrIpv4", SGREACH_PEER_CIDR},
-		{"CidrIpv6", SGREACH_PEER_CIDR},
-		{"PrefixListId", SGREACH_PEER_PREFIX_LIST},
+	    {"CidrIpv4", SGREACH_PEER_CIDR},
+	    {"CidrIpv6", SGREACH_PEER_CIDR},
+	    {"PrefixListId", SGREACH_PEER_PREFIX_LIST},
 	};
 	const cJSON *it;
 	size_t i, k;
@@ -252,7 +255,7 @@ int import_aws_security_group_rules(sgreach_model *m, struct jreader *r,
 		    (rc = json_opt_string(r, &rp, it, "SecurityGroupRuleId",
 					  &rid)) < 0 ||
 		    (rc = json_opt_string(r, &rp, it, "Description", &desc)) <
-			    0 ||
+			0 ||
 		    (rc = json_opt_bool(r, &rp, it, "IsEgress", &egress)) < 0 ||
 		    (rc = read_perm(r, &rp, it, &p)))
 			return rc;
@@ -308,9 +311,9 @@ int import_aws_security_group_rules(sgreach_model *m, struct jreader *r,
 	return 0;
 }
 
-static int add_addr(sgreach_model *m, struct jreader *r,
-		    const struct jpath *at, const char *key, const char *eni,
-		    const char *addr, unsigned int flags)
+static int add_addr(sgreach_model *m, struct jreader *r, const struct jpath *at,
+		    const char *key, const char *eni, const char *addr,
+		    unsigned int flags)
 {
 	int rc = check_family(r, at, key, addr, strstr(key, "v6") ? 6 : 4);
 
@@ -389,12 +392,12 @@ int import_aws_network_interfaces(sgreach_model *m, struct jreader *r,
 		    (rc = json_req_string(r, &ep, it, "NetworkInterfaceId",
 					  &id)) ||
 		    (rc = json_opt_string(r, &ep, it, "InterfaceType", &type)) <
-			    0 ||
+			0 ||
 		    (rc = json_opt_string(r, &ep, it, "VpcId", &vpc)) < 0 ||
 		    (rc = json_opt_string(r, &ep, it, "SubnetId", &subnet)) <
-			    0 ||
+			0 ||
 		    (rc = json_opt_string(r, &ep, it, "Description", &desc)) <
-			    0 ||
+			0 ||
 		    (rc = json_opt_string(r, &ep, it, "PrivateIpAddress",
 					  &primary)) < 0)
 			return rc;
@@ -414,9 +417,8 @@ int import_aws_network_interfaces(sgreach_model *m, struct jreader *r,
 		if (rc)
 			return import_add_failed(m, r, &ep,
 						 "NetworkInterfaceId", rc);
-		if (primary &&
-		    (rc = add_addr(m, r, &ep, "PrivateIpAddress", id, primary,
-				   0)))
+		if (primary && (rc = add_addr(m, r, &ep, "PrivateIpAddress", id,
+					      primary, 0)))
 			return rc;
 		if ((rc = import_public_ip(m, r, &ep, it, id)))
 			return rc;
@@ -432,8 +434,8 @@ int import_aws_network_interfaces(sgreach_model *m, struct jreader *r,
 			if ((rc = json_expect_object(r, &ap, pa)) ||
 			    (rc = json_req_string(r, &ap, pa,
 						  "PrivateIpAddress", &a)) ||
-			    (rc = add_addr(m, r, &ap, "PrivateIpAddress", id,
-					   a, 0)) ||
+			    (rc = add_addr(m, r, &ap, "PrivateIpAddress", id, a,
+					   0)) ||
 			    (rc = import_public_ip(m, r, &ap, pa, id)))
 				return rc;
 		}
@@ -453,7 +455,8 @@ int import_aws_network_interfaces(sgreach_model *m, struct jreader *r,
 			const char *gid, *gname = NULL;
 
 			if ((rc = json_expect_object(r, &gp, g)) ||
-			    (rc = json_req_string(r, &gp, g, "GroupId", &gid)) ||
+			    (rc =
+				 json_req_string(r, &gp, g, "GroupId", &gid)) ||
 			    (rc = json_opt_string(r, &gp, g, "GroupName",
 						  &gname)) < 0)
 				return rc;
@@ -491,9 +494,8 @@ int import_aws_subnets(sgreach_model *m, struct jreader *r,
 			return rc;
 		if ((rc = sgreach_model_add_subnet(m, id, vpc, cidr)))
 			return import_add_failed(m, r, &sp, "CidrBlock", rc);
-		if ((rc = json_opt_array(r, &sp, it,
-					 "Ipv6CidrBlockAssociationSet", &v6)) <
-		    0)
+		if ((rc = json_opt_array(
+			 r, &sp, it, "Ipv6CidrBlockAssociationSet", &v6)) < 0)
 			return rc;
 		FOR_EACH_ITEM(v6, k, b)
 		{
@@ -512,14 +514,14 @@ int import_aws_subnets(sgreach_model *m, struct jreader *r,
 	return 0;
 }
 
-int import_aws_vpcs(sgreach_model *m, struct jreader *r,
-		    const struct jpath *at, const cJSON *list)
+int import_aws_vpcs(sgreach_model *m, struct jreader *r, const struct jpath *at,
+		    const cJSON *list)
 {
 	static const struct {
 		const char *list, *field;
 	} sets[] = {
-		{"CidrBlockAssociationSet", "CidrBlock"},
-		{"Ipv6CidrBlockAssociationSet", "Ipv6CidrBlock"},
+	    {"CidrBlockAssociationSet", "CidrBlock"},
+	    {"Ipv6CidrBlockAssociationSet", "Ipv6CidrBlock"},
 	};
 	const cJSON *it;
 	size_t i, s;
@@ -555,7 +557,7 @@ int import_aws_vpcs(sgreach_model *m, struct jreader *r,
 					return rc;
 				if ((rc = sgreach_model_add_vpc(m, id, c)))
 					return import_add_failed(
-						m, r, &bp, sets[s].field, rc);
+					    m, r, &bp, sets[s].field, rc);
 			}
 		}
 	}
@@ -682,11 +684,11 @@ int import_aws_peerings(sgreach_model *m, struct jreader *r,
 					 "missing");
 		if ((rc = json_req_string(r, &ap, acc, "VpcId", &a)) ||
 		    (rc = json_req_string(r, &rp, req, "VpcId", &b)) ||
-		    (st && (rc = json_opt_string(r, &sp, st, "Code", &code)) <
-				   0))
+		    (st &&
+		     (rc = json_opt_string(r, &sp, st, "Code", &code)) < 0))
 			return rc;
 		if ((rc = sgreach_model_add_peering(
-			     m, id, a, b, code && !strcmp(code, "active"))))
+			 m, id, a, b, code && !strcmp(code, "active"))))
 			return import_add_failed(m, r, &pp, NULL, rc);
 	}
 	return 0;

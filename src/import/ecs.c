@@ -61,7 +61,7 @@ int import_ecs_tasks(sgreach_model *m, struct jreader *r,
 		    (rc = json_req_string(r, &tp, t, "taskArn", &arn)) ||
 		    (rc = json_opt_string(r, &tp, t, "group", &group)) < 0 ||
 		    (rc = json_opt_string(r, &tp, t, "lastStatus", &status)) <
-			    0 ||
+			0 ||
 		    (rc = json_opt_array(r, &tp, t, "attachments", &atts)) < 0)
 			return rc;
 		/* A stopped task holds no interface any more. */
@@ -76,7 +76,7 @@ int import_ecs_tasks(sgreach_model *m, struct jreader *r,
 
 			if ((rc = json_expect_object(r, &xp, a)) ||
 			    (rc = json_opt_string(r, &xp, a, "type", &type)) <
-				    0 ||
+				0 ||
 			    (rc = json_opt_string(r, &xp, a, "status",
 						  &astatus)) < 0 ||
 			    (rc = json_opt_array(r, &xp, a, "details",
@@ -92,11 +92,12 @@ int import_ecs_tasks(sgreach_model *m, struct jreader *r,
 				eni = id;
 		}
 		if (!eni) {
-			if (model_warn(m, "task %s has no attached "
-						 "network interface (not "
-						 "awsvpc, or not started); "
-						 "skipped",
-					      arn))
+			if (model_warn(m,
+				       "task %s has no attached "
+				       "network interface (not "
+				       "awsvpc, or not started); "
+				       "skipped",
+				       arn))
 				return -ENOMEM;
 			continue;
 		}
@@ -130,28 +131,27 @@ int import_ecs_services(sgreach_model *m, struct jreader *r,
 		    (rc = json_opt_object(r, &sp, s, "networkConfiguration",
 					  &net)) < 0)
 			return rc;
-		if (net && (rc = json_opt_object(r, &np, net,
-						 "awsvpcConfiguration", &vpc)) <
-				   0)
+		if (net && (rc = json_opt_object(
+				r, &np, net, "awsvpcConfiguration", &vpc)) < 0)
 			return rc;
 		if (!vpc) {
-			if (model_warn(m, "service %s has no awsvpc "
-						 "network configuration; "
-						 "skipped",
-					      name))
+			if (model_warn(m,
+				       "service %s has no awsvpc "
+				       "network configuration; "
+				       "skipped",
+				       name))
 				return -ENOMEM;
 			continue;
 		}
 		if ((rc = json_opt_array(r, &vp, vpc, "subnets", &subnets)) <
-			    0 ||
+			0 ||
 		    (rc = json_opt_array(r, &vp, vpc, "securityGroups",
 					 &groups)) < 0 ||
 		    (rc = json_opt_string(r, &vp, vpc, "assignPublicIp",
 					  &public_ip)) < 0)
 			return rc;
-		rc = sgreach_model_add_endpoint(m, name,
-						SGREACH_ENDPOINT_SERVICE, NULL,
-						NULL, arn);
+		rc = sgreach_model_add_endpoint(
+		    m, name, SGREACH_ENDPOINT_SERVICE, NULL, NULL, arn);
 		if (rc)
 			return import_add_failed(m, r, &sp, "serviceName", rc);
 		/* Its tasks get public addresses: exposure needs to know. */
@@ -170,7 +170,7 @@ int import_ecs_services(sgreach_model *m, struct jreader *r,
 				if ((rc = json_expect_string(r, &ip, x, &id)))
 					return rc;
 				if ((rc = sgreach_model_add_endpoint_subnet(
-					     m, name, id)))
+					 m, name, id)))
 					return import_add_failed(m, r, &ip,
 								 NULL, rc);
 			}
@@ -186,7 +186,7 @@ int import_ecs_services(sgreach_model *m, struct jreader *r,
 				if ((rc = json_expect_string(r, &ip, x, &id)))
 					return rc;
 				if ((rc = sgreach_model_add_endpoint_group(
-					     m, name, id)))
+					 m, name, id)))
 					return import_add_failed(m, r, &ip,
 								 NULL, rc);
 			}

@@ -26,8 +26,8 @@ int import_aws_network_interfaces(sgreach_model *m, struct jreader *r,
 				  const struct jpath *at, const cJSON *list);
 int import_aws_subnets(sgreach_model *m, struct jreader *r,
 		       const struct jpath *at, const cJSON *list);
-int import_aws_vpcs(sgreach_model *m, struct jreader *r,
-		    const struct jpath *at, const cJSON *list);
+int import_aws_vpcs(sgreach_model *m, struct jreader *r, const struct jpath *at,
+		    const cJSON *list);
 int import_aws_prefix_lists(sgreach_model *m, struct jreader *r,
 			    const struct jpath *at, const cJSON *list);
 int import_aws_peerings(sgreach_model *m, struct jreader *r,

@@ -29,8 +29,8 @@ struct jpath {
 
 /* Frames for the common steps; the root frame is { NULL, NULL, 0 } and
  * prints as "$". */
-#define JPATH_ROOT ((struct jpath){NULL, NULL, 0})
-#define JPATH_KEY(parent, k) ((struct jpath){(parent), (k), 0})
+#define JPATH_ROOT	       ((struct jpath){NULL, NULL, 0})
+#define JPATH_KEY(parent, k)   ((struct jpath){(parent), (k), 0})
 #define JPATH_INDEX(parent, i) ((struct jpath){(parent), NULL, (i)})
 
 /* Where errors go: the file name and the caller's message buffer. */
@@ -77,10 +77,10 @@ const cJSON *json_get(const cJSON *obj, const char *key);
  * naming FILE, the path of the value and what was expected.  Every error
  * returns -EINVAL with the message in r->err.
  */
-int json_opt_string(struct jreader *r, const struct jpath *at,
-		    const cJSON *obj, const char *key, const char **out);
-int json_req_string(struct jreader *r, const struct jpath *at,
-		    const cJSON *obj, const char *key, const char **out);
+int json_opt_string(struct jreader *r, const struct jpath *at, const cJSON *obj,
+		    const char *key, const char **out);
+int json_req_string(struct jreader *r, const struct jpath *at, const cJSON *obj,
+		    const char *key, const char **out);
 
 /* Integral numbers only (3.0 is accepted, 3.5 and 1e300 are not), within
  * [lo, hi]; the message says "expected an integer from LO to HI". */
@@ -99,10 +99,10 @@ int json_opt_bool(struct jreader *r, const struct jpath *at, const cJSON *obj,
 		  const char *key, int *out);
 
 /* Arrays and objects: *out is set to the value or left NULL when absent. */
-int json_opt_array(struct jreader *r, const struct jpath *at,
-		   const cJSON *obj, const char *key, const cJSON **out);
-int json_opt_object(struct jreader *r, const struct jpath *at,
-		    const cJSON *obj, const char *key, const cJSON **out);
+int json_opt_array(struct jreader *r, const struct jpath *at, const cJSON *obj,
+		   const char *key, const cJSON **out);
+int json_opt_object(struct jreader *r, const struct jpath *at, const cJSON *obj,
+		    const char *key, const cJSON **out);
 
 /* Checks that the element at path `at` is an object / a string. */
 int json_expect_object(struct jreader *r, const struct jpath *at,

@@ -34,15 +34,15 @@ static const struct {
 	const char *key;
 	aws_import_fn fn;
 } aws_keys[] = {
-	{"SecurityGroups", import_aws_security_groups},
-	{"SecurityGroupRules", import_aws_security_group_rules},
-	{"NetworkInterfaces", import_aws_network_interfaces},
-	{"Subnets", import_aws_subnets},
-	{"Vpcs", import_aws_vpcs},
-	{"PrefixLists", import_aws_prefix_lists},
-	{"VpcPeeringConnections", import_aws_peerings},
-	{"tasks", import_ecs_tasks},
-	{"services", import_ecs_services},
+    {"SecurityGroups", import_aws_security_groups},
+    {"SecurityGroupRules", import_aws_security_group_rules},
+    {"NetworkInterfaces", import_aws_network_interfaces},
+    {"Subnets", import_aws_subnets},
+    {"Vpcs", import_aws_vpcs},
+    {"PrefixLists", import_aws_prefix_lists},
+    {"VpcPeeringConnections", import_aws_peerings},
+    {"tasks", import_ecs_tasks},
+    {"services", import_ecs_services},
 };
 
 /* Keys the AWS CLI prints beside the data, read as nothing. */
@@ -98,12 +98,12 @@ static int load_aws(sgreach_model *m, struct jreader *r, const cJSON *root)
 
 			if (plist_id_from_name(r->file, id, sizeof(id)))
 				return json_fail(
-					r, &top, "Entries",
-					"prefix list entries without an id: "
-					"name the file after the list "
-					"(pl-0123abcd.json) or write "
-					"{\"PrefixLists\": [{\"PrefixListId\": "
-					"..., \"Entries\": [...]}]}");
+				    r, &top, "Entries",
+				    "prefix list entries without an id: "
+				    "name the file after the list "
+				    "(pl-0123abcd.json) or write "
+				    "{\"PrefixLists\": [{\"PrefixListId\": "
+				    "..., \"Entries\": [...]}]}");
 			if (!cJSON_IsArray(item))
 				return json_fail(r, &top, item->string,
 						 "expected an array, got %s",
@@ -165,8 +165,8 @@ static int load_document(sgreach_model *m, const char *name, const char *buf,
 	} else if (is_terraform(root)) {
 #ifdef SGREACH_WITH_TERRAFORM
 		rc = json_get(root, "planned_values")
-			     ? import_terraform_plan(m, &r, root)
-			     : import_terraform_state(m, &r, root);
+			 ? import_terraform_plan(m, &r, root)
+			 : import_terraform_state(m, &r, root);
 #else
 		rc = json_fail(&r, NULL, NULL,
 			       "Terraform documents are not supported by "
@@ -228,8 +228,7 @@ static int read_fd(sgreach_model *m, const char *name, int fd, char **out,
 			int e = errno;
 
 			free(buf);
-			return model_fail(m, -EIO, "%s: %s", name,
-					  strerror(e));
+			return model_fail(m, -EIO, "%s: %s", name, strerror(e));
 		}
 		if (n == 0)
 			break;
@@ -259,8 +258,8 @@ static int load_dir(sgreach_model *m, const char *path)
 
 	dir = opendir(path);
 	if (!dir)
-		return model_fail(m, errno == EACCES ? -EACCES : -EIO,
-				  "%s: %s", path, strerror(errno));
+		return model_fail(m, errno == EACCES ? -EACCES : -EIO, "%s: %s",
+				  path, strerror(errno));
 	while ((d = readdir(dir))) {
 		size_t n = strlen(d->d_name);
 		char *full;
@@ -311,9 +310,9 @@ static int load_path(sgreach_model *m, const char *path, int depth)
 		int e = errno;
 
 		return model_fail(m,
-				  e == ENOENT	 ? -ENOENT
+				  e == ENOENT	? -ENOENT
 				  : e == EACCES ? -EACCES
-						 : -EIO,
+						: -EIO,
 				  "%s: %s", path, strerror(e));
 	}
 	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {

@@ -14,20 +14,28 @@
 
 static const char *side_name(int verdict)
 {
-	return verdict == SIDE_NA ? "not-applicable"
-				  : sgreach_result_name((sgreach_result)verdict);
+	return verdict == SIDE_NA
+		   ? "not-applicable"
+		   : sgreach_result_name((sgreach_result)verdict);
 }
 
 static const char *reason_name(int reason)
 {
 	switch (reason) {
-	case REASON_NO_MATCH: return "no-matching-rule";
-	case REASON_NO_RULES: return "no-rules";
-	case REASON_GROUP_MISSING: return "group-rules-missing";
-	case REASON_PLIST_MISSING: return "prefix-list-missing";
-	case REASON_PLAN_UNKNOWN: return "plan-unknown";
-	case REASON_OUTSIDE: return "outside-model";
-	case REASON_NAT_UNKNOWN: return "nat-address-unknown";
+	case REASON_NO_MATCH:
+		return "no-matching-rule";
+	case REASON_NO_RULES:
+		return "no-rules";
+	case REASON_GROUP_MISSING:
+		return "group-rules-missing";
+	case REASON_PLIST_MISSING:
+		return "prefix-list-missing";
+	case REASON_PLAN_UNKNOWN:
+		return "plan-unknown";
+	case REASON_OUTSIDE:
+		return "outside-model";
+	case REASON_NAT_UNKNOWN:
+		return "nat-address-unknown";
 	}
 	return NULL;
 }
@@ -35,9 +43,12 @@ static const char *reason_name(int reason)
 static const char *peer_kind_name(int k)
 {
 	switch (k) {
-	case SGREACH_PEER_CIDR: return "cidr";
-	case SGREACH_PEER_PREFIX_LIST: return "prefix-list";
-	case SGREACH_PEER_GROUP: return "group";
+	case SGREACH_PEER_CIDR:
+		return "cidr";
+	case SGREACH_PEER_PREFIX_LIST:
+		return "prefix-list";
+	case SGREACH_PEER_GROUP:
+		return "group";
 	}
 	return "unknown";
 }
@@ -67,8 +78,10 @@ static const char *kind_name(const sgreach_verdict *v,
 	if (s->what == SELW_SERVICE)
 		return "service";
 	switch (v->m->endpoints.v[s->idx].kind) {
-	case SGREACH_ENDPOINT_BRANCH: return "branch";
-	case SGREACH_ENDPOINT_TRUNK: return "trunk";
+	case SGREACH_ENDPOINT_BRANCH:
+		return "branch";
+	case SGREACH_ENDPOINT_TRUNK:
+		return "trunk";
 	}
 	return "eni";
 }
@@ -146,8 +159,8 @@ static void json_rule(struct strbuf *sb, const sgreach_model *m, uint32_t ri)
 	sb_puts(sb, ",\"group_name\":");
 	sb_json_str(sb, g->name);
 	sb_puts(sb, r->dir == SGREACH_EGRESS
-			    ? ",\"direction\":\"egress\",\"position\":"
-			    : ",\"direction\":\"ingress\",\"position\":");
+			? ",\"direction\":\"egress\",\"position\":"
+			: ",\"direction\":\"ingress\",\"position\":");
 	sb_int(sb, (long)r->position);
 	sb_puts(sb, ",\"rule_id\":");
 	sb_json_str(sb, r->rule_id);
@@ -308,9 +321,9 @@ const char *verdict_render_json(sgreach_verdict *v)
 			json_member(v, &v->smem.v[p->s]);
 			sb_puts(sb, ",\"dst\":");
 			json_member(v, &v->dmem.v[p->d]);
-			sb_printf(sb, ",\"verdict\":\"%s\"",
-				  sgreach_result_name(
-					  (sgreach_result)p->verdict));
+			sb_printf(
+			    sb, ",\"verdict\":\"%s\"",
+			    sgreach_result_name((sgreach_result)p->verdict));
 			json_coverage(v, p, SGREACH_INGRESS, &v->smem.v[p->s],
 				      "src");
 			json_coverage(v, p, SGREACH_EGRESS, &v->dmem.v[p->d],
@@ -347,11 +360,11 @@ static void text_selection(sgreach_verdict *v, const struct selection *s,
 	if (s->what == SELW_SERVICE) {
 		sb_puts(sb, "service ");
 		sb_text(sb, m->endpoints.v[s->idx].id);
-		sb_printf(sb, " (%u %s)", mem->n,
-			  m->endpoints.v[s->idx].members.n
-				  ? (mem->n == 1 ? "task address"
-						 : "task addresses")
-				  : (mem->n == 1 ? "subnet" : "subnets"));
+		sb_printf(
+		    sb, " (%u %s)", mem->n,
+		    m->endpoints.v[s->idx].members.n
+			? (mem->n == 1 ? "task address" : "task addresses")
+			: (mem->n == 1 ? "subnet" : "subnets"));
 		return;
 	}
 	sb_text(sb, m->endpoints.v[e].id);
@@ -398,8 +411,7 @@ static void text_rule(struct strbuf *sb, const sgreach_model *m, uint32_t ri)
 				sb_printf(sb, " %d", r->from);
 			else
 				sb_printf(sb, " %d-%d", r->from, r->to);
-		} else if (r->proto == PROTO_ICMP ||
-			   r->proto == PROTO_ICMPV6) {
+		} else if (r->proto == PROTO_ICMP || r->proto == PROTO_ICMPV6) {
 			if (r->from == -1)
 				sb_puts(sb, " all types");
 			else if (r->to == -1)
@@ -457,21 +469,23 @@ static void text_side(sgreach_verdict *v, int dir)
 	const struct side *s = &v->side[dir];
 	const sgreach_model *m = v->m;
 	struct strbuf *sb = &v->out;
-	const char *label = dir == SGREACH_EGRESS ? "  egress:  " : "  ingress: ";
+	const char *label =
+	    dir == SGREACH_EGRESS ? "  egress:  " : "  ingress: ";
 	uint32_t i;
 
 	sb_puts(sb, label);
 	if (s->verdict == SIDE_NA) {
 		sb_puts(sb, dir == SGREACH_EGRESS
-				    ? "not checked: the source is outside the "
-				      "model\n"
-				    : "not checked: the destination is outside "
-				      "the model\n");
+				? "not checked: the source is outside the "
+				  "model\n"
+				: "not checked: the destination is outside "
+				  "the model\n");
 		return;
 	}
 	sb_puts(sb, side_name(s->verdict));
 	if (s->rules.n) {
-		sb_puts(sb, s->verdict == SGREACH_ALLOWED ? " by " : ", matched by ");
+		sb_puts(sb, s->verdict == SGREACH_ALLOWED ? " by "
+							  : ", matched by ");
 		for (i = 0; i < s->rules.n; i++) {
 			if (i)
 				sb_puts(sb, "\n           and ");
@@ -488,14 +502,16 @@ static void text_side(sgreach_verdict *v, int dir)
 	case REASON_NO_RULES:
 		sb_puts(sb, ": ");
 		text_groups(sb, m, s->ep);
-		sb_puts(sb, dir == SGREACH_EGRESS ? " has no egress rule at all"
-						  : " has no ingress rule at all");
+		sb_puts(sb, dir == SGREACH_EGRESS
+				? " has no egress rule at all"
+				: " has no ingress rule at all");
 		break;
 	case REASON_NAT_UNKNOWN:
 		sb_puts(sb, ": the source reaches a public address through "
 			    "NAT, whose address is not loaded");
 		break;
-	default: break;
+	default:
+		break;
 	}
 	if (s->verdict != SGREACH_ALLOWED &&
 	    (s->groups.n || s->plists.n || s->unknown_peers.n)) {
@@ -532,17 +548,33 @@ const char *verdict_render_text(sgreach_verdict *v)
 	sb_reset(sb);
 	sgreach_flow_format(&v->flow, flow, sizeof(flow));
 	switch (v->result) {
-	case SGREACH_ALLOWED: sb_puts(sb, "ALLOWED: "); break;
-	case SGREACH_DENIED: sb_puts(sb, "DENIED: "); break;
-	case SGREACH_UNKNOWN: sb_puts(sb, "UNKNOWN: "); break;
-	case SGREACH_PARTIAL: sb_puts(sb, "PARTIAL: "); break;
+	case SGREACH_ALLOWED:
+		sb_puts(sb, "ALLOWED: ");
+		break;
+	case SGREACH_DENIED:
+		sb_puts(sb, "DENIED: ");
+		break;
+	case SGREACH_UNKNOWN:
+		sb_puts(sb, "UNKNOWN: ");
+		break;
+	case SGREACH_PARTIAL:
+		sb_puts(sb, "PARTIAL: ");
+		break;
 	}
 	text_selection(v, &v->src, &v->smem);
 	switch (v->result) {
-	case SGREACH_ALLOWED: sb_puts(sb, " can reach "); break;
-	case SGREACH_DENIED: sb_puts(sb, " cannot reach "); break;
-	case SGREACH_UNKNOWN: sb_puts(sb, " may or may not reach "); break;
-	case SGREACH_PARTIAL: sb_puts(sb, " can partly reach "); break;
+	case SGREACH_ALLOWED:
+		sb_puts(sb, " can reach ");
+		break;
+	case SGREACH_DENIED:
+		sb_puts(sb, " cannot reach ");
+		break;
+	case SGREACH_UNKNOWN:
+		sb_puts(sb, " may or may not reach ");
+		break;
+	case SGREACH_PARTIAL:
+		sb_puts(sb, " can partly reach ");
+		break;
 	}
 	text_selection(v, &v->dst, &v->dmem);
 	sb_printf(sb, " on %s%s\n", flow, v->family == 6 ? " (IPv6)" : "");
@@ -556,13 +588,11 @@ const char *verdict_render_text(sgreach_verdict *v)
 			const struct pair *p = &v->pairs.v[i];
 			char a[ADDR_TEXT_MAX], b[ADDR_TEXT_MAX];
 
-			sb_printf(sb, "  member:  %s -> %s: %s\n",
-				  addr_format(&v->smem.v[p->s].p, 1, a,
-					      sizeof(a)),
-				  addr_format(&v->dmem.v[p->d].p, 1, b,
-					      sizeof(b)),
-				  sgreach_result_name(
-					  (sgreach_result)p->verdict));
+			sb_printf(
+			    sb, "  member:  %s -> %s: %s\n",
+			    addr_format(&v->smem.v[p->s].p, 1, a, sizeof(a)),
+			    addr_format(&v->dmem.v[p->d].p, 1, b, sizeof(b)),
+			    sgreach_result_name((sgreach_result)p->verdict));
 		}
 		for (i = 0; i < v->pairs.n; i++) {
 			const struct pair *p = &v->pairs.v[i];
@@ -574,20 +604,19 @@ const char *verdict_render_text(sgreach_verdict *v)
 					struct sg_prefix out[256];
 					char buf[ADDR_TEXT_MAX];
 					size_t n = range_to_prefixes(
-						&v->cov.v[p->cov_first[d] + k],
-						out, 256),
+						   &v->cov
+							.v[p->cov_first[d] + k],
+						   out, 256),
 					       j;
 
 					for (j = 0; j < n; j++)
 						sb_printf(
-							sb,
-							"  allowed: %s %s\n",
-							d == SGREACH_INGRESS
-								? "from"
-								: "to",
-							addr_format(&out[j], 0,
-								    buf,
-								    sizeof(buf)));
+						    sb, "  allowed: %s %s\n",
+						    d == SGREACH_INGRESS
+							? "from"
+							: "to",
+						    addr_format(&out[j], 0, buf,
+								sizeof(buf)));
 				}
 		}
 	}
