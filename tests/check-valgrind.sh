@@ -5,10 +5,11 @@
 # usage: check-valgrind.sh SRCDIR BUILDDIR
 # BUILDDIR is a configured, built tree with the check programs made.  The
 # runner forks and re-executes itself for each test (--trace-children=yes,
-# -j1); the CLI runs through libtool so that valgrind sees the real program,
-# not its wrapper script.  Each process writes its own log; besides the exit
-# codes (--error-exitcode=1 is also a verdict exit code of sgreach) every
-# log is read for errors and leaks.
+# -j1; the shell and graphviz's dot that the DOT test starts are not ours:
+# --trace-children-skip); the CLI runs through libtool so that valgrind
+# sees the real program, not its wrapper script.  Each process writes its
+# own log; besides the exit codes (--error-exitcode=1 is also a verdict exit
+# code of sgreach) every log is read for errors and leaks.
 set -eu
 srcdir=$1 builddir=$2
 VALGRIND=${VALGRIND:-valgrind}
@@ -20,7 +21,7 @@ cd "$builddir"
 logs=$builddir/valgrind-logs
 rm -rf "$logs"
 mkdir -p "$logs"
-vg="$VALGRIND -q --error-exitcode=1 --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --trace-children=yes --log-file=$logs/vg.%p.log"
+vg="$VALGRIND -q --error-exitcode=1 --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --trace-children=yes --trace-children-skip=*/sh,*/dot --log-file=$logs/vg.%p.log"
 
 # The CLI under valgrind, as the test scripts call it.
 cat >"$logs/sgreach" <<EOW
