@@ -109,6 +109,31 @@ int import_ecs_tasks(sgreach_model *m, struct jreader *r,
 	return 0;
 }
 
+/* Adds every string of list (at path at/key) to endpoint `name` with add:
+ * a service's subnets and its security groups, both by reference. */
+static int add_id_list(sgreach_model *m, struct jreader *r,
+		       const struct jpath *at, const char *key,
+		       const cJSON *list, const char *name,
+		       int (*add)(sgreach_model *, const char *, const char *))
+{
+	struct jpath lp = JPATH_KEY(at, key);
+	const cJSON *x;
+	size_t k;
+	int rc;
+
+	FOR_EACH_ITEM(list, k, x)
+	{
+		struct jpath ip = JPATH_INDEX(&lp, k);
+		const char *id;
+
+		if ((rc = json_expect_string(r, &ip, x, &id)))
+			return rc;
+		if ((rc = add(m, name, id)))
+			return import_add_failed(m, r, &ip, NULL, rc);
+	}
+	return 0;
+}
+
 int import_ecs_services(sgreach_model *m, struct jreader *r,
 			const struct jpath *at, const cJSON *list)
 {
@@ -122,8 +147,7 @@ int import_ecs_services(sgreach_model *m, struct jreader *r,
 		struct jpath np = JPATH_KEY(&sp, "networkConfiguration");
 		struct jpath vp = JPATH_KEY(&np, "awsvpcConfiguration");
 		const char *name, *arn = NULL, *public_ip = NULL;
-		const cJSON *net = NULL, *vpc = NULL, *subnets, *groups, *x;
-		size_t k;
+		const cJSON *net = NULL, *vpc = NULL, *subnets, *groups;
 
 		if ((rc = json_expect_object(r, &sp, s)) ||
 		    (rc = json_req_string(r, &sp, s, "serviceName", &name)) ||
@@ -159,38 +183,11 @@ int import_ecs_services(sgreach_model *m, struct jreader *r,
 		    (rc = sgreach_model_set_endpoint_public(m, name, 1)))
 			return import_add_failed(m, r, &vp, "assignPublicIp",
 						 rc);
-		{
-			struct jpath lp = JPATH_KEY(&vp, "subnets");
-
-			FOR_EACH_ITEM(subnets, k, x)
-			{
-				struct jpath ip = JPATH_INDEX(&lp, k);
-				const char *id;
-
-				if ((rc = json_expect_string(r, &ip, x, &id)))
-					return rc;
-				if ((rc = sgreach_model_add_endpoint_subnet(
-					 m, name, id)))
-					return import_add_failed(m, r, &ip,
-								 NULL, rc);
-			}
-		}
-		{
-			struct jpath lp = JPATH_KEY(&vp, "securityGroups");
-
-			FOR_EACH_ITEM(groups, k, x)
-			{
-				struct jpath ip = JPATH_INDEX(&lp, k);
-				const char *id;
-
-				if ((rc = json_expect_string(r, &ip, x, &id)))
-					return rc;
-				if ((rc = sgreach_model_add_endpoint_group(
-					 m, name, id)))
-					return import_add_failed(m, r, &ip,
-								 NULL, rc);
-			}
-		}
+		if ((rc = add_id_list(m, r, &vp, "subnets", subnets, name,
+				      sgreach_model_add_endpoint_subnet)) ||
+		    (rc = add_id_list(m, r, &vp, "securityGroups", groups, name,
+				      sgreach_model_add_endpoint_group)))
+			return rc;
 	}
 	return 0;
 }
