@@ -326,6 +326,32 @@ int sgreach_query_flow(const sgreach_model *m, const char *src,
 		       const char *dst, const sgreach_flow *flow,
 		       unsigned int flags, sgreach_verdict *v);
 
+/** A selector resolved once against a model, for repeated queries. */
+typedef struct sgreach_selector sgreach_selector;
+
+/**
+ * Resolves the selector text (as sgreach_query()) against the finalized
+ * model m once: queries between the same workloads then skip parsing and
+ * lookups.  Returns 0 with a new object in *out, to be freed with
+ * sgreach_selector_free() (before or after m; it is usable only while m
+ * lives); or the errors of sgreach_query(), *out NULL and the message in
+ * ctx (ctx may be NULL).  A selector is read-only: any number of threads
+ * may query with it at once.
+ */
+int sgreach_select(const sgreach_model *m, const char *text,
+		   sgreach_verdict *ctx, sgreach_selector **out);
+
+/** Frees a selector.  NULL is allowed. */
+void sgreach_selector_free(sgreach_selector *s);
+
+/** As sgreach_query_flow() with selectors resolved by sgreach_select()
+ *  against the same model m (-EINVAL otherwise).  The answer, its
+ *  rendering and its errors are those of sgreach_query_flow(). */
+int sgreach_query_selected(const sgreach_model *m, const sgreach_selector *src,
+			   const sgreach_selector *dst,
+			   const sgreach_flow *flow, unsigned int flags,
+			   sgreach_verdict *v);
+
 /** Returns the result of the last successful query into v. */
 sgreach_result sgreach_verdict_result(const sgreach_verdict *v);
 

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,6 +134,7 @@ static int resolve_selector(sgreach_verdict *v, const char *text,
 	if (len >= sizeof(s->text))
 		return qfail(v, -EINVAL, "selector too long: %.64s...", text);
 	memcpy(s->text, text, len + 1);
+	s->len = (uint16_t)len;
 
 	if (hmap_get(&m->selectors, text, len, &val)) {
 		if (SEL_IDX(val) == SEL_AMBIGUOUS)
@@ -729,14 +731,10 @@ static int eval_pairs(sgreach_verdict *v)
 	return 0;
 }
 
-SGREACH_API int sgreach_query_flow(const sgreach_model *m, const char *src,
-				   const char *dst, const sgreach_flow *flow,
-				   unsigned int flags, sgreach_verdict *v)
+/* Checks what every query takes and readies v for one. */
+static int query_begin(const sgreach_model *m, const sgreach_flow *flow,
+		       unsigned int flags, sgreach_verdict *v)
 {
-	int rc;
-
-	if (!v)
-		return -EINVAL;
 	reset(v);
 	v->m = m;
 	if (!m || !flow)
@@ -748,9 +746,15 @@ SGREACH_API int sgreach_query_flow(const sgreach_model *m, const char *src,
 	if (flow->protocol < 0 || flow->protocol > PROTO_MAX)
 		return qfail(v, -EINVAL, "invalid flow protocol");
 	v->flow = *flow;
-	if ((rc = resolve_selector(v, src, &v->src)) ||
-	    (rc = resolve_selector(v, dst, &v->dst)) ||
-	    (rc = pick_family(v, flags)))
+	return 0;
+}
+
+/* The query itself, once v->src and v->dst are resolved. */
+static int query_run(sgreach_verdict *v, unsigned int flags)
+{
+	int rc;
+
+	if ((rc = pick_family(v, flags)))
 		return rc;
 	if ((v->src.what == SELW_ADDRESS || v->src.what == SELW_CIDR) &&
 	    (v->dst.what == SELW_ADDRESS || v->dst.what == SELW_CIDR))
@@ -766,6 +770,93 @@ SGREACH_API int sgreach_query_flow(const sgreach_model *m, const char *src,
 		return qfail(v, rc, "out of memory");
 	v->ok = 1;
 	return 0;
+}
+
+SGREACH_API int sgreach_query_flow(const sgreach_model *m, const char *src,
+				   const char *dst, const sgreach_flow *flow,
+				   unsigned int flags, sgreach_verdict *v)
+{
+	int rc;
+
+	if (!v)
+		return -EINVAL;
+	if ((rc = query_begin(m, flow, flags, v)) ||
+	    (rc = resolve_selector(v, src, &v->src)) ||
+	    (rc = resolve_selector(v, dst, &v->dst)))
+		return rc;
+	return query_run(v, flags);
+}
+
+/* ------------------------------------------------------------- handles -- */
+
+/* Copies a selection up to the end of its text, not the whole buffer. */
+static void selection_copy(struct selection *d, const struct selection *s)
+{
+	memcpy(d, s, offsetof(struct selection, text));
+	memcpy(d->text, s->text, (size_t)s->len + 1);
+}
+
+SGREACH_API int sgreach_select(const sgreach_model *m, const char *text,
+			       sgreach_verdict *ctx, sgreach_selector **out)
+{
+	sgreach_verdict local;
+	sgreach_verdict *v = ctx;
+	struct sgreach_selector *s;
+	int rc;
+
+	if (out)
+		*out = NULL;
+	if (!v) {
+		memset(&local, 0, sizeof(local));
+		v = &local;
+	}
+	reset(v);
+	v->m = m;
+	if (!m || !out)
+		return qfail(v, -EINVAL, "no model or no place for the result");
+	if (!m->finalized)
+		return qfail(v, -EBUSY, "the model is not finalized");
+	rc = resolve_selector(v, text, &v->src);
+	if (rc)
+		return rc;
+	/* Only as much of the text buffer as the text needs: a program may
+	 * hold a selector for every workload of an organisation. */
+	s = malloc(offsetof(struct sgreach_selector, sel.text) + v->src.len +
+		   1);
+	if (!s)
+		return qfail(v, -ENOMEM, "out of memory");
+	s->m = m;
+	selection_copy(&s->sel, &v->src);
+	reset(v);
+	*out = s;
+	return 0;
+}
+
+SGREACH_API void sgreach_selector_free(sgreach_selector *s)
+{
+	free(s);
+}
+
+SGREACH_API int sgreach_query_selected(const sgreach_model *m,
+				       const sgreach_selector *src,
+				       const sgreach_selector *dst,
+				       const sgreach_flow *flow,
+				       unsigned int flags, sgreach_verdict *v)
+{
+	int rc;
+
+	if (!v)
+		return -EINVAL;
+	if ((rc = query_begin(m, flow, flags, v)))
+		return rc;
+	if (!src || !dst)
+		return qfail(v, -EINVAL, "no source or destination selector");
+	if (src->m != m || dst->m != m)
+		return qfail(v, -EINVAL,
+			     "a selector was resolved against another model");
+	selection_copy(&v->src, &src->sel);
+	selection_copy(&v->dst, &dst->sel);
+	return query_run(v, flags);
 }
 
 SGREACH_API int sgreach_query(const sgreach_model *m, const char *src,

@@ -36,9 +36,16 @@ struct selection {
 	uint8_t what;
 	uint8_t addr_given; /* an endpoint selected by one of its addresses */
 	uint8_t is_public;  /* ...by its public address */
+	uint16_t len;	    /* of text */
 	uint32_t idx;	    /* endpoint / task / service index */
 	struct sg_prefix addr;
-	char text[256];
+	char text[256]; /* last: copies stop at text[len] (selection_copy) */
+};
+
+/* A selector resolved once, for queries by handle (sgreach_select()). */
+struct sgreach_selector {
+	const sgreach_model *m;
+	struct selection sel;
 };
 
 /* One address (or range) of a selection. */

@@ -157,6 +157,64 @@ Test(api, query_errors)
 	sgreach_model_free(m);
 }
 
+/* Selectors resolved once: their errors, their model, their lifetime. */
+Test(api, selectors_resolved_once)
+{
+	sgreach_model *m = build(), *other = build();
+	sgreach_verdict *v = sgreach_verdict_new();
+	sgreach_selector *app = NULL, *db = NULL, *x = (void *)1, *o = NULL;
+	sgreach_flow f;
+
+	cr_assert_not_null(v);
+	cr_assert_eq(sgreach_flow_parse("tcp/5432", &f), 0);
+	cr_expect_eq(sgreach_select(m, "eni-app", v, &x), -EBUSY,
+		     "not finalized");
+	cr_expect_null(x, "*out is NULL on failure");
+	cr_assert_eq(sgreach_model_finalize(m), 0);
+	cr_assert_eq(sgreach_model_finalize(other), 0);
+	cr_expect_eq(sgreach_select(NULL, "eni-app", v, &x), -EINVAL);
+	cr_expect_eq(sgreach_select(m, "eni-app", v, NULL), -EINVAL);
+	cr_expect_eq(sgreach_select(m, "eni-nope", v, &x), -ENOENT);
+	cr_expect(strstr(sgreach_verdict_error(v), "eni-nope") != NULL, "%s",
+		  sgreach_verdict_error(v));
+	cr_expect_eq(sgreach_select(m, "10.0.0.0/8a", NULL, &x), -EINVAL,
+		     "no context: the code alone");
+	cr_expect_eq(sgreach_select(m, "", v, &x), -EINVAL);
+	cr_expect_null(x);
+
+	cr_assert_eq(sgreach_select(m, "abc", v, &app), 0, "a task id");
+	cr_assert_eq(sgreach_select(m, "10.0.2.5", v, &db), 0, "an address");
+	cr_assert_eq(sgreach_select(other, "eni-db", v, &o), 0);
+	cr_assert_eq(sgreach_query_selected(m, app, db, &f, 0, v), 0, "%s",
+		     sgreach_verdict_error(v));
+	cr_expect_eq(sgreach_verdict_result(v), SGREACH_ALLOWED,
+		     "sg-db allows it: sg-mon's missing rules do not matter");
+	cr_expect(strstr(sgreach_verdict_render(v, SGREACH_FORMAT_JSON),
+			 "\"selector\":\"abc\"") != NULL,
+		  "the JSON names the selector as given: %s",
+		  sgreach_verdict_render(v, SGREACH_FORMAT_JSON));
+	cr_expect_eq(sgreach_query_selected(m, app, o, &f, 0, v), -EINVAL);
+	cr_expect(strstr(sgreach_verdict_error(v), "another model") != NULL,
+		  "%s", sgreach_verdict_error(v));
+	cr_expect_null(sgreach_verdict_render(v, SGREACH_FORMAT_JSON));
+	cr_expect_eq(sgreach_query_selected(m, NULL, db, &f, 0, v), -EINVAL);
+	cr_expect_eq(sgreach_query_selected(m, app, db, NULL, 0, v), -EINVAL);
+	cr_expect_eq(sgreach_query_selected(m, app, db, &f, 0x100, v),
+		     -EINVAL);
+	cr_expect_eq(sgreach_query_selected(m, app, db, &f, 0, NULL), -EINVAL);
+	cr_expect_eq(sgreach_query_selected(m, app, db, &f,
+					    SGREACH_QUERY_IPV6, v),
+		     -EINVAL, "no IPv6 address: the error of a query");
+	/* Freed after its model: a selector never touches the model. */
+	sgreach_model_free(other);
+	sgreach_selector_free(o);
+	sgreach_selector_free(NULL);
+	sgreach_selector_free(app);
+	sgreach_selector_free(db);
+	sgreach_verdict_free(v);
+	sgreach_model_free(m);
+}
+
 Test(api, add_errors_and_finalized_model)
 {
 	sgreach_model *m = sgreach_model_new();

@@ -127,13 +127,51 @@ static void expected_groups(const cJSON *list, char *out, size_t size)
 	cJSON_Delete(copy);
 }
 
+/*
+ * The same question asked through selectors resolved once
+ * (sgreach_select + sgreach_query_selected) must give the same answer,
+ * byte for byte in both renderings, as sgreach_query() gave into v.
+ */
+static void same_by_handles(sgreach_model *m, sgreach_verdict *v,
+			    sgreach_verdict *v2, const char *src,
+			    const char *dst, const char *flow,
+			    unsigned int flags, const char *name, int i)
+{
+	sgreach_selector *s = NULL, *d = NULL;
+	sgreach_flow f;
+	char *want_json, *want_text;
+	const char *got;
+
+	want_json = strdup(sgreach_verdict_render(v, SGREACH_FORMAT_JSON));
+	want_text = strdup(sgreach_verdict_render(v, SGREACH_FORMAT_TEXT));
+	cr_assert(want_json && want_text);
+	cr_assert_eq(sgreach_flow_parse(flow, &f), 0);
+	cr_assert_eq(sgreach_select(m, src, v2, &s), 0, "%s[%d]: select %s: %s",
+		     name, i, src, sgreach_verdict_error(v2));
+	cr_assert_eq(sgreach_select(m, dst, NULL, &d), 0, "%s[%d]: select %s",
+		     name, i, dst);
+	cr_assert_eq(sgreach_query_selected(m, s, d, &f, flags, v2), 0,
+		     "%s[%d]: query_selected: %s", name, i,
+		     sgreach_verdict_error(v2));
+	got = sgreach_verdict_render(v2, SGREACH_FORMAT_JSON);
+	cr_expect_str_eq(got, want_json, "%s[%d]: by handles %s, by text %s",
+			 name, i, got, want_json);
+	got = sgreach_verdict_render(v2, SGREACH_FORMAT_TEXT);
+	cr_expect_str_eq(got, want_text, "%s[%d]: text by handles differs",
+			 name, i);
+	sgreach_selector_free(s);
+	sgreach_selector_free(d);
+	free(want_json);
+	free(want_text);
+}
+
 ParameterizedTest(struct case_file *cf, cases, file)
 {
 	size_t len = 0;
 	char *text = slurp(cf->path, &len);
 	cJSON *root, *docs, *doc, *queries, *q, *load_error;
 	sgreach_model *m;
-	sgreach_verdict *v;
+	sgreach_verdict *v, *v2;
 	const char *name = strrchr(cf->path, '/') + 1;
 	int i = 0, rc = 0;
 
@@ -171,6 +209,8 @@ ParameterizedTest(struct case_file *cf, cases, file)
 	cr_assert_eq(sgreach_model_finalize(m), 0, "%s: finalize: %s", name,
 		     sgreach_model_error(m));
 	v = sgreach_verdict_new();
+	v2 = sgreach_verdict_new();
+	cr_assert(v && v2);
 	queries = cJSON_GetObjectItemCaseSensitive(root, "queries");
 	i = 0;
 	cJSON_ArrayForEach(q, queries)
@@ -226,8 +266,10 @@ ParameterizedTest(struct case_file *cf, cases, file)
 					 want_s, w);
 		}
 		cJSON_Delete(out);
+		same_by_handles(m, v, v2, src, dst, flow, flags, name, i);
 		i++;
 	}
+	sgreach_verdict_free(v2);
 	sgreach_verdict_free(v);
 	sgreach_model_free(m);
 	cJSON_Delete(root);

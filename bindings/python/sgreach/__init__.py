@@ -19,15 +19,15 @@ from ._lib import Library, PROTOTYPES, SONAME, load_library
 from .errors import (Busy, Error, Exists, FileError, InputError,
                      LibraryError, NotFound, OutOfMemory, TooBig)
 from .flow import Flow, parse_flow
-from .model import Model, Verdict
+from .model import Model, Selector, Verdict
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Busy", "Error", "Exists", "FileError", "Flow", "InputError",
     "Library", "LibraryError", "Model", "NotFound", "OutOfMemory",
-    "PROTOTYPES", "SONAME", "TooBig", "Verdict", "library_version",
-    "load_library", "parse_flow", "strerror",
+    "PROTOTYPES", "SONAME", "Selector", "TooBig", "Verdict",
+    "library_version", "load_library", "parse_flow", "strerror",
 ]
 
 

@@ -37,6 +37,7 @@ class FlowStruct(ctypes.Structure):
 _PFLOW = ctypes.POINTER(FlowStruct)
 _PS = ctypes.POINTER(ctypes.c_char_p)  # const char **out
 _PI = ctypes.POINTER(ctypes.c_int)  # int *worst_severity, *gained, *failed
+_PH = ctypes.POINTER(ctypes.c_void_p)  # sgreach_selector **out
 
 #: name -> (restype, argtypes), in the order of include/sgreach.h.  The tests
 #: check that this table names exactly the symbols of src/libsgreach.map.
@@ -71,11 +72,13 @@ PROTOTYPES = {
     "sgreach_verdict_free": (None, [_H]),
     "sgreach_query": (_I, [_H, _S, _S, _S, _U, _H]),
     "sgreach_query_flow": (_I, [_H, _S, _S, _PFLOW, _U, _H]),
+    "sgreach_select": (_I, [_H, _S, _H, _PH]),
+    "sgreach_selector_free": (None, [_H]),
+    "sgreach_query_selected": (_I, [_H, _H, _H, _PFLOW, _U, _H]),
     "sgreach_verdict_result": (_I, [_H]),
     "sgreach_result_name": (_S, [_I]),
     "sgreach_verdict_error": (_S, [_H]),
     "sgreach_verdict_render": (_S, [_H, _I]),
-    # SGREACH_0.2
     "sgreach_model_set_endpoint_public": (_I, [_H, _S, _I]),
     "sgreach_ports": (_I, [_H, _S, _S, _U, _I, _H, _PS]),
     "sgreach_who": (_I, [_H, _S, _S, _U, _I, _H, _PS]),

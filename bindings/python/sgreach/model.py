@@ -10,7 +10,7 @@ import threading
 from . import _lib
 from ._lib import cstr
 from .errors import error_for
-from .flow import Flow
+from .flow import Flow, parse_flow
 
 
 def _choice(table, value, what):
@@ -351,11 +351,25 @@ class Model:
 
     # ------------------------------------------------------------ queries --
 
+    def select(self, selector):
+        """Resolves a selector once (``sgreach_select``) and returns a
+        :class:`Selector` to pass to :meth:`query` in place of the str:
+        many questions about the same workloads then skip parsing and
+        lookups.  Raises as :meth:`query` does for a bad selector."""
+        c_text = cstr(selector, "selector")
+        out = ctypes.c_void_p()
+        with self._reading() as (handle, v):
+            rc = self._lib.select(handle, c_text, v, ctypes.byref(out))
+            if rc < 0:
+                raise self._query_error(rc, v)
+        return Selector(self, out.value, selector)
+
     def query(self, src, dst, flow, family=None):
         """Can ``src`` reach ``dst`` on ``flow``?  Returns a :class:`Verdict`.
 
         Selectors are an ENI id, an ECS task ARN or id, ``"service:NAME"``,
-        an IP address or a CIDR (``"0.0.0.0/0"``).  ``flow`` is a str as
+        an IP address or a CIDR (``"0.0.0.0/0"``), or a :class:`Selector`
+        from :meth:`select`.  ``flow`` is a str as
         :func:`sgreach.parse_flow` reads, or a :class:`sgreach.Flow`.
         ``family`` is 4 or 6 (``-4``/``-6``); by default the library picks
         IPv4 unless a selector or the flow says IPv6.  Raises
@@ -364,6 +378,8 @@ class Model:
         :class:`sgreach.Busy` before :meth:`finalize`.
         """
         flags = _family_flags(family)
+        if isinstance(src, Selector) or isinstance(dst, Selector):
+            return self._query_selected(src, dst, flow, flags)
         c_src, c_dst = cstr(src, "src"), cstr(dst, "dst")
         if isinstance(flow, Flow):
             c_flow = flow._struct()
@@ -377,14 +393,47 @@ class Model:
                 rc = lib.query_flow(handle, c_src, c_dst, c_flow, flags, v)
             if rc < 0:
                 raise self._query_error(rc, v)
-            result = lib.verdict_result(v)
-            rendered = lib.verdict_render(v, _lib.FORMAT_JSON)
-            if rendered is None:
-                raise self._oom("sgreach_verdict_render")
-            text = lib.verdict_render(v, _lib.FORMAT_TEXT)
-            if text is None:
-                raise self._oom("sgreach_verdict_render")
-            name = _lib.text(lib.result_name(result))
+            return self._verdict(v)
+
+    def _query_selected(self, src, dst, flow, flags):
+        """query() with at least one Selector; a str on the other side is
+        resolved for this one question."""
+        temp = []
+        try:
+            sels = []
+            for sel in (src, dst):
+                if not isinstance(sel, Selector):
+                    sel = self.select(sel)
+                    temp.append(sel)
+                elif sel.model is not self:
+                    raise ValueError("%r was selected in another model"
+                                     % (sel,))
+                sels.append(sel)
+            if not isinstance(flow, Flow):
+                flow = parse_flow(flow, library=self._lib)
+            c_flow = flow._struct()
+            with self._reading() as (handle, v):
+                rc = self._lib.query_selected(handle, sels[0]._live(),
+                                              sels[1]._live(), c_flow,
+                                              flags, v)
+                if rc < 0:
+                    raise self._query_error(rc, v)
+                return self._verdict(v)
+        finally:
+            for sel in temp:
+                sel.close()
+
+    def _verdict(self, v):
+        """The Verdict held by the C verdict object v."""
+        lib = self._lib
+        result = lib.verdict_result(v)
+        rendered = lib.verdict_render(v, _lib.FORMAT_JSON)
+        if rendered is None:
+            raise self._oom("sgreach_verdict_render")
+        text = lib.verdict_render(v, _lib.FORMAT_TEXT)
+        if text is None:
+            raise self._oom("sgreach_verdict_render")
+        name = _lib.text(lib.result_name(result))
         return Verdict(result, name, rendered.decode("utf-8", "replace"),
                        text.decode("utf-8", "replace"))
 
@@ -541,6 +590,61 @@ class Model:
             "check", (self, assertions, len(assertions), cstr(name, "name"),
                       _family_flags(family)), format)
         return out
+
+
+class Selector:
+    """A selector resolved once against a :class:`Model`
+    (``sgreach_select``), made by :meth:`Model.select`.  Pass it to
+    :meth:`Model.query` in place of the str it was made from; the answer
+    is the same.  It is read-only, so threads may share it.  Freed by
+    :meth:`close` (or when collected); it keeps its model alive."""
+
+    def __init__(self, model, handle, text):
+        self._model = model
+        self._handle = handle
+        self._text = text
+
+    @property
+    def model(self):
+        """The :class:`Model` it was resolved against."""
+        return self._model
+
+    @property
+    def text(self):
+        """The selector as given to :meth:`Model.select`."""
+        return self._text
+
+    def _live(self):
+        if not self._handle:
+            raise ValueError("operation on a closed sgreach.Selector")
+        return self._handle
+
+    def close(self):
+        """Frees the C selector, waiting for queries of other threads that
+        may be using it.  Calling it twice is harmless."""
+        model = self._model
+        with model._cond:
+            while model._queries:
+                model._cond.wait()
+            if self._handle:
+                model._lib.selector_free(self._handle)
+                self._handle = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+    def __del__(self):
+        if getattr(self, "_handle", None):
+            self._model._lib.selector_free(self._handle)
+            self._handle = None
+
+    def __repr__(self):
+        state = " closed" if not self._handle else ""
+        return "<sgreach.Selector %r%s>" % (self._text, state)
 
 
 class Verdict:

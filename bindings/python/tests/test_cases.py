@@ -53,6 +53,11 @@ class TableDrivenCases(unittest.TestCase):
                                 family=q.get("family"))
                 self.assertEqual(v.verdict, q["expect"], why)
                 self.assertEqual(bool(v), q["expect"] == "allowed", why)
+                # Selectors resolved once give the same answer, to the byte.
+                with model.select(q["src"]) as s, model.select(q["dst"]) as d:
+                    h = model.query(s, d, q["flow"], family=q.get("family"))
+                self.assertEqual(h.json, v.json, why)
+                self.assertEqual(h.text, v.text, why)
                 for side in ("egress", "ingress"):
                     key = side + "_groups"
                     if key in q:

@@ -205,11 +205,41 @@ class Queries(unittest.TestCase):
         self.assertIn("sgreach_verdict_render", str(cm.exception))
         self.assertTrue(self.m.query("eni-web", "eni-db", "tcp/5432"))
 
+    def test_selectors(self):
+        web = self.m.select("eni-web")
+        self.assertEqual(web.text, "eni-web")
+        self.assertIs(web.model, self.m)
+        self.assertIn("eni-web", repr(web))
+        with self.m.select("eni-db") as db:
+            v = self.m.query(web, db, "tcp/5432")
+            self.assertEqual(v.json, self.m.query("eni-web", "eni-db",
+                                                  "tcp/5432").json)
+            # One side a str, the flow a Flow object.
+            w = self.m.query(web, "eni-db", sgreach.parse_flow("tcp/5432"))
+            self.assertEqual(w.json, v.json)
+        self.assertIn("closed", repr(db))
+        with self.assertRaises(ValueError):
+            self.m.query(web, db, "tcp/5432")
+        with self.assertRaises(sgreach.NotFound) as cm:
+            self.m.select("eni-nothere")
+        self.assertIn("eni-nothere", str(cm.exception))
+        with self.assertRaises(sgreach.InputError):
+            self.m.select("10.0.0.0/33")
+        with self.assertRaises(sgreach.InputError):
+            self.m.query(web, "eni-db", "tcp/99999")
+        with support.loaded_model() as other:
+            with self.assertRaises(ValueError):
+                other.query(web, "eni-db", "tcp/5432")
+        web.close()
+        web.close()
+
     def test_query_before_finalize(self):
         with sgreach.Model(finalize=False, library=LIB) as m:
             m.load_bytes(json.dumps(support.documents()[1]))
             with self.assertRaises(sgreach.Busy):
                 m.query("eni-web", "eni-db", "tcp/5432")
+            with self.assertRaises(sgreach.Busy):
+                m.select("eni-web")
 
 
 class BuiltModelQueries(unittest.TestCase):
