@@ -341,7 +341,7 @@ static int build_members(sgreach_verdict *v, const struct selection *s,
 
 /* ---------------------------------------------------------------- rules -- */
 
-static int proto_matches(const struct sg_rule *r, const sgreach_flow *f)
+static inline int proto_matches(const struct sg_hot *r, const sgreach_flow *f)
 {
 	if (r->proto == PROTO_ALL)
 		return 1;
@@ -388,17 +388,36 @@ int eval_vpcs_connected(const sgreach_model *m, const char *a, const char *b)
 	return 0;
 }
 
-int eval_prefix_match(const struct sg_prefix *rule, const struct member *p)
+/* The rule's prefix holds the whole peer (M_ALL), part of it (M_SOME: the
+ * peer is a wider range) or none of it.  Of two prefixes of one family,
+ * only the shorter can contain the longer, so one mask decides.  Inline:
+ * this runs for every CIDR rule of every query. */
+static inline int prefix_match(const struct sg_prefix *rule,
+			       const struct member *p)
 {
+	struct sg_addr mk;
+
 	if (rule->fam != p->p.fam)
 		return M_NO;
 	if (p->nat)
 		return rule->len == 0 ? M_ALL : M_NO;
-	if (prefix_contains(rule, &p->p))
-		return M_ALL;
-	if (prefix_contains(&p->p, rule))
-		return M_SOME;
-	return M_NO;
+	if (rule->len <= p->p.len) {
+		mk = addr_mask(rule->len);
+		return (p->p.a.hi & mk.hi) == rule->a.hi &&
+			       (p->p.a.lo & mk.lo) == rule->a.lo
+			   ? M_ALL
+			   : M_NO;
+	}
+	mk = addr_mask(p->p.len);
+	return (rule->a.hi & mk.hi) == p->p.a.hi &&
+		       (rule->a.lo & mk.lo) == p->p.a.lo
+		   ? M_SOME
+		   : M_NO;
+}
+
+int eval_prefix_match(const struct sg_prefix *rule, const struct member *p)
+{
+	return prefix_match(rule, p);
 }
 
 static int push_unique(void *vec, uint32_t x)
@@ -441,7 +460,14 @@ static int eval_side(sgreach_verdict *v, uint32_t self, int dir,
 	const struct sg_endpoint *e = &m->endpoints.v[self];
 	struct side *side = &v->side[dir];
 	int all = 0, unknown = 0, some = 0;
-	uint32_t i, k;
+	/* Group references match by private address only, across an
+	 * active peering at most: what the peer allows is fixed for the
+	 * side, and the VPC test is made once, when first needed. */
+	const int by_group = !(peer->ep == SG_NONE || peer->is_public ||
+			       peer->nat || peer->p.fam != v->family);
+	const sgreach_flow flow = v->flow;
+	int same_net = -1;
+	uint32_t g, k;
 
 	*cov_first = v->cov.n;
 	*cov_n = 0;
@@ -449,68 +475,79 @@ static int eval_side(sgreach_verdict *v, uint32_t self, int dir,
 	if (side->ep == SG_NONE)
 		side->ep = self;
 	*reason = REASON_NONE;
-	for (i = 0; i < e->nrules[dir]; i++) {
-		uint32_t ri = e->rules[dir][i];
-		const struct sg_rule *r = &m->rules.v[ri];
-		int how = M_NO;
+	/* The rules of each group in turn: the order of e->rules[dir]. */
+	for (g = 0; g < e->groups.n; g++) {
+		const struct sg_group *grp = &m->groups.v[e->groups.v[g]];
+		const struct sg_hot *r = m->hot + grp->hot[dir];
+		const struct sg_hot *end = r + grp->nrules[dir];
 
-		if (!proto_matches(r, &v->flow))
-			continue;
-		switch (r->peer_kind) {
-		case SGREACH_PEER_CIDR:
-			how = eval_prefix_match(&r->cidr, peer);
-			if (how == M_SOME && push_cov(v, &r->cidr, peer))
-				return -ENOMEM;
-			break;
-		case SGREACH_PEER_GROUP:
-			/* Group references match by private address only,
-			 * across an active peering at most. */
-			if (r->stale || peer->ep == SG_NONE ||
-			    peer->is_public || peer->nat ||
-			    peer->p.fam != v->family)
+		for (; r < end; r++) {
+			uint32_t ri = r->rule;
+			int how = M_NO;
+
+			if (!proto_matches(r, &flow))
+				continue;
+			switch (r->peer_kind) {
+			case SGREACH_PEER_CIDR:
+				how = prefix_match(&r->cidr, peer);
+				if (how == M_SOME &&
+				    push_cov(v, &r->cidr, peer))
+					return -ENOMEM;
 				break;
-			if (eval_endpoint_has_group(m, peer->ep, r->peer) &&
-			    eval_vpcs_connected(m, e->vpc,
-						m->endpoints.v[peer->ep].vpc))
-				how = M_ALL;
-			break;
-		case SGREACH_PEER_PREFIX_LIST: {
-			const struct sg_plist *pl = &m->plists.v[r->peer];
+			case SGREACH_PEER_GROUP:
+				if (r->stale || !by_group ||
+				    !eval_endpoint_has_group(m, peer->ep,
+							     r->peer))
+					break;
+				if (same_net < 0)
+					same_net = eval_vpcs_connected(
+					    m, e->vpc,
+					    m->endpoints.v[peer->ep].vpc);
+				if (same_net)
+					how = M_ALL;
+				break;
+			case SGREACH_PEER_PREFIX_LIST: {
+				const struct sg_plist *pl =
+				    &m->plists.v[r->peer];
 
-			if (!pl->loaded) {
+				if (!pl->loaded) {
+					unknown = 1;
+					*reason = REASON_PLIST_MISSING;
+					if (push_unique(&side->plists, r->peer))
+						return -ENOMEM;
+					break;
+				}
+				for (k = 0; k < pl->entries.n && how != M_ALL;
+				     k++) {
+					int h = prefix_match(&pl->entries.v[k],
+							     peer);
+
+					if (h == M_SOME &&
+					    push_cov(v, &pl->entries.v[k],
+						     peer))
+						return -ENOMEM;
+					if (h > how)
+						how = h;
+				}
+				break;
+			}
+			case SGREACH_PEER_UNKNOWN:
 				unknown = 1;
-				*reason = REASON_PLIST_MISSING;
-				if (push_unique(&side->plists, r->peer))
+				*reason = REASON_PLAN_UNKNOWN;
+				if (vec_push(&side->unknown_peers,
+					     m->rules.v[ri].peer_text))
 					return -ENOMEM;
 				break;
 			}
-			for (k = 0; k < pl->entries.n && how != M_ALL; k++) {
-				int h =
-				    eval_prefix_match(&pl->entries.v[k], peer);
-
-				if (h == M_SOME &&
-				    push_cov(v, &pl->entries.v[k], peer))
+			if (how == M_ALL) {
+				all = 1;
+				if (push_unique(&side->rules, ri))
 					return -ENOMEM;
-				if (h > how)
-					how = h;
+			} else if (how == M_SOME) {
+				some = 1;
+				if (push_unique(&side->rules, ri))
+					return -ENOMEM;
 			}
-			break;
-		}
-		case SGREACH_PEER_UNKNOWN:
-			unknown = 1;
-			*reason = REASON_PLAN_UNKNOWN;
-			if (vec_push(&side->unknown_peers, r->peer_text))
-				return -ENOMEM;
-			break;
-		}
-		if (how == M_ALL) {
-			all = 1;
-			if (push_unique(&side->rules, ri))
-				return -ENOMEM;
-		} else if (how == M_SOME) {
-			some = 1;
-			if (push_unique(&side->rules, ri))
-				return -ENOMEM;
 		}
 	}
 	if (e->missing_groups) {

@@ -427,6 +427,7 @@ SGREACH_API void sgreach_model_free(sgreach_model *m)
 	for (i = 0; i < m->rule_sets.n; i++)
 		free(m->rule_sets.v[i]);
 	vec_free(&m->rule_sets);
+	free(m->hot);
 	vec_free(&m->warnings);
 	vec_free(&m->sources);
 	hmap_free(&m->group_ids);

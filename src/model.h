@@ -33,8 +33,12 @@
 		uint32_t n, cap;                                               \
 	}
 int vec_grow_(void **v, uint32_t *cap, size_t elem, uint32_t need);
+/* The capacity test is inline: vec_push() runs on every query and every
+ * loaded object, and almost never needs to grow. */
 #define vec_reserve(vec, need)                                                 \
-	vec_grow_((void **)&(vec)->v, &(vec)->cap, sizeof(*(vec)->v), (need))
+	((need) <= (vec)->cap ? 0                                              \
+			      : vec_grow_((void **)&(vec)->v, &(vec)->cap,     \
+					  sizeof(*(vec)->v), (need)))
 /* Appends x; evaluates to 0 or -ENOMEM. */
 #define vec_push(vec, x)                                                       \
 	(vec_reserve((vec), (vec)->n + 1) ? -ENOMEM                            \
@@ -60,6 +64,20 @@ struct sg_rule {
 	const char *description;
 };
 
+/* What a query reads of a live rule, packed (48 bytes, a third of struct
+ * sg_rule) and stored per group and direction in position order, so that
+ * evaluating an interface walks a few contiguous runs instead of chasing
+ * one index per rule across the whole rule array (built at finalize). */
+struct sg_hot {
+	struct sg_prefix cidr; /* SGREACH_PEER_CIDR */
+	int32_t from, to;
+	uint32_t peer; /* group or prefix list index */
+	uint32_t rule; /* index in m->rules */
+	int16_t proto;
+	uint8_t peer_kind;
+	uint8_t stale;
+};
+
 struct sg_group {
 	const char *id;
 	const char *name;
@@ -70,6 +88,7 @@ struct sg_group {
 	/* After finalize: the live rules of each direction, by position. */
 	uint32_t *rules[2];
 	uint32_t nrules[2];
+	uint32_t hot[2]; /* first of its nrules[d] entries in m->hot */
 	/* After finalize: endpoints carrying the group. */
 	uint32_t *members;
 	uint32_t nmembers;
@@ -186,6 +205,9 @@ struct sgreach_model {
 	 * list, not one per endpoint (20,000 interfaces sharing a group of
 	 * 20,000 rules would otherwise need 1.6 GB). */
 	VEC(uint32_t *) rule_sets;
+	/* After finalize: the live rules packed for queries (struct sg_hot),
+	 * each group's runs contiguous. */
+	struct sg_hot *hot;
 	/* After finalize: delegated prefixes (Ipv4Prefixes...), few. */
 	VEC(struct sg_delegated) delegated;
 	/* Keys of the addrs map, owned here (struct sg_addr_key). */

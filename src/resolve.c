@@ -172,6 +172,42 @@ static int build_group_rules(sgreach_model *m)
 	return 0;
 }
 
+/* The packed copy of every live rule for queries (struct sg_hot). */
+static int build_hot_rules(sgreach_model *m)
+{
+	size_t total = 0, at = 0;
+	uint32_t g, d, k;
+
+	for (g = 0; g < m->groups.n; g++)
+		total +=
+		    (size_t)m->groups.v[g].nrules[0] + m->groups.v[g].nrules[1];
+	m->hot = calloc(total ? total : 1, sizeof(*m->hot));
+	if (!m->hot)
+		return -ENOMEM;
+	for (g = 0; g < m->groups.n; g++) {
+		struct sg_group *grp = &m->groups.v[g];
+
+		for (d = 0; d < 2; d++) {
+			grp->hot[d] = (uint32_t)at;
+			for (k = 0; k < grp->nrules[d]; k++) {
+				const struct sg_rule *r =
+				    &m->rules.v[grp->rules[d][k]];
+				struct sg_hot *h = &m->hot[at++];
+
+				h->cidr = r->cidr;
+				h->from = r->from;
+				h->to = r->to;
+				h->peer = r->peer;
+				h->rule = grp->rules[d][k];
+				h->proto = (int16_t)r->proto;
+				h->peer_kind = r->peer_kind;
+				h->stale = r->stale;
+			}
+		}
+	}
+	return 0;
+}
+
 static uint32_t find_vpc(const sgreach_model *m, const char *id)
 {
 	uint32_t v;
@@ -508,9 +544,9 @@ int model_resolve(sgreach_model *m)
 
 	if ((rc = settle_redefinitions(m)) || (rc = drop_duplicates(m)) ||
 	    (rc = resolve_tasks(m)) || (rc = resolve_endpoints(m)) ||
-	    (rc = build_group_rules(m)) || (rc = build_endpoint_rules(m)) ||
-	    (rc = build_members(m)) || (rc = build_selectors(m)) ||
-	    (rc = warn_dangling(m)))
+	    (rc = build_group_rules(m)) || (rc = build_hot_rules(m)) ||
+	    (rc = build_endpoint_rules(m)) || (rc = build_members(m)) ||
+	    (rc = build_selectors(m)) || (rc = warn_dangling(m)))
 		return rc;
 	return 0;
 }
