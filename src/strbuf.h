@@ -10,6 +10,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <string.h>
 
 struct strbuf {
 	char *s;
@@ -21,9 +22,31 @@ struct strbuf {
 void sb_init(struct strbuf *sb);
 void sb_free(struct strbuf *sb);
 void sb_reset(struct strbuf *sb);
-void sb_putc(struct strbuf *sb, char c);
-void sb_putn(struct strbuf *sb, const char *s, size_t n);
-void sb_puts(struct strbuf *sb, const char *s);
+/* The append that does not fit: grows the buffer, or sets failed. */
+void sb_putn_slow(struct strbuf *sb, const char *s, size_t n);
+
+/* The appends are inline: rendering a verdict makes about a hundred of
+ * them, mostly of string literals whose length the compiler then knows. */
+static inline void sb_putn(struct strbuf *sb, const char *s, size_t n)
+{
+	if (sb->len + n >= sb->cap) {
+		sb_putn_slow(sb, s, n);
+		return;
+	}
+	memcpy(sb->s + sb->len, s, n);
+	sb->len += n;
+	sb->s[sb->len] = '\0';
+}
+
+static inline void sb_putc(struct strbuf *sb, char c)
+{
+	sb_putn(sb, &c, 1);
+}
+
+static inline void sb_puts(struct strbuf *sb, const char *s)
+{
+	sb_putn(sb, s, strlen(s));
+}
 void sb_printf(struct strbuf *sb, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Appends a decimal integer (no printf: this is on the batch path). */
