@@ -5,22 +5,36 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* FNV-1a, then a final mix so that the low bits used for the slot index
- * depend on every input byte. */
+/*
+ * Eight bytes at a time: each word is folded in with a multiply and a
+ * shift, the tail likewise, then the finaliser of MurmurHash3's fmix64 so
+ * that the low bits used for the slot index depend on every input byte.
+ * Selector lookups hash ids of 21 bytes and task ARNs of 80 on every
+ * query; a byte at a time (FNV-1a) cost four instructions a byte.
+ */
 uint32_t hash_bytes(const void *key, size_t len)
 {
+	const uint64_t k = 0xff51afd7ed558ccdull;
 	const unsigned char *p = key;
-	uint32_t h = 2166136261u;
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ len, w;
 	size_t i;
 
-	for (i = 0; i < len; i++) {
-		h ^= p[i];
-		h *= 16777619u;
+	for (; len >= 8; p += 8, len -= 8) {
+		memcpy(&w, p, sizeof(w));
+		h = (h ^ w) * k;
+		h ^= h >> 32;
 	}
-	h ^= h >> 16;
-	h *= 0x85ebca6bu;
-	h ^= h >> 13;
-	return h;
+	if (len) {
+		w = 0;
+		for (i = 0; i < len; i++)
+			w |= (uint64_t)p[i] << (8 * i);
+		h = (h ^ w) * k;
+		h ^= h >> 32;
+	}
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 33;
+	return (uint32_t)h;
 }
 
 void hmap_init(struct hmap *h)
