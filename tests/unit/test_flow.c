@@ -23,6 +23,8 @@ ParameterizedTestParameters(flow, parse)
 		{"tcp/65535", 0, 6, 65535, -1, "tcp/65535"},
 		{"udp/53", 0, 17, 53, -1, "udp/53"},
 		{"TCP/22", 0, 6, 22, -1, "tcp/22"},
+		{"tCp/22", 0, 6, 22, -1, "tcp/22"}, /* the fast path's case */
+		{"UdP/53", 0, 17, 53, -1, "udp/53"},
 		{"6/443", 0, 6, 443, -1, "tcp/443"},
 		{"icmp/8/0", 0, 1, 8, 0, "icmp/8/0"},
 		{"icmp/8", 0, 1, 8, 0, "icmp/8/0"},
@@ -42,6 +44,9 @@ ParameterizedTestParameters(flow, parse)
 		{"0", 0, 0, -1, -1, ""},
 		{"tcp", -EINVAL, 0, 0, 0, ""},
 		{"tcp/", -EINVAL, 0, 0, 0, ""},
+		{"tdp/1", -EINVAL, 0, 0, 0, ""}, /* near tcp and udp */
+		{"ucp/1", -EINVAL, 0, 0, 0, ""},
+		{"tc\x10/1", -EINVAL, 0, 0, 0, ""},
 		{"tcp/65536", -EINVAL, 0, 0, 0, ""},
 		{"tcp/-1", -EINVAL, 0, 0, 0, ""},
 		{"tcp/0443", -EINVAL, 0, 0, 0, ""},
