@@ -258,9 +258,21 @@ static int pick_family(sgreach_verdict *v, unsigned int flags)
 static int add_endpoint_members(sgreach_verdict *v, uint32_t e, void *vec)
 {
 	VEC(struct member) *mem = vec;
-	const struct sg_endpoint *ep = &v->m->endpoints.v[e];
+	const struct sg_qep *q = &v->m->qep[e];
+	const struct sg_endpoint *ep;
 	uint32_t k;
 
+	if (q->one_addr4 && v->family == 4) {
+		struct member x;
+
+		memset(&x, 0, sizeof(x));
+		x.ep = e;
+		x.p.a.hi = (uint64_t)q->addr4 << 32;
+		x.p.len = 32;
+		x.p.fam = 4;
+		return vec_push(mem, x);
+	}
+	ep = &v->m->endpoints.v[e];
 	for (k = 0; k < ep->addrs.n; k++) {
 		struct member x;
 
@@ -363,9 +375,18 @@ static inline int proto_matches(const struct sg_hot *r, const sgreach_flow *f)
 
 int eval_endpoint_has_group(const sgreach_model *m, uint32_t e, uint32_t g)
 {
-	const struct sg_endpoint *ep = &m->endpoints.v[e];
+	const struct sg_endpoint *ep;
 	uint32_t k;
 
+	if (m->qep && m->qep[e].inline_) {
+		const struct sg_qep *q = &m->qep[e];
+
+		for (k = 0; k < q->ngroups; k++)
+			if (q->groups[k] == g)
+				return 1;
+		return 0;
+	}
+	ep = &m->endpoints.v[e];
 	for (k = 0; k < ep->groups.n; k++)
 		if (ep->groups.v[k] == g)
 			return 1;
@@ -457,9 +478,12 @@ static int eval_side(sgreach_verdict *v, uint32_t self, int dir,
 		     uint32_t *cov_n, int *reason)
 {
 	const sgreach_model *m = v->m;
-	const struct sg_endpoint *e = &m->endpoints.v[self];
+	const struct sg_endpoint *e = &m->endpoints.v[self]; /* if needed */
+	const struct sg_qep *q = &m->qep[self];
+	const uint32_t ngroups = q->inline_ ? q->ngroups : e->groups.n;
 	struct side *side = &v->side[dir];
 	int all = 0, unknown = 0, some = 0;
+	uint32_t nrules = 0;
 	/* Group references match by private address only, across an
 	 * active peering at most: what the peer allows is fixed for the
 	 * side, and the VPC test is made once, when first needed. */
@@ -476,11 +500,20 @@ static int eval_side(sgreach_verdict *v, uint32_t self, int dir,
 		side->ep = self;
 	*reason = REASON_NONE;
 	/* The rules of each group in turn: the order of e->rules[dir]. */
-	for (g = 0; g < e->groups.n; g++) {
-		const struct sg_group *grp = &m->groups.v[e->groups.v[g]];
-		const struct sg_hot *r = m->hot + grp->hot[dir];
-		const struct sg_hot *end = r + grp->nrules[dir];
+	for (g = 0; g < ngroups; g++) {
+		const struct sg_hot *r, *end;
 
+		if (q->inline_) {
+			r = m->hot + q->hot[g] + (dir ? q->n[g][0] : 0);
+			end = r + q->n[g][dir];
+		} else {
+			const struct sg_group *grp =
+			    &m->groups.v[e->groups.v[g]];
+
+			r = m->hot + grp->hot[dir];
+			end = r + grp->nrules[dir];
+		}
+		nrules += (uint32_t)(end - r);
 		for (; r < end; r++) {
 			uint32_t ri = r->rule;
 			int how = M_NO;
@@ -501,8 +534,7 @@ static int eval_side(sgreach_verdict *v, uint32_t self, int dir,
 					break;
 				if (same_net < 0)
 					same_net = eval_vpcs_connected(
-					    m, e->vpc,
-					    m->endpoints.v[peer->ep].vpc);
+					    m, q->vpc, m->qep[peer->ep].vpc);
 				if (same_net)
 					how = M_ALL;
 				break;
@@ -550,7 +582,7 @@ static int eval_side(sgreach_verdict *v, uint32_t self, int dir,
 			}
 		}
 	}
-	if (e->missing_groups) {
+	if (q->missing) {
 		for (k = 0; k < e->groups.n; k++)
 			if (!m->groups.v[e->groups.v[k]].complete &&
 			    push_unique(&side->groups, e->groups.v[k]))
@@ -595,14 +627,14 @@ static int eval_side(sgreach_verdict *v, uint32_t self, int dir,
 			*cov_n = 0;
 			return SGREACH_ALLOWED;
 		}
-		if (unknown || e->missing_groups) {
+		if (unknown || q->missing) {
 			if (!*reason)
 				*reason = REASON_GROUP_MISSING;
 			return SGREACH_UNKNOWN;
 		}
 		return SGREACH_PARTIAL;
 	}
-	if (unknown || e->missing_groups) {
+	if (unknown || q->missing) {
 		if (!*reason)
 			*reason = REASON_GROUP_MISSING;
 		return SGREACH_UNKNOWN;
@@ -611,7 +643,7 @@ static int eval_side(sgreach_verdict *v, uint32_t self, int dir,
 		*reason = REASON_NAT_UNKNOWN;
 		return SGREACH_UNKNOWN;
 	}
-	*reason = e->nrules[dir] ? REASON_NO_MATCH : REASON_NO_RULES;
+	*reason = nrules ? REASON_NO_MATCH : REASON_NO_RULES;
 	return SGREACH_DENIED;
 }
 
@@ -744,8 +776,8 @@ static int eval_pairs(sgreach_verdict *v)
 				p.verdict = SGREACH_ALLOWED;
 			if (src.ep != SG_NONE && dst->ep != SG_NONE &&
 			    !dst->is_public &&
-			    !eval_vpcs_connected(m, m->endpoints.v[src.ep].vpc,
-						 m->endpoints.v[dst->ep].vpc)) {
+			    !eval_vpcs_connected(m, m->qep[src.ep].vpc,
+						 m->qep[dst->ep].vpc)) {
 				v->no_path = 1;
 				if (p.verdict != SGREACH_DENIED)
 					p.verdict = SGREACH_UNKNOWN;

@@ -78,6 +78,30 @@ struct sg_hot {
 	uint8_t stale;
 };
 
+/*
+ * What a query reads of an endpoint, in two cache lines (built at
+ * finalize).  Without it a query follows endpoint -> its group array ->
+ * each group -> the group's rules, four dependent loads per side that
+ * each miss the cache on a large estate; with it, the rule runs are one
+ * load away.  Endpoints with more groups than fit, or runs too long for
+ * 16 bits, take the general path (inline == 0).
+ */
+#define SG_QEP_GROUPS 8
+struct sg_qep {
+	const char *vpc;		/* as struct sg_endpoint */
+	uint32_t groups[SG_QEP_GROUPS]; /* group indexes, in order */
+	uint32_t hot[SG_QEP_GROUPS];	/* each group's ingress run in m->hot;
+					 * its egress run follows */
+	uint16_t n[SG_QEP_GROUPS][2];	/* run lengths [group][direction] */
+	uint32_t addr4;	 /* the private IPv4 address, when one_addr4 */
+	uint8_t ngroups; /* when inline */
+	uint8_t inline_;
+	uint8_t one_addr4; /* exactly one private IPv4 entry, a /32 */
+	uint8_t missing;   /* missing_groups != 0 */
+	uint8_t pad[16];
+};
+_Static_assert(sizeof(struct sg_qep) == 128, "struct sg_qep: two lines");
+
 struct sg_group {
 	const char *id;
 	const char *name;
@@ -208,6 +232,8 @@ struct sgreach_model {
 	/* After finalize: the live rules packed for queries (struct sg_hot),
 	 * each group's runs contiguous. */
 	struct sg_hot *hot;
+	/* After finalize: one struct sg_qep per endpoint, 64-byte aligned. */
+	struct sg_qep *qep;
 	/* After finalize: delegated prefixes (Ipv4Prefixes...), few. */
 	VEC(struct sg_delegated) delegated;
 	/* Keys of the addrs map, owned here (struct sg_addr_key). */

@@ -181,6 +181,7 @@ static int build_hot_rules(sgreach_model *m)
 	for (g = 0; g < m->groups.n; g++)
 		total +=
 		    (size_t)m->groups.v[g].nrules[0] + m->groups.v[g].nrules[1];
+	free(m->hot); /* a finalize that failed for lack of memory */
 	m->hot = calloc(total ? total : 1, sizeof(*m->hot));
 	if (!m->hot)
 		return -ENOMEM;
@@ -203,6 +204,57 @@ static int build_hot_rules(sgreach_model *m)
 				h->peer_kind = r->peer_kind;
 				h->stale = r->stale;
 			}
+		}
+	}
+	return 0;
+}
+
+/* struct sg_qep for every endpoint: the query's view of it. */
+static int build_query_endpoints(sgreach_model *m)
+{
+	size_t n = m->endpoints.n ? m->endpoints.n : 1;
+	uint32_t i, k;
+
+	free(m->qep);
+	m->qep = aligned_alloc(64, n * sizeof(*m->qep));
+	if (!m->qep)
+		return -ENOMEM;
+	memset(m->qep, 0, n * sizeof(*m->qep));
+	for (i = 0; i < m->endpoints.n; i++) {
+		const struct sg_endpoint *e = &m->endpoints.v[i];
+		struct sg_qep *q = &m->qep[i];
+		uint32_t naddr4 = 0;
+
+		q->vpc = e->vpc;
+		q->missing = e->missing_groups != 0;
+		q->inline_ = e->groups.n <= SG_QEP_GROUPS;
+		for (k = 0; q->inline_ && k < e->groups.n; k++) {
+			const struct sg_group *g = &m->groups.v[e->groups.v[k]];
+
+			if (g->nrules[0] > UINT16_MAX ||
+			    g->nrules[1] > UINT16_MAX ||
+			    g->hot[1] != g->hot[0] + g->nrules[0]) {
+				q->inline_ = 0;
+				break;
+			}
+			q->groups[k] = e->groups.v[k];
+			q->hot[k] = g->hot[0];
+			q->n[k][0] = (uint16_t)g->nrules[0];
+			q->n[k][1] = (uint16_t)g->nrules[1];
+		}
+		q->ngroups = q->inline_ ? (uint8_t)e->groups.n : 0;
+		for (k = 0; k < e->addrs.n; k++) {
+			const struct sg_eaddr *a = &e->addrs.v[k];
+
+			if (a->is_public || a->p.fam != 4)
+				continue;
+			naddr4++;
+			q->one_addr4 = a->p.len == 32;
+			q->addr4 = (uint32_t)(a->p.a.hi >> 32);
+		}
+		if (naddr4 != 1) {
+			q->one_addr4 = 0;
+			q->addr4 = 0;
 		}
 	}
 	return 0;
@@ -546,7 +598,8 @@ int model_resolve(sgreach_model *m)
 	    (rc = resolve_tasks(m)) || (rc = resolve_endpoints(m)) ||
 	    (rc = build_group_rules(m)) || (rc = build_hot_rules(m)) ||
 	    (rc = build_endpoint_rules(m)) || (rc = build_members(m)) ||
-	    (rc = build_selectors(m)) || (rc = warn_dangling(m)))
+	    (rc = build_query_endpoints(m)) || (rc = build_selectors(m)) ||
+	    (rc = warn_dangling(m)))
 		return rc;
 	return 0;
 }
