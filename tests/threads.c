@@ -10,6 +10,9 @@
  * real selectors) and a generated one with hundreds of endpoints, group
  * references, missing groups (unknown), services (partial) and prefix lists.
  *
+ * Odd threads ask by handle (sgreach_query_selected) with selectors
+ * resolved once and shared by all threads; the answers must not differ.
+ *
  * The analyses (exposure, matrix, who, reach) run in every thread too and
  * must give the single-threaded output byte for byte.
  *
@@ -32,6 +35,10 @@
 struct query {
 	char src[160], dst[160], flow[32];
 	unsigned int flags;
+	/* selectors and flow resolved once, shared by every thread (NULL
+	 * when a selector or the flow is an error) */
+	sgreach_selector *hsrc, *hdst;
+	sgreach_flow hflow;
 	/* the single-threaded answer */
 	int rc;
 	sgreach_result result;
@@ -348,10 +355,15 @@ static int analysis(const sgreach_model *m, int which, sgreach_verdict *v,
 }
 
 static void answer(const sgreach_model *m, const struct query *q,
-		   sgreach_verdict *v, int *rc, sgreach_result *res,
-		   const char **text, const char **json, const char **err)
+		   int by_handle, sgreach_verdict *v, int *rc,
+		   sgreach_result *res, const char **text, const char **json,
+		   const char **err)
 {
-	*rc = sgreach_query(m, q->src, q->dst, q->flow, q->flags, v);
+	if (by_handle && q->hsrc && q->hdst)
+		*rc = sgreach_query_selected(m, q->hsrc, q->hdst, &q->hflow,
+					     q->flags, v);
+	else
+		*rc = sgreach_query(m, q->src, q->dst, q->flow, q->flags, v);
 	*res = *rc ? SGREACH_DENIED : sgreach_verdict_result(v);
 	/* Copy-free: text is only valid until the next render, so the
 	 * caller compares it before rendering JSON. */
@@ -371,7 +383,15 @@ static void single_threaded(struct suite *s)
 		struct query *q = &s->q[i];
 		const char *text, *json, *err;
 
-		answer(s->m, q, v, &q->rc, &q->result, &text, &json, &err);
+		answer(s->m, q, 0, v, &q->rc, &q->result, &text, &json, &err);
+		/* Handles for the threads that ask by handle: the same
+		 * answer, from selectors every thread shares. */
+		if (sgreach_flow_parse(q->flow, &q->hflow) ||
+		    sgreach_select(s->m, q->src, NULL, &q->hsrc) ||
+		    sgreach_select(s->m, q->dst, NULL, &q->hdst)) {
+			sgreach_selector_free(q->hsrc);
+			q->hsrc = q->hdst = NULL;
+		}
 		q->text = dup_or_die(text);
 		q->json = dup_or_die(q->rc ? "" : sgreach_verdict_render(
 							  v, SGREACH_FORMAT_JSON));
@@ -410,7 +430,9 @@ static void *work(void *arg)
 			sgreach_result res;
 			int rc, bad;
 
-			answer(s->m, q, v, &rc, &res, &text, &json, &err);
+			/* Odd threads ask by handle. */
+			answer(s->m, q, (int)(w->seed & 1), v, &rc, &res,
+			       &text, &json, &err);
 			bad = rc != q->rc || res != q->result ||
 			      strcmp(text, q->text) || strcmp(err, q->error);
 			if (!bad && rc == 0)
@@ -484,6 +506,8 @@ static int run_suite(struct suite *s)
 		free(s->q[i].text);
 		free(s->q[i].json);
 		free(s->q[i].error);
+		sgreach_selector_free(s->q[i].hsrc);
+		sgreach_selector_free(s->q[i].hdst);
 	}
 	for (i = 0; i < NANALYSES; i++) {
 		if (s->analysis_rc[i])
