@@ -65,7 +65,9 @@ int main(int argc, char **argv)
 	char dir[4096];
 	sgreach_model *m = sgreach_model_new();
 	sgreach_verdict *v = sgreach_verdict_new();
-	unsigned long before, query_allocs, render_allocs;
+	unsigned long before, query_allocs, render_allocs, handle_allocs;
+	sgreach_selector *hs[sizeof(queries) / sizeof(queries[0])][2];
+	sgreach_flow hf[sizeof(queries) / sizeof(queries[0])];
 	int pass = 0, fail = 0, i;
 	size_t q;
 
@@ -113,6 +115,24 @@ int main(int argc, char **argv)
 			sgreach_verdict_render(v, SGREACH_FORMAT_TEXT);
 		}
 	render_allocs = allocations - before;
+	/* Queries by handle: selecting allocates, querying must not. */
+	for (q = 0; q < NQ; q++)
+		if (sgreach_flow_parse(queries[q][2], &hf[q]) ||
+		    sgreach_select(m, queries[q][0], v, &hs[q][0]) ||
+		    sgreach_select(m, queries[q][1], v, &hs[q][1])) {
+			fprintf(stderr, "noalloc: %s\n", sgreach_verdict_error(v));
+			return 2;
+		}
+	before = allocations;
+	for (i = 0; i < 1000; i++)
+		for (q = 0; q < NQ; q++)
+			sgreach_query_selected(m, hs[q][0], hs[q][1], &hf[q], 0,
+					       v);
+	handle_allocs = allocations - before;
+	for (q = 0; q < NQ; q++) {
+		sgreach_selector_free(hs[q][0]);
+		sgreach_selector_free(hs[q][1]);
+	}
 
 	if (query_allocs == 0) {
 		pass++;
@@ -129,6 +149,15 @@ int main(int argc, char **argv)
 		fail++;
 		printf("not ok - %lu allocations while rendering\n",
 		       render_allocs);
+	}
+	if (handle_allocs == 0) {
+		pass++;
+		printf("ok - %zu queries by handle x 1000 made no allocation\n",
+		       NQ);
+	} else {
+		fail++;
+		printf("not ok - %lu allocations in %zu000 queries by handle\n",
+		       handle_allocs, NQ);
 	}
 	sgreach_verdict_free(v);
 	sgreach_model_free(m);
