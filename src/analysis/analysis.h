@@ -111,6 +111,9 @@ struct an_ctx {
 	 * some live rule names: the address classes are relative to them. */
 	struct sg_prefix *cidrs;
 	uint32_t ncidrs;
+	/* Prefixes nest or are disjoint: each CIDR's smallest strict holder
+	 * in cidrs, or SG_NONE. */
+	uint32_t *cparent;
 	/* Member classes. */
 	VEC(struct mclass) mcls;
 	struct hmap mcls_ids;
@@ -160,6 +163,16 @@ void an_free(struct an_ctx *c);
 /* Writes the error message into the verdict; returns rc. */
 int an_fail(struct an_ctx *c, int rc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* The index of prefix p in c->cidrs, or SG_NONE. */
+uint32_t an_cidr_index(const struct an_ctx *c, const struct sg_prefix *p);
+/* The deepest CIDR of c->cidrs that holds p (then its parents hold it
+ * too, and no other does), or SG_NONE. */
+uint32_t an_cidr_deepest(const struct an_ctx *c, const struct sg_prefix *p);
+/* The first index of c->cidrs that may lie strictly inside p: those that
+ * do follow it while they start inside p. */
+uint32_t an_cidr_first_inside(const struct an_ctx *c,
+			      const struct sg_prefix *p);
 
 /* The flows a rule allows (whatever its peer), as a set. */
 const struct connset *an_rule_conn(struct an_ctx *c, uint32_t ri);

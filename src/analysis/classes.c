@@ -129,22 +129,28 @@ static int kb_put(struct keybuf *k, const void *p, size_t n)
 }
 
 /* How an address relates to every rule CIDR: the indexes that contain it
- * (tag 1) and those it contains (tag 2), in order. */
+ * (tag 1) and those it contains (tag 2), in order.  The first are the
+ * chain of parents of the deepest CIDR holding it, the others follow it
+ * in cidrs' order while they start inside it. */
 static int key_address(struct an_ctx *c, struct keybuf *k,
 		       const struct sg_prefix *p)
 {
-	uint32_t i;
+	struct sg_range r;
+	uint32_t chain[130], n = 0, i, tag;
 	int rc;
 
-	for (i = 0; i < c->ncidrs; i++) {
-		uint32_t tag;
-
-		if (prefix_contains(&c->cidrs[i], p))
-			tag = i << 2 | 1;
-		else if (prefix_contains(p, &c->cidrs[i]))
-			tag = i << 2 | 2;
-		else
-			continue;
+	for (i = an_cidr_deepest(c, p); i != SG_NONE && n < 130;
+	     i = c->cparent[i])
+		chain[n++] = i;
+	while (n) {
+		tag = chain[--n] << 2 | 1;
+		if ((rc = kb_put(k, &tag, sizeof(tag))))
+			return rc;
+	}
+	prefix_range(p, &r);
+	for (i = an_cidr_first_inside(c, p);
+	     i < c->ncidrs && addr_cmp(&c->cidrs[i].a, &r.last) <= 0; i++) {
+		tag = i << 2 | 2;
 		if ((rc = kb_put(k, &tag, sizeof(tag))))
 			return rc;
 	}
@@ -220,9 +226,9 @@ int an_member_class(struct an_ctx *c, const struct member *x, uint32_t *cls)
 				rc = -ENOMEM;
 				goto fail;
 			}
-			for (i = 0; i < c->ncidrs; i++)
-				if (prefix_contains(&c->cidrs[i], &x->p))
-					mc.bits[i >> 6] |= 1ull << (i & 63);
+			for (i = an_cidr_deepest(c, &x->p); i != SG_NONE;
+			     i = c->cparent[i])
+				mc.bits[i >> 6] |= 1ull << (i & 63);
 		}
 		if (vec_push(&c->mcls, mc)) {
 			free(mc.bits);

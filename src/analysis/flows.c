@@ -169,6 +169,30 @@ static int prefix_cmp(const void *a, const void *b)
 	return d ? d : (int)x->len - (int)y->len;
 }
 
+/* CIDR prefixes nest or are disjoint: sorted by address then length, each
+ * one's parent (the smallest CIDR strictly holding it) is on the stack of
+ * those still open when it comes. */
+static int cidr_parents(struct an_ctx *c)
+{
+	uint32_t *stack, top = 0, i;
+
+	c->cparent = malloc((c->ncidrs ? c->ncidrs : 1) * sizeof(uint32_t));
+	stack = malloc((c->ncidrs ? c->ncidrs : 1) * sizeof(uint32_t));
+	if (!c->cparent || !stack) {
+		free(stack);
+		return -ENOMEM;
+	}
+	for (i = 0; i < c->ncidrs; i++) {
+		while (top && !prefix_contains(&c->cidrs[stack[top - 1]],
+					       &c->cidrs[i]))
+			top--;
+		c->cparent[i] = top ? stack[top - 1] : SG_NONE;
+		stack[top++] = i;
+	}
+	free(stack);
+	return 0;
+}
+
 /* The distinct CIDRs of the family that live rules name. */
 static int collect_cidrs(struct an_ctx *c)
 {
@@ -296,7 +320,54 @@ int an_init(struct an_ctx *c, const sgreach_model *m, sgreach_verdict *v,
 				c->rcidx[i] = (uint32_t)(hit - c->cidrs);
 		}
 	}
-	return 0;
+	return cidr_parents(c);
+}
+
+uint32_t an_cidr_index(const struct an_ctx *c, const struct sg_prefix *p)
+{
+	const struct sg_prefix *hit =
+	    bsearch(p, c->cidrs, c->ncidrs, sizeof(*c->cidrs), prefix_cmp);
+
+	return hit ? (uint32_t)(hit - c->cidrs) : SG_NONE;
+}
+
+/* The position of the last CIDR at or before p in cidrs' order, or
+ * SG_NONE when every CIDR comes after it. */
+static uint32_t cidr_floor(const struct an_ctx *c, const struct sg_prefix *p)
+{
+	uint32_t lo = 0, hi = c->ncidrs;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (prefix_cmp(&c->cidrs[mid], p) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo ? lo - 1 : SG_NONE;
+}
+
+uint32_t an_cidr_deepest(const struct an_ctx *c, const struct sg_prefix *p)
+{
+	uint32_t i = cidr_floor(c, p);
+
+	/* Every CIDR that holds p sorts at or before it, and the last one
+	 * at or before p starts inside any of them: so it is one of them or
+	 * lies inside one, and the holders are on its chain of parents. */
+	while (i != SG_NONE && !prefix_contains(&c->cidrs[i], p))
+		i = c->cparent[i];
+	return i;
+}
+
+uint32_t an_cidr_first_inside(const struct an_ctx *c,
+			      const struct sg_prefix *p)
+{
+	uint32_t i = cidr_floor(c, p);
+
+	/* A CIDR strictly inside p sorts after p (same start, longer; or a
+	 * later start), and one that holds p sorts at or before it. */
+	return i == SG_NONE ? 0 : i + 1;
 }
 
 void an_free(struct an_ctx *c)
@@ -312,6 +383,7 @@ void an_free(struct an_ctx *c)
 	free(c->rconn_ok);
 	free(c->rcidx);
 	free(c->cidrs);
+	free(c->cparent);
 	for (i = 0; i < c->mcls.n; i++) {
 		free(c->mcls.v[i].key);
 		free(c->mcls.v[i].bits);
