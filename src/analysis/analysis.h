@@ -213,6 +213,19 @@ int an_side_id(struct an_ctx *c, uint32_t self, int dir,
 	       const struct member *peer, uint32_t *id);
 int an_pair_id(struct an_ctx *c, const struct member *src,
 	       const struct member *dst, uint32_t *id);
+/* As an_side_id() with the peer's CIDR bits (struct mclass), or NULL. */
+int an_side_id_bits(struct an_ctx *c, uint32_t self, int dir,
+		    const struct member *peer, const uint64_t *bits,
+		    uint32_t *id);
+/* Side results that stand for no side (the peer is outside the model). */
+#define SIDE_NONE 0x7fffffffu
+/* A pair's result from its interned egress and ingress results (or
+ * SIDE_NONE), as an_pair() combines them; nopath: private addresses of
+ * the two VPCs cannot reach each other. */
+int an_combine_ids(struct an_ctx *c, uint32_t eg, uint32_t in, uint32_t nopath,
+		   uint32_t *id);
+/* Result id restricted to c->only (a FLOW argument; remembered). */
+int an_restrict_id(struct an_ctx *c, uint32_t id, uint32_t *out);
 /* As an_pair_id() for two member classes (fast CIDR matching). */
 int an_class_pair_id(struct an_ctx *c, uint32_t a, uint32_t b, uint32_t *id);
 void an_memo_free(struct an_ctx *c);

@@ -415,12 +415,15 @@ static int lists_pair(struct an_ctx *c, const uint32_t *a, uint32_t na,
 	return rc;
 }
 
-/* Result id restricted to c->only (a FLOW argument). */
-static int restricted(struct an_ctx *c, uint32_t id, uint32_t *out)
+int an_restrict_id(struct an_ctx *c, uint32_t id, uint32_t *out)
 {
 	struct vsets v;
 	int rc;
 
+	if (!c->only) {
+		*out = id;
+		return 0;
+	}
 	if (u64map_get(&c->only_memo, id, out))
 		return 0;
 	vsets_init(&v);
@@ -463,7 +466,7 @@ int an_node_pair_id(struct an_ctx *c, uint32_t a, uint32_t b, uint32_t *out)
 		rc = 0;
 	}
 	if (!rc && c->only)
-		rc = restricted(c, id, &id);
+		rc = an_restrict_id(c, id, &id);
 	if (!rc)
 		*out = id;
 	return rc;

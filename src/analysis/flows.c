@@ -360,8 +360,7 @@ uint32_t an_cidr_deepest(const struct an_ctx *c, const struct sg_prefix *p)
 	return i;
 }
 
-uint32_t an_cidr_first_inside(const struct an_ctx *c,
-			      const struct sg_prefix *p)
+uint32_t an_cidr_first_inside(const struct an_ctx *c, const struct sg_prefix *p)
 {
 	uint32_t i = cidr_floor(c, p);
 

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analysis/analysis.h"
+#include "analysis/allpairs.h"
 
 /* DOT strings: quotes and backslashes escaped, control bytes dropped. */
 static void dot_str(struct strbuf *sb, const char *s)
@@ -284,12 +284,15 @@ SGREACH_API int sgreach_matrix(const sgreach_model *m, const char *flow_text,
 	struct connset only;
 	sgreach_flow flow;
 	struct tails tails = {NULL, NULL, 0};
+	struct allpairs ap;
 	uint8_t *denied = NULL;
+	uint32_t *answers = NULL;
 	size_t width;
-	uint32_t a, b, n = 0, nd = 0;
+	uint32_t a, b, n = 0, nd = 0, cur = SG_NONE;
 	int rc, fam;
 
 	memset(&c, 0, sizeof(c));
+	memset(&ap, 0, sizeof(ap));
 	c.v = ctx;
 	connset_init(&only);
 	rc = an_begin(m, ctx, out, fmt,
@@ -317,19 +320,28 @@ SGREACH_API int sgreach_matrix(const sgreach_model *m, const char *flow_text,
 	    (rc = an_finish_nodes(&c)))
 		goto out;
 	c.only = &only;
-	if ((rc = an_build_tables(&c)))
+	if ((rc = ap_init(&ap, &c, flow_text ? &flow : NULL)))
 		goto out;
+	answers = malloc((ap.nnc + 1) * sizeof(*answers));
+	if (!answers) {
+		rc = -ENOMEM;
+		goto out;
+	}
 	width = name_width(&c);
 	sb_reset(&ctx->out);
 	header(&c, fmt, flow_text, gb_name[group_by], width);
-	for (a = 0; a < c.nodes.n; a++)
+	for (a = 0; a < c.nodes.n; a++) {
+		/* Consecutive nodes of one class share their answers. */
+		if (c.nodes.v[a].nclass != cur) {
+			cur = c.nodes.v[a].nclass;
+			if ((rc = ap_row(&ap, cur, answers)))
+				goto out;
+		}
 		for (b = 0; b < c.nodes.n; b++) {
-			uint32_t id;
+			uint32_t id = answers[c.nodes.v[b].nclass];
 
 			if (a == b)
 				continue;
-			if ((rc = an_node_pair_id(&c, a, b, &id)))
-				goto out;
 			if (id >= nd) {
 				/* Whether an answer allows anything, once. */
 				uint8_t *d = realloc(denied, c.res.n);
@@ -348,6 +360,7 @@ SGREACH_API int sgreach_matrix(const sgreach_model *m, const char *flow_text,
 				continue;
 			row(&c, fmt, a, b, id, &tails, width, &n);
 		}
+	}
 	if (fmt == SGREACH_FORMAT_JSON)
 		sb_puts(&ctx->out, "]}");
 	else if (fmt == SGREACH_FORMAT_DOT)
@@ -358,6 +371,8 @@ out:
 	rc = an_end(&c, rc, out);
 	tails_free(&tails);
 	free(denied);
+	free(answers);
+	ap_free(&ap);
 	connset_free(&only);
 	an_free(&c);
 	return rc;

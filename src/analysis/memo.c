@@ -146,12 +146,25 @@ int an_side_id(struct an_ctx *c, uint32_t self, int dir,
 	return side_id(c, self, dir, peer, NULL, id);
 }
 
-#define SIDE_NONE 0x7fffffffu
+int an_side_id_bits(struct an_ctx *c, uint32_t self, int dir,
+		    const struct member *peer, const uint64_t *bits,
+		    uint32_t *id)
+{
+	return side_id(c, self, dir, peer, bits, id);
+}
 
 /* A pair's result from its two interned sides, as an_pair() combines
  * them; remembered under key. */
 static int combine_ids(struct an_ctx *c, uint32_t eg, uint32_t in,
 		       uint32_t nopath, uint64_t key, uint32_t *id)
+{
+	int rc = an_combine_ids(c, eg, in, nopath, id);
+
+	return rc ? rc : u64map_put(&c->pair_memo, key, *id);
+}
+
+int an_combine_ids(struct an_ctx *c, uint32_t eg, uint32_t in, uint32_t nopath,
+		   uint32_t *id)
 {
 	struct vsets v;
 	int rc, i;
@@ -186,12 +199,10 @@ static int combine_ids(struct an_ctx *c, uint32_t eg, uint32_t in,
 	}
 	if (!rc)
 		rc = an_intern(c, &v, id);
-	if (rc) {
+	if (rc)
 		for (i = 0; i < VS_N; i++)
 			connset_free(&v.s[i]);
-		return rc;
-	}
-	return u64map_put(&c->pair_memo, key, *id);
+	return rc;
 }
 
 static int pair_id(struct an_ctx *c, const struct member *src,

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/allpairs.h"
 #include "analysis/analysis.h"
 #include "sgreach.h"
 
@@ -785,6 +786,257 @@ Test(analysis_property, agrees_with_query, .timeout = 120)
 	}
 	cr_log_info("%ld flow verdicts compared", checked);
 	cr_expect_gt(checked, 10000, "too few comparisons: %ld", checked);
+}
+
+/* One flow: the answer holds it in exactly the set the query names. */
+static int check_flow(const sgreach_model *m, sgreach_verdict *q,
+		      const char *src, const char *dst, const struct vsets *vs,
+		      const sgreach_flow *f, uint64_t seed)
+{
+	int in = -1, count = 0, k;
+
+	if (sgreach_query_flow(m, src, dst, f,
+			       test_fam == 6 ? SGREACH_QUERY_IPV6 : 0, q) != 0)
+		return 0;
+	for (k = 0; k < VS_N; k++)
+		if (connset_contains(&vs->s[k], f->protocol, flow_value(f))) {
+			in = k;
+			count++;
+		}
+	cr_assert_eq(count, 1, "seed %llu: %s -> %s flow %d/%d/%d in %d sets",
+		     (unsigned long long)seed, src, dst, f->protocol, f->port,
+		     f->code, count);
+	cr_assert_eq(in, set_index(sgreach_verdict_result(q)),
+		     "seed %llu: %s -> %s flow %d/%d/%d: matrix says set %d, "
+		     "query says %s",
+		     (unsigned long long)seed, src, dst, f->protocol, f->port,
+		     f->code, in,
+		     sgreach_result_name(sgreach_verdict_result(q)));
+	return 1;
+}
+
+/*
+ * The matrix's fast paths (allpairs.c): every node pair's answer, for all
+ * flows and for single flows, equals the exact path's (an_node_pair_id())
+ * and, for interfaces and services, the queries'.
+ */
+Test(analysis_property, matrix_rows_agree, .timeout = 240)
+{
+	static const int kinds[] = {NODE_ENDPOINT, NODE_SERVICE, NODE_GROUP};
+	uint64_t seed;
+	long checked = 0, compared = 0;
+
+	for (seed = 1; seed <= 24; seed++) {
+		sgreach_model *m = random_estate(seed);
+		sgreach_verdict *ctx = sgreach_verdict_new(), *q;
+		sgreach_flow flows[64];
+		int nf, fi, gb, fam = seed % 2 ? 4 : 6;
+
+		test_fam = fam;
+		nf = sample_flows(flows);
+		q = sgreach_verdict_new();
+		for (gb = 0; gb < 3; gb++)
+			/* fi == -1: every flow; else one of the samples. */
+			for (fi = -1; fi < nf; fi += fi < 0 ? 1 + (int)rnd(3)
+							   : 2 + (int)rnd(6)) {
+				struct an_ctx c;
+				struct allpairs ap;
+				struct connset only;
+				uint32_t *row, a, b;
+
+				cr_assert_eq(an_init(&c, m, ctx, fam), 0);
+				connset_init(&only);
+				if (fi < 0)
+					cr_assert_eq(
+					    connset_copy(&only, &c.universe),
+					    0);
+				else
+					cr_assert_eq(
+					    an_flow_set(&flows[fi], &only), 0);
+				cr_assert_eq(an_add_nodes(&c, kinds[gb]), 0);
+				cr_assert_eq(an_finish_nodes(&c), 0);
+				c.only = &only;
+				cr_assert_eq(ap_init(&ap, &c,
+						     fi < 0 ? NULL
+							    : &flows[fi]),
+					     0);
+				cr_assert_neq(ap.mode, AP_EXACT);
+				row = malloc((ap.nnc + 1) * sizeof(*row));
+				cr_assert_not_null(row);
+				for (a = 0; a < c.nodes.n; a++) {
+					cr_assert_eq(
+					    ap_row(&ap, c.nodes.v[a].nclass,
+						   row),
+					    0);
+					for (b = 0; b < c.nodes.n; b++) {
+						uint32_t id =
+						    row[c.nodes.v[b].nclass],
+							 ex;
+						char sa[128], sb[128];
+						const char *na, *nb;
+
+						cr_assert_eq(an_node_pair_id(
+								 &c, a, b, &ex),
+							     0);
+						cr_assert(
+						    vsets_equal(&c.res.v[id],
+								&c.res.v[ex]),
+						    "seed %llu group_by %d "
+						    "flow %d: nodes %u -> %u",
+						    (unsigned long long)seed,
+						    gb, fi, a, b);
+						compared++;
+						if (a == b ||
+						    kinds[gb] == NODE_GROUP ||
+						    rnd(4))
+							continue;
+						na = node_sel(&c, a, sa, 128);
+						nb = node_sel(&c, b, sb, 128);
+						checked +=
+						    fi < 0 ? check_sets(
+								 m, q, na, nb,
+								 &c.res.v[id],
+								 seed)
+							   : check_flow(
+								 m, q, na, nb,
+								 &c.res.v[id],
+								 &flows[fi],
+								 seed);
+					}
+				}
+				free(row);
+				ap_free(&ap);
+				connset_free(&only);
+				an_free(&c);
+			}
+		sgreach_verdict_free(q);
+		sgreach_verdict_free(ctx);
+		sgreach_model_free(m);
+	}
+	cr_log_info("%ld node pairs compared with the exact path, %ld flow "
+		    "verdicts with queries",
+		    compared, checked);
+	cr_expect_gt(checked, 20000, "too few comparisons: %ld", checked);
+}
+
+/* Profiles with more distinct flow sets than one 64-bit mask holds: 130
+ * ingress rules on one group, each a port of its own from one interface
+ * or from a group; some interfaces carry a group whose rules are missing. */
+static sgreach_model *wide_estate(void)
+{
+	sgreach_model *m = sgreach_model_new();
+	char id[64], addr[64], peer[64];
+	int i;
+
+	cr_assert_eq(sgreach_model_add_group(m, "sg-wide", NULL, "vpc-a",
+					     SGREACH_GROUP_COMPLETE),
+		     0);
+	cr_assert_eq(sgreach_model_add_group(m, "sg-out", NULL, "vpc-a",
+					     SGREACH_GROUP_COMPLETE),
+		     0);
+	cr_assert_eq(sgreach_model_add_rule(m, "sg-out", SGREACH_EGRESS, "-1",
+					    -1, -1, SGREACH_PEER_CIDR,
+					    "0.0.0.0/0", NULL, NULL, 0),
+		     0);
+	for (i = 0; i < 6; i++) {
+		snprintf(id, sizeof(id), "sg-g%d", i);
+		cr_assert_eq(sgreach_model_add_group(m, id, NULL, "vpc-a",
+						     SGREACH_GROUP_COMPLETE),
+			     0);
+	}
+	for (i = 0; i < 130; i++) {
+		if (i % 3)
+			snprintf(peer, sizeof(peer), "10.0.0.%d/32", 10 + i % 70);
+		else
+			snprintf(peer, sizeof(peer), "sg-g%d", i % 6);
+		cr_assert_eq(sgreach_model_add_rule(
+				 m, "sg-wide", SGREACH_INGRESS, "tcp", 1000 + i,
+				 1000 + i + i % 2, i % 3 ? SGREACH_PEER_CIDR
+							 : SGREACH_PEER_GROUP,
+				 peer, NULL, NULL, 0),
+			     0);
+	}
+	for (i = 0; i < 70; i++) {
+		snprintf(id, sizeof(id), "eni-%d", i);
+		snprintf(addr, sizeof(addr), "10.0.0.%d", 10 + i);
+		cr_assert_eq(sgreach_model_add_endpoint(m, id,
+							SGREACH_ENDPOINT_ENI,
+							"vpc-a", NULL, NULL),
+			     0);
+		cr_assert_eq(sgreach_model_add_address(m, id, addr, 0), 0);
+		cr_assert_eq(sgreach_model_add_endpoint_group(
+				 m, id, i % 5 ? "sg-wide" : "sg-out"),
+			     0);
+		cr_assert_eq(sgreach_model_add_endpoint_group(m, id, "sg-out"),
+			     0);
+		snprintf(peer, sizeof(peer), "sg-g%d", i % 7 < 6 ? i % 7 : 0);
+		cr_assert_eq(sgreach_model_add_endpoint_group(
+				 m, id, i % 11 == 3 ? "sg-norules" : peer),
+			     0);
+	}
+	cr_assert_eq(sgreach_model_finalize(m), 0, "%s",
+		     sgreach_model_error(m));
+	return m;
+}
+
+Test(analysis_property, matrix_wide_profiles, .timeout = 60)
+{
+	sgreach_model *m = wide_estate();
+	sgreach_verdict *ctx = sgreach_verdict_new(), *q = sgreach_verdict_new();
+	static const sgreach_flow flows[] = {
+	    {6, 1000, -1}, {6, 1064, -1}, {6, 1129, -1}, {6, 1130, -1}};
+	long checked = 0;
+	int fi;
+
+	test_fam = 4;
+	for (fi = -1; fi < 4; fi++) {
+		struct an_ctx c;
+		struct allpairs ap;
+		struct connset only;
+		uint32_t *row, a, b;
+
+		cr_assert_eq(an_init(&c, m, ctx, 4), 0);
+		connset_init(&only);
+		cr_assert_eq(fi < 0 ? connset_copy(&only, &c.universe)
+				    : an_flow_set(&flows[fi], &only),
+			     0);
+		cr_assert_eq(an_add_nodes(&c, NODE_ENDPOINT), 0);
+		cr_assert_eq(an_finish_nodes(&c), 0);
+		c.only = &only;
+		cr_assert_eq(ap_init(&ap, &c, fi < 0 ? NULL : &flows[fi]), 0);
+		row = malloc((ap.nnc + 1) * sizeof(*row));
+		cr_assert_not_null(row);
+		for (a = 0; a < c.nodes.n; a++) {
+			cr_assert_eq(ap_row(&ap, c.nodes.v[a].nclass, row), 0);
+			for (b = 0; b < c.nodes.n; b++) {
+				uint32_t id = row[c.nodes.v[b].nclass], ex;
+				char sa[128], sb[128];
+				const char *na = node_sel(&c, a, sa, 128);
+				const char *nb = node_sel(&c, b, sb, 128);
+
+				cr_assert_eq(an_node_pair_id(&c, a, b, &ex), 0);
+				cr_assert(vsets_equal(&c.res.v[id],
+						      &c.res.v[ex]),
+					  "flow %d: %s -> %s", fi, na, nb);
+				if (a == b)
+					continue;
+				checked +=
+				    fi < 0 ? check_sets(m, q, na, nb,
+							&c.res.v[id], 0)
+					   : check_flow(m, q, na, nb,
+							&c.res.v[id],
+							&flows[fi], 0);
+			}
+		}
+		free(row);
+		ap_free(&ap);
+		connset_free(&only);
+		an_free(&c);
+	}
+	cr_expect_gt(checked, 20000, "too few comparisons: %ld", checked);
+	sgreach_verdict_free(q);
+	sgreach_verdict_free(ctx);
+	sgreach_model_free(m);
 }
 
 /* Ranges outside the model: the answer of the range holding an address is

@@ -1,0 +1,1344 @@
+/*
+ * analysis/allpairs.c - the answers of every pair of nodes at once, for
+ * the matrix (allpairs.h).
+ *
+ * On a large estate nearly every interface is a class of its own (random
+ * group sets make that common): 11,600 classes are 135 million pairs, too
+ * many to evaluate one by one however well each answer is remembered.
+ * Here a pair costs a few bit operations or table reads:
+ *
+ *  - A class that is one private address of an interface ("fast") is
+ *    matched by a rule through set membership alone: a CIDR rule matches
+ *    the classes inside its CIDR, a group rule those carrying the group in
+ *    a VPC that can reach the rule's own, a loaded prefix list those inside
+ *    one of its entries.  Each is a bitset over the classes, built once.
+ *  - Classes whose interfaces have the same rules in a direction and sit
+ *    in the same VPC (one profile) decide that side alike: the work is per
+ *    profile, not per class.
+ *  - One flow (AP_FLOW): a profile's egress is the OR of the sets of its
+ *    rules that hold the flow.  A pair is allowed when the source's egress
+ *    holds the destination, the destination's ingress holds the source (a
+ *    transposed copy gives it as a row) and the VPCs connect; unknown when
+ *    neither side is denied but one of them depends on missing data or
+ *    the VPCs do not connect.  That is an_side() and an_pair() for a peer
+ *    that a rule matches wholly or not at all.
+ *  - Every flow (AP_TABLE): a side's answer depends only on which of its
+ *    rules match the peer.  Per profile, the peers are split by that (a
+ *    64x64 bit transpose gives each peer its mask over the profile's
+ *    distinct flow sets), each distinct mask is evaluated once by the exact
+ *    code (an_side_id_bits()), and two tables hold the answers' slots: a
+ *    pair is two table reads and the remembered combination of two slots.
+ *
+ * The other classes (a service's subnets, delegated prefixes: ranges that
+ * rules may cover in part) take the exact path, an_class_pair_id(), for
+ * every pair they are in; they are few.  Nodes (services, groups) combine
+ * their classes' answers as a query tallies its members.
+ */
+#include "analysis/allpairs.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto.h"
+
+#define WORDS(n)  (((size_t)(n) + 63) / 64)
+#define BIT(s, i) ((s)[(i) >> 6] >> ((i)&63) & 1)
+
+/* a[i] bit j becomes a[j] bit i. */
+static void transpose64(uint64_t a[64])
+{
+	uint64_t m = 0x00000000ffffffffull, t;
+	int j, k;
+
+	for (j = 32; j; j >>= 1, m ^= m << j)
+		for (k = 0; k < 64; k = (k + j + 1) & ~j) {
+			t = ((a[k] >> j) ^ a[k + j]) & m;
+			a[k] ^= t << j;
+			a[k + j] ^= t;
+		}
+}
+
+static uint64_t *new_set(const struct allpairs *ap)
+{
+	return calloc(ap->w ? ap->w : 1, sizeof(uint64_t));
+}
+
+/* ---------------------------------------------------------- class sets -- */
+
+static int vpc_slots(struct allpairs *ap)
+{
+	const sgreach_model *m = ap->c->m;
+	uint32_t y, a, b;
+
+	ap->vslot = malloc(ap->n * sizeof(*ap->vslot) + 1);
+	ap->vpcs = malloc(ap->n * sizeof(*ap->vpcs) + sizeof(*ap->vpcs));
+	if (!ap->vslot || !ap->vpcs)
+		return -ENOMEM;
+	for (y = 0; y < ap->n; y++) {
+		uint32_t ep = ap->c->mcls.v[y].rep.ep;
+		const char *vpc = ep == SG_NONE ? NULL : m->endpoints.v[ep].vpc;
+
+		/* VPCs are few: a linear search is enough. */
+		for (a = 0; a < ap->nv && ap->vpcs[a] != vpc; a++)
+			;
+		if (a == ap->nv)
+			ap->vpcs[ap->nv++] = vpc;
+		ap->vslot[y] = a;
+	}
+	ap->vconn = malloc((size_t)ap->nv * ap->nv + 1);
+	ap->vrow = calloc((size_t)ap->nv * ap->w + 1, sizeof(uint64_t));
+	if (!ap->vconn || !ap->vrow)
+		return -ENOMEM;
+	for (a = 0; a < ap->nv; a++)
+		for (b = 0; b < ap->nv; b++)
+			ap->vconn[a * ap->nv + b] = (uint8_t)an_vpcs_connected(
+			    m, ap->vpcs[a], ap->vpcs[b]);
+	for (y = 0; y < ap->n; y++)
+		for (a = 0; a < ap->nv; a++)
+			if (ap->vconn[a * ap->nv + ap->vslot[y]])
+				ap->vrow[a * ap->w + y / 64] |= 1ull
+								<< (y & 63);
+	return 0;
+}
+
+/* The CIDR and group sets of the fast classes.  A CIDR's set is every
+ * class whose address's chain of CIDRs passes through it. */
+static int class_sets(struct allpairs *ap)
+{
+	struct an_ctx *c = ap->c;
+	const sgreach_model *m = c->m;
+	uint32_t y, i, k;
+
+	ap->cbits = calloc(c->ncidrs + 1, sizeof(*ap->cbits));
+	ap->gbits = calloc(m->groups.n + 1, sizeof(*ap->gbits));
+	ap->pbits = calloc(m->plists.n + 1, sizeof(*ap->pbits));
+	if (!ap->cbits || !ap->gbits || !ap->pbits)
+		return -ENOMEM;
+	for (y = 0; y < ap->n; y++) {
+		const struct member *x = &c->mcls.v[y].rep;
+		const struct sg_endpoint *e;
+
+		if (ap->kind[y])
+			continue;
+		for (i = an_cidr_deepest(c, &x->p); i != SG_NONE;
+		     i = c->cparent[i]) {
+			if (!ap->cbits[i] && !(ap->cbits[i] = new_set(ap)))
+				return -ENOMEM;
+			ap->cbits[i][y / 64] |= 1ull << (y & 63);
+		}
+		e = &m->endpoints.v[x->ep];
+		for (k = 0; k < e->groups.n; k++) {
+			uint32_t g = e->groups.v[k];
+
+			if (!ap->gbits[g] && !(ap->gbits[g] = new_set(ap)))
+				return -ENOMEM;
+			ap->gbits[g][y / 64] |= 1ull << (y & 63);
+		}
+	}
+	return 0;
+}
+
+static const uint64_t *plist_bits(struct allpairs *ap, uint32_t pl)
+{
+	const struct sg_plist *p = &ap->c->m->plists.v[pl];
+	uint32_t k, cx;
+	size_t i;
+
+	if (ap->pbits[pl])
+		return ap->pbits[pl];
+	if (!(ap->pbits[pl] = new_set(ap)))
+		return NULL;
+	for (k = 0; k < p->entries.n; k++) {
+		if (p->entries.v[k].fam != ap->c->fam)
+			continue;
+		cx = an_cidr_index(ap->c, &p->entries.v[k]);
+		if (cx == SG_NONE || !ap->cbits[cx])
+			continue;
+		for (i = 0; i < ap->w; i++)
+			ap->pbits[pl][i] |= ap->cbits[cx][i];
+	}
+	return ap->pbits[pl];
+}
+
+/* How a rule of an interface in VPC slot vs treats a fast peer. */
+enum rule_use { USE_NONE = 0, USE_SET, USE_UNKNOWN };
+
+/*
+ * The classes rule ri (of an interface in VPC slot vs) matches, as an_side()
+ * decides it for a fast peer: *set (with *vmask to AND in, or NULL), or
+ * USE_UNKNOWN for a rule that depends on missing data, or USE_NONE.
+ */
+static int rule_use(struct allpairs *ap, uint32_t ri, uint32_t vs,
+		    const uint64_t **set, const uint64_t **vmask)
+{
+	const struct sg_rule *r = &ap->c->m->rules.v[ri];
+	uint32_t cx;
+
+	*set = *vmask = NULL;
+	switch (r->peer_kind) {
+	case SGREACH_PEER_CIDR:
+		/* Of the other family: rcidx is SG_NONE, and it matches
+		 * nothing. */
+		cx = ap->c->rcidx[ri];
+		if (cx == SG_NONE || !ap->cbits[cx])
+			return USE_NONE;
+		*set = ap->cbits[cx];
+		return USE_SET;
+	case SGREACH_PEER_GROUP:
+		if (r->stale || !ap->gbits[r->peer])
+			return USE_NONE;
+		*set = ap->gbits[r->peer];
+		*vmask = ap->vrow + (size_t)vs * ap->w;
+		return USE_SET;
+	case SGREACH_PEER_PREFIX_LIST:
+		if (!ap->c->m->plists.v[r->peer].loaded)
+			return USE_UNKNOWN;
+		if (!(*set = plist_bits(ap, r->peer)))
+			return -ENOMEM;
+		return USE_SET;
+	default:
+		return USE_UNKNOWN;
+	}
+}
+
+static void or_set(struct allpairs *ap, uint64_t *dst, const uint64_t *set,
+		   const uint64_t *vmask)
+{
+	size_t i;
+
+	if (vmask)
+		for (i = 0; i < ap->w; i++)
+			dst[i] |= set[i] & vmask[i];
+	else
+		for (i = 0; i < ap->w; i++)
+			dst[i] |= set[i];
+}
+
+/* ------------------------------------------------------------ profiles -- */
+
+/* A rule's flow set as a small id: rules with equal sets share it.  A hash
+ * collision only gives a fresh id (profiles then merge less). */
+static int conn_id(struct allpairs *ap, uint32_t ri, uint32_t *id)
+{
+	const struct connset *s = an_rule_conn(ap->c, ri), *t;
+	uint64_t h;
+	uint32_t other;
+
+	if (!s)
+		return -ENOMEM;
+	if (ap->rconnid[ri] != SG_NONE) {
+		*id = ap->rconnid[ri];
+		return 0;
+	}
+	h = connset_hash(s);
+	if (u64map_get(&ap->conns, h, &other)) {
+		t = an_rule_conn(ap->c, other);
+		if (t && connset_equal(s, t)) {
+			*id = ap->rconnid[ri] = ap->rconnid[other];
+			return 0;
+		}
+		*id = ap->rconnid[ri] = ri;
+		return 0;
+	}
+	*id = ap->rconnid[ri] = ri;
+	return u64map_put(&ap->conns, h, ri);
+}
+
+struct pkey1 {
+	const uint32_t *rules;
+	uint32_t nrules, vslot, missing, pad;
+};
+
+static int triple_cmp(const void *a, const void *b)
+{
+	const uint32_t *x = a, *y = b;
+	int i;
+
+	for (i = 0; i < 3; i++)
+		if (x[i] != y[i])
+			return x[i] < y[i] ? -1 : 1;
+	return 0;
+}
+
+/* A profile's key: VPC slot, missing groups, then (kind, peer, flow set)
+ * of every rule that can match or be unknown, sorted and distinct. */
+static int profile_key(struct allpairs *ap, const struct sg_endpoint *e,
+		       int dir, uint32_t vs, void *vec)
+{
+	VEC(uint32_t) *k = vec;
+	const sgreach_model *m = ap->c->m;
+	uint32_t i, n, w, t[3];
+	int rc;
+
+	k->n = 0;
+	if (vec_push(k, vs) || vec_push(k, e->missing_groups ? 1u : 0u))
+		return -ENOMEM;
+	for (i = 0; i < e->nrules[dir]; i++) {
+		uint32_t ri = e->rules[dir][i];
+		const struct sg_rule *r = &m->rules.v[ri];
+		int live = an_rule_live(ap->c, ri);
+
+		if (live < 0)
+			return live;
+		if (!live)
+			continue;
+		switch (r->peer_kind) {
+		case SGREACH_PEER_CIDR:
+			if (ap->c->rcidx[ri] == SG_NONE)
+				continue;
+			t[0] = 0;
+			t[1] = ap->c->rcidx[ri];
+			break;
+		case SGREACH_PEER_GROUP:
+			if (r->stale)
+				continue;
+			t[0] = 1;
+			t[1] = r->peer;
+			break;
+		case SGREACH_PEER_PREFIX_LIST:
+			t[0] = m->plists.v[r->peer].loaded ? 2 : 3;
+			t[1] = t[0] == 2 ? r->peer : 0;
+			break;
+		default:
+			t[0] = 3;
+			t[1] = 0;
+		}
+		if ((rc = conn_id(ap, ri, &t[2])))
+			return rc;
+		if (vec_push(k, t[0]) || vec_push(k, t[1]) || vec_push(k, t[2]))
+			return -ENOMEM;
+	}
+	n = (k->n - 2) / 3;
+	qsort(k->v + 2, n, 3 * sizeof(uint32_t), triple_cmp);
+	for (i = 0, w = 0; i < n; i++)
+		if (!w ||
+		    triple_cmp(k->v + 2 + 3 * (w - 1), k->v + 2 + 3 * i)) {
+			memmove(k->v + 2 + 3 * w, k->v + 2 + 3 * i,
+				3 * sizeof(uint32_t));
+			w++;
+		}
+	k->n = 2 + 3 * w;
+	return 0;
+}
+
+/* Profiles of one direction.  Interfaces with the same group list share
+ * their rule array, so most lookups stop at the first map. */
+static int build_profiles(struct allpairs *ap, int dir)
+{
+	struct ap_side *sd = &ap->side[dir];
+	const sgreach_model *m = ap->c->m;
+	struct pkey1 *k1 = malloc((ap->n + 1) * sizeof(*k1));
+	struct hmap by_array, by_content;
+	VEC(uint32_t *) keys = {0};
+	VEC(uint32_t) k = {0};
+	uint32_t y, n1 = 0, val;
+	int rc = 0;
+
+	hmap_init(&by_array);
+	hmap_init(&by_content);
+	sd->prof = malloc((ap->n + 1) * sizeof(*sd->prof));
+	sd->self = malloc((ap->n + 1) * sizeof(*sd->self));
+	if (!k1 || !sd->prof || !sd->self) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (y = 0; y < ap->n && !rc; y++) {
+		const struct sg_endpoint *e;
+		uint32_t *copy;
+
+		sd->prof[y] = SG_NONE;
+		if (ap->kind[y])
+			continue;
+		e = &m->endpoints.v[ap->c->mcls.v[y].rep.ep];
+		memset(&k1[n1], 0, sizeof(k1[n1]));
+		k1[n1].rules = e->rules[dir];
+		k1[n1].nrules = e->nrules[dir];
+		k1[n1].vslot = ap->vslot[y];
+		k1[n1].missing = e->missing_groups ? 1 : 0;
+		if (hmap_get(&by_array, &k1[n1], sizeof(*k1), &val)) {
+			sd->prof[y] = val;
+			continue;
+		}
+		if ((rc = profile_key(ap, e, dir, ap->vslot[y], &k)))
+			break;
+		if (!hmap_get(&by_content, k.v, k.n * sizeof(uint32_t), &val)) {
+			val = sd->nprof;
+			copy = malloc(k.n * sizeof(uint32_t));
+			if (!copy || vec_push(&keys, copy)) {
+				free(copy);
+				rc = -ENOMEM;
+				break;
+			}
+			memcpy(copy, k.v, k.n * sizeof(uint32_t));
+			if ((rc = hmap_put(&by_content, copy,
+					   k.n * sizeof(uint32_t), val)))
+				break;
+			sd->self[sd->nprof++] = y;
+		}
+		if ((rc = hmap_put(&by_array, &k1[n1], sizeof(*k1), val)))
+			break;
+		n1++;
+		sd->prof[y] = val;
+	}
+out:
+	hmap_free(&by_array);
+	hmap_free(&by_content);
+	for (y = 0; y < keys.n; y++)
+		free(keys.v[y]);
+	vec_free(&keys);
+	vec_free(&k);
+	free(k1);
+	return rc;
+}
+
+/* ------------------------------------------------------------ one flow -- */
+
+static int flow_rows(struct allpairs *ap, int dir)
+{
+	struct ap_side *sd = &ap->side[dir];
+	const sgreach_model *m = ap->c->m;
+	uint32_t p, i;
+
+	sd->rows = calloc((size_t)sd->nprof * ap->w + 1, sizeof(uint64_t));
+	sd->unknown = calloc(sd->nprof + 1, 1);
+	if (!sd->rows || !sd->unknown)
+		return -ENOMEM;
+	for (p = 0; p < sd->nprof; p++) {
+		uint32_t y = sd->self[p], vs = ap->vslot[y];
+		const struct sg_endpoint *e =
+		    &m->endpoints.v[ap->c->mcls.v[y].rep.ep];
+		uint64_t *row = sd->rows + (size_t)p * ap->w;
+
+		if (e->missing_groups)
+			sd->unknown[p] = 1;
+		for (i = 0; i < e->nrules[dir]; i++) {
+			uint32_t ri = e->rules[dir][i];
+			const struct connset *conn = an_rule_conn(ap->c, ri);
+			const uint64_t *set, *vmask;
+			int use;
+
+			if (!conn)
+				return -ENOMEM;
+			if (!connset_contains(conn, ap->flow_proto,
+					      ap->flow_value))
+				continue;
+			use = rule_use(ap, ri, vs, &set, &vmask);
+			if (use < 0)
+				return use;
+			if (use == USE_SET)
+				or_set(ap, row, set, vmask);
+			else if (use == USE_UNKNOWN)
+				sd->unknown[p] = 1;
+		}
+	}
+	return 0;
+}
+
+/* iat[s] = the destinations d whose ingress row holds s. */
+static int flow_transpose(struct allpairs *ap)
+{
+	const struct ap_side *in = &ap->side[SGREACH_INGRESS];
+	uint64_t t[64];
+	size_t bd, bs, i;
+
+	ap->iat = calloc((size_t)ap->n * ap->w + 1, sizeof(uint64_t));
+	ap->iunk = new_set(ap);
+	if (!ap->iat || !ap->iunk)
+		return -ENOMEM;
+	for (bd = 0; bd < ap->w; bd++)
+		for (bs = 0; bs < ap->w; bs++) {
+			for (i = 0; i < 64; i++) {
+				size_t d = bd * 64 + i;
+				uint32_t p = d < ap->n ? in->prof[d] : SG_NONE;
+
+				t[i] = p == SG_NONE
+					   ? 0
+					   : in->rows[(size_t)p * ap->w + bs];
+			}
+			transpose64(t);
+			for (i = 0; i < 64 && bs * 64 + i < ap->n; i++)
+				ap->iat[(bs * 64 + i) * ap->w + bd] = t[i];
+		}
+	for (i = 0; i < ap->n; i++)
+		if (in->prof[i] != SG_NONE && in->unknown[in->prof[i]])
+			ap->iunk[i / 64] |= 1ull << (i & 63);
+	return 0;
+}
+
+/* The verdict of the flow for class s to every class, as VS_* codes. */
+static void flow_codes(struct allpairs *ap, uint32_t s, uint8_t *out)
+{
+	const struct ap_side *eg = &ap->side[SGREACH_EGRESS];
+	uint32_t p = eg->prof[s], k;
+	const uint64_t *e, *ia, *vr;
+	int eunk;
+	size_t i;
+
+	if ((k = ap->exact_idx[s]) != SG_NONE) {
+		memcpy(out, ap->exact_rowc + (size_t)k * ap->n, ap->n);
+		return;
+	}
+	e = eg->rows + (size_t)p * ap->w;
+	ia = ap->iat + (size_t)s * ap->w;
+	vr = ap->vrow + (size_t)ap->vslot[s] * ap->w;
+	eunk = eg->unknown[p];
+	for (i = 0; i < ap->w; i++) {
+		uint64_t f = ap->fast[i], a = e[i] & ia[i] & vr[i] & f;
+		/* Neither side denied: allowed, or unknown. */
+		uint64_t u = (eunk ? f : e[i]) & (ia[i] | ap->iunk[i]) & ~a;
+		size_t j, end = (i + 1) * 64 < ap->n ? (i + 1) * 64 : ap->n;
+
+		/* VS_A 0, VS_D 1, VS_U 2: 1 - a + u (u excludes a). */
+		for (j = i * 64; j < end; j++)
+			out[j] = (uint8_t)(1 - (a >> (j & 63) & 1) +
+					   (u >> (j & 63) & 1));
+	}
+	for (k = 0; k < ap->nexact; k++)
+		out[ap->exact[k]] = ap->exact_colc[(size_t)k * ap->n + s];
+}
+
+/* The VS_* code of a result restricted to the one flow. */
+static uint8_t flow_code(const struct allpairs *ap, uint32_t id)
+{
+	int k;
+
+	for (k = 0; k < VS_N; k++)
+		if (ap->vid[k] == id ||
+		    !connset_is_empty(&ap->c->res.v[id].s[k]))
+			return (uint8_t)k;
+	return VS_D;
+}
+
+/* The tally of one flow: for each presence (bit k: some member pair
+ * answers k), the answer. */
+static int flow_tally(struct allpairs *ap)
+{
+	struct presence pr;
+	struct vsets v;
+	uint32_t p;
+	int rc = 0, k;
+
+	for (p = 1; p < 16 && !rc; p++) {
+		presence_init(&pr);
+		vsets_init(&v);
+		for (k = 0; k < VS_N && !rc; k++)
+			if (p >> k & 1)
+				rc = connset_copy(&pr.has[k], ap->c->only);
+		if (!rc)
+			rc = presence_result(&pr, ap->c->only, &v);
+		for (k = 0; k < VS_N && !rc; k++)
+			if (!connset_is_empty(&v.s[k]))
+				ap->vfin[p] = ap->vid[k];
+		presence_free(&pr);
+		vsets_free(&v);
+	}
+	ap->vfin[0] = ap->vid[VS_D]; /* no member pair: never asked */
+	return rc;
+}
+
+static int flow_node_row(struct allpairs *ap, uint32_t x, uint32_t *out)
+{
+	const struct an_node *nx = &ap->c->nodes.v[ap->ncrep[x]];
+	uint8_t *pres = ap->pres, *codes = ap->codes;
+	uint32_t y, k, d;
+
+	flow_codes(ap, nx->cls[0], codes);
+	for (d = 0; d < ap->n; d++)
+		pres[d] = (uint8_t)(1u << codes[d]);
+	for (k = 1; k < nx->ncls; k++) {
+		flow_codes(ap, nx->cls[k], codes);
+		for (d = 0; d < ap->n; d++)
+			pres[d] |= (uint8_t)(1u << codes[d]);
+	}
+	for (y = 0; y < ap->nnc; y++)
+		out[y] = ap->vfin[pres[ap->ncfirst[y]]];
+	for (k = 0; k < ap->nmulti; k++) {
+		uint8_t p = 0;
+
+		for (d = ap->moff[k]; d < ap->moff[k + 1]; d++)
+			p |= pres[ap->mcls[d]];
+		out[ap->multi[k]] = ap->vfin[p];
+	}
+	return 0;
+}
+
+static int flow_init(struct allpairs *ap, const sgreach_flow *f)
+{
+	int k, rc;
+
+	ap->flow_proto = f->protocol;
+	if (f->protocol == PROTO_TCP || f->protocol == PROTO_UDP)
+		ap->flow_value = (unsigned int)f->port;
+	else if (f->protocol == PROTO_ICMP || f->protocol == PROTO_ICMPV6)
+		ap->flow_value = (unsigned int)(f->port << 8 | f->code);
+	else
+		ap->flow_value = 0;
+	/* The four answers: the flow in one set, the others empty. */
+	for (k = 0; k < VS_N; k++) {
+		struct vsets v;
+
+		vsets_init(&v);
+		if ((rc = connset_copy(&v.s[k], ap->c->only)) ||
+		    (rc = an_intern(ap->c, &v, &ap->vid[k]))) {
+			vsets_free(&v);
+			return rc;
+		}
+	}
+	ap->codes = malloc(ap->n + 1);
+	ap->pres = malloc(ap->n + 1);
+	if (!ap->codes || !ap->pres)
+		return -ENOMEM;
+	if ((rc = flow_tally(ap)) || (rc = flow_rows(ap, SGREACH_EGRESS)) ||
+	    (rc = flow_rows(ap, SGREACH_INGRESS)))
+		return rc;
+	return flow_transpose(ap);
+}
+
+/* ---------------------------------------------------------- every flow -- */
+
+/* The slot of side result rid in direction dir, added if new. */
+static int side_slot(struct allpairs *ap, int dir, uint32_t rid, uint32_t *slot)
+{
+	struct ap_side *sd = &ap->side[dir];
+
+	while (sd->res_slot.n <= rid)
+		if (vec_push(&sd->res_slot, SG_NONE))
+			return -ENOMEM;
+	if (sd->res_slot.v[rid] == SG_NONE) {
+		/* 16-bit slots: 65,535 distinct answers of one side are
+		 * beyond any estate seen; the caller falls back. */
+		if (sd->slot_res.n >= 0xffff)
+			return -E2BIG;
+		if (vec_push(&sd->slot_res, rid))
+			return -ENOMEM;
+		sd->res_slot.v[rid] = sd->slot_res.n - 1;
+	}
+	*slot = sd->res_slot.v[rid];
+	return 0;
+}
+
+/* Distinct masks of one profile -> slot, open addressing. */
+struct maskmap {
+	uint64_t *keys; /* cap x mw words */
+	uint32_t *vals; /* SG_NONE: free */
+	size_t cap, count, mw;
+	uint32_t *used; /* slots in use, to clear them */
+};
+
+static int words_equal(const uint64_t *a, const uint64_t *b, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (a[i] != b[i])
+			return 0;
+	return 1;
+}
+
+static uint64_t mask_hash(const uint64_t *k, size_t mw)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ull;
+	size_t i;
+
+	for (i = 0; i < mw; i++) {
+		h ^= k[i];
+		h *= 0xff51afd7ed558ccdull;
+		h ^= h >> 32;
+	}
+	return h;
+}
+
+static int maskmap_setup(struct maskmap *mm, size_t mw)
+{
+	size_t i;
+
+	if (mm->keys && mm->mw == mw) {
+		for (i = 0; i < mm->count; i++)
+			mm->vals[mm->used[i]] = SG_NONE;
+		mm->count = 0;
+		return 0;
+	}
+	free(mm->keys);
+	free(mm->vals);
+	free(mm->used);
+	mm->mw = mw;
+	mm->cap = 64;
+	mm->count = 0;
+	mm->keys = malloc(mm->cap * mw * sizeof(uint64_t));
+	mm->vals = malloc(mm->cap * sizeof(uint32_t));
+	mm->used = malloc(mm->cap / 2 * sizeof(uint32_t));
+	if (!mm->keys || !mm->vals || !mm->used)
+		return -ENOMEM;
+	for (i = 0; i < mm->cap; i++)
+		mm->vals[i] = SG_NONE;
+	return 0;
+}
+
+static uint32_t *maskmap_slot(struct maskmap *mm, const uint64_t *k)
+{
+	size_t i = mask_hash(k, mm->mw) & (mm->cap - 1);
+
+	while (mm->vals[i] != SG_NONE &&
+	       !words_equal(mm->keys + i * mm->mw, k, mm->mw))
+		i = (i + 1) & (mm->cap - 1);
+	return &mm->vals[i];
+}
+
+static int maskmap_put(struct maskmap *mm, const uint64_t *k, uint32_t val)
+{
+	uint32_t *slot;
+
+	if ((mm->count + 1) * 2 > mm->cap) {
+		struct maskmap big = {0};
+		size_t i;
+
+		big.mw = mm->mw;
+		big.cap = mm->cap * 2;
+		big.keys = malloc(big.cap * big.mw * sizeof(uint64_t));
+		big.vals = malloc(big.cap * sizeof(uint32_t));
+		big.used = malloc(big.cap / 2 * sizeof(uint32_t));
+		if (!big.keys || !big.vals || !big.used) {
+			free(big.keys);
+			free(big.vals);
+			free(big.used);
+			return -ENOMEM;
+		}
+		for (i = 0; i < big.cap; i++)
+			big.vals[i] = SG_NONE;
+		for (i = 0; i < mm->count; i++) {
+			size_t u = mm->used[i];
+
+			slot = maskmap_slot(&big, mm->keys + u * mm->mw);
+			memcpy(big.keys + (size_t)(slot - big.vals) * big.mw,
+			       mm->keys + u * mm->mw,
+			       big.mw * sizeof(uint64_t));
+			*slot = mm->vals[u];
+			big.used[big.count++] = (uint32_t)(slot - big.vals);
+		}
+		free(mm->keys);
+		free(mm->vals);
+		free(mm->used);
+		*mm = big;
+	}
+	slot = maskmap_slot(mm, k);
+	memcpy(mm->keys + (size_t)(slot - mm->vals) * mm->mw, k,
+	       mm->mw * sizeof(uint64_t));
+	*slot = val;
+	mm->used[mm->count++] = (uint32_t)(slot - mm->vals);
+	return 0;
+}
+
+static void maskmap_free(struct maskmap *mm)
+{
+	free(mm->keys);
+	free(mm->vals);
+	free(mm->used);
+}
+
+/* Scratch of table_profile(). */
+struct tscratch {
+	VEC(uint32_t) conn;  /* distinct flow set ids of the profile */
+	VEC(uint64_t) sets;  /* per flow set: the classes matched */
+	VEC(uint64_t) masks; /* 64 peers x mw words */
+	struct maskmap mm;
+};
+
+/*
+ * The slot of profile p's side (direction dir) against every fast peer,
+ * into out[peer].  The peers are split by which of the profile's flow sets
+ * some matching rule carries (the side's answer depends on nothing else:
+ * an_side() unions the flow sets of the rules matching a peer wholly); the
+ * first peer of each part is evaluated exactly.
+ */
+static int table_profile(struct allpairs *ap, int dir, uint32_t p,
+			 struct tscratch *t, uint16_t *out)
+{
+	const struct ap_side *sd = &ap->side[dir];
+	const sgreach_model *m = ap->c->m;
+	uint32_t y0 = sd->self[p], vs = ap->vslot[y0],
+		 ep = ap->c->mcls.v[y0].rep.ep;
+	const struct sg_endpoint *e = &m->endpoints.v[ep];
+	size_t ng, mw, b, i, j, g;
+	uint64_t blk[64];
+	uint32_t k;
+	int rc;
+
+	t->conn.n = 0;
+	t->sets.n = 0;
+	for (k = 0; k < e->nrules[dir]; k++) {
+		uint32_t ri = e->rules[dir][k], id;
+		const uint64_t *set, *vmask;
+		int use, live = an_rule_live(ap->c, ri);
+
+		if (live < 0)
+			return live;
+		if (!live)
+			continue;
+		use = rule_use(ap, ri, vs, &set, &vmask);
+		if (use < 0)
+			return use;
+		if (use != USE_SET)
+			continue;
+		if ((rc = conn_id(ap, ri, &id)))
+			return rc;
+		for (g = 0; g < t->conn.n && t->conn.v[g] != id; g++)
+			;
+		if (g == t->conn.n) {
+			if (vec_push(&t->conn, id) ||
+			    vec_reserve(&t->sets, (uint32_t)((g + 1) * ap->w)))
+				return -ENOMEM;
+			memset(t->sets.v + g * ap->w, 0,
+			       ap->w * sizeof(uint64_t));
+			t->sets.n = (uint32_t)((g + 1) * ap->w);
+		}
+		or_set(ap, t->sets.v + g * ap->w, set, vmask);
+	}
+	ng = t->conn.n;
+	mw = ng ? WORDS(ng) : 1;
+	if (vec_reserve(&t->masks, (uint32_t)(64 * mw)) ||
+	    (rc = maskmap_setup(&t->mm, mw)))
+		return -ENOMEM;
+	for (b = 0; b < ap->w; b++) {
+		uint64_t *mk = t->masks.v;
+		uint32_t last = SG_NONE;
+		const uint64_t *lastk = NULL;
+
+		for (j = 0; j < mw; j++) {
+			uint64_t any = 0;
+
+			for (i = 0; i < 64; i++) {
+				blk[i] =
+				    j * 64 + i < ng
+					? t->sets.v[(j * 64 + i) * ap->w + b]
+					: 0;
+				any |= blk[i];
+			}
+			/* Most flow sets match few of 64 classes. */
+			if (any)
+				transpose64(blk);
+			for (i = 0; i < 64; i++)
+				mk[i * mw + j] = blk[i];
+		}
+		for (i = 0; i < 64 && b * 64 + i < ap->n; i++) {
+			size_t y = b * 64 + i;
+			const uint64_t *key = mk + i * mw;
+			uint32_t *slot, rid, s;
+
+			if (ap->kind[y])
+				continue;
+			if (lastk && words_equal(lastk, key, mw)) {
+				out[y] = (uint16_t)last;
+				continue;
+			}
+			slot = maskmap_slot(&t->mm, key);
+			if (*slot != SG_NONE) {
+				s = *slot;
+			} else {
+				const struct mclass *peer = &ap->c->mcls.v[y];
+
+				if ((rc = an_side_id_bits(ap->c, ep, dir,
+							  &peer->rep,
+							  peer->bits, &rid)) ||
+				    (rc = side_slot(ap, dir, rid, &s)) ||
+				    (rc = maskmap_put(&t->mm, key, s)))
+					return rc;
+			}
+			out[y] = (uint16_t)s;
+			last = s;
+			lastk = key;
+		}
+	}
+	return 0;
+}
+
+/* Ingress slots are read along a source's row: built 32 profiles at a
+ * time, then written to each source's row. */
+#define INGRESS_CHUNK 32
+
+static int table_init(struct allpairs *ap)
+{
+	const struct ap_side *eg = &ap->side[SGREACH_EGRESS];
+	const struct ap_side *in = &ap->side[SGREACH_INGRESS];
+	struct tscratch t;
+	uint16_t *chunk = NULL;
+	uint32_t p, q0, y;
+	size_t ne, ni;
+	int rc = 0;
+
+	memset(&t, 0, sizeof(t));
+	ap->egress = malloc(((size_t)eg->nprof * ap->n + 1) * sizeof(uint16_t));
+	ap->ingress =
+	    malloc(((size_t)ap->n * in->nprof + 1) * sizeof(uint16_t));
+	chunk = malloc(((size_t)INGRESS_CHUNK * ap->n + 1) * sizeof(uint16_t));
+	if (!ap->egress || !ap->ingress || !chunk) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (p = 0; p < eg->nprof && !rc; p++)
+		rc = table_profile(ap, SGREACH_EGRESS, p, &t,
+				   ap->egress + (size_t)p * ap->n);
+	for (q0 = 0; q0 < in->nprof && !rc; q0 += INGRESS_CHUNK) {
+		uint32_t nq = in->nprof - q0 < INGRESS_CHUNK ? in->nprof - q0
+							     : INGRESS_CHUNK;
+
+		for (p = 0; p < nq && !rc; p++)
+			rc = table_profile(ap, SGREACH_INGRESS, q0 + p, &t,
+					   chunk + (size_t)p * ap->n);
+		for (y = 0; y < ap->n && !rc; y++) {
+			if (ap->kind[y])
+				continue;
+			for (p = 0; p < nq; p++)
+				ap->ingress[(size_t)y * in->nprof + q0 + p] =
+				    chunk[(size_t)p * ap->n + y];
+		}
+	}
+	if (rc)
+		goto out;
+	/* The answers of pairs of slots, lazily: a table when it is small
+	 * enough, else a map. */
+	ne = eg->slot_res.n;
+	ni = in->slot_res.n;
+	if (ne * ni * 2 <= ((size_t)1 << 24)) {
+		ap->pairs = malloc((ne * ni * 2 + 1) * sizeof(uint32_t));
+		if (!ap->pairs) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		memset(ap->pairs, 0xff, (ne * ni * 2 + 1) * sizeof(uint32_t));
+	}
+out:
+	free(chunk);
+	vec_free(&t.conn);
+	vec_free(&t.sets);
+	vec_free(&t.masks);
+	maskmap_free(&t.mm);
+	return rc;
+}
+
+static int pair_answer(struct allpairs *ap, uint32_t e, uint32_t i,
+		       uint32_t nopath, uint32_t *out)
+{
+	size_t ni = ap->side[SGREACH_INGRESS].slot_res.n;
+	uint64_t key = ((uint64_t)e * ni + i) * 2 + nopath;
+	uint32_t id;
+	int rc;
+
+	if (ap->pairs && ap->pairs[key] != SG_NONE) {
+		*out = ap->pairs[key];
+		return 0;
+	}
+	if (!ap->pairs && u64map_get(&ap->pair_map, key, out))
+		return 0;
+	if ((rc = an_combine_ids(ap->c, ap->side[SGREACH_EGRESS].slot_res.v[e],
+				 ap->side[SGREACH_INGRESS].slot_res.v[i],
+				 nopath, &id)) ||
+	    (rc = an_restrict_id(ap->c, id, &id)))
+		return rc;
+	*out = id;
+	if (ap->pairs) {
+		ap->pairs[key] = id;
+		return 0;
+	}
+	return u64map_put(&ap->pair_map, key, id);
+}
+
+static int table_row(struct allpairs *ap, uint32_t s, uint32_t *out)
+{
+	const struct ap_side *in = &ap->side[SGREACH_INGRESS];
+	const uint16_t *er =
+	    ap->egress + (size_t)ap->side[SGREACH_EGRESS].prof[s] * ap->n;
+	const uint16_t *ir = ap->ingress + (size_t)s * in->nprof;
+	const uint8_t *vc = ap->vconn + (size_t)ap->vslot[s] * ap->nv;
+	size_t ni = in->slot_res.n;
+	uint32_t d;
+	int rc;
+
+	for (d = 0; d < ap->n; d++) {
+		uint32_t np, i;
+		uint64_t key;
+
+		if (ap->kind[d])
+			continue; /* exact: filled by the caller */
+		i = ir[in->prof[d]];
+		np = !vc[ap->vslot[d]];
+		key = ((uint64_t)er[d] * ni + i) * 2 + np;
+		if (ap->pairs && ap->pairs[key] != SG_NONE) {
+			out[d] = ap->pairs[key];
+			continue;
+		}
+		if ((rc = pair_answer(ap, er[d], i, np, &out[d])))
+			return rc;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------- exact classes -- */
+
+static int exact_init(struct allpairs *ap)
+{
+	uint32_t y, d, k;
+	int rc;
+
+	ap->exact_idx = malloc((ap->n + 1) * sizeof(uint32_t));
+	if (!ap->exact_idx)
+		return -ENOMEM;
+	ap->exact = malloc((ap->n + 1) * sizeof(uint32_t));
+	if (!ap->exact)
+		return -ENOMEM;
+	for (y = 0; y < ap->n; y++) {
+		ap->exact_idx[y] = ap->kind[y] ? ap->nexact : SG_NONE;
+		if (ap->kind[y])
+			ap->exact[ap->nexact++] = y;
+	}
+	ap->exact_row =
+	    malloc(((size_t)ap->nexact * ap->n + 1) * sizeof(uint32_t));
+	ap->exact_col =
+	    malloc(((size_t)ap->nexact * ap->n + 1) * sizeof(uint32_t));
+	if (!ap->exact_row || !ap->exact_col)
+		return -ENOMEM;
+	for (y = 0; y < ap->n; y++) {
+		if ((k = ap->exact_idx[y]) == SG_NONE)
+			continue;
+		for (d = 0; d < ap->n; d++) {
+			uint32_t *r = &ap->exact_row[(size_t)k * ap->n + d];
+			uint32_t *c = &ap->exact_col[(size_t)k * ap->n + d];
+
+			if ((rc = an_class_pair_id(ap->c, y, d, r)) ||
+			    (rc = an_restrict_id(ap->c, *r, r)) ||
+			    (rc = an_class_pair_id(ap->c, d, y, c)) ||
+			    (rc = an_restrict_id(ap->c, *c, c)))
+				return rc;
+		}
+	}
+	if (ap->mode != AP_FLOW)
+		return 0;
+	/* One flow: as codes. */
+	ap->exact_rowc = malloc((size_t)ap->nexact * ap->n + 1);
+	ap->exact_colc = malloc((size_t)ap->nexact * ap->n + 1);
+	if (!ap->exact_rowc || !ap->exact_colc)
+		return -ENOMEM;
+	for (d = 0; d < ap->nexact * ap->n; d++) {
+		ap->exact_rowc[d] = flow_code(ap, ap->exact_row[d]);
+		ap->exact_colc[d] = flow_code(ap, ap->exact_col[d]);
+	}
+	return 0;
+}
+
+/* The answers of class s to every class (AP_TABLE). */
+static int class_row(struct allpairs *ap, uint32_t s, uint32_t *out)
+{
+	uint32_t k;
+	int rc;
+
+	if ((k = ap->exact_idx[s]) != SG_NONE) {
+		memcpy(out, ap->exact_row + (size_t)k * ap->n,
+		       ap->n * sizeof(*out));
+		return 0;
+	}
+	if ((rc = table_row(ap, s, out)))
+		return rc;
+	for (k = 0; k < ap->nexact; k++)
+		out[ap->exact[k]] = ap->exact_col[(size_t)k * ap->n + s];
+	return 0;
+}
+
+/* ---------------------------------------------------------------- nodes -- */
+
+/* The presence of two sets of answers together (their union per verdict:
+ * a lone answer is its own presence). */
+static int combine(struct allpairs *ap, uint32_t a, uint32_t b, uint32_t *out)
+{
+	uint64_t key;
+	size_t slot;
+	struct vsets v;
+	int rc, i;
+
+	if (a == b) {
+		*out = a;
+		return 0;
+	}
+	if (a > b) {
+		uint32_t t = a;
+
+		a = b;
+		b = t;
+	}
+	key = (uint64_t)a << 32 | b;
+	/* A small direct-mapped cache in front of the map: a row meets the
+	 * same few pairs of answers again and again. */
+	slot = (size_t)((key * 0x9e3779b97f4a7c15ull) >> 52);
+	if (ap->ccache[slot].key == key + 1) {
+		*out = ap->ccache[slot].val;
+		return 0;
+	}
+	if (u64map_get(&ap->comb, key, out)) {
+		ap->ccache[slot].key = key + 1;
+		ap->ccache[slot].val = *out;
+		return 0;
+	}
+	vsets_init(&v);
+	rc = vsets_copy(&v, &ap->c->res.v[a]);
+	for (i = 0; i < VS_N && !rc; i++)
+		rc = connset_union(&v.s[i], &ap->c->res.v[b].s[i]);
+	if (!rc)
+		rc = an_intern(ap->c, &v, out);
+	if (rc) {
+		vsets_free(&v);
+		return rc;
+	}
+	return u64map_put(&ap->comb, key, *out);
+}
+
+/* The tally's answer for a presence, restricted to the flow. */
+static int finish(struct allpairs *ap, uint32_t p, uint32_t *out)
+{
+	struct presence pr;
+	struct vsets v;
+	int rc, i;
+
+	while (ap->fin.n <= p)
+		if (vec_push(&ap->fin, SG_NONE))
+			return -ENOMEM;
+	if (ap->fin.v[p] != SG_NONE) {
+		*out = ap->fin.v[p];
+		return 0;
+	}
+	presence_init(&pr);
+	vsets_init(&v);
+	rc = 0;
+	for (i = 0; i < VS_N && !rc; i++)
+		rc = connset_copy(&pr.has[i], &ap->c->res.v[p].s[i]);
+	if (!rc)
+		rc = presence_result(&pr, &ap->c->universe, &v);
+	if (!rc && ap->c->only)
+		rc = vsets_restrict(&v, ap->c->only);
+	presence_free(&pr);
+	if (!rc)
+		rc = an_intern(ap->c, &v, out);
+	if (rc) {
+		vsets_free(&v);
+		return rc;
+	}
+	/* fin may have moved: an_intern() does not touch it. */
+	ap->fin.v[p] = *out;
+	return 0;
+}
+
+int ap_row(struct allpairs *ap, uint32_t x, uint32_t *out)
+{
+	struct an_ctx *c = ap->c;
+	const struct an_node *nx = &c->nodes.v[ap->ncrep[x]];
+	const uint32_t *row = ap->row, *first = ap->ncfirst;
+	uint32_t y, k, d;
+	int rc, multi = nx->ncls > 1;
+
+	if (ap->mode == AP_EXACT) {
+		for (y = 0; y < ap->nnc; y++)
+			if ((rc = an_node_pair_id(c, ap->ncrep[x], ap->ncrep[y],
+						  &out[y])))
+				return rc;
+		return 0;
+	}
+	if (ap->mode == AP_FLOW)
+		return flow_node_row(ap, x, out);
+	if ((rc = class_row(ap, nx->cls[0], ap->row)))
+		return rc;
+	if (multi) {
+		memcpy(ap->tally, ap->row, ap->n * sizeof(*ap->tally));
+		for (k = 1; k < nx->ncls; k++) {
+			if ((rc = class_row(ap, nx->cls[k], ap->row)))
+				return rc;
+			for (d = 0; d < ap->n; d++)
+				if (ap->tally[d] != ap->row[d] &&
+				    (rc = combine(ap, ap->tally[d], ap->row[d],
+						  &ap->tally[d])))
+					return rc;
+		}
+		row = ap->tally;
+	}
+	/* Most node classes are one member class: a read each. */
+	for (y = 0; y < ap->nnc; y++)
+		out[y] = row[first[y]];
+	for (k = 0; k < ap->nmulti; k++) {
+		uint32_t v = out[ap->multi[k]];
+
+		for (d = ap->moff[k] + 1; d < ap->moff[k + 1]; d++)
+			if (v != row[ap->mcls[d]] &&
+			    (rc = combine(ap, v, row[ap->mcls[d]], &v)))
+				return rc;
+		if ((rc = finish(ap, v, &out[ap->multi[k]])))
+			return rc;
+	}
+	if (multi)
+		for (y = 0, k = 0; y < ap->nnc; y++) {
+			if (k < ap->nmulti && ap->multi[k] == y) {
+				k++;
+				continue;
+			}
+			if ((rc = finish(ap, out[y], &out[y])))
+				return rc;
+		}
+	return 0;
+}
+
+/* ----------------------------------------------------------------- setup -- */
+
+static int node_classes(struct allpairs *ap)
+{
+	const struct an_ctx *c = ap->c;
+	size_t total = 0;
+	uint32_t i;
+
+	ap->nnc = c->ncls_keys.n;
+	ap->ncrep = malloc((ap->nnc + 1) * sizeof(*ap->ncrep));
+	if (!ap->ncrep)
+		return -ENOMEM;
+	for (i = 0; i < ap->nnc; i++)
+		ap->ncrep[i] = SG_NONE;
+	for (i = 0; i < c->nodes.n; i++)
+		if (ap->ncrep[c->nodes.v[i].nclass] == SG_NONE)
+			ap->ncrep[c->nodes.v[i].nclass] = i;
+	ap->ncfirst = malloc((ap->nnc + 1) * sizeof(*ap->ncfirst));
+	ap->multi = malloc((ap->nnc + 1) * sizeof(*ap->multi));
+	if (!ap->ncfirst || !ap->multi)
+		return -ENOMEM;
+	for (i = 0; i < ap->nnc; i++) {
+		const struct an_node *n = &c->nodes.v[ap->ncrep[i]];
+
+		ap->ncfirst[i] = n->cls[0];
+		if (n->ncls > 1) {
+			ap->multi[ap->nmulti++] = i;
+			total += n->ncls;
+		}
+	}
+	/* Their member classes, in one array. */
+	ap->moff = malloc((ap->nmulti + 1) * sizeof(*ap->moff));
+	ap->mcls = malloc((total + 1) * sizeof(*ap->mcls));
+	if (!ap->moff || !ap->mcls)
+		return -ENOMEM;
+	for (i = 0, total = 0; i < ap->nmulti; i++) {
+		const struct an_node *n = &c->nodes.v[ap->ncrep[ap->multi[i]]];
+
+		ap->moff[i] = (uint32_t)total;
+		memcpy(ap->mcls + total, n->cls, n->ncls * sizeof(*n->cls));
+		total += n->ncls;
+	}
+	ap->moff[ap->nmulti] = (uint32_t)total;
+	return 0;
+}
+
+/* Can a class be matched by set membership: one private address of an
+ * interface of the family, its own. */
+static int is_fast(const struct an_ctx *c, const struct mclass *x)
+{
+	return x->bits && x->rep.ep != SG_NONE && !x->rep.is_public &&
+	       !x->rep.nat && x->rep.p.fam == c->fam;
+}
+
+int ap_init(struct allpairs *ap, struct an_ctx *c, const sgreach_flow *flow)
+{
+	uint32_t y;
+	int rc, dir;
+
+	memset(ap, 0, sizeof(*ap));
+	ap->c = c;
+	ap->n = c->mcls.n;
+	ap->w = WORDS(ap->n);
+	if ((rc = node_classes(ap)))
+		return rc;
+	ap->kind = malloc(ap->n + 1);
+	ap->fast = new_set(ap);
+	ap->zero = new_set(ap);
+	ap->rconnid = malloc((c->m->rules.n + 1) * sizeof(uint32_t));
+	ap->row = malloc((ap->n + 1) * sizeof(uint32_t));
+	ap->tally = malloc((ap->n + 1) * sizeof(uint32_t));
+	if (!ap->kind || !ap->fast || !ap->zero || !ap->rconnid || !ap->row ||
+	    !ap->tally)
+		return -ENOMEM;
+	memset(ap->rconnid, 0xff, (c->m->rules.n + 1) * sizeof(uint32_t));
+	for (y = 0; y < ap->n; y++) {
+		ap->kind[y] = !is_fast(c, &c->mcls.v[y]);
+		if (!ap->kind[y])
+			ap->fast[y / 64] |= 1ull << (y & 63);
+	}
+	if ((rc = vpc_slots(ap)) || (rc = class_sets(ap)))
+		return rc;
+	for (dir = 0; dir < 2; dir++)
+		if ((rc = build_profiles(ap, dir)))
+			return rc;
+	ap->mode = flow ? AP_FLOW : AP_TABLE;
+	rc = flow ? flow_init(ap, flow) : table_init(ap);
+	if (rc == -E2BIG) {
+		ap->mode = AP_EXACT;
+		return an_build_tables(c);
+	}
+	if (rc)
+		return rc;
+	return exact_init(ap);
+}
+
+void ap_free(struct allpairs *ap)
+{
+	const struct an_ctx *c = ap->c;
+	uint32_t i;
+	int dir;
+
+	if (!c)
+		return;
+	if (ap->cbits)
+		for (i = 0; i < c->ncidrs; i++)
+			free(ap->cbits[i]);
+	if (ap->gbits)
+		for (i = 0; i < c->m->groups.n; i++)
+			free(ap->gbits[i]);
+	if (ap->pbits)
+		for (i = 0; i < c->m->plists.n; i++)
+			free(ap->pbits[i]);
+	free(ap->cbits);
+	free(ap->gbits);
+	free(ap->pbits);
+	for (dir = 0; dir < 2; dir++) {
+		struct ap_side *sd = &ap->side[dir];
+
+		free(sd->prof);
+		free(sd->self);
+		free(sd->rows);
+		free(sd->unknown);
+		vec_free(&sd->slot_res);
+		vec_free(&sd->res_slot);
+	}
+	free(ap->kind);
+	free(ap->fast);
+	free(ap->zero);
+	free(ap->vslot);
+	free(ap->vpcs);
+	free(ap->vconn);
+	free(ap->vrow);
+	free(ap->rconnid);
+	u64map_free(&ap->conns);
+	free(ap->exact_idx);
+	free(ap->exact);
+	free(ap->exact_row);
+	free(ap->exact_col);
+	free(ap->exact_rowc);
+	free(ap->exact_colc);
+	free(ap->codes);
+	free(ap->pres);
+	free(ap->iat);
+	free(ap->iunk);
+	free(ap->egress);
+	free(ap->ingress);
+	free(ap->pairs);
+	u64map_free(&ap->pair_map);
+	free(ap->ncrep);
+	free(ap->ncfirst);
+	free(ap->multi);
+	free(ap->moff);
+	free(ap->mcls);
+	free(ap->row);
+	free(ap->tally);
+	u64map_free(&ap->comb);
+	vec_free(&ap->fin);
+	memset(ap, 0, sizeof(*ap));
+}

@@ -1,0 +1,102 @@
+/*
+ * allpairs.h - the answers of every pair of nodes at once (allpairs.c),
+ * for the matrix.
+ *
+ * After an_add_nodes() and an_finish_nodes() (and with c->only set when a
+ * FLOW restricts the answers), ap_init() builds what the pairs need; then
+ * ap_row() gives the answers (result ids into c->res, restricted to
+ * c->only) of one node class to every node class.  The answers are those
+ * of an_node_pair_id(): the property test checks both against queries.
+ */
+#ifndef SGREACH_ALLPAIRS_H
+#define SGREACH_ALLPAIRS_H
+
+#include "analysis/analysis.h"
+
+enum ap_mode {
+	AP_EXACT = 0, /* pair by pair (an_node_pair_id), the fallback */
+	AP_FLOW,      /* one flow: bitsets */
+	AP_TABLE,     /* every flow: side tables */
+};
+
+/* Per profile of one direction (classes whose interfaces have the same
+ * rules there, in the same VPC): a class that has it. */
+struct ap_side {
+	uint32_t nprof;
+	uint32_t *prof; /* per class: its profile, SG_NONE if not fast */
+	uint32_t *self; /* per profile: a class */
+	/* AP_FLOW: per profile, the classes its rules that hold the flow
+	 * match (nprof x W words), and whether a rule depends on missing
+	 * data (so that what is not allowed is unknown, not denied). */
+	uint64_t *rows;
+	uint8_t *unknown;
+	/* AP_TABLE: the distinct answers of this side (result ids) and the
+	 * slot of each result id (SG_NONE when not one). */
+	VEC(uint32_t) slot_res;
+	VEC(uint32_t) res_slot;
+};
+
+struct allpairs {
+	struct an_ctx *c;
+	int mode;
+	uint32_t n, w;	 /* member classes; 64-bit words of a class set */
+	uint8_t *kind;	 /* per class: 0 fast, 1 exact */
+	uint64_t *fast;	 /* the fast classes */
+	uint64_t *zero;	 /* an empty set */
+	uint32_t *vslot; /* per class: its VPC's slot */
+	const char **vpcs;
+	uint32_t nv;
+	uint8_t *vconn;	     /* nv x nv: may the VPCs reach each other */
+	uint64_t *vrow;	     /* nv x w: classes in VPCs a VPC reaches */
+	uint64_t **cbits;    /* per rule CIDR: the fast classes inside */
+	uint64_t **gbits;    /* per group: the fast classes carrying it */
+	uint64_t **pbits;    /* per prefix list: classes inside an entry */
+	uint32_t *rconnid;   /* per rule: its flow set's id, lazily */
+	struct u64map conns; /* flow set hash -> a rule with that set */
+	struct ap_side side[2];
+	/* Classes that take the exact path: their answers to and from every
+	 * class (nexact x n result ids). */
+	uint32_t nexact;
+	uint32_t *exact;     /* them */
+	uint32_t *exact_idx; /* per class: its index among them, or SG_NONE */
+	uint32_t *exact_row, *exact_col;
+	uint8_t *exact_rowc, *exact_colc; /* AP_FLOW: as VS_* codes */
+	/* AP_FLOW. */
+	int flow_proto;
+	unsigned int flow_value;
+	uint64_t *iat;	    /* n x w: the destinations whose ingress allows s */
+	uint64_t *iunk;	    /* destinations whose ingress is unknown */
+	uint32_t vid[VS_N]; /* the answer "the flow is in set k" */
+	uint32_t vfin[16];  /* the tally's answer, by presence of VS_* */
+	uint8_t *codes, *pres; /* n: one class's codes; presence bits */
+	/* AP_TABLE: egress[profile x n] and ingress[class x profile] slots
+	 * (16 bits), and the answer of each pair of slots (x 2: VPCs
+	 * connected or not), lazily, in a table or a map. */
+	uint16_t *egress, *ingress;
+	uint32_t *pairs;
+	struct u64map pair_map;
+	/* Nodes. */
+	uint32_t nnc;	   /* node classes */
+	uint32_t *ncrep;   /* per node class: its first node */
+	uint32_t *ncfirst; /* per node class: its first member class */
+	uint32_t *multi;   /* the node classes of several member classes */
+	uint32_t nmulti;
+	uint32_t *moff, *mcls; /* multi[k]'s classes: mcls[moff[k]..] */
+	uint32_t *row;	       /* n: one class's answers */
+	uint32_t *tally;       /* n: several classes' answers combined */
+	struct u64map comb;    /* (presence, presence) -> presence */
+	struct {
+		uint64_t key; /* + 1: 0 is free */
+		uint32_t val;
+	} ccache[4096];
+	VEC(uint32_t) fin; /* presence -> answer, or SG_NONE */
+};
+
+/* Prepares every pair's answer of c's nodes: flow (NULL: all flows) is
+ * the one flow c->only holds.  0 or -ENOMEM. */
+int ap_init(struct allpairs *ap, struct an_ctx *c, const sgreach_flow *flow);
+/* The answers of node class x to every node class y, into out[y]. */
+int ap_row(struct allpairs *ap, uint32_t x, uint32_t *out);
+void ap_free(struct allpairs *ap);
+
+#endif
