@@ -427,12 +427,21 @@ int sgreach_reach(const sgreach_model *m, const char *src, const char *flow,
 		  unsigned int flags, sgreach_format fmt, sgreach_verdict *ctx,
 		  const char **out);
 
+/** Flags of sgreach_matrix(), besides SGREACH_QUERY_IPV4 and _IPV6. */
+enum {
+	/** The class form: nodes with the same answers grouped into source
+	 *  and destination classes, listed once, then one entry per source
+	 *  class and answer with its destination classes.  Its size grows
+	 *  with the classes, not with the nodes squared.  Text and JSON. */
+	SGREACH_MATRIX_CLASSES = 1u << 8,
+};
+
 /**
  * All pairs of nodes (services, groups or interfaces) with the flows
  * allowed between them (on flow only when not NULL); pairs with nothing
  * allowed, partial or unknown, and a node with itself, are left out.
  * Computed over endpoint equivalence classes.  Formats: text, JSON, CSV,
- * DOT.
+ * DOT; with SGREACH_MATRIX_CLASSES in flags, text and JSON.
  */
 int sgreach_matrix(const sgreach_model *m, const char *flow,
 		   sgreach_group_by group_by, unsigned int flags,

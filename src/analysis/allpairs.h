@@ -99,4 +99,8 @@ int ap_init(struct allpairs *ap, struct an_ctx *c, const sgreach_flow *flow);
 int ap_row(struct allpairs *ap, uint32_t x, uint32_t *out);
 void ap_free(struct allpairs *ap);
 
+/* The class form of the matrix (matrix_classes.c), text or JSON, after
+ * the header: source and destination classes, then their pairs. */
+int mx_classes(struct an_ctx *c, struct allpairs *ap, sgreach_format fmt);
+
 #endif

@@ -1,11 +1,12 @@
 /*
- * analysis/matrix.c - `sgreach matrix [FLOW] [--group-by ...]`: every
- * pair of nodes with the flows allowed between them.
+ * analysis/matrix.c - `sgreach matrix [FLOW] [--group-by ...] [--classes]`:
+ * every pair of nodes with the flows allowed between them.
  *
  * Nodes are services (a service's tasks as one), security groups (their
- * members as one) or single interfaces.  A pair is evaluated once per pair
- * of node classes and printed for every pair of nodes: the cost grows with
- * classes², and the output with nodes².
+ * members as one) or single interfaces.  The answers come a row of node
+ * classes at a time from allpairs.c and are printed for every pair of
+ * nodes: the output grows with nodes².  The class form
+ * (matrix_classes.c) prints classes of nodes and their pairs instead.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -273,6 +274,26 @@ static void header(struct an_ctx *c, sgreach_format fmt, const char *flow,
 	}
 }
 
+static void header_classes(struct an_ctx *c, sgreach_format fmt,
+			   const char *flow, const char *group_by)
+{
+	struct strbuf *sb = &c->v->out;
+
+	if (fmt == SGREACH_FORMAT_JSON) {
+		sb_printf(sb, "{\"family\":%d,\"flow\":", c->fam);
+		sb_json_str(sb, flow);
+		sb_printf(sb, ",\"group_by\":\"%s\",\"form\":\"classes\"",
+			  group_by);
+		return;
+	}
+	sb_printf(sb, "matrix by %s (IPv%d", group_by, c->fam);
+	if (flow) {
+		sb_puts(sb, ", ");
+		sb_text(sb, flow);
+	}
+	sb_puts(sb, "), classes\n");
+}
+
 SGREACH_API int sgreach_matrix(const sgreach_model *m, const char *flow_text,
 			       sgreach_group_by group_by, unsigned int flags,
 			       sgreach_format fmt, sgreach_verdict *ctx,
@@ -301,14 +322,19 @@ SGREACH_API int sgreach_matrix(const sgreach_model *m, const char *flow_text,
 		      "matrix");
 	if (rc)
 		return rc;
-	if (flags & ~(unsigned int)(SGREACH_QUERY_IPV4 | SGREACH_QUERY_IPV6))
+	if (flags & ~(unsigned int)(SGREACH_QUERY_IPV4 | SGREACH_QUERY_IPV6 |
+				    SGREACH_MATRIX_CLASSES))
 		return an_fail(&c, -EINVAL, "unknown flags");
+	if ((flags & SGREACH_MATRIX_CLASSES) && fmt != SGREACH_FORMAT_TEXT &&
+	    fmt != SGREACH_FORMAT_JSON)
+		return an_fail(&c, -EINVAL,
+			       "the class form of the matrix is text or JSON");
 	if ((unsigned int)group_by > SGREACH_GROUP_BY_NONE)
 		return an_fail(&c, -EINVAL, "invalid group_by");
 	if (flow_text && (rc = an_parse_flow(&c, flow_text, &flow)))
 		return rc;
-	if ((rc = an_pick_family(ctx, flags, NULL, NULL,
-				 flow_text ? &flow : NULL, &fam)))
+	if ((rc = an_pick_family(ctx, flags & ~SGREACH_MATRIX_CLASSES, NULL,
+				 NULL, flow_text ? &flow : NULL, &fam)))
 		return rc;
 	if ((rc = an_init(&c, m, ctx, fam)))
 		goto out;
@@ -327,8 +353,14 @@ SGREACH_API int sgreach_matrix(const sgreach_model *m, const char *flow_text,
 		rc = -ENOMEM;
 		goto out;
 	}
-	width = name_width(&c);
 	sb_reset(&ctx->out);
+	if (flags & SGREACH_MATRIX_CLASSES) {
+		header_classes(&c, fmt, flow_text, gb_name[group_by]);
+		if ((rc = mx_classes(&c, &ap, fmt)))
+			goto out;
+		goto done;
+	}
+	width = name_width(&c);
 	header(&c, fmt, flow_text, gb_name[group_by], width);
 	for (a = 0; a < c.nodes.n; a++) {
 		/* Consecutive nodes of one class share their answers. */
@@ -365,7 +397,8 @@ SGREACH_API int sgreach_matrix(const sgreach_model *m, const char *flow_text,
 		sb_puts(&ctx->out, "]}");
 	else if (fmt == SGREACH_FORMAT_DOT)
 		sb_puts(&ctx->out, "}\n");
-	else if (fmt == SGREACH_FORMAT_TEXT && ctx->out.len && !ctx->out.failed)
+done:
+	if (fmt == SGREACH_FORMAT_TEXT && ctx->out.len && !ctx->out.failed)
 		ctx->out.s[--ctx->out.len] = '\0';
 out:
 	rc = an_end(&c, rc, out);

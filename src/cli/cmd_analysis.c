@@ -30,9 +30,10 @@ static sgreach_format lib_format(enum cli_format f)
 
 enum analysis { A_PORTS, A_WHO, A_REACH, A_MATRIX, A_EXPOSURE };
 
-/* --group-by of matrix: commands have no state of their own in struct
- * cli, and one command runs per process. */
+/* --group-by and --classes of matrix: commands have no state of their own
+ * in struct cli, and one command runs per process. */
 static sgreach_group_by group_by = SGREACH_GROUP_BY_SERVICE;
+static unsigned int matrix_flags;
 
 static int run(struct cli *cli, enum analysis what, int argc, char **argv)
 {
@@ -59,9 +60,9 @@ static int run(struct cli *cli, enum analysis what, int argc, char **argv)
 				    fmt, ctx, &out);
 		break;
 	case A_MATRIX:
-		err =
-		    sgreach_matrix(cli->model, argc > 0 ? argv[0] : NULL,
-				   group_by, cli->query_flags, fmt, ctx, &out);
+		err = sgreach_matrix(cli->model, argc > 0 ? argv[0] : NULL,
+				     group_by, cli->query_flags | matrix_flags,
+				     fmt, ctx, &out);
 		break;
 	case A_EXPOSURE:
 		err = sgreach_exposure(cli->model, cli->query_flags, fmt, ctx,
@@ -109,16 +110,21 @@ static int run_exposure(struct cli *cli, int argc, char **argv)
 	return run(cli, A_EXPOSURE, argc, argv);
 }
 
-enum { OPT_GROUP_BY = CLI_OPT_COMMAND };
+enum { OPT_GROUP_BY = CLI_OPT_COMMAND, OPT_CLASSES };
 
 static const struct option matrix_options[] = {
     {"group-by", required_argument, NULL, OPT_GROUP_BY},
+    {"classes", no_argument, NULL, OPT_CLASSES},
     {NULL, 0, NULL, 0},
 };
 
 static int matrix_option(struct cli *cli, int val, const char *arg)
 {
 	(void)cli;
+	if (val == OPT_CLASSES) {
+		matrix_flags |= SGREACH_MATRIX_CLASSES;
+		return 0;
+	}
 	if (val != OPT_GROUP_BY)
 		return cli_error("internal error: option %d", val);
 	if (strcmp(arg, "service") == 0)
@@ -178,7 +184,10 @@ const struct cli_command cmd_matrix = {
     .needs_model = 1,
     .options = matrix_options,
     .options_help = "      --group-by=service|group|none  nodes of the "
-		    "matrix (default service)\n",
+		    "matrix (default service)\n"
+		    "      --classes  nodes with the same answers as classes, "
+		    "one entry per\n"
+		    "                 source class and answer (text, JSON)\n",
     .option = matrix_option,
     .run = run_matrix,
 };

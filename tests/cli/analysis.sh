@@ -78,6 +78,17 @@ run matrix -f "$ex" --group-by none -o json
 expect "matrix --group-by none" 0 "\"src\":\"$WEB_B\",\"dst\":\"$DB\""
 run matrix -f "$ex" --group-by bogus
 expect "matrix --group-by bogus is a usage error" 2
+# The class form: everyone but the alb reaches only the alb, on 443.
+run matrix -f "$ex" --classes tcp/443
+expect "matrix --classes tcp/443" 0 \
+	"matrix by service (IPv4, tcp/443), classes" \
+	"S0  $ALB $DB $CACHE service:web service:worker service:api" \
+	"D0  $ALB" "S0  D0  tcp/443"
+run matrix -f "$ex" --classes --group-by none -o json
+expect "matrix --classes --group-by none -o json" 0 '"form":"classes"' \
+	"\"destinations\":[[\"$ALB\"]" '"answers":[{"allowed":["tcp/8080"]'
+run matrix -f "$ex" --classes -o csv
+expect "matrix --classes -o csv is a usage error" 2
 if command -v dot >/dev/null 2>&1; then
 	run matrix -f "$ex" -o dot
 	if [ "$rc" -eq 0 ] && dot -Tsvg "$tmp/out" >"$tmp/svg" 2>"$tmp/err" &&

@@ -274,6 +274,57 @@ Test(analysis_golden, matrix_by_service)
 	sgreach_model_free(m);
 }
 
+Test(analysis_golden, matrix_classes)
+{
+	/* The README's table again: worker and batch (egress to the alb on
+	 * 443 only, nobody admits them) answer alike as destinations; db,
+	 * cache, worker and batch reach only the alb, on 443. */
+	sgreach_model *m = example();
+	sgreach_verdict *v = sgreach_verdict_new();
+	const char *out = NULL;
+	int rc_;
+	cJSON *j;
+	char buf[600];
+
+	j = RUN(sgreach_matrix(m, NULL, SGREACH_GROUP_BY_SERVICE,
+			       SGREACH_MATRIX_CLASSES, SGREACH_FORMAT_JSON, v,
+			       &out));
+	cr_expect_str_eq(
+	    cJSON_GetObjectItemCaseSensitive(j, "form")->valuestring,
+	    "classes");
+	items(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "sources"),
+				 1),
+	      buf, sizeof(buf));
+	cr_expect_str_eq(buf, DB " " CACHE " service:worker service:batch",
+			 "%s", out);
+	items(cJSON_GetArrayItem(
+		  cJSON_GetObjectItemCaseSensitive(j, "destinations"), 4),
+	      buf, sizeof(buf));
+	cr_expect_str_eq(buf, "service:worker service:batch", "%s", out);
+	cr_expect(strstr(out, "{\"src\":1,\"dst\":[0],\"answer\":2}") &&
+		      strstr(out, "\"answers\":[{\"allowed\":[\"tcp/8080\"]"),
+		  "%s", out);
+	cJSON_Delete(j);
+
+	/* Text: the same entries, answers inline. */
+	cr_assert_eq(sgreach_matrix(m, "tcp/443", SGREACH_GROUP_BY_SERVICE,
+				    SGREACH_MATRIX_CLASSES,
+				    SGREACH_FORMAT_TEXT, v, &out),
+		     0);
+	cr_expect(strstr(out, "matrix by service (IPv4, tcp/443), classes\n") &&
+		      strstr(out, "\nS0  D0  tcp/443"),
+		  "%s", out);
+	cr_expect_eq(sgreach_matrix(m, NULL, SGREACH_GROUP_BY_SERVICE,
+				    SGREACH_MATRIX_CLASSES, SGREACH_FORMAT_CSV,
+				    v, &out),
+		     -EINVAL);
+	cr_expect_eq(sgreach_matrix(m, NULL, SGREACH_GROUP_BY_SERVICE, 1u << 9,
+				    SGREACH_FORMAT_JSON, v, &out),
+		     -EINVAL);
+	sgreach_verdict_free(v);
+	sgreach_model_free(m);
+}
+
 Test(analysis_golden, matrix_dot_renders)
 {
 	sgreach_model *m = example();
@@ -1037,6 +1088,210 @@ Test(analysis_property, matrix_wide_profiles, .timeout = 60)
 	sgreach_verdict_free(q);
 	sgreach_verdict_free(ctx);
 	sgreach_model_free(m);
+}
+
+/* "allowed partial unknown" arrays of a pairs entry, as one string. */
+static void entry_sets(const cJSON *e, char *buf, size_t size)
+{
+	static const char *const keys[] = {"allowed", "partial", "unknown"};
+	char *t;
+	int k;
+
+	buf[0] = '\0';
+	for (k = 0; k < 3; k++) {
+		t = cJSON_PrintUnformatted(
+		    cJSON_GetObjectItemCaseSensitive(e, keys[k]));
+		cr_assert_not_null(t);
+		strncat(buf, t, size - strlen(buf) - 2);
+		strcat(buf, " ");
+		free(t);
+	}
+}
+
+/* The pair entries of a per-node matrix as "src\tdst" -> sets. */
+static cJSON *pairs_by_name(const cJSON *j)
+{
+	cJSON *map = cJSON_CreateObject();
+	const cJSON *x;
+	char key[300], sets[4096];
+
+	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(j, "pairs"))
+	{
+		snprintf(
+		    key, sizeof(key), "%s\t%s",
+		    cJSON_GetObjectItemCaseSensitive(x, "src")->valuestring,
+		    cJSON_GetObjectItemCaseSensitive(x, "dst")->valuestring);
+		entry_sets(x, sets, sizeof(sets));
+		cr_assert_null(cJSON_GetObjectItemCaseSensitive(map, key));
+		cJSON_AddStringToObject(map, key, sets);
+	}
+	return map;
+}
+
+/*
+ * The class form: every pair of distinct nodes, one in a source class and
+ * one in a destination class of an entry, has the entry's answer in the
+ * per-node matrix; every pair of that matrix is covered exactly once; and
+ * on one flow the entry's set holding the flow is the query's verdict.
+ */
+static long check_classes(sgreach_model *m, sgreach_verdict *v,
+			  sgreach_verdict *q, const char *flow,
+			  sgreach_group_by gb, unsigned int flags,
+			  const sgreach_flow *f, uint64_t seed)
+{
+	const char *out = NULL;
+	cJSON *nodes, *cls, *map;
+	const cJSON *e, *p, *srcs, *dsts, *answers;
+	long covered = 0, checked = 0;
+	char sets[4096], key[300];
+
+	cr_assert_eq(sgreach_matrix(m, flow, gb, flags, SGREACH_FORMAT_JSON, v,
+				    &out),
+		     0, "%s", sgreach_verdict_error(v));
+	nodes = cJSON_Parse(out);
+	cr_assert_not_null(nodes);
+	map = pairs_by_name(nodes);
+	cr_assert_eq(sgreach_matrix(m, flow, gb,
+				    flags | SGREACH_MATRIX_CLASSES,
+				    SGREACH_FORMAT_JSON, v, &out),
+		     0, "%s", sgreach_verdict_error(v));
+	cls = cJSON_Parse(out);
+	cr_assert_not_null(cls, "%s", out);
+	cr_assert_str_eq(
+	    cJSON_GetObjectItemCaseSensitive(cls, "form")->valuestring,
+	    "classes");
+	srcs = cJSON_GetObjectItemCaseSensitive(cls, "sources");
+	dsts = cJSON_GetObjectItemCaseSensitive(cls, "destinations");
+	answers = cJSON_GetObjectItemCaseSensitive(cls, "answers");
+	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(cls, "pairs"))
+	{
+		const cJSON *sc = cJSON_GetArrayItem(
+		    srcs, cJSON_GetObjectItemCaseSensitive(p, "src")->valueint);
+		const cJSON *d, *a, *b;
+
+		e = cJSON_GetArrayItem(
+		    answers,
+		    cJSON_GetObjectItemCaseSensitive(p, "answer")->valueint);
+		cr_assert_not_null(sc);
+		cr_assert_not_null(e);
+		entry_sets(e, sets, sizeof(sets));
+		cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(p, "dst"))
+		{
+			const cJSON *dc = cJSON_GetArrayItem(dsts, d->valueint);
+
+			cr_assert_not_null(dc);
+			cJSON_ArrayForEach(a, sc) cJSON_ArrayForEach(b, dc)
+			{
+				const cJSON *want;
+
+				if (!strcmp(a->valuestring, b->valuestring))
+					continue;
+				snprintf(key, sizeof(key), "%s\t%s",
+					 a->valuestring, b->valuestring);
+				want = cJSON_GetObjectItemCaseSensitive(map,
+									key);
+				cr_assert_not_null(
+				    want, "seed %llu: %s -> %s in the class "
+					  "form (%s), not in the matrix",
+				    (unsigned long long)seed, a->valuestring,
+				    b->valuestring, sets);
+				cr_assert_str_eq(want->valuestring, sets,
+						 "seed %llu: %s -> %s",
+						 (unsigned long long)seed,
+						 a->valuestring,
+						 b->valuestring);
+				/* Covered once: the entry is used up. */
+				cJSON_DeleteItemFromObjectCaseSensitive(map,
+									key);
+				covered++;
+				if (!f || rnd(3))
+					continue;
+				{
+					struct vsets vs;
+					int k;
+
+					/* Which set names the flow. */
+					vsets_init(&vs);
+					for (k = 0; k < 3; k++) {
+						static const char *const kk[] =
+						    {"allowed", "partial",
+						     "unknown"};
+						static const int idx[] = {
+						    VS_A, VS_P, VS_U};
+
+						if (cJSON_GetArraySize(
+							cJSON_GetObjectItemCaseSensitive(
+							    e, kk[k])))
+							cr_assert_eq(
+							    an_flow_set(
+								f,
+								&vs.s[idx[k]]),
+							    0);
+					}
+					if (vsets_all_denied(&vs))
+						cr_assert_eq(
+						    an_flow_set(f,
+								&vs.s[VS_D]),
+						    0);
+					checked += check_flow(
+					    m, q, a->valuestring,
+					    b->valuestring, &vs, f, seed);
+					vsets_free(&vs);
+				}
+			}
+		}
+	}
+	cr_expect_eq(cJSON_GetArraySize(map), 0,
+		     "seed %llu: %d pairs of the matrix not in the class form",
+		     (unsigned long long)seed, cJSON_GetArraySize(map));
+	cJSON_Delete(map);
+	cJSON_Delete(nodes);
+	cJSON_Delete(cls);
+	return covered + checked;
+}
+
+Test(analysis_property, matrix_classes_agree, .timeout = 240)
+{
+	uint64_t seed;
+	long checked = 0;
+
+	for (seed = 1; seed <= 24; seed++) {
+		sgreach_model *m = random_estate(seed);
+		sgreach_verdict *v = sgreach_verdict_new(),
+				*q = sgreach_verdict_new();
+		static const char *const flows4[] = {"tcp/443", "udp/53",
+						     "icmp/8/0", "esp"};
+		static const char *const flows6[] = {"tcp/22", "udp/53",
+						     "icmpv6/128/0", "gre"};
+		unsigned int flags =
+		    seed % 2 ? SGREACH_QUERY_IPV4 : SGREACH_QUERY_IPV6;
+		const char *const *fl = seed % 2 ? flows4 : flows6;
+		int gb, i;
+
+		test_fam = seed % 2 ? 4 : 6;
+		for (gb = 0; gb < 3; gb++) {
+			sgreach_group_by g = gb == 0   ? SGREACH_GROUP_BY_NONE
+					     : gb == 1 ? SGREACH_GROUP_BY_SERVICE
+						       : SGREACH_GROUP_BY_GROUP;
+
+			checked +=
+			    check_classes(m, v, q, NULL, g, flags, NULL, seed);
+			for (i = 0; i < 4; i++) {
+				sgreach_flow f;
+
+				cr_assert_eq(sgreach_flow_parse(fl[i], &f), 0);
+				checked += check_classes(
+				    m, v, q, fl[i], g, flags,
+				    g == SGREACH_GROUP_BY_GROUP ? NULL : &f,
+				    seed);
+			}
+		}
+		sgreach_verdict_free(q);
+		sgreach_verdict_free(v);
+		sgreach_model_free(m);
+	}
+	cr_log_info("%ld class-form pairs and verdicts checked", checked);
+	cr_expect_gt(checked, 10000, "too few comparisons: %ld", checked);
 }
 
 /* Ranges outside the model: the answer of the range holding an address is

@@ -1,0 +1,524 @@
+/*
+ * analysis/matrix_classes.c - the class form of the matrix
+ * (SGREACH_MATRIX_CLASSES, `sgreach matrix --classes`).
+ *
+ * Listing every pair of nodes costs nodes² rows: 120 million on an estate
+ * of 11,000 services and interfaces, gigabytes of text.  The class form
+ * lists instead the source classes (nodes whose answers to every node are
+ * the same, whatever the source), the destination classes (nodes that
+ * every node answers alike), and, per source class, its destination
+ * classes grouped by answer.  A pair of classes stands for every pair of
+ * distinct nodes, one in each: the output grows with the classes and their
+ * pairs.
+ *
+ * The classes are those of the answers themselves, for the FLOW asked:
+ * rows and columns of the node-class matrix are hashed (128 bits) in a
+ * first pass, then a second pass recomputes every row and checks it, cell
+ * by cell, against its class's row, so the output never rests on a hash.
+ * Were two different rows ever to hash alike, the classes are rebuilt with
+ * other seeds, and at last every node class is a class of its own.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis/allpairs.h"
+
+/* A partition of the node classes. */
+struct part {
+	uint32_t n;	/* classes */
+	uint32_t *of;	/* per node class: its class */
+	uint32_t *rep;	/* per class: its first node class */
+	uint32_t *off;	/* per class: start of its node classes in list */
+	uint32_t *list; /* node classes, class by class */
+	uint32_t *noff; /* per class: start of its nodes in nodes */
+	uint32_t *nodes;
+};
+
+struct hkey {
+	uint64_t h[2];
+	uint32_t x;
+};
+
+static int hkey_cmp(const void *a, const void *b)
+{
+	const struct hkey *p = a, *q = b;
+
+	if (p->h[0] != q->h[0])
+		return p->h[0] < q->h[0] ? -1 : 1;
+	if (p->h[1] != q->h[1])
+		return p->h[1] < q->h[1] ? -1 : 1;
+	return p->x < q->x ? -1 : p->x > q->x;
+}
+
+static uint64_t mix(uint64_t h, uint64_t v, uint64_t k)
+{
+	h ^= (v + 1) * k;
+	h = (h << 27 | h >> 37) * 0x9e3779b97f4a7c15ull;
+	return h ^ h >> 31;
+}
+
+static void part_free(struct part *p)
+{
+	free(p->of);
+	free(p->rep);
+	free(p->off);
+	free(p->list);
+	free(p->noff);
+	free(p->nodes);
+	memset(p, 0, sizeof(*p));
+}
+
+/*
+ * Classes of equal keys (keys[x] for node class x, or each node class
+ * alone when keys is NULL), numbered in the order of their first node
+ * class, with their node classes and nodes listed.
+ */
+static int part_build(struct an_ctx *c, uint32_t nnc, struct hkey *keys,
+		      struct part *p)
+{
+	uint32_t i, x, k;
+
+	memset(p, 0, sizeof(*p));
+	p->of = malloc((nnc + 1) * sizeof(uint32_t));
+	p->rep = malloc((nnc + 1) * sizeof(uint32_t));
+	p->off = calloc(nnc + 2, sizeof(uint32_t));
+	p->list = malloc((nnc + 1) * sizeof(uint32_t));
+	p->noff = calloc(nnc + 2, sizeof(uint32_t));
+	p->nodes = malloc((c->nodes.n + 1) * sizeof(uint32_t));
+	if (!p->of || !p->rep || !p->off || !p->list || !p->noff || !p->nodes)
+		return -ENOMEM;
+	if (!keys) {
+		for (x = 0; x < nnc; x++)
+			p->of[x] = x;
+	} else {
+		/* Sorted, equal keys are neighbours; each run is a class,
+		 * named for now by its smallest node class. */
+		qsort(keys, nnc, sizeof(*keys), hkey_cmp);
+		for (i = 0, k = 0; i < nnc; i++) {
+			if (!i || keys[i].h[0] != keys[i - 1].h[0] ||
+			    keys[i].h[1] != keys[i - 1].h[1])
+				k = keys[i].x;
+			p->of[keys[i].x] = k;
+		}
+	}
+	/* Number the classes by their first node class. */
+	for (x = 0; x < nnc; x++)
+		p->rep[x] = SG_NONE;
+	for (x = 0; x < nnc; x++) {
+		uint32_t name = p->of[x];
+
+		if (p->rep[name] == SG_NONE)
+			p->rep[name] = p->n++;
+		p->of[x] = p->rep[name];
+	}
+	for (x = 0; x < nnc; x++)
+		p->off[p->of[x] + 1]++;
+	for (k = 0; k < p->n; k++)
+		p->off[k + 1] += p->off[k];
+	for (x = 0; x < nnc; x++) {
+		/* off[k] advances while filling: restored below. */
+		p->list[p->off[p->of[x]]++] = x;
+	}
+	for (k = p->n; k > 0; k--)
+		p->off[k] = p->off[k - 1];
+	p->off[0] = 0;
+	for (k = 0; k < p->n; k++)
+		p->rep[k] = p->list[p->off[k]];
+	for (i = 0; i < c->nodes.n; i++)
+		p->noff[p->of[c->nodes.v[i].nclass] + 1]++;
+	for (k = 0; k < p->n; k++)
+		p->noff[k + 1] += p->noff[k];
+	for (i = 0; i < c->nodes.n; i++)
+		p->nodes[p->noff[p->of[c->nodes.v[i].nclass]]++] = i;
+	for (k = p->n; k > 0; k--)
+		p->noff[k] = p->noff[k - 1];
+	p->noff[0] = 0;
+	return 0;
+}
+
+struct form {
+	struct an_ctx *c;
+	struct allpairs *ap;
+	sgreach_format fmt;
+	uint32_t *row, *block;
+	uint8_t *denied; /* per result id: 2 not known yet */
+	uint32_t nd;
+	/* Grouping a block row by answer: per result id, its group in the
+	 * current row (valid when stamp matches). */
+	uint32_t *grp, *stamp, ngrp;
+	uint32_t *gans, *gcnt, *goff, *gdst;
+	char **tail; /* text: per result id, its rendered answer */
+	size_t *tlen;
+	uint32_t ntail;
+	/* JSON: per result id, its index in "answers" (SG_NONE: not yet),
+	 * and the answers in that order. */
+	uint32_t *aidx;
+	VEC(uint32_t) answers;
+	uint32_t rows;
+};
+
+static int grow_ids(struct form *f)
+{
+	uint32_t n = f->c->res.n, i;
+	uint8_t *d;
+	uint32_t *g, *s, *a;
+	char **t;
+	size_t *tl;
+
+	if (n <= f->nd)
+		return 0;
+	d = realloc(f->denied, n);
+	g = realloc(f->grp, n * sizeof(*g));
+	s = realloc(f->stamp, n * sizeof(*s));
+	a = realloc(f->aidx, n * sizeof(*a));
+	t = realloc(f->tail, n * sizeof(*t));
+	tl = realloc(f->tlen, n * sizeof(*tl));
+	if (d)
+		f->denied = d;
+	if (g)
+		f->grp = g;
+	if (s)
+		f->stamp = s;
+	if (a)
+		f->aidx = a;
+	if (t)
+		f->tail = t;
+	if (tl)
+		f->tlen = tl;
+	if (!d || !g || !s || !a || !t || !tl)
+		return -ENOMEM;
+	for (i = f->nd; i < n; i++) {
+		f->denied[i] = 2;
+		f->stamp[i] = SG_NONE;
+		f->aidx[i] = SG_NONE;
+		f->tail[i] = NULL;
+		f->tlen[i] = 0;
+	}
+	f->nd = f->ntail = n;
+	return 0;
+}
+
+static int is_denied(struct form *f, uint32_t id)
+{
+	if (f->denied[id] == 2)
+		f->denied[id] = vsets_all_denied(&f->c->res.v[id]);
+	return f->denied[id];
+}
+
+/* The end of a pairs entry for answer id: in JSON its index in
+ * "answers", in text the answer itself (rendered once). */
+static void put_tail(struct form *f, uint32_t id, struct strbuf *out)
+{
+	const struct vsets *v = &f->c->res.v[id];
+
+	if (f->fmt == SGREACH_FORMAT_JSON) {
+		if (f->aidx[id] == SG_NONE) {
+			if (vec_push(&f->answers, id)) {
+				out->failed = 1;
+				return;
+			}
+			f->aidx[id] = f->answers.n - 1;
+		}
+		sb_puts(out, "],\"answer\":");
+		sb_int(out, f->aidx[id]);
+		sb_putc(out, '}');
+		return;
+	}
+	if (!f->tail[id]) {
+		struct strbuf sb;
+
+		sb_init(&sb);
+		sb_puts(&sb, "  ");
+		an_set_text(f->c, &sb, &v->s[VS_A], ",");
+		if (connset_is_empty(&v->s[VS_A]))
+			sb_putc(&sb, '-');
+		if (!connset_is_empty(&v->s[VS_P])) {
+			sb_puts(&sb, "  partial ");
+			an_set_text(f->c, &sb, &v->s[VS_P], ",");
+		}
+		if (!connset_is_empty(&v->s[VS_U])) {
+			sb_puts(&sb, "  unknown ");
+			an_set_text(f->c, &sb, &v->s[VS_U], ",");
+		}
+		sb_putc(&sb, '\n');
+		if (!sb_str(&sb)) {
+			out->failed = 1;
+			sb_free(&sb);
+			return;
+		}
+		f->tail[id] = sb.s; /* the buffer is ours now */
+		f->tlen[id] = sb.len;
+	}
+	sb_putn(out, f->tail[id], f->tlen[id]);
+}
+
+static void put_members(struct form *f, const struct part *p, uint32_t k,
+			struct strbuf *sb)
+{
+	uint32_t i;
+	char buf[300];
+
+	for (i = p->noff[k]; i < p->noff[k + 1]; i++) {
+		const char *name = an_node_name(
+		    f->c, &f->c->nodes.v[p->nodes[i]], buf, sizeof(buf));
+
+		if (f->fmt == SGREACH_FORMAT_JSON) {
+			if (i > p->noff[k])
+				sb_putc(sb, ',');
+			sb_json_str(sb, name);
+		} else {
+			sb_putc(sb, ' ');
+			sb_text(sb, name);
+		}
+	}
+}
+
+static void put_classes(struct form *f, const struct part *p, char tag,
+			const char *title, struct strbuf *sb)
+{
+	uint32_t k;
+
+	if (f->fmt == SGREACH_FORMAT_JSON) {
+		sb_printf(sb, ",\"%s\":[", title);
+		for (k = 0; k < p->n; k++) {
+			sb_puts(sb, k ? ",[" : "[");
+			put_members(f, p, k, sb);
+			sb_putc(sb, ']');
+		}
+		sb_putc(sb, ']');
+		return;
+	}
+	sb_printf(sb, "%s\n", title);
+	for (k = 0; k < p->n; k++) {
+		sb_printf(sb, "%c%u ", tag, k);
+		put_members(f, p, k, sb);
+		sb_putc(sb, '\n');
+	}
+}
+
+/* Does the pair of classes stand for no pair of distinct nodes? */
+static int only_self(const struct part *r, uint32_t a, const struct part *d,
+		     uint32_t b)
+{
+	return r->noff[a + 1] - r->noff[a] == 1 &&
+	       d->noff[b + 1] - d->noff[b] == 1 &&
+	       r->nodes[r->noff[a]] == d->nodes[d->noff[b]];
+}
+
+/* The entries of source class a: its destination classes grouped by
+ * answer, in the order of their first class. */
+static int put_row(struct form *f, const struct part *src,
+		   const struct part *dst, uint32_t a, struct strbuf *sb)
+{
+	uint32_t b, g, i;
+	int rc;
+
+	if ((rc = grow_ids(f)))
+		return rc;
+	f->ngrp = 0;
+	for (b = 0; b < dst->n; b++) {
+		uint32_t id = f->block[b];
+
+		if (is_denied(f, id) || only_self(src, a, dst, b))
+			continue;
+		if (f->stamp[id] != a) {
+			f->stamp[id] = a;
+			f->grp[id] = f->ngrp;
+			f->gans[f->ngrp] = id;
+			f->gcnt[f->ngrp++] = 0;
+		}
+		f->gcnt[f->grp[id]]++;
+	}
+	for (g = 0, i = 0; g < f->ngrp; g++) {
+		f->goff[g] = i;
+		i += f->gcnt[g];
+	}
+	for (b = 0; b < dst->n; b++) {
+		uint32_t id = f->block[b];
+
+		if (f->stamp[id] == a && !f->denied[id] &&
+		    !only_self(src, a, dst, b))
+			f->gdst[f->goff[f->grp[id]]++] = b;
+	}
+	for (g = 0; g < f->ngrp; g++) {
+		uint32_t start = f->goff[g] - f->gcnt[g];
+
+		if (f->fmt == SGREACH_FORMAT_JSON) {
+			sb_puts(sb, f->rows++ ? ",{\"src\":" : "{\"src\":");
+			sb_int(sb, a);
+			sb_puts(sb, ",\"dst\":[");
+			for (i = start; i < f->goff[g]; i++) {
+				if (i > start)
+					sb_putc(sb, ',');
+				sb_int(sb, f->gdst[i]);
+			}
+		} else {
+			f->rows++;
+			sb_putc(sb, 'S');
+			sb_int(sb, a);
+			sb_puts(sb, "  ");
+			for (i = start; i < f->goff[g]; i++) {
+				if (i > start)
+					sb_putc(sb, ',');
+				sb_putc(sb, 'D');
+				sb_int(sb, f->gdst[i]);
+			}
+		}
+		put_tail(f, f->gans[g], sb);
+	}
+	return 0;
+}
+
+/* First pass: the hashes of every row and column. */
+static int hash_rows(struct form *f, uint64_t seed, struct hkey *rows,
+		     struct hkey *cols)
+{
+	uint32_t nnc = f->ap->nnc, x, y;
+	const uint64_t k0 = 0xff51afd7ed558ccdull ^ seed,
+		       k1 = 0xc4ceb9fe1a85ec53ull ^ (seed << 1);
+	int rc;
+
+	for (y = 0; y < nnc; y++) {
+		cols[y].h[0] = cols[y].h[1] = seed;
+		cols[y].x = y;
+	}
+	for (x = 0; x < nnc; x++) {
+		uint64_t h0 = seed, h1 = ~seed;
+
+		if ((rc = ap_row(f->ap, x, f->row)))
+			return rc;
+		for (y = 0; y < nnc; y++) {
+			uint32_t v = f->row[y];
+
+			h0 = mix(h0, v, k0);
+			h1 = mix(h1, v, k1);
+			cols[y].h[0] = mix(cols[y].h[0], v, k0);
+			cols[y].h[1] = mix(cols[y].h[1], v, k1);
+		}
+		rows[x].h[0] = h0;
+		rows[x].h[1] = h1;
+		rows[x].x = x;
+	}
+	return 0;
+}
+
+/*
+ * Second pass: every row again, checked against its class's row (read at
+ * the destination classes' first node classes), and the entries written.
+ * Returns 1 when a row differs from its class's: the hashes collided.
+ */
+static int write_pairs(struct form *f, const struct part *src,
+		       const struct part *dst, struct strbuf *sb)
+{
+	uint32_t nnc = f->ap->nnc, a, k, y, b;
+	int rc;
+
+	f->rows = 0;
+	f->answers.n = 0;
+	for (k = 0; k < f->nd; k++) {
+		f->stamp[k] = SG_NONE;
+		f->aidx[k] = SG_NONE;
+	}
+	for (a = 0; a < src->n; a++) {
+		for (k = src->off[a]; k < src->off[a + 1]; k++) {
+			if ((rc = ap_row(f->ap, src->list[k], f->row)))
+				return rc;
+			if (k == src->off[a])
+				for (b = 0; b < dst->n; b++)
+					f->block[b] = f->row[dst->rep[b]];
+			for (y = 0; y < nnc; y++)
+				if (f->row[y] != f->block[dst->of[y]])
+					return 1;
+		}
+		if ((rc = put_row(f, src, dst, a, sb)))
+			return rc;
+	}
+	return 0;
+}
+
+int mx_classes(struct an_ctx *c, struct allpairs *ap, sgreach_format fmt)
+{
+	struct strbuf *sb = &c->v->out;
+	struct form f;
+	struct part src, dst;
+	struct hkey *rows = NULL, *cols = NULL;
+	size_t start = sb->len;
+	uint32_t nnc = ap->nnc, i;
+	int rc = 0, attempt;
+
+	memset(&f, 0, sizeof(f));
+	memset(&src, 0, sizeof(src));
+	memset(&dst, 0, sizeof(dst));
+	f.c = c;
+	f.ap = ap;
+	f.fmt = fmt;
+	f.row = malloc((nnc + 1) * sizeof(uint32_t));
+	f.block = malloc((nnc + 1) * sizeof(uint32_t));
+	f.gans = malloc((nnc + 1) * sizeof(uint32_t));
+	f.gcnt = malloc((nnc + 1) * sizeof(uint32_t));
+	f.goff = malloc((nnc + 1) * sizeof(uint32_t));
+	f.gdst = malloc((nnc + 1) * sizeof(uint32_t));
+	rows = malloc((nnc + 1) * sizeof(*rows));
+	cols = malloc((nnc + 1) * sizeof(*cols));
+	if (!f.row || !f.block || !f.gans || !f.gcnt || !f.goff || !f.gdst ||
+	    !rows || !cols) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	/* Three seeds, then no hashing at all (every node class alone). */
+	for (attempt = 0; attempt < 4; attempt++) {
+		int last = attempt == 3;
+
+		part_free(&src);
+		part_free(&dst);
+		sb->len = start;
+		if (!last &&
+		    (rc = hash_rows(&f, 0x9e3779b97f4a7c15ull * (attempt + 1),
+				    rows, cols)))
+			goto out;
+		if ((rc = part_build(c, nnc, last ? NULL : rows, &src)) ||
+		    (rc = part_build(c, nnc, last ? NULL : cols, &dst)))
+			goto out;
+		put_classes(&f, &src, 'S', "sources", sb);
+		put_classes(&f, &dst, 'D', "destinations", sb);
+		sb_puts(sb, fmt == SGREACH_FORMAT_JSON ? ",\"pairs\":["
+						       : "pairs\n");
+		rc = write_pairs(&f, &src, &dst, sb);
+		if (rc <= 0)
+			break;
+	}
+	if (rc)
+		goto out;
+	if (fmt == SGREACH_FORMAT_JSON) {
+		/* The answers the entries name, in the order first named. */
+		sb_puts(sb, "],\"answers\":[");
+		for (i = 0; i < f.answers.n; i++) {
+			sb_puts(sb, i ? ",{" : "{");
+			an_sets_json(c, sb, &c->res.v[f.answers.v[i]]);
+			sb_putc(sb, '}');
+		}
+		sb_puts(sb, "]}");
+	}
+out:
+	for (i = 0; i < f.ntail; i++)
+		free(f.tail[i]);
+	free(f.tail);
+	free(f.tlen);
+	free(f.aidx);
+	vec_free(&f.answers);
+	free(f.denied);
+	free(f.grp);
+	free(f.stamp);
+	free(f.row);
+	free(f.block);
+	free(f.gans);
+	free(f.gcnt);
+	free(f.goff);
+	free(f.gdst);
+	free(rows);
+	free(cols);
+	part_free(&src);
+	part_free(&dst);
+	return rc;
+}
