@@ -227,6 +227,83 @@ static void row(struct an_ctx *c, sgreach_format fmt, uint32_t a, uint32_t b,
 	}
 }
 
+/* Every node's name as a row writes it, rendered once (names are escaped
+ * and padded): the source part, with what comes before the destination,
+ * and the destination part.  Node i's parts are src.s[soff[i] ..
+ * soff[i + 1]) and dst.s[doff[i] .. doff[i + 1]). */
+struct names {
+	struct strbuf src, dst;
+	size_t *soff, *doff;
+};
+
+static void names_free(struct names *nm)
+{
+	sb_free(&nm->src);
+	sb_free(&nm->dst);
+	free(nm->soff);
+	free(nm->doff);
+}
+
+static int names_render(struct an_ctx *c, sgreach_format fmt, size_t width,
+			struct names *nm)
+{
+	uint32_t i, n = c->nodes.n;
+	char buf[300];
+
+	sb_init(&nm->src);
+	sb_init(&nm->dst);
+	nm->soff = malloc((n + 1) * sizeof(*nm->soff));
+	nm->doff = malloc((n + 1) * sizeof(*nm->doff));
+	if (!nm->soff || !nm->doff)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		const char *name =
+		    an_node_name(c, &c->nodes.v[i], buf, sizeof(buf));
+		size_t len;
+
+		nm->soff[i] = nm->src.len;
+		nm->doff[i] = nm->dst.len;
+		switch (fmt) {
+		case SGREACH_FORMAT_JSON:
+			sb_puts(&nm->src, "{\"src\":");
+			sb_json_str(&nm->src, name);
+			sb_puts(&nm->src, ",\"dst\":");
+			sb_json_str(&nm->dst, name);
+			break;
+		case SGREACH_FORMAT_CSV:
+			an_csv_field(&nm->src, name);
+			sb_putc(&nm->src, ',');
+			an_csv_field(&nm->dst, name);
+			sb_putc(&nm->dst, ',');
+			break;
+		default:
+			len = nm->src.len;
+			sb_text(&nm->src, name);
+			pad(&nm->src, nm->src.len - len, width + 2);
+			len = nm->dst.len;
+			sb_text(&nm->dst, name);
+			pad(&nm->dst, nm->dst.len - len, width + 2);
+		}
+	}
+	nm->soff[n] = nm->src.len;
+	nm->doff[n] = nm->dst.len;
+	return nm->src.failed || nm->dst.failed ? -ENOMEM : 0;
+}
+
+/* A row of text, JSON or CSV from the rendered names and answer. */
+static void row_fast(struct an_ctx *c, sgreach_format fmt,
+		     const struct names *nm, uint32_t a, uint32_t b,
+		     uint32_t id, struct tails *t, uint32_t *n)
+{
+	struct strbuf *sb = &c->v->out;
+
+	if (fmt == SGREACH_FORMAT_JSON && (*n)++)
+		sb_putc(sb, ',');
+	sb_putn(sb, nm->src.s + nm->soff[a], nm->soff[a + 1] - nm->soff[a]);
+	sb_putn(sb, nm->dst.s + nm->doff[b], nm->doff[b + 1] - nm->doff[b]);
+	tail(c, fmt, t, id, sb);
+}
+
 static void header(struct an_ctx *c, sgreach_format fmt, const char *flow,
 		   const char *group_by, size_t width)
 {
@@ -306,6 +383,7 @@ SGREACH_API int sgreach_matrix(const sgreach_model *m, const char *flow_text,
 	sgreach_flow flow;
 	struct tails tails = {NULL, NULL, 0};
 	struct allpairs ap;
+	struct names names;
 	uint8_t *denied = NULL;
 	uint32_t *answers = NULL;
 	size_t width;
@@ -314,6 +392,7 @@ SGREACH_API int sgreach_matrix(const sgreach_model *m, const char *flow_text,
 
 	memset(&c, 0, sizeof(c));
 	memset(&ap, 0, sizeof(ap));
+	memset(&names, 0, sizeof(names));
 	c.v = ctx;
 	connset_init(&only);
 	rc = an_begin(m, ctx, out, fmt,
@@ -361,6 +440,9 @@ SGREACH_API int sgreach_matrix(const sgreach_model *m, const char *flow_text,
 		goto done;
 	}
 	width = name_width(&c);
+	if (fmt != SGREACH_FORMAT_DOT &&
+	    (rc = names_render(&c, fmt, width, &names)))
+		goto out;
 	header(&c, fmt, flow_text, gb_name[group_by], width);
 	for (a = 0; a < c.nodes.n; a++) {
 		/* Consecutive nodes of one class share their answers. */
@@ -390,7 +472,10 @@ SGREACH_API int sgreach_matrix(const sgreach_model *m, const char *flow_text,
 				denied[id] = vsets_all_denied(&c.res.v[id]);
 			if (denied[id])
 				continue;
-			row(&c, fmt, a, b, id, &tails, width, &n);
+			if (fmt == SGREACH_FORMAT_DOT)
+				row(&c, fmt, a, b, id, &tails, width, &n);
+			else
+				row_fast(&c, fmt, &names, a, b, id, &tails, &n);
 		}
 	}
 	if (fmt == SGREACH_FORMAT_JSON)
@@ -405,6 +490,7 @@ out:
 	tails_free(&tails);
 	free(denied);
 	free(answers);
+	names_free(&names);
 	ap_free(&ap);
 	connset_free(&only);
 	an_free(&c);
