@@ -97,6 +97,7 @@ RULE_STALE = 1 << 0
 ADDR_PUBLIC = 1 << 0
 QUERY_IPV4 = 1 << 0
 QUERY_IPV6 = 1 << 1
+MATRIX_CLASSES = 1 << 8
 FORMAT_TEXT = 0
 FORMAT_JSON = 1
 FORMATS = {"text": 0, "json": 1, "csv": 2, "dot": 3}

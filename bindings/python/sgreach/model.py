@@ -506,16 +506,26 @@ class Model:
                               _family_flags(family), format)
 
     def matrix(self, flow=None, group_by="service", family=None,
-               format="json"):
+               format="json", classes=False):
         """All pairs of nodes with the flows allowed between them:
         ``group_by`` is ``"service"`` (a service's tasks are one node),
         ``"group"`` or ``"none"`` (every interface).  A dict whose ``pairs``
         list has ``src``, ``dst``, ``allowed``, ``partial``, ``unknown``.
-        Formats: json (parsed), text, csv, dot."""
+        Formats: json (parsed), text, csv, dot.
+
+        ``classes=True`` gives the class form (json, text), whose size grows
+        with the classes rather than the nodes squared: ``sources`` and
+        ``destinations`` (lists of classes, each a list of node names),
+        ``pairs`` (``src`` class, ``dst`` classes, ``answer``, indexes) and
+        ``answers`` (``allowed``, ``partial``, ``unknown``).  An entry
+        stands for every pair of distinct nodes, one in each class."""
+        flags = _family_flags(family)
+        if classes:
+            flags |= _lib.MATRIX_CLASSES
         return self._analysis(
             "matrix", (cstr(flow, "flow"),
                        _choice(_lib.GROUP_BY, group_by, "group_by")),
-            _family_flags(family), format)
+            flags, format)
 
     def exposure(self, family=None, format="json"):
         """Every endpoint that accepts flows from internet addresses, with

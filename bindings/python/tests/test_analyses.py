@@ -85,6 +85,33 @@ class Analyses(unittest.TestCase):
         self.assertIn("eni-web", self.m.matrix(group_by="none",
                                                 format="csv"))
 
+    def test_matrix_classes(self):
+        # Every pair the class form covers has the per-node answer, and
+        # it covers every pair of the per-node matrix.
+        for flow in (None, "tcp/5432", "tcp/443"):
+            mx = self.m.matrix(flow, group_by="none")
+            want = {(p["src"], p["dst"]):
+                    (p["allowed"], p["partial"], p["unknown"])
+                    for p in mx["pairs"]}
+            cl = self.m.matrix(flow, group_by="none", classes=True)
+            self.assertEqual(cl["form"], "classes")
+            got = {}
+            for p in cl["pairs"]:
+                a = cl["answers"][p["answer"]]
+                for src in cl["sources"][p["src"]]:
+                    for d in p["dst"]:
+                        for dst in cl["destinations"][d]:
+                            if src != dst:
+                                got[(src, dst)] = (a["allowed"],
+                                                   a["partial"],
+                                                   a["unknown"])
+            self.assertEqual(got, want)
+        text = self.m.matrix("tcp/5432", group_by="none", format="text",
+                             classes=True)
+        self.assertIn("classes", text.splitlines()[0])
+        with self.assertRaises(ValueError):
+            self.m.matrix(format="csv", classes=True)
+
     def test_exposure(self):
         e = self.m.exposure()
         by_id = {x["id"]: x for x in e["endpoints"]}
