@@ -2,7 +2,7 @@
  * bench.c - the benchmark of issue 7: one table for one generated estate.
  *
  *   bench/bench [-r RUNS] [-t SECONDS] [-m SECONDS] [-g service|group|none]
- *               [-M] DIR
+ *               [-C] [-M] DIR
  *
  * DIR holds what bench/gen writes: the *.json documents and queries.txt.
  * Everything goes through the public API of sgreach.h, except the floor:
@@ -12,6 +12,11 @@
  * Times are taken twice: process CPU time, which stays meaningful when the
  * machine runs other jobs (the targets are for one core), and wall-clock
  * time.  Each figure is the median of RUNS runs with the min-max beside it.
+ *
+ * -C times the matrix in its class form (SGREACH_MATRIX_CLASSES): listing
+ * every pair of a large estate is gigabytes, for all flows more than the
+ * memory cap of a matrix child (MATRIX_MAX_BYTES), and that run then ends
+ * with "out of memory".
  *
  * Memory is measured in a child forked before anything else is allocated,
  * so that its heap holds the model alone: mallinfo2() before and after
@@ -43,6 +48,7 @@ struct opts {
 	double matrix_budget; /* CPU seconds before matrix runs stop */
 	double matrix_limit;  /* CPU seconds one matrix run may take */
 	sgreach_group_by group_by;
+	int classes; /* -C: the class form of the matrix */
 	int no_matrix;
 	const char *dir;
 };
@@ -560,8 +566,13 @@ struct matrix_run {
 	int rc;
 	double cpu, wall;
 	size_t bytes;
+	long maxrss_kb; /* of the child: the model, the matrix and its text */
 	char err[200];
 };
+
+/* The address space a matrix child may take: a run that needs more ends
+ * with ENOMEM rather than pushing the machine into swap or the OOM killer. */
+#define MATRIX_MAX_BYTES ((rlim_t)8 << 30)
 
 /* One sgreach_matrix() in a child limited to `limit` CPU seconds: a run of
  * the large estate may take far longer than the benchmark should.  Returns
@@ -584,6 +595,8 @@ static int matrix_child(const struct opts *o, const sgreach_model *m,
 	if (pid == 0) {
 		rlim_t lim = (rlim_t)o->matrix_limit;
 		struct rlimit cpu = {lim, lim + 5}, core = {0, 0};
+		struct rlimit as = {MATRIX_MAX_BYTES, MATRIX_MAX_BYTES};
+		struct rusage ru;
 		struct matrix_run c = {0};
 		const char *text = NULL;
 		struct stamp a, b;
@@ -591,10 +604,14 @@ static int matrix_child(const struct opts *o, const sgreach_model *m,
 		close(fds[0]);
 		setrlimit(RLIMIT_CORE, &core); /* SIGXCPU dumps core */
 		setrlimit(RLIMIT_CPU, &cpu);
+		setrlimit(RLIMIT_AS, &as);
 		a = stamp();
-		c.rc = sgreach_matrix(m, flow, o->group_by, 0,
+		c.rc = sgreach_matrix(m, flow, o->group_by,
+				      o->classes ? SGREACH_MATRIX_CLASSES : 0,
 				      SGREACH_FORMAT_JSON, ctx, &text);
 		b = stamp();
+		if (!getrusage(RUSAGE_SELF, &ru))
+			c.maxrss_kb = ru.ru_maxrss;
 		c.cpu = b.cpu - a.cpu;
 		c.wall = b.wall - a.wall;
 		if (c.rc)
@@ -629,7 +646,7 @@ static int matrix_child(const struct opts *o, const sgreach_model *m,
  * first run. */
 static int time_matrix(const struct opts *o, const sgreach_model *m,
 		       sgreach_verdict *ctx, const char *flow, struct figure *f,
-		       size_t *out_bytes)
+		       size_t *out_bytes, long *maxrss_kb)
 {
 	double spent = 0;
 
@@ -648,6 +665,8 @@ static int time_matrix(const struct opts *o, const sgreach_model *m,
 			return run.rc;
 		}
 		*out_bytes = run.bytes;
+		if (run.maxrss_kb > *maxrss_kb)
+			*maxrss_kb = run.maxrss_kb;
 		f->cpu[f->n] = run.cpu;
 		f->wall[f->n] = run.wall;
 		f->n++;
@@ -682,8 +701,8 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: bench [-r RUNS] [-t QUERY_SECONDS] [-m MATRIX_BUDGET]\n"
-		"             [-l MATRIX_LIMIT] [-g service|group|none] [-M] "
-		"DIR\n");
+		"             [-l MATRIX_LIMIT] [-g service|group|none] [-C] "
+		"[-M] DIR\n");
 	exit(2);
 }
 
@@ -697,7 +716,8 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 	o->matrix_limit = 300.0;
 	o->group_by = SGREACH_GROUP_BY_SERVICE;
 	o->no_matrix = 0;
-	while ((c = getopt(argc, argv, "r:t:m:l:g:M")) != -1) {
+	o->classes = 0;
+	while ((c = getopt(argc, argv, "r:t:m:l:g:CM")) != -1) {
 		switch (c) {
 		case 'r':
 			o->runs = atoi(optarg);
@@ -725,6 +745,9 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 			else
 				usage();
 			break;
+		case 'C':
+			o->classes = 1;
+			break;
 		case 'M':
 			o->no_matrix = 1;
 			break;
@@ -751,6 +774,7 @@ int main(int argc, char **argv)
 	sgreach_model *m = NULL;
 	sgreach_verdict *v;
 	size_t next = 0, m1_bytes = 0, mall_bytes = 0;
+	long m1_rss = 0, mall_rss = 0;
 	char buf[80], buf2[32];
 	int m1_rc = 0, mall_rc = 0;
 
@@ -804,12 +828,14 @@ int main(int argc, char **argv)
 		add_sample(&hf, a, stamp());
 	}
 	if (!o.no_matrix) {
-		m1_rc = time_matrix(&o, m, v, "tcp/443", &m1, &m1_bytes);
+		m1_rc = time_matrix(&o, m, v, "tcp/443", &m1, &m1_bytes,
+				    &m1_rss);
 		/* All flows cost more than one: not when one flow alone was
 		 * stopped or failed. */
 		if (!m1_rc)
 			mall_rc =
-			    time_matrix(&o, m, v, NULL, &mall, &mall_bytes);
+			    time_matrix(&o, m, v, NULL, &mall, &mall_bytes,
+					&mall_rss);
 	}
 
 	printf("\n### %s\n\n", o.dir);
@@ -851,11 +877,11 @@ int main(int argc, char **argv)
 	if (o.no_matrix) {
 		row("matrix", "not run (-M)", "", "", 0);
 	} else {
-		snprintf(buf, sizeof(buf), "matrix tcp/443 (by %s, JSON)",
-			 group_by_name(o.group_by));
+		snprintf(buf, sizeof(buf), "matrix tcp/443 (by %s, JSON%s)",
+			 group_by_name(o.group_by), o.classes ? " classes" : "");
 		row_matrix(&o, buf, m1_rc, &m1);
-		snprintf(buf, sizeof(buf), "matrix all flows (by %s, JSON)",
-			 group_by_name(o.group_by));
+		snprintf(buf, sizeof(buf), "matrix all flows (by %s, JSON%s)",
+			 group_by_name(o.group_by), o.classes ? " classes" : "");
 		row_matrix(&o, buf, mall_rc, &mall);
 	}
 	printf("\nqueries: %zu lines; answers allowed %zu, denied %zu, "
@@ -866,9 +892,10 @@ int main(int argc, char **argv)
 	if (mix.first_error)
 		printf("first error: %s\n", mix.first_error);
 	if (!o.no_matrix)
-		printf("matrix JSON output: tcp/443 %zu bytes, all flows %zu "
-		       "bytes\n",
-		       m1_bytes, mall_bytes);
+		printf("matrix JSON%s output: tcp/443 %zu bytes, all flows %zu "
+		       "bytes; peak RSS of the matrix child %.1f MB, %.1f MB\n",
+		       o.classes ? " classes" : "", m1_bytes, mall_bytes,
+		       (double)m1_rss / 1e3, (double)mall_rss / 1e3);
 
 	handles_free(&h);
 	sgreach_verdict_free(v);
