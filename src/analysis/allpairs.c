@@ -529,21 +529,35 @@ static int flow_tally(struct allpairs *ap)
 			rc = presence_result(&pr, ap->c->only, &v);
 		for (k = 0; k < VS_N && !rc; k++)
 			if (!connset_is_empty(&v.s[k]))
-				ap->vfin[p] = ap->vid[k];
+				ap->cfin[p] = (uint8_t)k;
 		presence_free(&pr);
 		vsets_free(&v);
 	}
-	ap->vfin[0] = ap->vid[VS_D]; /* no member pair: never asked */
+	ap->cfin[0] = VS_D; /* no member pair: never asked */
 	return rc;
 }
 
-static int flow_node_row(struct allpairs *ap, uint32_t x, uint32_t *out)
+/* The VS_* codes of node class x to every node class. */
+static void flow_node_codes(struct allpairs *ap, uint32_t x, uint32_t *out)
 {
 	const struct an_node *nx = &ap->c->nodes.v[ap->ncrep[x]];
 	uint8_t *pres = ap->pres, *codes = ap->codes;
 	uint32_t y, k, d;
 
 	flow_codes(ap, nx->cls[0], codes);
+	if (nx->ncls == 1) {
+		/* A lone member pair is its own tally. */
+		for (y = 0; y < ap->nnc; y++)
+			out[y] = codes[ap->ncfirst[y]];
+		for (k = 0; k < ap->nmulti; k++) {
+			uint8_t p = 0;
+
+			for (d = ap->moff[k]; d < ap->moff[k + 1]; d++)
+				p |= (uint8_t)(1u << codes[ap->mcls[d]]);
+			out[ap->multi[k]] = ap->cfin[p];
+		}
+		return;
+	}
 	for (d = 0; d < ap->n; d++)
 		pres[d] = (uint8_t)(1u << codes[d]);
 	for (k = 1; k < nx->ncls; k++) {
@@ -552,15 +566,14 @@ static int flow_node_row(struct allpairs *ap, uint32_t x, uint32_t *out)
 			pres[d] |= (uint8_t)(1u << codes[d]);
 	}
 	for (y = 0; y < ap->nnc; y++)
-		out[y] = ap->vfin[pres[ap->ncfirst[y]]];
+		out[y] = ap->cfin[pres[ap->ncfirst[y]]];
 	for (k = 0; k < ap->nmulti; k++) {
 		uint8_t p = 0;
 
 		for (d = ap->moff[k]; d < ap->moff[k + 1]; d++)
 			p |= pres[ap->mcls[d]];
-		out[ap->multi[k]] = ap->vfin[p];
+		out[ap->multi[k]] = ap->cfin[p];
 	}
-	return 0;
 }
 
 static int flow_init(struct allpairs *ap, const sgreach_flow *f)
@@ -1140,8 +1153,12 @@ int ap_row(struct allpairs *ap, uint32_t x, uint32_t *out)
 				return rc;
 		return 0;
 	}
-	if (ap->mode == AP_FLOW)
-		return flow_node_row(ap, x, out);
+	if (ap->mode == AP_FLOW) {
+		flow_node_codes(ap, x, out);
+		for (y = 0; y < ap->nnc; y++)
+			out[y] = ap->vid[out[y]];
+		return 0;
+	}
 	if ((rc = class_row(ap, nx->cls[0], ap->row)))
 		return rc;
 	if (multi) {
@@ -1179,6 +1196,14 @@ int ap_row(struct allpairs *ap, uint32_t x, uint32_t *out)
 			if ((rc = finish(ap, out[y], &out[y])))
 				return rc;
 		}
+	return 0;
+}
+
+int ap_row_values(struct allpairs *ap, uint32_t x, uint32_t *out)
+{
+	if (ap->mode != AP_FLOW)
+		return ap_row(ap, x, out);
+	flow_node_codes(ap, x, out);
 	return 0;
 }
 

@@ -67,7 +67,7 @@ struct allpairs {
 	uint64_t *iat;	    /* n x w: the destinations whose ingress allows s */
 	uint64_t *iunk;	    /* destinations whose ingress is unknown */
 	uint32_t vid[VS_N]; /* the answer "the flow is in set k" */
-	uint32_t vfin[16];  /* the tally's answer, by presence of VS_* */
+	uint8_t cfin[16];   /* the tally's VS_* code, by presence of VS_* */
 	uint8_t *codes, *pres; /* n: one class's codes; presence bits */
 	/* AP_TABLE: egress[profile x n] and ingress[class x profile] slots
 	 * (16 bits), and the answer of each pair of slots (x 2: VPCs
@@ -97,6 +97,9 @@ struct allpairs {
 int ap_init(struct allpairs *ap, struct an_ctx *c, const sgreach_flow *flow);
 /* The answers of node class x to every node class y, into out[y]. */
 int ap_row(struct allpairs *ap, uint32_t x, uint32_t *out);
+/* The same as values: answers, or with AP_FLOW the VS_* code of the flow
+ * (the answer is ap->vid[code]): cheaper to compare and store. */
+int ap_row_values(struct allpairs *ap, uint32_t x, uint32_t *out);
 void ap_free(struct allpairs *ap);
 
 /* The class form of the matrix (matrix_classes.c), text or JSON, after

@@ -51,11 +51,11 @@ static int hkey_cmp(const void *a, const void *b)
 	return p->x < q->x ? -1 : p->x > q->x;
 }
 
+/* Two polynomial hashes of a row or column (odd multipliers, mod 2^64):
+ * one multiply-add a cell.  Good enough to group; the second pass checks. */
 static uint64_t mix(uint64_t h, uint64_t v, uint64_t k)
 {
-	h ^= (v + 1) * k;
-	h = (h << 27 | h >> 37) * 0x9e3779b97f4a7c15ull;
-	return h ^ h >> 31;
+	return h * k + v + 1;
 }
 
 static void part_free(struct part *p)
@@ -156,7 +156,42 @@ struct form {
 	uint32_t *aidx;
 	VEC(uint32_t) answers;
 	uint32_t rows;
+	/* One flow: every row of the first pass, 2 bits a cell (the index of
+	 * its answer among ap->vid), for the second to read, not compute. */
+	uint8_t *cache;
+	size_t stride;
 };
+
+/* The values (ap_row_values()) of node class x: from the cache, or
+ * computed (and cached when there is a cache and fill is set). */
+static int get_row(struct form *f, uint32_t x, int fill)
+{
+	uint32_t nnc = f->ap->nnc, y;
+	uint8_t *c;
+	int rc;
+
+	if (!f->cache || fill) {
+		if ((rc = ap_row_values(f->ap, x, f->row)))
+			return rc;
+		if (!f->cache)
+			return 0;
+		c = f->cache + (size_t)x * f->stride;
+		memset(c, 0, f->stride);
+		for (y = 0; y < nnc; y++)
+			c[y / 4] |= (uint8_t)(f->row[y] << (y % 4 * 2));
+		return 0;
+	}
+	c = f->cache + (size_t)x * f->stride;
+	for (y = 0; y < nnc; y++)
+		f->row[y] = c[y / 4] >> (y % 4 * 2) & 3;
+	return 0;
+}
+
+/* The answer a value stands for. */
+static uint32_t value_id(const struct form *f, uint32_t v)
+{
+	return f->ap->mode == AP_FLOW ? f->ap->vid[v] : v;
+}
 
 static int grow_ids(struct form *f)
 {
@@ -316,6 +351,8 @@ static int put_row(struct form *f, const struct part *src,
 
 	if ((rc = grow_ids(f)))
 		return rc;
+	for (b = 0; b < dst->n; b++)
+		f->block[b] = value_id(f, f->block[b]);
 	f->ngrp = 0;
 	for (b = 0; b < dst->n; b++) {
 		uint32_t id = f->block[b];
@@ -375,8 +412,8 @@ static int hash_rows(struct form *f, uint64_t seed, struct hkey *rows,
 		     struct hkey *cols)
 {
 	uint32_t nnc = f->ap->nnc, x, y;
-	const uint64_t k0 = 0xff51afd7ed558ccdull ^ seed,
-		       k1 = 0xc4ceb9fe1a85ec53ull ^ (seed << 1);
+	const uint64_t k0 = (0xff51afd7ed558ccdull ^ seed) | 1,
+		       k1 = (0xc4ceb9fe1a85ec53ull ^ (seed << 1)) | 1;
 	int rc;
 
 	for (y = 0; y < nnc; y++) {
@@ -386,7 +423,7 @@ static int hash_rows(struct form *f, uint64_t seed, struct hkey *rows,
 	for (x = 0; x < nnc; x++) {
 		uint64_t h0 = seed, h1 = ~seed;
 
-		if ((rc = ap_row(f->ap, x, f->row)))
+		if ((rc = get_row(f, x, 1)))
 			return rc;
 		for (y = 0; y < nnc; y++) {
 			uint32_t v = f->row[y];
@@ -422,7 +459,7 @@ static int write_pairs(struct form *f, const struct part *src,
 	}
 	for (a = 0; a < src->n; a++) {
 		for (k = src->off[a]; k < src->off[a + 1]; k++) {
-			if ((rc = ap_row(f->ap, src->list[k], f->row)))
+			if ((rc = get_row(f, src->list[k], 0)))
 				return rc;
 			if (k == src->off[a])
 				for (b = 0; b < dst->n; b++)
@@ -466,6 +503,11 @@ int mx_classes(struct an_ctx *c, struct allpairs *ap, sgreach_format fmt)
 		rc = -ENOMEM;
 		goto out;
 	}
+	/* One flow: 33 MB for 11,600 node classes, and the second pass
+	 * costs nothing; beyond 256 MB, compute the rows twice. */
+	f.stride = ((size_t)nnc + 3) / 4;
+	if (ap->mode == AP_FLOW && f.stride * nnc <= ((size_t)256 << 20))
+		f.cache = malloc(f.stride * nnc + 1);
 	/* Three seeds, then no hashing at all (every node class alone). */
 	for (attempt = 0; attempt < 4; attempt++) {
 		int last = attempt == 3;
@@ -507,6 +549,7 @@ out:
 	free(f.tlen);
 	free(f.aidx);
 	vec_free(&f.answers);
+	free(f.cache);
 	free(f.denied);
 	free(f.grp);
 	free(f.stamp);
