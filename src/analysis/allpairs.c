@@ -10,8 +10,8 @@
  *  - A class that is one private address of an interface ("fast") is
  *    matched by a rule through set membership alone: a CIDR rule matches
  *    the classes inside its CIDR, a group rule those carrying the group in
- *    a VPC that can reach the rule's own, a loaded prefix list those inside
- *    one of its entries.  Each is a bitset over the classes, built once.
+ *    a VPC that the rule's interface can reach, a loaded prefix list those
+ *    inside one of its entries.  Each is a bitset over the classes, built once.
  *  - Classes whose interfaces have the same rules in a direction and sit
  *    in the same VPC (one profile) decide that side alike: the work is per
  *    profile, not per class.
@@ -33,6 +33,9 @@
  * rules may cover in part) take the exact path, an_class_pair_id(), for
  * every pair they are in; they are few.  Nodes (services, groups) combine
  * their classes' answers as a query tallies its members.
+ *
+ * This file: the class sets, the profiles, the exact classes and the
+ * nodes; allpairs_flow.c and allpairs_table.c answer the pairs of classes.
  */
 #include "analysis/allpairs.h"
 
@@ -40,13 +43,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "proto.h"
-
-#define WORDS(n)  (((size_t)(n) + 63) / 64)
-#define BIT(s, i) ((s)[(i) >> 6] >> ((i)&63) & 1)
+#define WORDS(n) (((size_t)(n) + 63) / 64)
 
 /* a[i] bit j becomes a[j] bit i. */
-static void transpose64(uint64_t a[64])
+void ap_transpose64(uint64_t a[64])
 {
 	uint64_t m = 0x00000000ffffffffull, t;
 	int j, k;
@@ -59,7 +59,7 @@ static void transpose64(uint64_t a[64])
 		}
 }
 
-static uint64_t *new_set(const struct allpairs *ap)
+uint64_t *ap_new_set(const struct allpairs *ap)
 {
 	return calloc(ap->w ? ap->w : 1, sizeof(uint64_t));
 }
@@ -123,7 +123,7 @@ static int class_sets(struct allpairs *ap)
 			continue;
 		for (i = an_cidr_deepest(c, &x->p); i != SG_NONE;
 		     i = c->cparent[i]) {
-			if (!ap->cbits[i] && !(ap->cbits[i] = new_set(ap)))
+			if (!ap->cbits[i] && !(ap->cbits[i] = ap_new_set(ap)))
 				return -ENOMEM;
 			ap->cbits[i][y / 64] |= 1ull << (y & 63);
 		}
@@ -131,7 +131,7 @@ static int class_sets(struct allpairs *ap)
 		for (k = 0; k < e->groups.n; k++) {
 			uint32_t g = e->groups.v[k];
 
-			if (!ap->gbits[g] && !(ap->gbits[g] = new_set(ap)))
+			if (!ap->gbits[g] && !(ap->gbits[g] = ap_new_set(ap)))
 				return -ENOMEM;
 			ap->gbits[g][y / 64] |= 1ull << (y & 63);
 		}
@@ -147,7 +147,7 @@ static const uint64_t *plist_bits(struct allpairs *ap, uint32_t pl)
 
 	if (ap->pbits[pl])
 		return ap->pbits[pl];
-	if (!(ap->pbits[pl] = new_set(ap)))
+	if (!(ap->pbits[pl] = ap_new_set(ap)))
 		return NULL;
 	for (k = 0; k < p->entries.n; k++) {
 		if (p->entries.v[k].fam != ap->c->fam)
@@ -161,16 +161,13 @@ static const uint64_t *plist_bits(struct allpairs *ap, uint32_t pl)
 	return ap->pbits[pl];
 }
 
-/* How a rule of an interface in VPC slot vs treats a fast peer. */
-enum rule_use { USE_NONE = 0, USE_SET, USE_UNKNOWN };
-
 /*
  * The classes rule ri (of an interface in VPC slot vs) matches, as an_side()
  * decides it for a fast peer: *set (with *vmask to AND in, or NULL), or
  * USE_UNKNOWN for a rule that depends on missing data, or USE_NONE.
  */
-static int rule_use(struct allpairs *ap, uint32_t ri, uint32_t vs,
-		    const uint64_t **set, const uint64_t **vmask)
+int ap_rule_use(struct allpairs *ap, uint32_t ri, uint32_t vs,
+		const uint64_t **set, const uint64_t **vmask)
 {
 	const struct sg_rule *r = &ap->c->m->rules.v[ri];
 	uint32_t cx;
@@ -202,8 +199,8 @@ static int rule_use(struct allpairs *ap, uint32_t ri, uint32_t vs,
 	}
 }
 
-static void or_set(struct allpairs *ap, uint64_t *dst, const uint64_t *set,
-		   const uint64_t *vmask)
+void ap_or_set(struct allpairs *ap, uint64_t *dst, const uint64_t *set,
+	       const uint64_t *vmask)
 {
 	size_t i;
 
@@ -219,7 +216,7 @@ static void or_set(struct allpairs *ap, uint64_t *dst, const uint64_t *set,
 
 /* A rule's flow set as a small id: rules with equal sets share it.  A hash
  * collision only gives a fresh id (profiles then merge less). */
-static int conn_id(struct allpairs *ap, uint32_t ri, uint32_t *id)
+int ap_conn_id(struct allpairs *ap, uint32_t ri, uint32_t *id)
 {
 	const struct connset *s = an_rule_conn(ap->c, ri), *t;
 	uint64_t h;
@@ -304,7 +301,7 @@ static int profile_key(struct allpairs *ap, const struct sg_endpoint *e,
 			t[0] = 3;
 			t[1] = 0;
 		}
-		if ((rc = conn_id(ap, ri, &t[2])))
+		if ((rc = ap_conn_id(ap, ri, &t[2])))
 			return rc;
 		if (vec_push(k, t[0]) || vec_push(k, t[1]) || vec_push(k, t[2]))
 			return -ENOMEM;
@@ -392,600 +389,6 @@ out:
 	return rc;
 }
 
-/* ------------------------------------------------------------ one flow -- */
-
-static int flow_rows(struct allpairs *ap, int dir)
-{
-	struct ap_side *sd = &ap->side[dir];
-	const sgreach_model *m = ap->c->m;
-	uint32_t p, i;
-
-	sd->rows = calloc((size_t)sd->nprof * ap->w + 1, sizeof(uint64_t));
-	sd->unknown = calloc(sd->nprof + 1, 1);
-	if (!sd->rows || !sd->unknown)
-		return -ENOMEM;
-	for (p = 0; p < sd->nprof; p++) {
-		uint32_t y = sd->self[p], vs = ap->vslot[y];
-		const struct sg_endpoint *e =
-		    &m->endpoints.v[ap->c->mcls.v[y].rep.ep];
-		uint64_t *row = sd->rows + (size_t)p * ap->w;
-
-		if (e->missing_groups)
-			sd->unknown[p] = 1;
-		for (i = 0; i < e->nrules[dir]; i++) {
-			uint32_t ri = e->rules[dir][i];
-			const struct connset *conn = an_rule_conn(ap->c, ri);
-			const uint64_t *set, *vmask;
-			int use;
-
-			if (!conn)
-				return -ENOMEM;
-			if (!connset_contains(conn, ap->flow_proto,
-					      ap->flow_value))
-				continue;
-			use = rule_use(ap, ri, vs, &set, &vmask);
-			if (use < 0)
-				return use;
-			if (use == USE_SET)
-				or_set(ap, row, set, vmask);
-			else if (use == USE_UNKNOWN)
-				sd->unknown[p] = 1;
-		}
-	}
-	return 0;
-}
-
-/* iat[s] = the destinations d whose ingress row holds s. */
-static int flow_transpose(struct allpairs *ap)
-{
-	const struct ap_side *in = &ap->side[SGREACH_INGRESS];
-	uint64_t t[64];
-	size_t bd, bs, i;
-
-	ap->iat = calloc((size_t)ap->n * ap->w + 1, sizeof(uint64_t));
-	ap->iunk = new_set(ap);
-	if (!ap->iat || !ap->iunk)
-		return -ENOMEM;
-	for (bd = 0; bd < ap->w; bd++)
-		for (bs = 0; bs < ap->w; bs++) {
-			for (i = 0; i < 64; i++) {
-				size_t d = bd * 64 + i;
-				uint32_t p = d < ap->n ? in->prof[d] : SG_NONE;
-
-				t[i] = p == SG_NONE
-					   ? 0
-					   : in->rows[(size_t)p * ap->w + bs];
-			}
-			transpose64(t);
-			for (i = 0; i < 64 && bs * 64 + i < ap->n; i++)
-				ap->iat[(bs * 64 + i) * ap->w + bd] = t[i];
-		}
-	for (i = 0; i < ap->n; i++)
-		if (in->prof[i] != SG_NONE && in->unknown[in->prof[i]])
-			ap->iunk[i / 64] |= 1ull << (i & 63);
-	return 0;
-}
-
-/* The verdict of the flow for class s to every class, as VS_* codes. */
-static void flow_codes(struct allpairs *ap, uint32_t s, uint8_t *out)
-{
-	const struct ap_side *eg = &ap->side[SGREACH_EGRESS];
-	uint32_t p = eg->prof[s], k;
-	const uint64_t *e, *ia, *vr;
-	int eunk;
-	size_t i;
-
-	if ((k = ap->exact_idx[s]) != SG_NONE) {
-		memcpy(out, ap->exact_rowc + (size_t)k * ap->n, ap->n);
-		return;
-	}
-	e = eg->rows + (size_t)p * ap->w;
-	ia = ap->iat + (size_t)s * ap->w;
-	vr = ap->vrow + (size_t)ap->vslot[s] * ap->w;
-	eunk = eg->unknown[p];
-	for (i = 0; i < ap->w; i++) {
-		uint64_t f = ap->fast[i], a = e[i] & ia[i] & vr[i] & f;
-		/* Neither side denied: allowed, or unknown. */
-		uint64_t u = (eunk ? f : e[i]) & (ia[i] | ap->iunk[i]) & ~a;
-		size_t j, end = (i + 1) * 64 < ap->n ? (i + 1) * 64 : ap->n;
-
-		/* VS_A 0, VS_D 1, VS_U 2: 1 - a + u (u excludes a). */
-		for (j = i * 64; j < end; j++)
-			out[j] = (uint8_t)(1 - (a >> (j & 63) & 1) +
-					   (u >> (j & 63) & 1));
-	}
-	for (k = 0; k < ap->nexact; k++)
-		out[ap->exact[k]] = ap->exact_colc[(size_t)k * ap->n + s];
-}
-
-/* The VS_* code of a result restricted to the one flow. */
-static uint8_t flow_code(const struct allpairs *ap, uint32_t id)
-{
-	int k;
-
-	for (k = 0; k < VS_N; k++)
-		if (ap->vid[k] == id ||
-		    !connset_is_empty(&ap->c->res.v[id].s[k]))
-			return (uint8_t)k;
-	return VS_D;
-}
-
-/* The tally of one flow: for each presence (bit k: some member pair
- * answers k), the answer. */
-static int flow_tally(struct allpairs *ap)
-{
-	struct presence pr;
-	struct vsets v;
-	uint32_t p;
-	int rc = 0, k;
-
-	for (p = 1; p < 16 && !rc; p++) {
-		presence_init(&pr);
-		vsets_init(&v);
-		for (k = 0; k < VS_N && !rc; k++)
-			if (p >> k & 1)
-				rc = connset_copy(&pr.has[k], ap->c->only);
-		if (!rc)
-			rc = presence_result(&pr, ap->c->only, &v);
-		for (k = 0; k < VS_N && !rc; k++)
-			if (!connset_is_empty(&v.s[k]))
-				ap->cfin[p] = (uint8_t)k;
-		presence_free(&pr);
-		vsets_free(&v);
-	}
-	ap->cfin[0] = VS_D; /* no member pair: never asked */
-	return rc;
-}
-
-/* The VS_* codes of node class x to every node class. */
-static void flow_node_codes(struct allpairs *ap, uint32_t x, uint32_t *out)
-{
-	const struct an_node *nx = &ap->c->nodes.v[ap->ncrep[x]];
-	uint8_t *pres = ap->pres, *codes = ap->codes;
-	uint32_t y, k, d;
-
-	flow_codes(ap, nx->cls[0], codes);
-	if (nx->ncls == 1) {
-		/* A lone member pair is its own tally. */
-		for (y = 0; y < ap->nnc; y++)
-			out[y] = codes[ap->ncfirst[y]];
-		for (k = 0; k < ap->nmulti; k++) {
-			uint8_t p = 0;
-
-			for (d = ap->moff[k]; d < ap->moff[k + 1]; d++)
-				p |= (uint8_t)(1u << codes[ap->mcls[d]]);
-			out[ap->multi[k]] = ap->cfin[p];
-		}
-		return;
-	}
-	for (d = 0; d < ap->n; d++)
-		pres[d] = (uint8_t)(1u << codes[d]);
-	for (k = 1; k < nx->ncls; k++) {
-		flow_codes(ap, nx->cls[k], codes);
-		for (d = 0; d < ap->n; d++)
-			pres[d] |= (uint8_t)(1u << codes[d]);
-	}
-	for (y = 0; y < ap->nnc; y++)
-		out[y] = ap->cfin[pres[ap->ncfirst[y]]];
-	for (k = 0; k < ap->nmulti; k++) {
-		uint8_t p = 0;
-
-		for (d = ap->moff[k]; d < ap->moff[k + 1]; d++)
-			p |= pres[ap->mcls[d]];
-		out[ap->multi[k]] = ap->cfin[p];
-	}
-}
-
-static int flow_init(struct allpairs *ap, const sgreach_flow *f)
-{
-	int k, rc;
-
-	ap->flow_proto = f->protocol;
-	if (f->protocol == PROTO_TCP || f->protocol == PROTO_UDP)
-		ap->flow_value = (unsigned int)f->port;
-	else if (f->protocol == PROTO_ICMP || f->protocol == PROTO_ICMPV6)
-		ap->flow_value = (unsigned int)(f->port << 8 | f->code);
-	else
-		ap->flow_value = 0;
-	/* The four answers: the flow in one set, the others empty. */
-	for (k = 0; k < VS_N; k++) {
-		struct vsets v;
-
-		vsets_init(&v);
-		if ((rc = connset_copy(&v.s[k], ap->c->only)) ||
-		    (rc = an_intern(ap->c, &v, &ap->vid[k]))) {
-			vsets_free(&v);
-			return rc;
-		}
-	}
-	ap->codes = malloc(ap->n + 1);
-	ap->pres = malloc(ap->n + 1);
-	if (!ap->codes || !ap->pres)
-		return -ENOMEM;
-	if ((rc = flow_tally(ap)) || (rc = flow_rows(ap, SGREACH_EGRESS)) ||
-	    (rc = flow_rows(ap, SGREACH_INGRESS)))
-		return rc;
-	return flow_transpose(ap);
-}
-
-/* ---------------------------------------------------------- every flow -- */
-
-/* The slot of side result rid in direction dir, added if new. */
-static int side_slot(struct allpairs *ap, int dir, uint32_t rid, uint32_t *slot)
-{
-	struct ap_side *sd = &ap->side[dir];
-
-	while (sd->res_slot.n <= rid)
-		if (vec_push(&sd->res_slot, SG_NONE))
-			return -ENOMEM;
-	if (sd->res_slot.v[rid] == SG_NONE) {
-		/* 16-bit slots: 65,535 distinct answers of one side are
-		 * beyond any estate seen; the caller falls back. */
-		if (sd->slot_res.n >= 0xffff)
-			return -E2BIG;
-		if (vec_push(&sd->slot_res, rid))
-			return -ENOMEM;
-		sd->res_slot.v[rid] = sd->slot_res.n - 1;
-	}
-	*slot = sd->res_slot.v[rid];
-	return 0;
-}
-
-/* Distinct masks of one profile -> slot, open addressing. */
-struct maskmap {
-	uint64_t *keys; /* cap x mw words */
-	uint32_t *vals; /* SG_NONE: free */
-	size_t cap, count, mw;
-	uint32_t *used; /* slots in use, to clear them */
-};
-
-static int words_equal(const uint64_t *a, const uint64_t *b, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (a[i] != b[i])
-			return 0;
-	return 1;
-}
-
-static uint64_t mask_hash(const uint64_t *k, size_t mw)
-{
-	uint64_t h = 0x9e3779b97f4a7c15ull;
-	size_t i;
-
-	for (i = 0; i < mw; i++) {
-		h ^= k[i];
-		h *= 0xff51afd7ed558ccdull;
-		h ^= h >> 32;
-	}
-	return h;
-}
-
-static int maskmap_setup(struct maskmap *mm, size_t mw)
-{
-	size_t i;
-
-	if (mm->keys && mm->mw == mw) {
-		for (i = 0; i < mm->count; i++)
-			mm->vals[mm->used[i]] = SG_NONE;
-		mm->count = 0;
-		return 0;
-	}
-	free(mm->keys);
-	free(mm->vals);
-	free(mm->used);
-	mm->mw = mw;
-	mm->cap = 64;
-	mm->count = 0;
-	mm->keys = malloc(mm->cap * mw * sizeof(uint64_t));
-	mm->vals = malloc(mm->cap * sizeof(uint32_t));
-	mm->used = malloc(mm->cap / 2 * sizeof(uint32_t));
-	if (!mm->keys || !mm->vals || !mm->used)
-		return -ENOMEM;
-	for (i = 0; i < mm->cap; i++)
-		mm->vals[i] = SG_NONE;
-	return 0;
-}
-
-static uint32_t *maskmap_slot(struct maskmap *mm, const uint64_t *k)
-{
-	size_t i = mask_hash(k, mm->mw) & (mm->cap - 1);
-
-	while (mm->vals[i] != SG_NONE &&
-	       !words_equal(mm->keys + i * mm->mw, k, mm->mw))
-		i = (i + 1) & (mm->cap - 1);
-	return &mm->vals[i];
-}
-
-static int maskmap_put(struct maskmap *mm, const uint64_t *k, uint32_t val)
-{
-	uint32_t *slot;
-
-	if ((mm->count + 1) * 2 > mm->cap) {
-		struct maskmap big = {0};
-		size_t i;
-
-		big.mw = mm->mw;
-		big.cap = mm->cap * 2;
-		big.keys = malloc(big.cap * big.mw * sizeof(uint64_t));
-		big.vals = malloc(big.cap * sizeof(uint32_t));
-		big.used = malloc(big.cap / 2 * sizeof(uint32_t));
-		if (!big.keys || !big.vals || !big.used) {
-			free(big.keys);
-			free(big.vals);
-			free(big.used);
-			return -ENOMEM;
-		}
-		for (i = 0; i < big.cap; i++)
-			big.vals[i] = SG_NONE;
-		for (i = 0; i < mm->count; i++) {
-			size_t u = mm->used[i];
-
-			slot = maskmap_slot(&big, mm->keys + u * mm->mw);
-			memcpy(big.keys + (size_t)(slot - big.vals) * big.mw,
-			       mm->keys + u * mm->mw,
-			       big.mw * sizeof(uint64_t));
-			*slot = mm->vals[u];
-			big.used[big.count++] = (uint32_t)(slot - big.vals);
-		}
-		free(mm->keys);
-		free(mm->vals);
-		free(mm->used);
-		*mm = big;
-	}
-	slot = maskmap_slot(mm, k);
-	memcpy(mm->keys + (size_t)(slot - mm->vals) * mm->mw, k,
-	       mm->mw * sizeof(uint64_t));
-	*slot = val;
-	mm->used[mm->count++] = (uint32_t)(slot - mm->vals);
-	return 0;
-}
-
-static void maskmap_free(struct maskmap *mm)
-{
-	free(mm->keys);
-	free(mm->vals);
-	free(mm->used);
-}
-
-/* Scratch of table_profile(). */
-struct tscratch {
-	VEC(uint32_t) conn;  /* distinct flow set ids of the profile */
-	VEC(uint64_t) sets;  /* per flow set: the classes matched */
-	VEC(uint64_t) masks; /* 64 peers x mw words */
-	struct maskmap mm;
-};
-
-/*
- * The slot of profile p's side (direction dir) against every fast peer,
- * into out[peer].  The peers are split by which of the profile's flow sets
- * some matching rule carries (the side's answer depends on nothing else:
- * an_side() unions the flow sets of the rules matching a peer wholly); the
- * first peer of each part is evaluated exactly.
- */
-static int table_profile(struct allpairs *ap, int dir, uint32_t p,
-			 struct tscratch *t, uint16_t *out)
-{
-	const struct ap_side *sd = &ap->side[dir];
-	const sgreach_model *m = ap->c->m;
-	uint32_t y0 = sd->self[p], vs = ap->vslot[y0],
-		 ep = ap->c->mcls.v[y0].rep.ep;
-	const struct sg_endpoint *e = &m->endpoints.v[ep];
-	size_t ng, mw, b, i, j, g;
-	uint64_t blk[64];
-	uint32_t k;
-	int rc;
-
-	t->conn.n = 0;
-	t->sets.n = 0;
-	for (k = 0; k < e->nrules[dir]; k++) {
-		uint32_t ri = e->rules[dir][k], id;
-		const uint64_t *set, *vmask;
-		int use, live = an_rule_live(ap->c, ri);
-
-		if (live < 0)
-			return live;
-		if (!live)
-			continue;
-		use = rule_use(ap, ri, vs, &set, &vmask);
-		if (use < 0)
-			return use;
-		if (use != USE_SET)
-			continue;
-		if ((rc = conn_id(ap, ri, &id)))
-			return rc;
-		for (g = 0; g < t->conn.n && t->conn.v[g] != id; g++)
-			;
-		if (g == t->conn.n) {
-			if (vec_push(&t->conn, id) ||
-			    vec_reserve(&t->sets, (uint32_t)((g + 1) * ap->w)))
-				return -ENOMEM;
-			memset(t->sets.v + g * ap->w, 0,
-			       ap->w * sizeof(uint64_t));
-			t->sets.n = (uint32_t)((g + 1) * ap->w);
-		}
-		or_set(ap, t->sets.v + g * ap->w, set, vmask);
-	}
-	ng = t->conn.n;
-	mw = ng ? WORDS(ng) : 1;
-	if (vec_reserve(&t->masks, (uint32_t)(64 * mw)) ||
-	    (rc = maskmap_setup(&t->mm, mw)))
-		return -ENOMEM;
-	for (b = 0; b < ap->w; b++) {
-		uint64_t *mk = t->masks.v;
-		uint32_t last = SG_NONE;
-		const uint64_t *lastk = NULL;
-
-		for (j = 0; j < mw; j++) {
-			uint64_t any = 0;
-
-			for (i = 0; i < 64; i++) {
-				blk[i] =
-				    j * 64 + i < ng
-					? t->sets.v[(j * 64 + i) * ap->w + b]
-					: 0;
-				any |= blk[i];
-			}
-			/* Most flow sets match few of 64 classes. */
-			if (any)
-				transpose64(blk);
-			for (i = 0; i < 64; i++)
-				mk[i * mw + j] = blk[i];
-		}
-		for (i = 0; i < 64 && b * 64 + i < ap->n; i++) {
-			size_t y = b * 64 + i;
-			const uint64_t *key = mk + i * mw;
-			uint32_t *slot, rid, s;
-
-			if (ap->kind[y])
-				continue;
-			if (lastk && words_equal(lastk, key, mw)) {
-				out[y] = (uint16_t)last;
-				continue;
-			}
-			slot = maskmap_slot(&t->mm, key);
-			if (*slot != SG_NONE) {
-				s = *slot;
-			} else {
-				const struct mclass *peer = &ap->c->mcls.v[y];
-
-				if ((rc = an_side_id_bits(ap->c, ep, dir,
-							  &peer->rep,
-							  peer->bits, &rid)) ||
-				    (rc = side_slot(ap, dir, rid, &s)) ||
-				    (rc = maskmap_put(&t->mm, key, s)))
-					return rc;
-			}
-			out[y] = (uint16_t)s;
-			last = s;
-			lastk = key;
-		}
-	}
-	return 0;
-}
-
-/* Ingress slots are read along a source's row: built 32 profiles at a
- * time, then written to each source's row. */
-#define INGRESS_CHUNK 32
-
-static int table_init(struct allpairs *ap)
-{
-	const struct ap_side *eg = &ap->side[SGREACH_EGRESS];
-	const struct ap_side *in = &ap->side[SGREACH_INGRESS];
-	struct tscratch t;
-	uint16_t *chunk = NULL;
-	uint32_t p, q0, y;
-	size_t ne, ni;
-	int rc = 0;
-
-	memset(&t, 0, sizeof(t));
-	ap->egress = malloc(((size_t)eg->nprof * ap->n + 1) * sizeof(uint16_t));
-	ap->ingress =
-	    malloc(((size_t)ap->n * in->nprof + 1) * sizeof(uint16_t));
-	chunk = malloc(((size_t)INGRESS_CHUNK * ap->n + 1) * sizeof(uint16_t));
-	if (!ap->egress || !ap->ingress || !chunk) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	for (p = 0; p < eg->nprof && !rc; p++)
-		rc = table_profile(ap, SGREACH_EGRESS, p, &t,
-				   ap->egress + (size_t)p * ap->n);
-	for (q0 = 0; q0 < in->nprof && !rc; q0 += INGRESS_CHUNK) {
-		uint32_t nq = in->nprof - q0 < INGRESS_CHUNK ? in->nprof - q0
-							     : INGRESS_CHUNK;
-
-		for (p = 0; p < nq && !rc; p++)
-			rc = table_profile(ap, SGREACH_INGRESS, q0 + p, &t,
-					   chunk + (size_t)p * ap->n);
-		for (y = 0; y < ap->n && !rc; y++) {
-			if (ap->kind[y])
-				continue;
-			for (p = 0; p < nq; p++)
-				ap->ingress[(size_t)y * in->nprof + q0 + p] =
-				    chunk[(size_t)p * ap->n + y];
-		}
-	}
-	if (rc)
-		goto out;
-	/* The answers of pairs of slots, lazily: a table when it is small
-	 * enough, else a map. */
-	ne = eg->slot_res.n;
-	ni = in->slot_res.n;
-	if (ne * ni * 2 <= ((size_t)1 << 24)) {
-		ap->pairs = malloc((ne * ni * 2 + 1) * sizeof(uint32_t));
-		if (!ap->pairs) {
-			rc = -ENOMEM;
-			goto out;
-		}
-		memset(ap->pairs, 0xff, (ne * ni * 2 + 1) * sizeof(uint32_t));
-	}
-out:
-	free(chunk);
-	vec_free(&t.conn);
-	vec_free(&t.sets);
-	vec_free(&t.masks);
-	maskmap_free(&t.mm);
-	return rc;
-}
-
-static int pair_answer(struct allpairs *ap, uint32_t e, uint32_t i,
-		       uint32_t nopath, uint32_t *out)
-{
-	size_t ni = ap->side[SGREACH_INGRESS].slot_res.n;
-	uint64_t key = ((uint64_t)e * ni + i) * 2 + nopath;
-	uint32_t id;
-	int rc;
-
-	if (ap->pairs && ap->pairs[key] != SG_NONE) {
-		*out = ap->pairs[key];
-		return 0;
-	}
-	if (!ap->pairs && u64map_get(&ap->pair_map, key, out))
-		return 0;
-	if ((rc = an_combine_ids(ap->c, ap->side[SGREACH_EGRESS].slot_res.v[e],
-				 ap->side[SGREACH_INGRESS].slot_res.v[i],
-				 nopath, &id)) ||
-	    (rc = an_restrict_id(ap->c, id, &id)))
-		return rc;
-	*out = id;
-	if (ap->pairs) {
-		ap->pairs[key] = id;
-		return 0;
-	}
-	return u64map_put(&ap->pair_map, key, id);
-}
-
-static int table_row(struct allpairs *ap, uint32_t s, uint32_t *out)
-{
-	const struct ap_side *in = &ap->side[SGREACH_INGRESS];
-	const uint16_t *er =
-	    ap->egress + (size_t)ap->side[SGREACH_EGRESS].prof[s] * ap->n;
-	const uint16_t *ir = ap->ingress + (size_t)s * in->nprof;
-	const uint8_t *vc = ap->vconn + (size_t)ap->vslot[s] * ap->nv;
-	size_t ni = in->slot_res.n;
-	uint32_t d;
-	int rc;
-
-	for (d = 0; d < ap->n; d++) {
-		uint32_t np, i;
-		uint64_t key;
-
-		if (ap->kind[d])
-			continue; /* exact: filled by the caller */
-		i = ir[in->prof[d]];
-		np = !vc[ap->vslot[d]];
-		key = ((uint64_t)er[d] * ni + i) * 2 + np;
-		if (ap->pairs && ap->pairs[key] != SG_NONE) {
-			out[d] = ap->pairs[key];
-			continue;
-		}
-		if ((rc = pair_answer(ap, er[d], i, np, &out[d])))
-			return rc;
-	}
-	return 0;
-}
-
 /* ------------------------------------------------------- exact classes -- */
 
 static int exact_init(struct allpairs *ap)
@@ -1032,8 +435,8 @@ static int exact_init(struct allpairs *ap)
 	if (!ap->exact_rowc || !ap->exact_colc)
 		return -ENOMEM;
 	for (d = 0; d < ap->nexact * ap->n; d++) {
-		ap->exact_rowc[d] = flow_code(ap, ap->exact_row[d]);
-		ap->exact_colc[d] = flow_code(ap, ap->exact_col[d]);
+		ap->exact_rowc[d] = ap_flow_code(ap, ap->exact_row[d]);
+		ap->exact_colc[d] = ap_flow_code(ap, ap->exact_col[d]);
 	}
 	return 0;
 }
@@ -1049,7 +452,7 @@ static int class_row(struct allpairs *ap, uint32_t s, uint32_t *out)
 		       ap->n * sizeof(*out));
 		return 0;
 	}
-	if ((rc = table_row(ap, s, out)))
+	if ((rc = ap_table_row(ap, s, out)))
 		return rc;
 	for (k = 0; k < ap->nexact; k++)
 		out[ap->exact[k]] = ap->exact_col[(size_t)k * ap->n + s];
@@ -1154,7 +557,7 @@ int ap_row(struct allpairs *ap, uint32_t x, uint32_t *out)
 		return 0;
 	}
 	if (ap->mode == AP_FLOW) {
-		flow_node_codes(ap, x, out);
+		ap_flow_node_codes(ap, x, out);
 		for (y = 0; y < ap->nnc; y++)
 			out[y] = ap->vid[out[y]];
 		return 0;
@@ -1203,7 +606,7 @@ int ap_row_values(struct allpairs *ap, uint32_t x, uint32_t *out)
 {
 	if (ap->mode != AP_FLOW)
 		return ap_row(ap, x, out);
-	flow_node_codes(ap, x, out);
+	ap_flow_node_codes(ap, x, out);
 	return 0;
 }
 
@@ -1273,13 +676,11 @@ int ap_init(struct allpairs *ap, struct an_ctx *c, const sgreach_flow *flow)
 	if ((rc = node_classes(ap)))
 		return rc;
 	ap->kind = malloc(ap->n + 1);
-	ap->fast = new_set(ap);
-	ap->zero = new_set(ap);
+	ap->fast = ap_new_set(ap);
 	ap->rconnid = malloc((c->m->rules.n + 1) * sizeof(uint32_t));
 	ap->row = malloc((ap->n + 1) * sizeof(uint32_t));
 	ap->tally = malloc((ap->n + 1) * sizeof(uint32_t));
-	if (!ap->kind || !ap->fast || !ap->zero || !ap->rconnid || !ap->row ||
-	    !ap->tally)
+	if (!ap->kind || !ap->fast || !ap->rconnid || !ap->row || !ap->tally)
 		return -ENOMEM;
 	memset(ap->rconnid, 0xff, (c->m->rules.n + 1) * sizeof(uint32_t));
 	for (y = 0; y < ap->n; y++) {
@@ -1293,8 +694,12 @@ int ap_init(struct allpairs *ap, struct an_ctx *c, const sgreach_flow *flow)
 		if ((rc = build_profiles(ap, dir)))
 			return rc;
 	ap->mode = flow ? AP_FLOW : AP_TABLE;
-	rc = flow ? flow_init(ap, flow) : table_init(ap);
+	rc = flow ? ap_flow_init(ap, flow) : ap_table_init(ap);
 	if (rc == -E2BIG) {
+		/* Too many distinct answers for 16-bit slots: pair by pair. */
+		free(ap->egress);
+		free(ap->ingress);
+		ap->egress = ap->ingress = NULL;
 		ap->mode = AP_EXACT;
 		return an_build_tables(c);
 	}
@@ -1335,7 +740,6 @@ void ap_free(struct allpairs *ap)
 	}
 	free(ap->kind);
 	free(ap->fast);
-	free(ap->zero);
 	free(ap->vslot);
 	free(ap->vpcs);
 	free(ap->vconn);

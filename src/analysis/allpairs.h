@@ -42,7 +42,6 @@ struct allpairs {
 	uint32_t n, w;	 /* member classes; 64-bit words of a class set */
 	uint8_t *kind;	 /* per class: 0 fast, 1 exact */
 	uint64_t *fast;	 /* the fast classes */
-	uint64_t *zero;	 /* an empty set */
 	uint32_t *vslot; /* per class: its VPC's slot */
 	const char **vpcs;
 	uint32_t nv;
@@ -101,6 +100,28 @@ int ap_row(struct allpairs *ap, uint32_t x, uint32_t *out);
  * (the answer is ap->vid[code]): cheaper to compare and store. */
 int ap_row_values(struct allpairs *ap, uint32_t x, uint32_t *out);
 void ap_free(struct allpairs *ap);
+
+/* Shared by allpairs*.c. */
+/* a[i] bit j becomes a[j] bit i. */
+void ap_transpose64(uint64_t a[64]);
+/* An empty set of classes (w words), or NULL. */
+uint64_t *ap_new_set(const struct allpairs *ap);
+/* How a rule of an interface in VPC slot vs treats a fast peer. */
+enum rule_use { USE_NONE = 0, USE_SET, USE_UNKNOWN };
+int ap_rule_use(struct allpairs *ap, uint32_t ri, uint32_t vs,
+		const uint64_t **set, const uint64_t **vmask);
+/* dst |= set (& vmask when not NULL). */
+void ap_or_set(struct allpairs *ap, uint64_t *dst, const uint64_t *set,
+	       const uint64_t *vmask);
+/* A rule's flow set as a small id shared by rules with equal sets. */
+int ap_conn_id(struct allpairs *ap, uint32_t ri, uint32_t *id);
+/* allpairs_flow.c. */
+int ap_flow_init(struct allpairs *ap, const sgreach_flow *f);
+uint8_t ap_flow_code(const struct allpairs *ap, uint32_t id);
+void ap_flow_node_codes(struct allpairs *ap, uint32_t x, uint32_t *out);
+/* allpairs_table.c. */
+int ap_table_init(struct allpairs *ap);
+int ap_table_row(struct allpairs *ap, uint32_t s, uint32_t *out);
 
 /* The class form of the matrix (matrix_classes.c), text or JSON, after
  * the header: source and destination classes, then their pairs. */
