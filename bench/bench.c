@@ -13,10 +13,12 @@
  * machine runs other jobs (the targets are for one core), and wall-clock
  * time.  Each figure is the median of RUNS runs with the min-max beside it.
  *
- * -C times the matrix in its class form (SGREACH_MATRIX_CLASSES): listing
- * every pair of a large estate is gigabytes, for all flows more than the
- * memory cap of a matrix child (MATRIX_MAX_BYTES), and that run then ends
- * with "out of memory".
+ * The matrix is timed in both forms: the listing of every pair of nodes,
+ * and the class form (SGREACH_MATRIX_CLASSES), whose size grows with the
+ * classes.  Listing every pair of a large estate is gigabytes: the
+ * listing's all-flows run is skipped when its one-flow output passed
+ * LISTING_SKIP_BYTES (for all flows it would pass the memory cap of a
+ * matrix child, MATRIX_MAX_BYTES).  -C times the class form only.
  *
  * Memory is measured in a child forked before anything else is allocated,
  * so that its heap holds the model alone: mallinfo2() before and after
@@ -48,7 +50,7 @@ struct opts {
 	double matrix_budget; /* CPU seconds before matrix runs stop */
 	double matrix_limit;  /* CPU seconds one matrix run may take */
 	sgreach_group_by group_by;
-	int classes; /* -C: the class form of the matrix */
+	int classes_only; /* -C: the class form of the matrix only */
 	int no_matrix;
 	const char *dir;
 };
@@ -400,8 +402,8 @@ static int strp_cmp(const void *a, const void *b)
 static const sgreach_selector *find_sel(const struct handles *h,
 					const char **sorted, const char *text)
 {
-	const char **at = bsearch(&text, sorted, h->nsel, sizeof(*sorted),
-				  strp_cmp);
+	const char **at =
+	    bsearch(&text, sorted, h->nsel, sizeof(*sorted), strp_cmp);
 
 	return at ? h->sel[at - sorted] : NULL;
 }
@@ -501,7 +503,7 @@ static void row(const char *what, const char *med, const char *range,
 
 	if (runs)
 		snprintf(n, sizeof(n), "%d", runs);
-	printf("| %-36s | %15s | %27s | %15s | %4s |\n", what, med, range, wall,
+	printf("| %-44s | %15s | %27s | %15s | %4s |\n", what, med, range, wall,
 	       n);
 }
 
@@ -574,13 +576,29 @@ struct matrix_run {
  * with ENOMEM rather than pushing the machine into swap or the OOM killer. */
 #define MATRIX_MAX_BYTES ((rlim_t)8 << 30)
 
+/* A one-flow listing larger than this: its all-flows run is not made. */
+#define LISTING_SKIP_BYTES ((size_t)1 << 30)
+
+/* time_matrix() was not called: the listing would be too large. */
+#define MATRIX_SKIPPED 999
+
+/* One form of the matrix, for one flow and for all flows. */
+struct matrix_form {
+	const char *name; /* in the row labels */
+	unsigned int flags;
+	int rc[2];
+	struct figure f[2];
+	size_t bytes[2];
+	long rss_kb[2];
+};
+
 /* One sgreach_matrix() in a child limited to `limit` CPU seconds: a run of
  * the large estate may take far longer than the benchmark should.  Returns
  * 0 with the run in *out, 1 when the child hit the limit, 1000 + the signal
  * when it died of another one. */
 static int matrix_child(const struct opts *o, const sgreach_model *m,
 			sgreach_verdict *ctx, const char *flow,
-			struct matrix_run *out)
+			unsigned int flags, struct matrix_run *out)
 {
 	int fds[2], status;
 	ssize_t r;
@@ -606,8 +624,7 @@ static int matrix_child(const struct opts *o, const sgreach_model *m,
 		setrlimit(RLIMIT_CPU, &cpu);
 		setrlimit(RLIMIT_AS, &as);
 		a = stamp();
-		c.rc = sgreach_matrix(m, flow, o->group_by,
-				      o->classes ? SGREACH_MATRIX_CLASSES : 0,
+		c.rc = sgreach_matrix(m, flow, o->group_by, flags,
 				      SGREACH_FORMAT_JSON, ctx, &text);
 		b = stamp();
 		if (!getrusage(RUSAGE_SELF, &ru))
@@ -645,8 +662,9 @@ static int matrix_child(const struct opts *o, const sgreach_model *m,
  * counted), 1000 + a signal that killed it, or the negative error of the
  * first run. */
 static int time_matrix(const struct opts *o, const sgreach_model *m,
-		       sgreach_verdict *ctx, const char *flow, struct figure *f,
-		       size_t *out_bytes, long *maxrss_kb)
+		       sgreach_verdict *ctx, const char *flow,
+		       unsigned int flags, struct figure *f, size_t *out_bytes,
+		       long *maxrss_kb)
 {
 	double spent = 0;
 
@@ -654,7 +672,7 @@ static int time_matrix(const struct opts *o, const sgreach_model *m,
 	while (f->n < o->runs && (f->n == 0 || spent < o->matrix_budget)) {
 		struct matrix_run run;
 
-		int died = matrix_child(o, m, ctx, flow, &run);
+		int died = matrix_child(o, m, ctx, flow, flags, &run);
 
 		if (died)
 			return died;
@@ -690,6 +708,8 @@ static void row_matrix(const struct opts *o, const char *what, int rc,
 	} else if (rc > 0) {
 		snprintf(buf, sizeof(buf), "> %.0f s", o->matrix_limit);
 		row(what, buf, "stopped at the CPU limit", "", 1);
+	} else if (rc == MATRIX_SKIPPED) {
+		row(what, "not run", "the one-flow listing > 1 GiB", "", 0);
 	} else if (!f->n) {
 		row(what, "not run", "tcp/443 gave no figure", "", 0);
 	} else {
@@ -716,7 +736,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 	o->matrix_limit = 300.0;
 	o->group_by = SGREACH_GROUP_BY_SERVICE;
 	o->no_matrix = 0;
-	o->classes = 0;
+	o->classes_only = 0;
 	while ((c = getopt(argc, argv, "r:t:m:l:g:CM")) != -1) {
 		switch (c) {
 		case 'r':
@@ -746,7 +766,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 				usage();
 			break;
 		case 'C':
-			o->classes = 1;
+			o->classes_only = 1;
 			break;
 		case 'M':
 			o->no_matrix = 1;
@@ -763,7 +783,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 int main(int argc, char **argv)
 {
 	struct figure floor = {0}, load = {0}, fin = {0}, total = {0};
-	struct figure qf = {0}, hf = {0}, m1 = {0}, mall = {0};
+	struct figure qf = {0}, hf = {0};
 	double qcount[MAX_RUNS], hcount[MAX_RUNS];
 	struct handles h;
 	struct memory mem;
@@ -773,10 +793,12 @@ int main(int argc, char **argv)
 	struct mix mix, hmix;
 	sgreach_model *m = NULL;
 	sgreach_verdict *v;
-	size_t next = 0, m1_bytes = 0, mall_bytes = 0;
-	long m1_rss = 0, mall_rss = 0;
+	size_t next = 0;
+	struct matrix_form forms[2] = {
+	    {.name = "", .flags = 0},
+	    {.name = " classes", .flags = SGREACH_MATRIX_CLASSES},
+	};
 	char buf[80], buf2[32];
-	int m1_rc = 0, mall_rc = 0;
 
 	parse_opts(argc, argv, &o);
 	list_files(o.dir, &f);
@@ -827,15 +849,22 @@ int main(int argc, char **argv)
 		    (double)handle_run(m, &q, &h, v, o.query_seconds, &next);
 		add_sample(&hf, a, stamp());
 	}
-	if (!o.no_matrix) {
-		m1_rc = time_matrix(&o, m, v, "tcp/443", &m1, &m1_bytes,
-				    &m1_rss);
+	for (int k = o.classes_only ? 1 : 0; !o.no_matrix && k < 2; k++) {
+		struct matrix_form *mf = &forms[k];
+
+		mf->rc[0] =
+		    time_matrix(&o, m, v, "tcp/443", mf->flags, &mf->f[0],
+				&mf->bytes[0], &mf->rss_kb[0]);
 		/* All flows cost more than one: not when one flow alone was
-		 * stopped or failed. */
-		if (!m1_rc)
-			mall_rc =
-			    time_matrix(&o, m, v, NULL, &mall, &mall_bytes,
-					&mall_rss);
+		 * stopped or failed, nor when its listing was huge. */
+		if (mf->rc[0])
+			continue;
+		if (!mf->flags && mf->bytes[0] > LISTING_SKIP_BYTES)
+			mf->rc[1] = MATRIX_SKIPPED;
+		else
+			mf->rc[1] =
+			    time_matrix(&o, m, v, NULL, mf->flags, &mf->f[1],
+					&mf->bytes[1], &mf->rss_kb[1]);
 	}
 
 	printf("\n### %s\n\n", o.dir);
@@ -848,9 +877,10 @@ int main(int argc, char **argv)
 	       mem.counts[SGREACH_COUNT_PREFIX_LISTS],
 	       mem.counts[SGREACH_COUNT_SUBNETS],
 	       mem.counts[SGREACH_COUNT_VPCS], mem.warnings);
-	printf("| %-36s | %15s | %27s | %15s | %4s |\n", "figure",
+	printf("| %-44s | %15s | %27s | %15s | %4s |\n", "figure",
 	       "median (CPU)", "min - max (CPU)", "median (wall)", "runs");
-	printf("|%s|%s|%s|%s|%s|\n", "--------------------------------------",
+	printf("|%s|%s|%s|%s|%s|\n",
+	       "----------------------------------------------",
 	       "----------------:", "----------------------------:",
 	       "----------------:", "-----:");
 	snprintf(buf, sizeof(buf), "%zu", f.bytes);
@@ -876,13 +906,14 @@ int main(int argc, char **argv)
 	row_rate("sgreach_query_selected (handles)", hcount, &hf);
 	if (o.no_matrix) {
 		row("matrix", "not run (-M)", "", "", 0);
-	} else {
+	}
+	for (int k = o.classes_only ? 1 : 0; !o.no_matrix && k < 2; k++) {
 		snprintf(buf, sizeof(buf), "matrix tcp/443 (by %s, JSON%s)",
-			 group_by_name(o.group_by), o.classes ? " classes" : "");
-		row_matrix(&o, buf, m1_rc, &m1);
+			 group_by_name(o.group_by), forms[k].name);
+		row_matrix(&o, buf, forms[k].rc[0], &forms[k].f[0]);
 		snprintf(buf, sizeof(buf), "matrix all flows (by %s, JSON%s)",
-			 group_by_name(o.group_by), o.classes ? " classes" : "");
-		row_matrix(&o, buf, mall_rc, &mall);
+			 group_by_name(o.group_by), forms[k].name);
+		row_matrix(&o, buf, forms[k].rc[1], &forms[k].f[1]);
 	}
 	printf("\nqueries: %zu lines; answers allowed %zu, denied %zu, "
 	       "unknown %zu, partial %zu, errors %zu\n",
@@ -891,11 +922,12 @@ int main(int argc, char **argv)
 	       mix.errors);
 	if (mix.first_error)
 		printf("first error: %s\n", mix.first_error);
-	if (!o.no_matrix)
+	for (int k = o.classes_only ? 1 : 0; !o.no_matrix && k < 2; k++)
 		printf("matrix JSON%s output: tcp/443 %zu bytes, all flows %zu "
 		       "bytes; peak RSS of the matrix child %.1f MB, %.1f MB\n",
-		       o.classes ? " classes" : "", m1_bytes, mall_bytes,
-		       (double)m1_rss / 1e3, (double)mall_rss / 1e3);
+		       forms[k].name, forms[k].bytes[0], forms[k].bytes[1],
+		       (double)forms[k].rss_kb[0] / 1e3,
+		       (double)forms[k].rss_kb[1] / 1e3);
 
 	handles_free(&h);
 	sgreach_verdict_free(v);
