@@ -96,10 +96,14 @@ typedef enum sgreach_direction {
 
 /** What a rule's peer names. */
 typedef enum sgreach_peer_kind {
-	SGREACH_PEER_CIDR = 0,	      /**< "10.0.0.0/8", "2001:db8::/32" */
-	SGREACH_PEER_PREFIX_LIST = 1, /**< "pl-0123..." */
-	SGREACH_PEER_GROUP = 2,	      /**< "sg-0123..." or "111122223333/sg-..." */
-	SGREACH_PEER_UNKNOWN = 3,     /**< not known until apply; peer describes it */
+	/** "10.0.0.0/8", "2001:db8::/32" */
+	SGREACH_PEER_CIDR = 0,
+	/** "pl-0123..." */
+	SGREACH_PEER_PREFIX_LIST = 1,
+	/** "sg-0123..." or "111122223333/sg-..." */
+	SGREACH_PEER_GROUP = 2,
+	/** not known until apply; peer describes it */
+	SGREACH_PEER_UNKNOWN = 3,
 } sgreach_peer_kind;
 
 /** Flags of sgreach_model_add_rule(). */
@@ -131,7 +135,7 @@ int sgreach_model_add_rule(sgreach_model *m, const char *group_id,
 typedef enum sgreach_endpoint_kind {
 	SGREACH_ENDPOINT_ENI = 0,     /**< a network interface */
 	SGREACH_ENDPOINT_TRUNK = 1,   /**< a trunk ENI: its groups do not govern
-				           its branch ENIs */
+					   its branch ENIs */
 	SGREACH_ENDPOINT_BRANCH = 2,  /**< a branch ENI (awsvpc trunking) */
 	SGREACH_ENDPOINT_SERVICE = 3, /**< an ECS service: any address of its
 					   subnets, until tasks are loaded */
@@ -169,8 +173,7 @@ int sgreach_model_add_endpoint_group(sgreach_model *m, const char *endpoint_id,
 				     const char *group_id);
 
 /** Adds a subnet of a service endpoint (by reference).  Returns as above. */
-int sgreach_model_add_endpoint_subnet(sgreach_model *m,
-				      const char *endpoint_id,
+int sgreach_model_add_endpoint_subnet(sgreach_model *m, const char *endpoint_id,
 				      const char *subnet_id);
 
 /**
@@ -179,8 +182,8 @@ int sgreach_model_add_endpoint_subnet(sgreach_model *m,
  * Interfaces with a public address are addressable anyway.  Used by
  * sgreach_exposure().  Returns 0, -ENOENT, -EINVAL, -EBUSY.
  */
-int sgreach_model_set_endpoint_public(sgreach_model *m,
-				      const char *endpoint_id, int is_public);
+int sgreach_model_set_endpoint_public(sgreach_model *m, const char *endpoint_id,
+				      int is_public);
 
 /**
  * Adds an ECS task running on a network interface (by reference).  task_arn
@@ -266,9 +269,12 @@ size_t sgreach_model_count(const sgreach_model *m, sgreach_count what);
 /** One flow's initiation: a protocol and, for tcp/udp, a port, for ICMP a
  *  type and code.  A value type, filled by sgreach_flow_parse(). */
 typedef struct sgreach_flow {
-	int protocol; /**< IANA protocol number 0-255 */
-	int port;     /**< tcp/udp port, ICMP type; -1 when the protocol has none */
-	int code;     /**< ICMP code; -1 when none */
+	/** IANA protocol number 0-255 */
+	int protocol;
+	/** tcp/udp port, ICMP type; -1 when the protocol has none */
+	int port;
+	/** ICMP code; -1 when none */
+	int code;
 } sgreach_flow;
 
 /**
@@ -322,9 +328,9 @@ int sgreach_query(const sgreach_model *m, const char *src, const char *dst,
 		  const char *flow, unsigned int flags, sgreach_verdict *v);
 
 /** As sgreach_query() with a parsed flow. */
-int sgreach_query_flow(const sgreach_model *m, const char *src,
-		       const char *dst, const sgreach_flow *flow,
-		       unsigned int flags, sgreach_verdict *v);
+int sgreach_query_flow(const sgreach_model *m, const char *src, const char *dst,
+		       const sgreach_flow *flow, unsigned int flags,
+		       sgreach_verdict *v);
 
 /** A selector resolved once against a model, for repeated queries. */
 typedef struct sgreach_selector sgreach_selector;
@@ -479,22 +485,20 @@ typedef enum sgreach_severity {
  * receives the highest sgreach_severity found, or -1 when there is no
  * finding.  Formats: text, JSON.
  */
-int sgreach_lint(const sgreach_model *m, unsigned int flags,
-		 sgreach_format fmt, sgreach_verdict *ctx, const char **out,
-		 int *worst_severity);
+int sgreach_lint(const sgreach_model *m, unsigned int flags, sgreach_format fmt,
+		 sgreach_verdict *ctx, const char **out, int *worst_severity);
 
 /**
  * Connectivity that changed from old to new (two finalized models): every
  * pair of nodes (services, interfaces outside a service, and "internet":
  * any public address) whose allowed flows differ, with the flows gained
- * and lost and the rule and attachment changes behind each.  flags as the analyses
- * (-4/-6).  *gained (may be NULL) receives the number of pairs that gained
- * flows.  Formats: text, JSON.
+ * and lost and the rule and attachment changes behind each.  flags as the
+ * analyses (-4/-6).  *gained (may be NULL) receives the number of pairs
+ * that gained flows.  Formats: text, JSON.
  */
-int sgreach_diff(const sgreach_model *old_model,
-		 const sgreach_model *new_model, unsigned int flags,
-		 sgreach_format fmt, sgreach_verdict *ctx, const char **out,
-		 int *gained);
+int sgreach_diff(const sgreach_model *old_model, const sgreach_model *new_model,
+		 unsigned int flags, sgreach_format fmt, sgreach_verdict *ctx,
+		 const char **out, int *gained);
 
 /**
  * Checks intended reachability: assertions (len bytes, not necessarily
