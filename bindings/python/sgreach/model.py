@@ -47,7 +47,47 @@ def _peer_kind(peer):
     return "cidr"
 
 
-class Model:
+class _Owned:
+    """A C object owned by this Python object: freed by :meth:`close`, at
+    the end of a ``with`` block or when collected.  Subclasses set
+    ``_handle``, name their C free function in ``_FREE`` and return the
+    Model whose readers close() waits for from ``_owner()``."""
+
+    _FREE = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+    def __del__(self):
+        # Objects built half-way (a failed __init__) may lack attributes.
+        if getattr(self, "_handle", None):
+            getattr(self._owner()._lib, self._FREE)(self._handle)
+            self._handle = None
+
+    def _live(self):
+        if not self._handle:
+            raise ValueError("operation on a closed sgreach.%s"
+                             % type(self).__name__)
+        return self._handle
+
+    def close(self):
+        """Frees the C object, waiting for queries running in other
+        threads.  Any later use raises :class:`ValueError`.  Calling it
+        twice is harmless."""
+        owner = self._owner()
+        with owner._cond:
+            while owner._queries:
+                owner._cond.wait()
+            if self._handle:
+                getattr(owner._lib, self._FREE)(self._handle)
+                self._handle = None
+
+
+class Model(_Owned):
     """A security-group model (``sgreach_model``).
 
     ``Model(*paths)`` loads each file or directory in order (as
@@ -86,29 +126,10 @@ class Model:
 
     # ----------------------------------------------------------- plumbing --
 
-    def __enter__(self):
+    _FREE = "model_free"
+
+    def _owner(self):
         return self
-
-    def __exit__(self, *exc):
-        self.close()
-        return False
-
-    def __del__(self):
-        # Objects built half-way (a failed __init__) may lack attributes.
-        if getattr(self, "_handle", None):
-            self._lib.model_free(self._handle)
-            self._handle = None
-
-    def close(self):
-        """Frees the C model (waiting for queries running in other threads).
-        Any later call raises :class:`ValueError`.  Calling it twice is
-        harmless."""
-        with self._cond:
-            while self._queries:
-                self._cond.wait()
-            if self._handle:
-                self._lib.model_free(self._handle)
-                self._handle = None
 
     @property
     def closed(self):
@@ -130,11 +151,6 @@ class Model:
         code = -errno.ENOMEM
         return error_for(code, self._lib.describe(code),
                          "%s: out of memory" % function)
-
-    def _live(self):
-        if not self._handle:
-            raise ValueError("operation on a closed sgreach.Model")
-        return self._handle
 
     def _call(self, fn, *args, context=None):
         """Calls a model-writing function; raises on a negative return with
@@ -602,17 +618,22 @@ class Model:
         return out
 
 
-class Selector:
+class Selector(_Owned):
     """A selector resolved once against a :class:`Model`
     (``sgreach_select``), made by :meth:`Model.select`.  Pass it to
     :meth:`Model.query` in place of the str it was made from; the answer
     is the same.  It is read-only, so threads may share it.  Freed by
     :meth:`close` (or when collected); it keeps its model alive."""
 
+    _FREE = "selector_free"
+
     def __init__(self, model, handle, text):
         self._model = model
         self._handle = handle
         self._text = text
+
+    def _owner(self):
+        return self._model
 
     @property
     def model(self):
@@ -623,34 +644,6 @@ class Selector:
     def text(self):
         """The selector as given to :meth:`Model.select`."""
         return self._text
-
-    def _live(self):
-        if not self._handle:
-            raise ValueError("operation on a closed sgreach.Selector")
-        return self._handle
-
-    def close(self):
-        """Frees the C selector, waiting for queries of other threads that
-        may be using it.  Calling it twice is harmless."""
-        model = self._model
-        with model._cond:
-            while model._queries:
-                model._cond.wait()
-            if self._handle:
-                model._lib.selector_free(self._handle)
-                self._handle = None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-        return False
-
-    def __del__(self):
-        if getattr(self, "_handle", None):
-            self._model._lib.selector_free(self._handle)
-            self._handle = None
 
     def __repr__(self):
         state = " closed" if not self._handle else ""
