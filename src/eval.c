@@ -800,16 +800,29 @@ static int eval_pairs(sgreach_verdict *v)
 	return 0;
 }
 
+/* Readies v for a call on m, which must be a finalized model; have_args
+ * says whether the call's other pointers are there (missing is written in
+ * the message otherwise). */
+static int ready(sgreach_verdict *v, const sgreach_model *m, int have_args,
+		 const char *missing)
+{
+	reset(v);
+	v->m = m;
+	if (!m || !have_args)
+		return qfail(v, -EINVAL, "%s", missing);
+	if (!m->finalized)
+		return qfail(v, -EBUSY, "the model is not finalized");
+	return 0;
+}
+
 /* Checks what every query takes and readies v for one. */
 static int query_begin(const sgreach_model *m, const sgreach_flow *flow,
 		       unsigned int flags, sgreach_verdict *v)
 {
-	reset(v);
-	v->m = m;
-	if (!m || !flow)
-		return qfail(v, -EINVAL, "no model or flow");
-	if (!m->finalized)
-		return qfail(v, -EBUSY, "the model is not finalized");
+	int rc = ready(v, m, flow != NULL, "no model or flow");
+
+	if (rc)
+		return rc;
 	if (flags & ~(unsigned int)(SGREACH_QUERY_IPV4 | SGREACH_QUERY_IPV6))
 		return qfail(v, -EINVAL, "unknown query flags");
 	if (flow->protocol < 0 || flow->protocol > PROTO_MAX)
@@ -879,14 +892,8 @@ SGREACH_API int sgreach_select(const sgreach_model *m, const char *text,
 		memset(&local, 0, sizeof(local));
 		v = &local;
 	}
-	reset(v);
-	v->m = m;
-	if (!m || !out)
-		return qfail(v, -EINVAL, "no model or no place for the result");
-	if (!m->finalized)
-		return qfail(v, -EBUSY, "the model is not finalized");
-	rc = resolve_selector(v, text, &v->src);
-	if (rc)
+	rc = ready(v, m, out != NULL, "no model or no place for the result");
+	if (rc || (rc = resolve_selector(v, text, &v->src)))
 		return rc;
 	/* Only as much of the text buffer as the text needs: a program may
 	 * hold a selector for every workload of an organisation. */
