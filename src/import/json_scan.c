@@ -1,18 +1,27 @@
 /*
- * json_scan.c - json_parse(): the raw-text checks in front of cJSON (see
- * json.h).
+ * json_scan.c - json_parse(): one pass over the raw text in front of cJSON
+ * (see json.h).
  *
- * A document is checked in two passes over the raw bytes before cJSON sees
- * it: first as text (UTF-8 without NUL bytes), then against the JSON
- * grammar with an explicit stack.  The grammar pass is what gives messages
- * a line, a column and a cheap explanation, enforces JSON_MAX_DEPTH before
- * cJSON's recursive descent could go 1000 deep, rejects \u0000, unpaired
- * surrogates and raw control characters (which cJSON accepts), and makes
- * cJSON's own failure path (which writes a global error pointer) unreachable
- * except for lack of memory.  cJSON then only builds the tree, from a
- * NUL-terminated copy so that nothing ever reads past the caller's buffer.
+ * The scan checks the JSON grammar with an explicit stack, validates UTF-8
+ * inside strings (outside them the grammar admits only ASCII), and keeps the
+ * keys of the open objects to look for duplicates when each one closes.  It
+ * is what gives messages a line, a column and a cheap explanation, enforces
+ * JSON_MAX_DEPTH before cJSON's recursive descent could go 1000 deep,
+ * rejects \u0000, unpaired surrogates and raw control characters (which
+ * cJSON accepts), and makes cJSON's own failure path (which writes a global
+ * error pointer) unreachable except for lack of memory.  cJSON then only
+ * builds the tree, straight from the caller's buffer: it reads no byte at
+ * or past the length it is given (cJSON 1.7.13 and later bound every read by
+ * it), and the scan has already proved that the value ends before that.
+ *
+ * Errors are reported as if the document had first been checked as text
+ * (UTF-8, no NUL byte), then as JSON, then for duplicate keys: when the scan
+ * fails, the whole text is checked again and a text error, wherever it is,
+ * wins over the grammar error; a duplicate key is only reported when the
+ * grammar holds to the end.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,30 +30,64 @@
 #include "import/json_msg.h"
 
 /* The longest number cJSON 1.7 reads whole (its buffer is 64 bytes); longer
- * numbers would be split silently, so the grammar pass refuses them. */
+ * numbers would be split silently, so the scan refuses them. */
 #define NUMBER_MAX 63
 
-/* Bytes kept of each key when naming the path of a too-deep value: enough
+/* Bytes kept of each key when naming a path from the scan's stack: enough
  * to show SHOW_MAX of it and to know that it was cut. */
 #define KEYBUF (SHOW_MAX + 8)
 
-/* ------------------------------------------------------- raw-text pass -- */
+/* Objects with up to this many keys are searched for duplicates pair by
+ * pair; larger ones are sorted. */
+#define PAIRWISE_MAX 32
+
+/* Eight bytes at a time on little-endian GCC and clang; byte by byte
+ * elsewhere. */
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) &&                            \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define SWAR 1
+#else
+#define SWAR 0
+#endif
+
+#define ONES  0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+#define LOWS  0x7F7F7F7F7F7F7F7Full
+
+/* A key of an open object. */
+struct keyrec {
+	uint64_t fp;		/* its first 8 bytes, decoded, zero padded */
+	const unsigned char *p; /* raw text, after the opening quote */
+	uint32_t len;		/* raw length */
+	uint32_t idx : 31;	/* member index in its object */
+	uint32_t escaped : 1;	/* has escapes: raw text != decoded key */
+};
 
 struct scan {
 	struct jreader *r;
 	const unsigned char *s;
 	size_t len;
 	size_t base; /* line 1, column 1 (after a BOM) */
-	size_t pos;
 	size_t depth;
 	size_t value_end; /* end of the top-level value */
+	int rc;		  /* why a step returned NULL */
+	/* The keys of the open objects, innermost last. */
+	struct keyrec *keys;
+	size_t nkeys, capkeys;
+	/* The second occurrence of the earliest duplicate key found so far
+	 * (its message is in r->err), or NULL. */
+	const unsigned char *dup;
 	struct sframe {
 		int obj;
-		size_t open;	    /* offset of its bracket */
-		size_t index;	    /* arrays: current element */
-		size_t key, keylen; /* objects: raw text of the key */
+		size_t open;		  /* offset of its bracket */
+		size_t index;		  /* arrays: current element */
+		const unsigned char *key; /* objects: raw text of the key */
+		size_t keylen;
+		size_t keys; /* objects: its first key in sc->keys */
 	} st[JSON_MAX_DEPTH];
 };
+
+/* ------------------------------------------------------------ messages -- */
 
 /* Columns count characters, not bytes, so they match what an editor
  * shows; a tab is one column. */
@@ -130,7 +173,8 @@ static int fail_got(struct scan *sc, size_t pos, const char *what)
 	return -EINVAL;
 }
 
-/* First pass: the document must be UTF-8 text without NUL bytes. */
+/* The document must be UTF-8 text without NUL bytes.  Run only when the
+ * scan failed: its error may come from, or hide, a text error. */
 static int check_text(struct scan *sc)
 {
 	const unsigned char *s = sc->s;
@@ -183,17 +227,6 @@ static int check_text(struct scan *sc)
 	return 0;
 }
 
-static void skip_ws(struct scan *sc)
-{
-	while (sc->pos < sc->len) {
-		unsigned char c = sc->s[sc->pos];
-
-		if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
-			break;
-		sc->pos++;
-	}
-}
-
 static int hex4(const unsigned char *p, size_t avail, unsigned *out)
 {
 	unsigned v = 0;
@@ -218,285 +251,143 @@ static int hex4(const unsigned char *p, size_t avail, unsigned *out)
 	return 1;
 }
 
-/* A string at sc->pos (its opening quote); leaves pos after it. */
-static int scan_string(struct scan *sc)
+/* The code point of the escape at p ("\n", "\u00e9", a surrogate pair),
+ * already checked by the scan; *p is advanced past it. */
+static unsigned long unescape(const unsigned char **pp)
 {
-	const unsigned char *s = sc->s;
-	size_t start = sc->pos, pos = sc->pos + 1, n = sc->len;
+	const unsigned char *p = *pp;
+	unsigned u = 0, u2 = 0;
+	unsigned long cp;
 
-	for (;;) {
-		unsigned char c;
-		unsigned u, u2;
-		size_t esc;
-
-		while (pos < n && s[pos] != '"' && s[pos] != '\\' &&
-		       s[pos] >= 0x20)
-			pos++;
-		if (pos >= n)
-			return syntax_fail(sc, start, "unterminated string");
-		c = s[pos];
-		if (c == '"')
-			break;
-		if (c < 0x20)
-			return syntax_fail(
-			    sc, pos,
-			    "unescaped control character U+%04X in a "
-			    "string%s",
-			    c, c == '\n' ? " (missing closing quote?)" : "");
-		esc = pos++;
-		if (pos >= n)
-			return syntax_fail(sc, start, "unterminated string");
-		switch (s[pos]) {
-		case '"':
-		case '\\':
-		case '/':
-		case 'b':
-		case 'f':
-		case 'n':
-		case 'r':
-		case 't':
-			pos++;
-			continue;
-		case 'u':
-			break;
-		default: {
-			struct sink o;
-
-			if (!begin_at(sc, &o, esc))
-				return -EINVAL;
-			sink_puts(&o,
-				  "invalid JSON: invalid escape: expected one "
-				  "of \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\u "
-				  "after '\\', got ");
-			put_char_at(&o, sc, pos);
-			sink_scrub(&o);
-			return -EINVAL;
-		}
-		}
-		if (!hex4(s + pos + 1, n - pos - 1, &u))
-			return syntax_fail(sc, esc,
-					   "invalid \\u escape: expected four "
-					   "hex digits");
-		pos += 5;
-		/* cJSON would end the string at the NUL: whatever followed
-		 * would be silently lost. */
-		if (u == 0)
-			return syntax_fail(
-			    sc, esc, "\\u0000 is not allowed in a string");
-		if (u >= 0xDC00 && u <= 0xDFFF)
-			return syntax_fail(
-			    sc, esc, "unpaired UTF-16 surrogate \\u%04X", u);
+	switch (p[1]) {
+	case 'b':
+		cp = '\b';
+		break;
+	case 'f':
+		cp = '\f';
+		break;
+	case 'n':
+		cp = '\n';
+		break;
+	case 'r':
+		cp = '\r';
+		break;
+	case 't':
+		cp = '\t';
+		break;
+	case 'u':
+		hex4(p + 2, 4, &u);
+		cp = u;
 		if (u >= 0xD800 && u <= 0xDBFF) {
-			if (pos + 1 >= n || s[pos] != '\\' ||
-			    s[pos + 1] != 'u' ||
-			    !hex4(s + pos + 2, n - pos - 2, &u2) ||
-			    u2 < 0xDC00 || u2 > 0xDFFF)
-				return syntax_fail(
-				    sc, esc,
-				    "unpaired UTF-16 surrogate \\u%04X", u);
-			pos += 6;
+			hex4(p + 8, 4, &u2);
+			cp = 0x10000 + ((u - 0xD800) << 10) + (u2 - 0xDC00);
+			p += 6;
 		}
+		p += 4;
+		break;
+	default:
+		cp = p[1];
 	}
-	sc->pos = pos + 1;
-	return 0;
+	*pp = p + 2;
+	return cp;
 }
 
-static int is_digit(const struct scan *sc, size_t pos)
+static size_t utf8_encode(unsigned long cp, unsigned char *out)
 {
-	return pos < sc->len && sc->s[pos] >= '0' && sc->s[pos] <= '9';
-}
-
-/* RFC 8259: -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)? */
-static int scan_number(struct scan *sc)
-{
-	size_t start = sc->pos, pos = sc->pos;
-
-	if (sc->s[pos] == '-')
-		pos++;
-	if (!is_digit(sc, pos))
-		return fail_got(sc, pos,
-				"invalid number: expected a digit after '-'");
-	if (sc->s[pos] == '0') {
-		pos++;
-		if (is_digit(sc, pos))
-			return syntax_fail(sc, start,
-					   "invalid number: leading zeros are "
-					   "not allowed");
-	} else {
-		while (is_digit(sc, pos))
-			pos++;
+	if (cp < 0x80) {
+		out[0] = (unsigned char)cp;
+		return 1;
 	}
-	if (pos < sc->len && sc->s[pos] == '.') {
-		pos++;
-		if (!is_digit(sc, pos))
-			return fail_got(sc, pos,
-					"invalid number: expected a digit "
-					"after '.'");
-		while (is_digit(sc, pos))
-			pos++;
+	if (cp < 0x800) {
+		out[0] = (unsigned char)(0xC0 | cp >> 6);
+		out[1] = (unsigned char)(0x80 | (cp & 0x3F));
+		return 2;
 	}
-	if (pos < sc->len && (sc->s[pos] == 'e' || sc->s[pos] == 'E')) {
-		pos++;
-		if (pos < sc->len && (sc->s[pos] == '+' || sc->s[pos] == '-'))
-			pos++;
-		if (!is_digit(sc, pos))
-			return fail_got(sc, pos,
-					"invalid number: expected a digit in "
-					"the exponent");
-		while (is_digit(sc, pos))
-			pos++;
+	if (cp < 0x10000) {
+		out[0] = (unsigned char)(0xE0 | cp >> 12);
+		out[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+		out[2] = (unsigned char)(0x80 | (cp & 0x3F));
+		return 3;
 	}
-	if (pos - start > NUMBER_MAX)
-		return syntax_fail(
-		    sc, start, "number longer than %d characters", NUMBER_MAX);
-	sc->pos = pos;
-	return 0;
-}
-
-static int scan_literal(struct scan *sc)
-{
-	static const char *const words[] = {"true", "false", "null"};
-	size_t i;
-
-	for (i = 0; i < 3; i++) {
-		size_t n = strlen(words[i]);
-
-		if (sc->len - sc->pos >= n &&
-		    !memcmp(sc->s + sc->pos, words[i], n)) {
-			sc->pos += n;
-			return 0;
-		}
-	}
-	return syntax_fail(sc, sc->pos,
-			   "invalid literal: expected true, false or null");
-}
-
-/* An object member's key and colon; pos is at the key (after spaces). */
-static int scan_key(struct scan *sc)
-{
-	struct sframe *f = &sc->st[sc->depth - 1];
-	int rc;
-
-	skip_ws(sc);
-	if (sc->pos >= sc->len || sc->s[sc->pos] != '"')
-		return fail_got(sc, sc->pos, "expected a string key");
-	f->key = sc->pos + 1;
-	rc = scan_string(sc);
-	if (rc)
-		return rc;
-	f->keylen = sc->pos - 1 - f->key;
-	skip_ws(sc);
-	if (sc->pos >= sc->len || sc->s[sc->pos] != ':')
-		return fail_got(sc, sc->pos, "expected ':' after the key");
-	sc->pos++;
-	return 0;
+	out[0] = (unsigned char)(0xF0 | cp >> 18);
+	out[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
+	out[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+	out[3] = (unsigned char)(0x80 | (cp & 0x3F));
+	return 4;
 }
 
 /*
- * Decodes the raw text of a key (already checked by scan_string) into out,
+ * Decodes the raw text of a key (already checked by the scan) into out,
  * keeping at most size - 1 bytes: enough for messages, which cut keys at
  * SHOW_MAX anyway.
  */
 static void decode_key(const unsigned char *p, size_t n, char *out, size_t size)
 {
-	size_t i = 0, o = 0;
+	const unsigned char *end = p + n;
+	size_t o = 0;
 
-	while (i < n && o + 4 < size) {
-		unsigned long cp;
-		unsigned u, u2;
-
-		if (p[i] != '\\') {
-			out[o++] = (char)p[i++];
-			continue;
-		}
-		switch (p[i + 1]) {
-		case 'b':
-			cp = '\b';
-			break;
-		case 'f':
-			cp = '\f';
-			break;
-		case 'n':
-			cp = '\n';
-			break;
-		case 'r':
-			cp = '\r';
-			break;
-		case 't':
-			cp = '\t';
-			break;
-		case 'u':
-			hex4(p + i + 2, 4, &u);
-			cp = u;
-			if (u >= 0xD800 && u <= 0xDBFF) {
-				hex4(p + i + 8, 4, &u2);
-				cp = 0x10000 + ((u - 0xD800) << 10) +
-				     (u2 - 0xDC00);
-				i += 6;
-			}
-			i += 4;
-			break;
-		default:
-			cp = p[i + 1];
-		}
-		i += 2;
-		if (cp < 0x80) {
-			out[o++] = (char)cp;
-		} else if (cp < 0x800) {
-			out[o++] = (char)(0xC0 | cp >> 6);
-			out[o++] = (char)(0x80 | (cp & 0x3F));
-		} else if (cp < 0x10000) {
-			out[o++] = (char)(0xE0 | cp >> 12);
-			out[o++] = (char)(0x80 | ((cp >> 6) & 0x3F));
-			out[o++] = (char)(0x80 | (cp & 0x3F));
-		} else {
-			out[o++] = (char)(0xF0 | cp >> 18);
-			out[o++] = (char)(0x80 | ((cp >> 12) & 0x3F));
-			out[o++] = (char)(0x80 | ((cp >> 6) & 0x3F));
-			out[o++] = (char)(0x80 | (cp & 0x3F));
-		}
+	while (p < end && o + 4 < size) {
+		if (*p != '\\')
+			out[o++] = (char)*p++;
+		else
+			o +=
+			    utf8_encode(unescape(&p), (unsigned char *)out + o);
 	}
 	out[o] = '\0';
 }
 
-/* The value at pos would be one level deeper than allowed: name it by its
- * path, built from the grammar pass's stack. */
-static int fail_depth(struct scan *sc, size_t pos)
+/* Writes the path of the current member of each of the first n frames,
+ * then key if not NULL. */
+static void put_stack_path(struct sink *s, const struct scan *sc, size_t n,
+			   const char *key)
 {
-	struct jpath chain[JSON_MAX_DEPTH + 1];
+	struct jpath chain[JSON_MAX_DEPTH + 2];
 	char keys[JSON_MAX_DEPTH][KEYBUF];
-	struct sink s;
 	size_t i;
 
 	chain[0] = JPATH_ROOT;
-	for (i = 0; i < sc->depth; i++) {
+	for (i = 0; i < n; i++) {
 		const struct sframe *f = &sc->st[i];
 
 		if (f->obj) {
-			decode_key(sc->s + f->key, f->keylen, keys[i], KEYBUF);
+			decode_key(f->key, f->keylen, keys[i], KEYBUF);
 			chain[i + 1] = JPATH_KEY(&chain[i], keys[i]);
 		} else {
 			chain[i + 1] = JPATH_INDEX(&chain[i], f->index);
 		}
 	}
+	if (key) {
+		chain[n + 1] = JPATH_KEY(&chain[n], key);
+		n++;
+	}
+	sink_path(s, &chain[n]);
+}
+
+/* The value at pos would be one level deeper than allowed: name it by its
+ * path, built from the scan's stack. */
+static int fail_depth(struct scan *sc, size_t pos)
+{
+	struct sink s;
+
 	if (!begin_at(sc, &s, pos))
 		return -EINVAL;
-	sink_printf(
-	    &s, "invalid JSON: nesting deeper than %d arrays and objects at ",
-	    JSON_MAX_DEPTH);
-	sink_path(&s, &chain[sc->depth]);
+	sink_printf(&s,
+		    "invalid JSON: nesting deeper than %d arrays and objects "
+		    "at ",
+		    JSON_MAX_DEPTH);
+	put_stack_path(&s, sc, sc->depth, NULL);
 	sink_scrub(&s);
 	return -EINVAL;
 }
 
-static int fail_after(struct scan *sc)
+static int fail_after(struct scan *sc, size_t pos)
 {
 	const struct sframe *f = &sc->st[sc->depth - 1];
 	size_t line, col;
 	char what[96];
 
-	if (sc->pos < sc->len)
-		return fail_got(sc, sc->pos,
+	if (pos < sc->len)
+		return fail_got(sc, pos,
 				f->obj ? "expected ',' or '}' after an object "
 					 "member"
 				       : "expected ',' or ']' after an array "
@@ -506,215 +397,613 @@ static int fail_after(struct scan *sc)
 		 "unexpected end of input: the %s opened at %zu:%zu is not "
 		 "closed",
 		 f->obj ? "object" : "array", line, col);
-	return syntax_fail(sc, sc->pos, "%s", what);
+	return syntax_fail(sc, pos, "%s", what);
 }
 
-/* Second pass: the JSON grammar, with an explicit stack. */
-static int scan_document(struct scan *sc)
+/* ----------------------------------------------------------- the scan -- */
+
+#if SWAR
+static inline uint64_t load64(const unsigned char *p)
 {
-	int want_value = 1;
-	int rc;
+	uint64_t w;
 
+	memcpy(&w, p, 8);
+	return w;
+}
+
+/* 0x80 in each byte of w that is not a space. */
+static inline uint64_t not_space(uint64_t w)
+{
+	uint64_t x = w ^ (ONES * ' ');
+
+	return (((x & LOWS) + LOWS) | x) & HIGHS;
+}
+
+/*
+ * 0x80 in the first byte of w that ends a run of plain string bytes (a
+ * quote, a backslash, a control character or a byte above 0x7F).  Later
+ * bytes may be flagged wrongly (borrows), never earlier ones.
+ */
+static inline uint64_t string_stop(uint64_t w)
+{
+	uint64_t q = w ^ (ONES * '"'), b = w ^ (ONES * '\\');
+
+	return (((q - ONES) & ~q) | ((b - ONES) & ~b) | (w - ONES * 0x20) | w) &
+	       HIGHS;
+}
+#endif
+
+static inline int is_ws(unsigned char c)
+{
+	return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
+
+static inline const unsigned char *skip_ws(const unsigned char *p,
+					   const unsigned char *end)
+{
 	for (;;) {
-		struct sframe *f;
-		unsigned char c;
+#if SWAR
+		/* Indentation comes in runs of spaces. */
+		while (end - p >= 8) {
+			uint64_t m = not_space(load64(p));
 
-		skip_ws(sc);
-		if (!want_value) {
-			if (sc->depth == 0) {
-				if (sc->pos < sc->len)
-					return fail_got(sc, sc->pos,
-							"expected end of input "
-							"after the value");
-				return 0;
+			if (m) {
+				p += __builtin_ctzll(m) >> 3;
+				break;
 			}
-			f = &sc->st[sc->depth - 1];
-			if (sc->pos >= sc->len)
-				return fail_after(sc);
-			c = sc->s[sc->pos];
-			if (c == (f->obj ? '}' : ']')) {
-				sc->pos++;
-				if (--sc->depth == 0)
-					sc->value_end = sc->pos;
-				continue;
-			}
-			if (c != ',')
-				return fail_after(sc);
-			sc->pos++;
-			if (f->obj) {
-				rc = scan_key(sc);
-				if (rc)
-					return rc;
-			} else {
-				f->index++;
-			}
-			want_value = 1;
+			p += 8;
+		}
+#endif
+		if (p < end && is_ws(*p)) {
+			p++;
 			continue;
 		}
-		if (sc->pos >= sc->len) {
-			if (sc->depth)
-				return fail_after(sc);
-			return fail_got(sc, sc->pos, "expected a value");
-		}
-		c = sc->s[sc->pos];
-		if (c == '{' || c == '[') {
-			if (sc->depth == JSON_MAX_DEPTH)
-				return fail_depth(sc, sc->pos);
-			f = &sc->st[sc->depth++];
-			f->obj = c == '{';
-			f->open = sc->pos++;
-			f->index = 0;
-			f->key = f->keylen = 0;
-			skip_ws(sc);
-			if (sc->pos < sc->len &&
-			    sc->s[sc->pos] == (f->obj ? '}' : ']')) {
-				sc->pos++;
-				if (--sc->depth == 0)
-					sc->value_end = sc->pos;
-				want_value = 0;
-				continue;
-			}
-			if (f->obj) {
-				rc = scan_key(sc);
-				if (rc)
-					return rc;
-			}
-			continue;
-		}
-		if (c == '"')
-			rc = scan_string(sc);
-		else if (c == '-' || (c >= '0' && c <= '9'))
-			rc = scan_number(sc);
-		else if (c == 't' || c == 'f' || c == 'n')
-			rc = scan_literal(sc);
-		else
-			return fail_got(sc, sc->pos, "expected a value");
-		if (rc)
-			return rc;
-		if (sc->depth == 0)
-			sc->value_end = sc->pos;
-		want_value = 0;
+		return p;
 	}
 }
 
-/* ---------------------------------------------------- duplicate keys -- */
+/* The rare bytes of a string at p: an escape, a control character or
+ * UTF-8.  Returns what follows them, or NULL (sc->rc set). */
+static const unsigned char *string_special(struct scan *sc,
+					   const unsigned char *start,
+					   const unsigned char *p, int *escaped)
+{
+	const unsigned char *s = sc->s, *end = s + sc->len;
+	unsigned char c = *p;
+	size_t esc = (size_t)(p - s), pos;
+	unsigned u, u2;
 
-struct keyref {
-	const char *key;
-	size_t index;
+	if (c >= 0x80) {
+		unsigned long cp;
+		size_t k = json_utf8_decode(p, (size_t)(end - p), &cp);
+
+		if (k)
+			return p + k;
+		/* check_text() will say what is wrong with it. */
+		sc->rc = syntax_fail(sc, esc, "invalid UTF-8");
+		return NULL;
+	}
+	if (c < 0x20) {
+		sc->rc = syntax_fail(
+		    sc, esc, "unescaped control character U+%04X in a string%s",
+		    c, c == '\n' ? " (missing closing quote?)" : "");
+		return NULL;
+	}
+	/* A backslash. */
+	*escaped = 1;
+	pos = esc + 1;
+	if (pos >= sc->len) {
+		sc->rc =
+		    syntax_fail(sc, (size_t)(start - s), "unterminated string");
+		return NULL;
+	}
+	switch (s[pos]) {
+	case '"':
+	case '\\':
+	case '/':
+	case 'b':
+	case 'f':
+	case 'n':
+	case 'r':
+	case 't':
+		return s + pos + 1;
+	case 'u':
+		break;
+	default: {
+		struct sink o;
+
+		sc->rc = -EINVAL;
+		if (!begin_at(sc, &o, esc))
+			return NULL;
+		sink_puts(&o, "invalid JSON: invalid escape: expected one "
+			      "of \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\u "
+			      "after '\\', got ");
+		put_char_at(&o, sc, pos);
+		sink_scrub(&o);
+		return NULL;
+	}
+	}
+	if (!hex4(s + pos + 1, sc->len - pos - 1, &u)) {
+		sc->rc = syntax_fail(sc, esc,
+				     "invalid \\u escape: expected four hex "
+				     "digits");
+		return NULL;
+	}
+	pos += 5;
+	/* cJSON would end the string at the NUL: whatever followed would
+	 * be silently lost. */
+	if (u == 0) {
+		sc->rc =
+		    syntax_fail(sc, esc, "\\u0000 is not allowed in a string");
+		return NULL;
+	}
+	if (u >= 0xDC00 && u <= 0xDFFF) {
+		sc->rc = syntax_fail(sc, esc,
+				     "unpaired UTF-16 surrogate \\u%04X", u);
+		return NULL;
+	}
+	if (u >= 0xD800 && u <= 0xDBFF) {
+		if (pos + 1 >= sc->len || s[pos] != '\\' || s[pos + 1] != 'u' ||
+		    !hex4(s + pos + 2, sc->len - pos - 2, &u2) || u2 < 0xDC00 ||
+		    u2 > 0xDFFF) {
+			sc->rc = syntax_fail(
+			    sc, esc, "unpaired UTF-16 surrogate \\u%04X", u);
+			return NULL;
+		}
+		pos += 6;
+	}
+	return s + pos;
+}
+
+/* A string at p (its opening quote).  Returns what follows its closing
+ * quote, or NULL (sc->rc set); *escaped is set when it has escapes. */
+static inline const unsigned char *
+scan_string(struct scan *sc, const unsigned char *p, int *escaped)
+{
+	const unsigned char *start = p, *end = sc->s + sc->len;
+
+	p++;
+	for (;;) {
+#if SWAR
+		while (end - p >= 8) {
+			uint64_t m = string_stop(load64(p));
+
+			if (m) {
+				p += __builtin_ctzll(m) >> 3;
+				goto stop;
+			}
+			p += 8;
+		}
+#endif
+		while (p < end && *p >= 0x20 && *p < 0x80 && *p != '"' &&
+		       *p != '\\')
+			p++;
+		if (p >= end) {
+			sc->rc = syntax_fail(sc, (size_t)(start - sc->s),
+					     "unterminated string");
+			return NULL;
+		}
+#if SWAR
+	stop:
+#endif
+		if (*p == '"')
+			return p + 1;
+		p = string_special(sc, start, p, escaped);
+		if (!p)
+			return NULL;
+	}
+}
+
+static int is_digit(const struct scan *sc, size_t pos)
+{
+	return pos < sc->len && sc->s[pos] >= '0' && sc->s[pos] <= '9';
+}
+
+/* RFC 8259: -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)? */
+static const unsigned char *scan_number(struct scan *sc,
+					const unsigned char *at)
+{
+	size_t start = (size_t)(at - sc->s), pos = start;
+
+	if (sc->s[pos] == '-')
+		pos++;
+	if (!is_digit(sc, pos)) {
+		sc->rc = fail_got(sc, pos,
+				  "invalid number: expected a digit after '-'");
+		return NULL;
+	}
+	if (sc->s[pos] == '0') {
+		pos++;
+		if (is_digit(sc, pos)) {
+			sc->rc = syntax_fail(sc, start,
+					     "invalid number: leading zeros "
+					     "are not allowed");
+			return NULL;
+		}
+	} else {
+		while (is_digit(sc, pos))
+			pos++;
+	}
+	if (pos < sc->len && sc->s[pos] == '.') {
+		pos++;
+		if (!is_digit(sc, pos)) {
+			sc->rc = fail_got(sc, pos,
+					  "invalid number: expected a digit "
+					  "after '.'");
+			return NULL;
+		}
+		while (is_digit(sc, pos))
+			pos++;
+	}
+	if (pos < sc->len && (sc->s[pos] == 'e' || sc->s[pos] == 'E')) {
+		pos++;
+		if (pos < sc->len && (sc->s[pos] == '+' || sc->s[pos] == '-'))
+			pos++;
+		if (!is_digit(sc, pos)) {
+			sc->rc = fail_got(sc, pos,
+					  "invalid number: expected a digit in "
+					  "the exponent");
+			return NULL;
+		}
+		while (is_digit(sc, pos))
+			pos++;
+	}
+	if (pos - start > NUMBER_MAX) {
+		sc->rc = syntax_fail(
+		    sc, start, "number longer than %d characters", NUMBER_MAX);
+		return NULL;
+	}
+	return sc->s + pos;
+}
+
+static const unsigned char *scan_literal(struct scan *sc,
+					 const unsigned char *p)
+{
+	static const char *const words[] = {"true", "false", "null"};
+	size_t i, avail = sc->len - (size_t)(p - sc->s);
+
+	for (i = 0; i < 3; i++) {
+		size_t n = strlen(words[i]);
+
+		if (avail >= n && !memcmp(p, words[i], n))
+			return p + n;
+	}
+	sc->rc = syntax_fail(sc, (size_t)(p - sc->s),
+			     "invalid literal: expected true, false or null");
+	return NULL;
+}
+
+/* ------------------------------------------------------ duplicate keys -- */
+
+/* Reads the decoded bytes of a key one at a time. */
+struct keyreader {
+	const unsigned char *p, *end;
+	unsigned char pending[4];
+	size_t npending, next;
 };
 
-static int keyref_cmp(const void *a, const void *b)
+static void keyreader_init(struct keyreader *k, const struct keyrec *key)
 {
-	const struct keyref *x = a, *y = b;
-	int c = strcmp(x->key, y->key);
+	k->p = key->p;
+	k->end = key->p + key->len;
+	k->npending = k->next = 0;
+}
+
+/* The next byte, or -1 at the end. */
+static int keyreader_next(struct keyreader *k)
+{
+	if (k->next < k->npending)
+		return k->pending[k->next++];
+	if (k->p >= k->end)
+		return -1;
+	if (*k->p != '\\')
+		return *k->p++;
+	k->npending = utf8_encode(unescape(&k->p), k->pending);
+	k->next = 1;
+	return k->pending[0];
+}
+
+/* Orders keys by fingerprint, then by their decoded bytes. */
+static int key_cmp(const struct keyrec *a, const struct keyrec *b)
+{
+	struct keyreader x, y;
+
+	if (a->fp != b->fp)
+		return a->fp < b->fp ? -1 : 1;
+	if (!a->escaped && !b->escaped) {
+		size_t n = a->len < b->len ? a->len : b->len;
+		int c = memcmp(a->p, b->p, n);
+
+		if (c)
+			return c;
+		return (a->len > b->len) - (a->len < b->len);
+	}
+	keyreader_init(&x, a);
+	keyreader_init(&y, b);
+	for (;;) {
+		int cx = keyreader_next(&x), cy = keyreader_next(&y);
+
+		if (cx != cy)
+			return cx < cy ? -1 : 1;
+		if (cx < 0)
+			return 0;
+	}
+}
+
+static int keyrec_cmp(const void *a, const void *b)
+{
+	const struct keyrec *x = a, *y = b;
+	int c = key_cmp(x, y);
 
 	if (c)
 		return c;
-	return x->index < y->index ? -1 : x->index > y->index;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
-/* Small objects are compared pairwise; this is most objects, and spares
- * them an allocation. */
-#define PAIRWISE_MAX 16
+/* The fingerprint of a key: its first 8 decoded bytes. */
+static uint64_t key_fp(const struct scan *sc, const unsigned char *p,
+		       size_t len, int escaped)
+{
+	unsigned char b[8] = {0};
+	uint64_t fp;
+	size_t i;
+
+	if (!escaped) {
+#if SWAR
+		if (len >= 8)
+			return load64(p);
+		if ((size_t)(sc->s + sc->len - p) >= 8)
+			return load64(p) & ((1ull << (8 * len)) - 1);
+#else
+		(void)sc;
+#endif
+		memcpy(b, p, len < 8 ? len : 8);
+	} else {
+		struct keyrec k = {0, p, (uint32_t)len, 0, 1};
+		struct keyreader kr;
+		int c;
+
+		keyreader_init(&kr, &k);
+		for (i = 0; i < 8 && (c = keyreader_next(&kr)) >= 0; i++)
+			b[i] = (unsigned char)c;
+	}
+	memcpy(&fp, b, 8);
+	return fp;
+}
+
+static int push_key(struct scan *sc, const unsigned char *p, size_t len,
+		    int escaped, size_t idx)
+{
+	struct keyrec *k;
+
+	if (sc->nkeys == sc->capkeys) {
+		size_t cap = sc->capkeys ? sc->capkeys * 2 : 256;
+		struct keyrec *nk = realloc(sc->keys, cap * sizeof(*nk));
+
+		if (!nk)
+			return -ENOMEM;
+		sc->keys = nk;
+		sc->capkeys = cap;
+	}
+	k = &sc->keys[sc->nkeys++];
+	k->fp = key_fp(sc, p, len, escaped);
+	k->p = p;
+	k->len = (uint32_t)len;
+	k->idx = (uint32_t)idx & 0x7FFFFFFF;
+	k->escaped = escaped ? 1 : 0;
+	return 0;
+}
 
 /*
- * Finds, in one object, the duplicate whose second occurrence comes first
- * in the document.  Returns 1 and the two member indexes, 0 when the keys
- * are distinct, or -ENOMEM.
+ * Finds, among the n keys of one object, the duplicate whose second
+ * occurrence comes first.  Returns 1 and the two member indexes, or 0 when
+ * the keys are distinct.  May reorder keys.
  */
-static int first_duplicate(const cJSON *obj, size_t *first, size_t *second)
+static int first_duplicate(struct keyrec *keys, size_t n, size_t *first,
+			   size_t *second)
 {
-	const cJSON *a, *b;
-	struct keyref *refs;
-	size_t n = 0, i, j;
+	size_t i, j;
 	int found = 0;
 
-	for (a = obj->child; a; a = a->next)
-		n++;
 	if (n <= PAIRWISE_MAX) {
-		for (b = obj->child, j = 0; b; b = b->next, j++)
-			for (a = obj->child, i = 0; a != b; a = a->next, i++)
-				if (!strcmp(a->string, b->string)) {
+		for (j = 1; j < n; j++)
+			for (i = 0; i < j; i++)
+				if (keys[i].fp == keys[j].fp &&
+				    !key_cmp(&keys[i], &keys[j])) {
 					*first = i;
 					*second = j;
 					return 1;
 				}
 		return 0;
 	}
-	refs = malloc(n * sizeof(*refs));
-	if (!refs)
-		return -ENOMEM;
-	for (a = obj->child, i = 0; a; a = a->next, i++) {
-		refs[i].key = a->string;
-		refs[i].index = i;
-	}
-	qsort(refs, n, sizeof(*refs), keyref_cmp);
+	qsort(keys, n, sizeof(*keys), keyrec_cmp);
 	for (i = 0; i + 1 < n; i++) {
-		if (strcmp(refs[i].key, refs[i + 1].key))
+		if (key_cmp(&keys[i], &keys[i + 1]))
 			continue;
-		/* refs[i] is the first occurrence of its run (sorted by
+		/* keys[i] is the first occurrence of its run (sorted by
 		 * index within equal keys) only if it starts the run. */
-		if (i > 0 && !strcmp(refs[i - 1].key, refs[i].key))
+		if (i > 0 && !key_cmp(&keys[i - 1], &keys[i]))
 			continue;
-		if (!found || refs[i + 1].index < *second) {
-			*first = refs[i].index;
-			*second = refs[i + 1].index;
+		if (!found || keys[i + 1].idx < *second) {
+			*first = keys[i].idx;
+			*second = keys[i + 1].idx;
 			found = 1;
 		}
 	}
-	free(refs);
 	return found;
 }
 
-/* Reports the duplicate earliest in the document: in an object, members
- * before the second occurrence of its own duplicate come first. */
-static int check_duplicates(struct jreader *r, const cJSON *v,
-			    const struct jpath *at)
+/*
+ * The object of the innermost frame closes: look for a duplicate key.  The
+ * one reported is the earliest in the document, so a duplicate replaces the
+ * one found before only when its second occurrence comes first (it can,
+ * in an enclosing object).
+ */
+static void close_object(struct scan *sc, const struct sframe *f)
 {
-	const cJSON *c;
-	size_t i, first = 0, second = 0, limit = (size_t)-1;
-	int rc;
+	struct keyrec *keys = sc->keys + f->keys;
+	size_t n = sc->nkeys - f->keys, first = 0, second = 0;
+	const unsigned char *at;
+	char key[KEYBUF];
+	struct sink s;
+	size_t i;
 
-	if (cJSON_IsArray(v)) {
-		for (c = v->child, i = 0; c; c = c->next, i++) {
-			struct jpath p = JPATH_INDEX(at, i);
-
-			rc = check_duplicates(r, c, &p);
-			if (rc)
-				return rc;
+	if (n >= 2 && first_duplicate(keys, n, &first, &second)) {
+		for (i = 0; keys[i].idx != second; i++)
+			;
+		at = keys[i].p;
+		if (!sc->dup || at < sc->dup) {
+			sc->dup = at;
+			decode_key(at, keys[i].len, key, sizeof(key));
+			if (sink_begin(sc->r, &s, NULL, NULL)) {
+				put_stack_path(&s, sc, sc->depth - 1, key);
+				sink_puts(&s, ": duplicate key ");
+				sink_quoted(&s, key, strlen(key));
+				sink_printf(&s,
+					    " (members %zu and %zu of the "
+					    "object)",
+					    first, second);
+				sink_scrub(&s);
+			}
 		}
+	}
+	sc->nkeys = f->keys;
+}
+
+/* ----------------------------------------------------------- grammar -- */
+
+/* An object member's key and colon; p is at the key (or spaces before
+ * it).  Returns what follows the colon, or NULL (sc->rc set). */
+static const unsigned char *scan_key(struct scan *sc, struct sframe *f,
+				     const unsigned char *p, size_t idx)
+{
+	const unsigned char *end = sc->s + sc->len, *q;
+	int escaped = 0;
+
+	p = skip_ws(p, end);
+	if (p >= end || *p != '"') {
+		sc->rc =
+		    fail_got(sc, (size_t)(p - sc->s), "expected a string key");
+		return NULL;
+	}
+	q = scan_string(sc, p, &escaped);
+	if (!q)
+		return NULL;
+	f->key = p + 1;
+	f->keylen = (size_t)(q - 1 - f->key);
+	if (push_key(sc, f->key, f->keylen, escaped, idx)) {
+		sc->rc = -ENOMEM;
+		json_fail(sc->r, NULL, NULL, "out of memory");
+		return NULL;
+	}
+	if (q < end && *q == ':')
+		return q + 1;
+	p = skip_ws(q, end);
+	if (p >= end || *p != ':') {
+		sc->rc = fail_got(sc, (size_t)(p - sc->s),
+				  "expected ':' after the key");
+		return NULL;
+	}
+	return p + 1;
+}
+
+/* The whole document, with an explicit stack. */
+static int scan_document(struct scan *sc)
+{
+	const unsigned char *s = sc->s, *end = s + sc->len, *p = s + sc->base;
+	struct sframe *f;
+	unsigned char c;
+
+value:
+	if (p < end && *p <= ' ')
+		p = skip_ws(p, end);
+	if (p >= end) {
+		if (sc->depth)
+			return fail_after(sc, sc->len);
+		return fail_got(sc, sc->len, "expected a value");
+	}
+	c = *p;
+	switch (c) {
+	case '{':
+	case '[':
+		if (sc->depth == JSON_MAX_DEPTH)
+			return fail_depth(sc, (size_t)(p - s));
+		f = &sc->st[sc->depth++];
+		f->obj = c == '{';
+		f->open = (size_t)(p - s);
+		f->index = 0;
+		f->key = NULL;
+		f->keylen = 0;
+		f->keys = sc->nkeys;
+		p = skip_ws(p + 1, end);
+		if (p < end && *p == (f->obj ? '}' : ']')) {
+			p++;
+			if (--sc->depth == 0)
+				sc->value_end = (size_t)(p - s);
+			goto after;
+		}
+		if (f->obj && !(p = scan_key(sc, f, p, 0)))
+			return sc->rc;
+		goto value;
+	case '"':
+		p = scan_string(sc, p, &(int){0});
+		break;
+	case '-':
+	case '0':
+	case '1':
+	case '2':
+	case '3':
+	case '4':
+	case '5':
+	case '6':
+	case '7':
+	case '8':
+	case '9':
+		p = scan_number(sc, p);
+		break;
+	case 't':
+	case 'f':
+	case 'n':
+		p = scan_literal(sc, p);
+		break;
+	default:
+		return fail_got(sc, (size_t)(p - s), "expected a value");
+	}
+	if (!p)
+		return sc->rc;
+	if (sc->depth == 0)
+		sc->value_end = (size_t)(p - s);
+
+after:
+	if (p < end && *p <= ' ')
+		p = skip_ws(p, end);
+	if (sc->depth == 0) {
+		if (p < end)
+			return fail_got(sc, (size_t)(p - s),
+					"expected end of input after the "
+					"value");
 		return 0;
 	}
-	if (!cJSON_IsObject(v))
-		return 0;
-	rc = first_duplicate(v, &first, &second);
-	if (rc < 0) {
-		json_fail(r, NULL, NULL, "out of memory");
-		return rc;
+	f = &sc->st[sc->depth - 1];
+	if (p >= end)
+		return fail_after(sc, sc->len);
+	c = *p;
+	if (c == ',') {
+		p++;
+		if (!f->obj)
+			f->index++;
+		else if (!(p = scan_key(sc, f, p, sc->nkeys - f->keys)))
+			return sc->rc;
+		goto value;
 	}
-	if (rc)
-		limit = second;
-	for (c = v->child, i = 0; c && i < limit; c = c->next, i++) {
-		struct jpath p = JPATH_KEY(at, c->string);
-
-		rc = check_duplicates(r, c, &p);
-		if (rc)
-			return rc;
-	}
-	if (limit != (size_t)-1) {
-		struct sink s;
-
-		if (!sink_begin(r, &s, at, c->string))
-			return -EINVAL;
-		sink_puts(&s, "duplicate key ");
-		sink_quoted(&s, c->string, strlen(c->string));
-		sink_printf(&s, " (members %zu and %zu of the object)", first,
-			    second);
-		sink_scrub(&s);
-		return -EINVAL;
-	}
-	return 0;
+	if (c != (f->obj ? '}' : ']'))
+		return fail_after(sc, (size_t)(p - s));
+	p++;
+	if (f->obj)
+		close_object(sc, f);
+	if (--sc->depth == 0)
+		sc->value_end = (size_t)(p - s);
+	goto after;
 }
 
 /* ------------------------------------------------------------- parsing -- */
@@ -722,11 +1011,8 @@ static int check_duplicates(struct jreader *r, const cJSON *v,
 int json_parse(struct jreader *r, const char *buf, size_t len, cJSON **out)
 {
 	struct scan sc;
-	struct jpath root = JPATH_ROOT;
-	const char *end = NULL;
-	char *copy;
+	const char *start, *end = NULL;
 	cJSON *tree;
-	size_t n;
 	int rc;
 
 	if (out)
@@ -742,53 +1028,45 @@ int json_parse(struct jreader *r, const char *buf, size_t len, cJSON **out)
 	if (!out || (!buf && len))
 		return json_fail(r, NULL, NULL, "no document to parse");
 
-	memset(&sc, 0, sizeof(sc));
 	sc.r = r;
 	sc.s = (const unsigned char *)(buf ? buf : "");
 	sc.len = len;
-	if (len >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3))
-		sc.base = 3;
-	sc.pos = sc.base;
-	rc = check_text(&sc);
-	if (rc)
-		return rc;
+	sc.base = len >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3) ? 3 : 0;
+	sc.depth = sc.value_end = 0;
+	sc.rc = 0;
+	sc.keys = NULL;
+	sc.nkeys = sc.capkeys = 0;
+	sc.dup = NULL;
 	rc = scan_document(&sc);
+	free(sc.keys);
+	if (rc == -EINVAL) {
+		/* A text error comes first wherever it is. */
+		check_text(&sc);
+		return rc;
+	}
 	if (rc)
 		return rc;
+	if (sc.dup)
+		return -EINVAL;
 
-	n = len - sc.base;
-	copy = malloc(n + 1);
-	if (!copy) {
-		json_fail(r, NULL, NULL, "out of memory");
-		return -ENOMEM;
-	}
-	memcpy(copy, buf + sc.base, n);
-	copy[n] = '\0';
-	tree = cJSON_ParseWithLengthOpts(copy, n, &end, 0);
+	start = buf + sc.base;
+	tree = cJSON_ParseWithLengthOpts(start, len - sc.base, &end, 0);
 	if (!tree) {
-		/* The grammar pass accepted the text, so only an allocation
-		 * can have failed. */
-		free(copy);
+		/* The scan accepted the text, so only an allocation can have
+		 * failed. */
 		json_fail(r, NULL, NULL, "out of memory");
 		return -ENOMEM;
 	}
-	if (end != copy + (sc.value_end - sc.base)) {
+	if (end != start + (sc.value_end - sc.base)) {
 		/* Two parsers disagree on where the value ends: refuse
 		 * rather than guess which one is right. */
-		size_t at = end && end >= copy && end <= copy + n
-				? (size_t)(end - copy) + sc.base
+		size_t at = end && end >= start && end <= buf + len
+				? (size_t)(end - buf)
 				: sc.base;
 
-		free(copy);
 		cJSON_Delete(tree);
 		return syntax_fail(&sc, at,
 				   "the parser stopped here (internal error)");
-	}
-	free(copy);
-	rc = check_duplicates(r, tree, &root);
-	if (rc) {
-		cJSON_Delete(tree);
-		return rc;
 	}
 	*out = tree;
 	return 0;
