@@ -14,6 +14,12 @@
 #include "import/json.h"
 #include "import/json_msg.h"
 
+/* cJSON_IsObject() and the like, inline: they are library calls. */
+static inline int is_a(const cJSON *v, int type)
+{
+	return v && (v->type & 0xFF) == type;
+}
+
 /* ------------------------------------------------------------ messages -- */
 
 const char *json_type_name(const cJSON *v)
@@ -132,9 +138,16 @@ static int fail_missing(struct jreader *r, const struct jpath *at,
 
 const cJSON *json_get(const cJSON *obj, const char *key)
 {
-	if (!cJSON_IsObject(obj) || !key)
+	const cJSON *c;
+
+	if (!is_a(obj, cJSON_Object) || !key)
 		return NULL;
-	return cJSON_GetObjectItemCaseSensitive(obj, key);
+	/* cJSON_GetObjectItemCaseSensitive, with the first byte compared
+	 * inline: importers look up every field of every object. */
+	for (c = obj->child; c && c->string; c = c->next)
+		if (c->string[0] == key[0] && !strcmp(c->string, key))
+			return c;
+	return NULL;
 }
 
 /*
@@ -148,7 +161,7 @@ static int lookup(struct jreader *r, const struct jpath *at, const cJSON *obj,
 	*v = NULL;
 	if (!obj)
 		return 0;
-	if (!cJSON_IsObject(obj))
+	if (!is_a(obj, cJSON_Object))
 		return fail_expected(r, at, NULL, "an object", obj);
 	*v = json_get(obj, key);
 	return 0;
@@ -160,9 +173,9 @@ int json_opt_string(struct jreader *r, const struct jpath *at, const cJSON *obj,
 	const cJSON *v;
 	int rc = lookup(r, at, obj, key, &v);
 
-	if (rc || !v || cJSON_IsNull(v))
+	if (rc || !v || is_a(v, cJSON_NULL))
 		return rc;
-	if (!cJSON_IsString(v) || !v->valuestring)
+	if (!is_a(v, cJSON_String) || !v->valuestring)
 		return fail_expected(r, at, key, "a string", v);
 	*out = v->valuestring;
 	return 1;
@@ -178,7 +191,7 @@ int json_req_string(struct jreader *r, const struct jpath *at, const cJSON *obj,
 		return rc;
 	if (!v)
 		return fail_missing(r, at, key, "a string");
-	if (!cJSON_IsString(v) || !v->valuestring)
+	if (!is_a(v, cJSON_String) || !v->valuestring)
 		return fail_expected(r, at, key, "a string", v);
 	*out = v->valuestring;
 	return 0;
@@ -206,7 +219,7 @@ static int to_long(double d, long lo, long hi, long *out)
 static int read_int(struct jreader *r, const struct jpath *at, const char *key,
 		    const cJSON *v, long lo, long hi, long *out)
 {
-	if (!cJSON_IsNumber(v) || !to_long(v->valuedouble, lo, hi, out))
+	if (!is_a(v, cJSON_Number) || !to_long(v->valuedouble, lo, hi, out))
 		return fail_int(r, at, key, lo, hi, "", v);
 	return 0;
 }
@@ -217,7 +230,7 @@ int json_opt_int(struct jreader *r, const struct jpath *at, const cJSON *obj,
 	const cJSON *v;
 	int rc = lookup(r, at, obj, key, &v);
 
-	if (rc || !v || cJSON_IsNull(v))
+	if (rc || !v || is_a(v, cJSON_NULL))
 		return rc;
 	rc = read_int(r, at, key, v, lo, hi, out);
 	return rc ? rc : 1;
@@ -270,11 +283,11 @@ int json_opt_int_or_string(struct jreader *r, const struct jpath *at,
 	long x;
 	int rc = lookup(r, at, obj, key, &v);
 
-	if (rc || !v || cJSON_IsNull(v))
+	if (rc || !v || is_a(v, cJSON_NULL))
 		return rc;
-	if (cJSON_IsNumber(v) && to_long(v->valuedouble, lo, hi, out))
+	if (is_a(v, cJSON_Number) && to_long(v->valuedouble, lo, hi, out))
 		return 1;
-	if (cJSON_IsString(v) && v->valuestring &&
+	if (is_a(v, cJSON_String) && v->valuestring &&
 	    parse_decimal(v->valuestring, &x) && x >= lo && x <= hi) {
 		*out = x;
 		return 1;
@@ -288,11 +301,11 @@ int json_opt_bool(struct jreader *r, const struct jpath *at, const cJSON *obj,
 	const cJSON *v;
 	int rc = lookup(r, at, obj, key, &v);
 
-	if (rc || !v || cJSON_IsNull(v))
+	if (rc || !v || is_a(v, cJSON_NULL))
 		return rc;
-	if (!cJSON_IsBool(v))
+	if (!v || !(v->type & (cJSON_True | cJSON_False)))
 		return fail_expected(r, at, key, "true or false", v);
-	*out = cJSON_IsTrue(v) ? 1 : 0;
+	*out = is_a(v, cJSON_True) ? 1 : 0;
 	return 1;
 }
 
@@ -304,11 +317,11 @@ int json_opt_array(struct jreader *r, const struct jpath *at, const cJSON *obj,
 
 	if (rc)
 		return rc;
-	if (!v || cJSON_IsNull(v)) {
+	if (!v || is_a(v, cJSON_NULL)) {
 		*out = NULL;
 		return 0;
 	}
-	if (!cJSON_IsArray(v))
+	if (!is_a(v, cJSON_Array))
 		return fail_expected(r, at, key, "an array", v);
 	*out = v;
 	return 1;
@@ -322,11 +335,11 @@ int json_opt_object(struct jreader *r, const struct jpath *at, const cJSON *obj,
 
 	if (rc)
 		return rc;
-	if (!v || cJSON_IsNull(v)) {
+	if (!v || is_a(v, cJSON_NULL)) {
 		*out = NULL;
 		return 0;
 	}
-	if (!cJSON_IsObject(v))
+	if (!is_a(v, cJSON_Object))
 		return fail_expected(r, at, key, "an object", v);
 	*out = v;
 	return 1;
@@ -335,7 +348,7 @@ int json_opt_object(struct jreader *r, const struct jpath *at, const cJSON *obj,
 int json_expect_object(struct jreader *r, const struct jpath *at,
 		       const cJSON *v)
 {
-	if (!cJSON_IsObject(v))
+	if (!is_a(v, cJSON_Object))
 		return fail_expected(r, at, NULL, "an object", v);
 	return 0;
 }
@@ -343,7 +356,7 @@ int json_expect_object(struct jreader *r, const struct jpath *at,
 int json_expect_string(struct jreader *r, const struct jpath *at,
 		       const cJSON *v, const char **out)
 {
-	if (!cJSON_IsString(v) || !v->valuestring)
+	if (!is_a(v, cJSON_String) || !v->valuestring)
 		return fail_expected(r, at, NULL, "a string", v);
 	*out = v->valuestring;
 	return 0;
