@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "import/json.h"
+#include "import/json_keys.h"
 #include "import/json_msg.h"
 
 /* The longest number cJSON 1.7 reads whole (its buffer is 64 bytes); longer
@@ -36,10 +37,6 @@
 /* Bytes kept of each key when naming a path from the scan's stack: enough
  * to show SHOW_MAX of it and to know that it was cut. */
 #define KEYBUF (SHOW_MAX + 8)
-
-/* Objects with up to this many keys are searched for duplicates pair by
- * pair; larger ones are sorted. */
-#define PAIRWISE_MAX 32
 
 /* Sixteen bytes at a time with SSE2, eight on other little-endian
  * machines (GCC and clang), one by one elsewhere. */
@@ -60,15 +57,6 @@
 #define HIGHS 0x8080808080808080ull
 #define LOWS  0x7F7F7F7F7F7F7F7Full
 
-/* A key of an open object. */
-struct keyrec {
-	uint64_t fp;		/* its first 8 bytes, decoded, zero padded */
-	const unsigned char *p; /* raw text, after the opening quote */
-	uint32_t len;		/* raw length */
-	uint32_t idx : 31;	/* member index in its object */
-	uint32_t escaped : 1;	/* has escapes: raw text != decoded key */
-};
-
 struct scan {
 	struct jreader *r;
 	const unsigned char *s;
@@ -78,7 +66,7 @@ struct scan {
 	size_t value_end; /* end of the top-level value */
 	int rc;		  /* why a step returned NULL */
 	/* The keys of the open objects, innermost last. */
-	struct keyrec *keys;
+	struct json_key *keys;
 	size_t nkeys, capkeys;
 	/* The second occurrence of the earliest duplicate key found so far
 	 * (its message is in r->err), or NULL. */
@@ -233,115 +221,6 @@ static int check_text(struct scan *sc)
 	return 0;
 }
 
-static int hex4(const unsigned char *p, size_t avail, unsigned *out)
-{
-	unsigned v = 0;
-	size_t i;
-
-	if (avail < 4)
-		return 0;
-	for (i = 0; i < 4; i++) {
-		unsigned char c = p[i];
-
-		v <<= 4;
-		if (c >= '0' && c <= '9')
-			v |= c - '0';
-		else if (c >= 'a' && c <= 'f')
-			v |= c - 'a' + 10;
-		else if (c >= 'A' && c <= 'F')
-			v |= c - 'A' + 10;
-		else
-			return 0;
-	}
-	*out = v;
-	return 1;
-}
-
-/* The code point of the escape at p ("\n", "\u00e9", a surrogate pair),
- * already checked by the scan; *p is advanced past it. */
-static unsigned long unescape(const unsigned char **pp)
-{
-	const unsigned char *p = *pp;
-	unsigned u = 0, u2 = 0;
-	unsigned long cp;
-
-	switch (p[1]) {
-	case 'b':
-		cp = '\b';
-		break;
-	case 'f':
-		cp = '\f';
-		break;
-	case 'n':
-		cp = '\n';
-		break;
-	case 'r':
-		cp = '\r';
-		break;
-	case 't':
-		cp = '\t';
-		break;
-	case 'u':
-		hex4(p + 2, 4, &u);
-		cp = u;
-		if (u >= 0xD800 && u <= 0xDBFF) {
-			hex4(p + 8, 4, &u2);
-			cp = 0x10000 + ((u - 0xD800) << 10) + (u2 - 0xDC00);
-			p += 6;
-		}
-		p += 4;
-		break;
-	default:
-		cp = p[1];
-	}
-	*pp = p + 2;
-	return cp;
-}
-
-static size_t utf8_encode(unsigned long cp, unsigned char *out)
-{
-	if (cp < 0x80) {
-		out[0] = (unsigned char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		out[0] = (unsigned char)(0xC0 | cp >> 6);
-		out[1] = (unsigned char)(0x80 | (cp & 0x3F));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		out[0] = (unsigned char)(0xE0 | cp >> 12);
-		out[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-		out[2] = (unsigned char)(0x80 | (cp & 0x3F));
-		return 3;
-	}
-	out[0] = (unsigned char)(0xF0 | cp >> 18);
-	out[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
-	out[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-	out[3] = (unsigned char)(0x80 | (cp & 0x3F));
-	return 4;
-}
-
-/*
- * Decodes the raw text of a key (already checked by the scan) into out,
- * keeping at most size - 1 bytes: enough for messages, which cut keys at
- * SHOW_MAX anyway.
- */
-static void decode_key(const unsigned char *p, size_t n, char *out, size_t size)
-{
-	const unsigned char *end = p + n;
-	size_t o = 0;
-
-	while (p < end && o + 4 < size) {
-		if (*p != '\\')
-			out[o++] = (char)*p++;
-		else
-			o +=
-			    utf8_encode(unescape(&p), (unsigned char *)out + o);
-	}
-	out[o] = '\0';
-}
-
 /* Writes the path of the current member of each of the first n frames,
  * then key if not NULL. */
 static void put_stack_path(struct sink *s, const struct scan *sc, size_t n,
@@ -356,7 +235,7 @@ static void put_stack_path(struct sink *s, const struct scan *sc, size_t n,
 		const struct sframe *f = &sc->st[i];
 
 		if (f->obj) {
-			decode_key(f->key, f->keylen, keys[i], KEYBUF);
+			json_key_decode(f->key, f->keylen, keys[i], KEYBUF);
 			chain[i + 1] = JPATH_KEY(&chain[i], keys[i]);
 		} else {
 			chain[i + 1] = JPATH_INDEX(&chain[i], f->index);
@@ -596,7 +475,7 @@ static const unsigned char *string_special(struct scan *sc,
 		return NULL;
 	}
 	}
-	if (!hex4(s + pos + 1, sc->len - pos - 1, &u)) {
+	if (!json_hex4(s + pos + 1, sc->len - pos - 1, &u)) {
 		sc->rc = syntax_fail(sc, esc,
 				     "invalid \\u escape: expected four hex "
 				     "digits");
@@ -617,8 +496,8 @@ static const unsigned char *string_special(struct scan *sc,
 	}
 	if (u >= 0xD800 && u <= 0xDBFF) {
 		if (pos + 1 >= sc->len || s[pos] != '\\' || s[pos + 1] != 'u' ||
-		    !hex4(s + pos + 2, sc->len - pos - 2, &u2) || u2 < 0xDC00 ||
-		    u2 > 0xDFFF) {
+		    !json_hex4(s + pos + 2, sc->len - pos - 2, &u2) ||
+		    u2 < 0xDC00 || u2 > 0xDFFF) {
 			sc->rc = syntax_fail(
 			    sc, esc, "unpaired UTF-16 surrogate \\u%04X", u);
 			return NULL;
@@ -735,98 +614,25 @@ static const unsigned char *scan_literal(struct scan *sc,
 
 /* ------------------------------------------------------ duplicate keys -- */
 
-/* Reads the decoded bytes of a key one at a time. */
-struct keyreader {
-	const unsigned char *p, *end;
-	unsigned char pending[4];
-	size_t npending, next;
-};
-
-static void keyreader_init(struct keyreader *k, const struct keyrec *key)
-{
-	k->p = key->p;
-	k->end = key->p + key->len;
-	k->npending = k->next = 0;
-}
-
-/* The next byte, or -1 at the end. */
-static int keyreader_next(struct keyreader *k)
-{
-	if (k->next < k->npending)
-		return k->pending[k->next++];
-	if (k->p >= k->end)
-		return -1;
-	if (*k->p != '\\')
-		return *k->p++;
-	k->npending = utf8_encode(unescape(&k->p), k->pending);
-	k->next = 1;
-	return k->pending[0];
-}
-
-/* Orders keys by fingerprint, then by their decoded bytes. */
-static int key_cmp(const struct keyrec *a, const struct keyrec *b)
-{
-	struct keyreader x, y;
-
-	if (a->fp != b->fp)
-		return a->fp < b->fp ? -1 : 1;
-	if (!a->escaped && !b->escaped) {
-		size_t n = a->len < b->len ? a->len : b->len;
-		int c = memcmp(a->p, b->p, n);
-
-		if (c)
-			return c;
-		return (a->len > b->len) - (a->len < b->len);
-	}
-	keyreader_init(&x, a);
-	keyreader_init(&y, b);
-	for (;;) {
-		int cx = keyreader_next(&x), cy = keyreader_next(&y);
-
-		if (cx != cy)
-			return cx < cy ? -1 : 1;
-		if (cx < 0)
-			return 0;
-	}
-}
-
-static int keyrec_cmp(const void *a, const void *b)
-{
-	const struct keyrec *x = a, *y = b;
-	int c = key_cmp(x, y);
-
-	if (c)
-		return c;
-	return x->idx < y->idx ? -1 : x->idx > y->idx;
-}
-
-/* The fingerprint of a key: its first 8 decoded bytes. */
+/* The fingerprint of a key (struct json_key): its first 8 bytes, decoded,
+ * zero padded. */
 static uint64_t key_fp(const struct scan *sc, const unsigned char *p,
 		       size_t len, int escaped)
 {
 	unsigned char b[8] = {0};
 	uint64_t fp;
-	size_t i;
 
-	if (!escaped) {
+	if (escaped)
+		return json_key_fp_escaped(p, len);
 #if SWAR
-		if (len >= 8)
-			return load64(p);
-		if ((size_t)(sc->s + sc->len - p) >= 8)
-			return load64(p) & ((1ull << (8 * len)) - 1);
+	if (len >= 8)
+		return load64(p);
+	if ((size_t)(sc->s + sc->len - p) >= 8)
+		return load64(p) & ((1ull << (8 * len)) - 1);
 #else
-		(void)sc;
+	(void)sc;
 #endif
-		memcpy(b, p, len < 8 ? len : 8);
-	} else {
-		struct keyrec k = {0, p, (uint32_t)len, 0, 1};
-		struct keyreader kr;
-		int c;
-
-		keyreader_init(&kr, &k);
-		for (i = 0; i < 8 && (c = keyreader_next(&kr)) >= 0; i++)
-			b[i] = (unsigned char)c;
-	}
+	memcpy(b, p, len < 8 ? len : 8);
 	memcpy(&fp, b, 8);
 	return fp;
 }
@@ -834,11 +640,11 @@ static uint64_t key_fp(const struct scan *sc, const unsigned char *p,
 static int push_key(struct scan *sc, const unsigned char *p, size_t len,
 		    int escaped, size_t idx)
 {
-	struct keyrec *k;
+	struct json_key *k;
 
 	if (sc->nkeys == sc->capkeys) {
 		size_t cap = sc->capkeys ? sc->capkeys * 2 : 256;
-		struct keyrec *nk = realloc(sc->keys, cap * sizeof(*nk));
+		struct json_key *nk = realloc(sc->keys, cap * sizeof(*nk));
 
 		if (!nk)
 			return -ENOMEM;
@@ -855,45 +661,6 @@ static int push_key(struct scan *sc, const unsigned char *p, size_t len,
 }
 
 /*
- * Finds, among the n keys of one object, the duplicate whose second
- * occurrence comes first.  Returns 1 and the two member indexes, or 0 when
- * the keys are distinct.  May reorder keys.
- */
-static int first_duplicate(struct keyrec *keys, size_t n, size_t *first,
-			   size_t *second)
-{
-	size_t i, j;
-	int found = 0;
-
-	if (n <= PAIRWISE_MAX) {
-		for (j = 1; j < n; j++)
-			for (i = 0; i < j; i++)
-				if (keys[i].fp == keys[j].fp &&
-				    !key_cmp(&keys[i], &keys[j])) {
-					*first = i;
-					*second = j;
-					return 1;
-				}
-		return 0;
-	}
-	qsort(keys, n, sizeof(*keys), keyrec_cmp);
-	for (i = 0; i + 1 < n; i++) {
-		if (key_cmp(&keys[i], &keys[i + 1]))
-			continue;
-		/* keys[i] is the first occurrence of its run (sorted by
-		 * index within equal keys) only if it starts the run. */
-		if (i > 0 && !key_cmp(&keys[i - 1], &keys[i]))
-			continue;
-		if (!found || keys[i + 1].idx < *second) {
-			*first = keys[i].idx;
-			*second = keys[i + 1].idx;
-			found = 1;
-		}
-	}
-	return found;
-}
-
-/*
  * The object of the innermost frame closes: look for a duplicate key.  The
  * one reported is the earliest in the document, so a duplicate replaces the
  * one found before only when its second occurrence comes first (it can,
@@ -901,20 +668,20 @@ static int first_duplicate(struct keyrec *keys, size_t n, size_t *first,
  */
 static void close_object(struct scan *sc, const struct sframe *f)
 {
-	struct keyrec *keys = sc->keys + f->keys;
+	struct json_key *keys = sc->keys + f->keys;
 	size_t n = sc->nkeys - f->keys, first = 0, second = 0;
 	const unsigned char *at;
 	char key[KEYBUF];
 	struct sink s;
 	size_t i;
 
-	if (n >= 2 && first_duplicate(keys, n, &first, &second)) {
+	if (n >= 2 && json_first_duplicate(keys, n, &first, &second)) {
 		for (i = 0; keys[i].idx != second; i++)
 			;
 		at = keys[i].p;
 		if (!sc->dup || at < sc->dup) {
 			sc->dup = at;
-			decode_key(at, keys[i].len, key, sizeof(key));
+			json_key_decode(at, keys[i].len, key, sizeof(key));
 			if (sink_begin(sc->r, &s, NULL, NULL)) {
 				put_stack_path(&s, sc, sc->depth - 1, key);
 				sink_puts(&s, ": duplicate key ");
