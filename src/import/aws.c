@@ -76,14 +76,20 @@ static int add_rule(sgreach_model *m, struct jreader *r, const struct jpath *at,
 	return rc ? import_add_failed(m, r, at, key, rc) : 0;
 }
 
-/* IpRanges hold IPv4 and Ipv6Ranges IPv6 only; an address of the other
- * family is malformed input, not a rule that silently never matches. */
+/*
+ * IpRanges hold IPv4 and Ipv6Ranges IPv6 only; an address of the other
+ * family is malformed input, not a rule that silently never matches.  The
+ * add that follows reads the text with libcidr anyway: the strict grammar
+ * alone tells the family, and libcidr is asked here only when the family
+ * is wrong (addr_parse agrees with addr_parse_fast whenever it succeeds).
+ */
 static int check_family(struct jreader *r, const struct jpath *at,
 			const char *key, const char *text, int fam)
 {
 	struct sg_prefix p;
 
-	if (addr_parse(text, 2, &p, NULL) == 0 && p.fam != fam)
+	if (addr_parse_fast(text, 2, &p, NULL) == 0 && p.fam != fam &&
+	    addr_parse(text, 2, &p, NULL) == 0 && p.fam != fam)
 		return json_fail(r, at, key, "expected an IPv%d %s, got \"%s\"",
 				 fam,
 				 !strncmp(key, "Cidr", 4) ? "CIDR"

@@ -192,12 +192,18 @@ SGREACH_API int sgreach_model_load_buffer(sgreach_model *m, const char *name,
 	return load_document(m, name ? name : "<buffer>", buf ? buf : "", len);
 }
 
-static int read_fd(sgreach_model *m, const char *name, int fd, char **out,
-		   size_t *outlen)
+/* hint: the size of a regular file (0 if unknown); the buffer then holds
+ * it and one byte more, so that the read which finds its end needs no
+ * growth. */
+static int read_fd(sgreach_model *m, const char *name, int fd, size_t hint,
+		   char **out, size_t *outlen)
 {
 	size_t len = 0, cap = 65536;
-	char *buf = malloc(cap);
+	char *buf;
 
+	if (hint)
+		cap = hint < JSON_MAX_BYTES ? hint + 1 : JSON_MAX_BYTES;
+	buf = malloc(cap);
 	if (!buf)
 		return -ENOMEM;
 	for (;;) {
@@ -213,7 +219,10 @@ static int read_fd(sgreach_model *m, const char *name, int fd, char **out,
 						  "of %zu bytes",
 						  name, (size_t)JSON_MAX_BYTES);
 			}
-			cap *= 2;
+			/* The cap reaches the limit exactly: nothing past it
+			 * is read. */
+			cap =
+			    cap < JSON_MAX_BYTES / 2 ? cap * 2 : JSON_MAX_BYTES;
 			nb = realloc(buf, cap);
 			if (!nb) {
 				free(buf);
@@ -298,7 +307,7 @@ static int load_path(sgreach_model *m, const char *path, int depth)
 	int fd, rc;
 
 	if (strcmp(path, "-") == 0) {
-		rc = read_fd(m, "<stdin>", STDIN_FILENO, &buf, &len);
+		rc = read_fd(m, "<stdin>", STDIN_FILENO, 0, &buf, &len);
 		if (rc)
 			return rc;
 		rc = load_document(m, "<stdin>", buf, len);
@@ -315,20 +324,23 @@ static int load_path(sgreach_model *m, const char *path, int depth)
 						: -EIO,
 				  "%s: %s", path, strerror(e));
 	}
-	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+	if (fstat(fd, &st) != 0)
+		st.st_mode = 0;
+	if (S_ISDIR(st.st_mode)) {
 		close(fd);
 		if (depth > 0)
 			return 0; /* a folder inside a folder: not followed */
 		return load_dir(m, path);
 	}
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	if (S_ISREG(st.st_mode) &&
 	    (unsigned long long)st.st_size > JSON_MAX_BYTES) {
 		close(fd);
 		return model_fail(m, -E2BIG,
 				  "%s: larger than the limit of %zu bytes",
 				  path, (size_t)JSON_MAX_BYTES);
 	}
-	rc = read_fd(m, path, fd, &buf, &len);
+	rc = read_fd(m, path, fd, S_ISREG(st.st_mode) ? (size_t)st.st_size : 0,
+		     &buf, &len);
 	close(fd);
 	if (rc)
 		return rc;

@@ -580,6 +580,58 @@ Test(json, duplicate_keys_in_large_objects_and_deep)
 	}
 }
 
+Test(json, duplicate_keys_spelled_differently_and_alike)
+{
+	char doc[8192], *p = doc;
+	int i;
+
+	/* The same first eight bytes, different keys. */
+	accept_free("{\"abcdefgh1\":1,\"abcdefgh2\":2,\"abcdefgh\":3}");
+	reject("{\"abcdefgh1\":1,\"abcdefgh\":2,\"abcdefgh1\":3}",
+	       "f.json: $.abcdefgh1: duplicate key \"abcdefgh1\" (members 0 "
+	       "and 2 of the object)");
+	/* Escaped in the second occurrence, past the first eight bytes. */
+	reject("{\"abcdefghij\":1,\"abcdefgh\\u0069j\":2}",
+	       "f.json: $.abcdefghij: duplicate key \"abcdefghij\" (members 0 "
+	       "and 1 of the object)");
+	reject("{\"\\/\":1,\"/\":2}", "f.json: $[\"/\"]: duplicate key \"/\" "
+				      "(members 0 and 1 of the object)");
+	reject("{\"\xF0\x9F\x98\x80\":1,\"\\uD83D\\uDE00\":2}",
+	       "f.json: $[\"\\uD83D\\uDE00\"]: duplicate key "
+	       "\"\\uD83D\\uDE00\" (members 0 and 1 of the object)");
+	/* The sorted path, with escapes. */
+	p += sprintf(p, "{");
+	for (i = 0; i < 40; i++)
+		p += sprintf(p, "\"k%d\":%d,", i, i);
+	p += sprintf(p, "\"\\u006b17\":0}");
+	reject(doc, "f.json: $.k17: duplicate key \"k17\" (members 17 and 40 "
+		    "of the object)");
+	/* A duplicate in the object that encloses one found before it, whose
+	 * second occurrence comes first in the document. */
+	reject("{\"a\":1,\"a\":{\"z\":1,\"z\":2}}",
+	       "f.json: $.a: duplicate key \"a\" (members 0 and 1 of the "
+	       "object)");
+}
+
+/* The order of the checks: text (UTF-8, NUL), then grammar, then
+ * duplicate keys, each whole document before the next. */
+Test(json, a_text_error_comes_before_a_grammar_error_before_a_duplicate)
+{
+	reject("[1,]\xFF", "f.json:1:5: invalid UTF-8: invalid byte 0xFF "
+			   "(offset 4)");
+	reject_n("[1,]\"\0\"", 7,
+		 "f.json:1:6: invalid JSON: NUL byte "
+		 "(offset 5)");
+	reject("{\"a\":1,\"a\":2,}",
+	       "f.json:1:14: invalid JSON: expected a string key, got '}'");
+	reject("{\"a\":1,\"a\":2}\n\xC0\x80",
+	       "f.json:2:1: invalid UTF-8: overlong encoding at byte 0xC0 "
+	       "(offset 14)");
+	reject("{\"a\":1,\"a\":2} x", "f.json:1:15: invalid JSON: expected "
+				      "end of input after the value, got "
+				      "'x'");
+}
+
 /* --------------------------------------------------- buffer boundaries -- */
 
 Test(json, reads_nothing_past_len)
@@ -616,6 +668,49 @@ Test(json, reads_nothing_past_len)
 		rc = json_parse(&r, at, n, &t);
 		cr_assert_eq(rc, i < 3 ? 0 : -EINVAL, "%s: %d %s", docs[i], rc,
 			     err);
+		cJSON_Delete(t);
+	}
+	munmap(map, 2 * (size_t)page);
+}
+
+/* cJSON parses the caller's buffer itself (no NUL-terminated copy): valid
+ * documents of every kind end right before an unmapped page. */
+Test(json, cjson_reads_nothing_past_len)
+{
+	static const struct {
+		const char *doc;
+		int rc;
+	} docs[] = {
+	    {"-0.5e+7", 0},
+	    {"[1,2.5e-3]", 0},
+	    {"{\"abcdefgh\":null}", 0},
+	    {"{\"a\":\"\\u00e9\\uD83D\\uDE00\"}", 0},
+	    {"\"x\"", 0},
+	    {"false", 0},
+	    {"null", 0},
+	    {"{}", 0},
+	    {"  7 \n", 0},
+	    {"\xEF\xBB\xBF[]", 0},
+	    {"{\"ab\":1,\"ab\":2}", -EINVAL},
+	};
+	long page = sysconf(_SC_PAGESIZE);
+	char *map = mmap(NULL, 2 * (size_t)page, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	size_t i;
+
+	cr_assert_neq(map, MAP_FAILED);
+	cr_assert_eq(mprotect(map + page, (size_t)page, PROT_NONE), 0);
+	for (i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+		size_t n = strlen(docs[i].doc);
+		char *at = map + page - n;
+		struct jreader r = reader();
+		cJSON *t = NULL;
+		int rc;
+
+		memcpy(at, docs[i].doc, n);
+		rc = json_parse(&r, at, n, &t);
+		cr_assert_eq(rc, docs[i].rc, "%s: %d %s", docs[i].doc, rc, err);
+		cr_assert_eq(!t, !!rc);
 		cJSON_Delete(t);
 	}
 	munmap(map, 2 * (size_t)page);
