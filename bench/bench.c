@@ -700,7 +700,9 @@ static void row_matrix(const struct opts *o, const char *what, int rc,
 {
 	char buf[48];
 
-	if (rc < 0) {
+	if (rc == MATRIX_SKIPPED) {
+		row(what, "not run", "the one-flow listing > 1 GiB", "", 0);
+	} else if (rc < 0) {
 		row(what, "error", sgreach_strerror(rc), "", 0);
 	} else if (rc > 1000) {
 		snprintf(buf, sizeof(buf), "crashed: %s", strsignal(rc - 1000));
@@ -708,8 +710,6 @@ static void row_matrix(const struct opts *o, const char *what, int rc,
 	} else if (rc > 0) {
 		snprintf(buf, sizeof(buf), "> %.0f s", o->matrix_limit);
 		row(what, buf, "stopped at the CPU limit", "", 1);
-	} else if (rc == MATRIX_SKIPPED) {
-		row(what, "not run", "the one-flow listing > 1 GiB", "", 0);
 	} else if (!f->n) {
 		row(what, "not run", "tcp/443 gave no figure", "", 0);
 	} else {
