@@ -13,6 +13,13 @@
 #include "sgreach.h"
 #include "import/json.h"
 
+/* Reads all of fd (a file of `hint` bytes, 0 if unknown) into a new buffer
+ * of at most `limit` bytes: a document of exactly `limit` bytes is read,
+ * one byte more is -E2BIG (message in m naming `name`).  load.c calls it
+ * with JSON_MAX_BYTES; the tests with small limits. */
+int load_read_fd(sgreach_model *m, const char *name, int fd, size_t hint,
+		 size_t limit, char **out, size_t *outlen);
+
 /* One handler per recognised top-level key of an AWS CLI document; `list`
  * is the value of that key and `at` its path. */
 typedef int (*aws_import_fn)(sgreach_model *m, struct jreader *r,

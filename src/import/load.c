@@ -192,18 +192,31 @@ SGREACH_API int sgreach_model_load_buffer(sgreach_model *m, const char *name,
 	return load_document(m, name ? name : "<buffer>", buf ? buf : "", len);
 }
 
+/* Reads one byte into a scratch byte: 0 at the end of the input, 1 if
+ * there is more, or -1 with errno. */
+static ssize_t more_input(int fd)
+{
+	char probe;
+	ssize_t n;
+
+	do
+		n = read(fd, &probe, 1);
+	while (n < 0 && errno == EINTR);
+	return n;
+}
+
 /* hint: the size of a regular file (0 if unknown); the buffer then holds
  * it and one byte more, so that the read which finds its end needs no
  * growth. */
-static int read_fd(sgreach_model *m, const char *name, int fd, size_t hint,
-		   char **out, size_t *outlen)
+int load_read_fd(sgreach_model *m, const char *name, int fd, size_t hint,
+		 size_t limit, char **out, size_t *outlen)
 {
-	size_t len = 0, cap = 65536;
+	size_t len = 0, cap = limit < 65536 ? limit : 65536;
 	char *buf;
 
 	if (hint)
-		cap = hint < JSON_MAX_BYTES ? hint + 1 : JSON_MAX_BYTES;
-	buf = malloc(cap);
+		cap = hint < limit ? hint + 1 : limit;
+	buf = malloc(cap ? cap : 1);
 	if (!buf)
 		return -ENOMEM;
 	for (;;) {
@@ -212,17 +225,25 @@ static int read_fd(sgreach_model *m, const char *name, int fd, size_t hint,
 		if (len == cap) {
 			char *nb;
 
-			if (cap >= JSON_MAX_BYTES) {
+			if (cap >= limit) {
+				/* Full at the limit: a document of exactly
+				 * the limit ends here. */
+				n = more_input(fd);
+				if (n == 0)
+					break;
 				free(buf);
+				if (n < 0)
+					return model_fail(m, -EIO, "%s: %s",
+							  name,
+							  strerror(errno));
 				return model_fail(m, -E2BIG,
 						  "%s: larger than the limit "
 						  "of %zu bytes",
-						  name, (size_t)JSON_MAX_BYTES);
+						  name, limit);
 			}
 			/* The cap reaches the limit exactly: nothing past it
 			 * is read. */
-			cap =
-			    cap < JSON_MAX_BYTES / 2 ? cap * 2 : JSON_MAX_BYTES;
+			cap = cap < limit / 2 ? cap * 2 : limit;
 			nb = realloc(buf, cap);
 			if (!nb) {
 				free(buf);
@@ -307,7 +328,8 @@ static int load_path(sgreach_model *m, const char *path, int depth)
 	int fd, rc;
 
 	if (strcmp(path, "-") == 0) {
-		rc = read_fd(m, "<stdin>", STDIN_FILENO, 0, &buf, &len);
+		rc = load_read_fd(m, "<stdin>", STDIN_FILENO, 0, JSON_MAX_BYTES,
+				  &buf, &len);
 		if (rc)
 			return rc;
 		rc = load_document(m, "<stdin>", buf, len);
@@ -339,8 +361,9 @@ static int load_path(sgreach_model *m, const char *path, int depth)
 				  "%s: larger than the limit of %zu bytes",
 				  path, (size_t)JSON_MAX_BYTES);
 	}
-	rc = read_fd(m, path, fd, S_ISREG(st.st_mode) ? (size_t)st.st_size : 0,
-		     &buf, &len);
+	rc = load_read_fd(m, path, fd,
+			  S_ISREG(st.st_mode) ? (size_t)st.st_size : 0,
+			  JSON_MAX_BYTES, &buf, &len);
 	close(fd);
 	if (rc)
 		return rc;

@@ -6,8 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "sgreach.h"
+#include "import/importers.h"
 
 /* The model every test starts from: two groups, two interfaces. */
 static const char doc_a[] =
@@ -333,4 +335,73 @@ Test(limits, finalized_model_refuses_loads)
 	free(b);
 	sgreach_model_free(m);
 	sgreach_model_free(ref);
+}
+
+/* A document of exactly the limit is read; one byte more is refused.
+ * load_read_fd() with small limits, over a pipe (no size known), a file
+ * with its size as the hint, and a file read without a hint, which makes
+ * the buffer grow up to the limit.  (A 1 GiB file was refused: the buffer
+ * was full at the limit before the read that finds the end.) */
+static int read_n(size_t n, int how, size_t limit, size_t *got,
+		  sgreach_model *m)
+{
+	char *data = malloc(n + 1), *buf = NULL;
+	int fds[2], rc;
+
+	cr_assert_not_null(data);
+	memset(data, 'x', n);
+	if (how == 0) {
+		cr_assert_eq(pipe(fds), 0);
+		cr_assert_eq(write(fds[1], data, n), (ssize_t)n);
+		close(fds[1]);
+	} else {
+		FILE *f = tmpfile();
+
+		cr_assert_not_null(f);
+		cr_assert_eq(fwrite(data, 1, n, f), n);
+		fflush(f);
+		fds[0] = dup(fileno(f));
+		fclose(f);
+		lseek(fds[0], 0, SEEK_SET);
+	}
+	*got = 0;
+	rc = load_read_fd(m, "doc.json", fds[0], how == 1 ? n : 0, limit, &buf,
+			  got);
+	close(fds[0]);
+	if (rc == 0)
+		cr_expect_eq(memcmp(buf, data, n), 0);
+	free(buf);
+	free(data);
+	return rc;
+}
+
+Test(limits, document_of_exactly_the_limit_is_read)
+{
+	static const char *const how[] = {"pipe", "file", "file, no hint"};
+	sgreach_model *m = sgreach_model_new();
+	size_t got, limits[] = {16, 100000};
+	int h, l;
+
+	for (l = 0; l < 2; l++) {
+		size_t lim = limits[l];
+
+		for (h = 0; h < 3; h++) {
+			if (h == 0 && lim > 4096)
+				continue; /* more than a pipe holds unread */
+			cr_expect_eq(read_n(lim, h, lim, &got, m), 0,
+				     "%zu bytes, limit %zu, %s: %s", lim, lim,
+				     how[h], sgreach_model_error(m));
+			cr_expect_eq(got, lim);
+			cr_expect_eq(read_n(lim + 1, h, lim, &got, m), -E2BIG,
+				     "%zu bytes, limit %zu, %s", lim + 1, lim,
+				     how[h]);
+			cr_expect(strstr(sgreach_model_error(m),
+					 "doc.json: larger than the limit") !=
+				      NULL,
+				  "%s", sgreach_model_error(m));
+			cr_expect_eq(read_n(0, h, lim, &got, m), 0);
+			cr_expect_eq(got, 0);
+		}
+	}
+	sgreach_model_free(m);
 }
