@@ -363,27 +363,6 @@ static void query_mix(const sgreach_model *m, const struct queries *q,
 	}
 }
 
-/* Queries cycling through the arrays for at least `seconds` of CPU time;
- * returns how many ran.  The clock is read every 256 queries. */
-static size_t query_run(const sgreach_model *m, const struct queries *q,
-			sgreach_verdict *v, double seconds, size_t *start)
-{
-	double t0 = now(CLOCK_PROCESS_CPUTIME_ID);
-	size_t done = 0, i = *start;
-
-	do {
-		for (int k = 0; k < 256; k++) {
-			sgreach_query(m, q->src[i], q->dst[i], q->flow[i],
-				      q->flags[i], v);
-			if (++i == q->n)
-				i = 0;
-		}
-		done += 256;
-	} while (now(CLOCK_PROCESS_CPUTIME_ID) - t0 < seconds);
-	*start = i;
-	return done;
-}
-
 /* The same queries by handle: every distinct selector resolved once with
  * sgreach_select(), every flow parsed once, as an audit tool asking many
  * questions about the same workloads would. */
@@ -472,17 +451,25 @@ static void handle_mix(const sgreach_model *m, const struct queries *q,
 	}
 }
 
-static size_t handle_run(const sgreach_model *m, const struct queries *q,
-			 const struct handles *h, sgreach_verdict *v,
-			 double seconds, size_t *start)
+/* Queries cycling through the arrays for at least `seconds` of CPU time,
+ * by selector strings, or by handle when h is given; returns how many
+ * ran.  The clock is read every 256 queries. */
+static size_t query_run(const sgreach_model *m, const struct queries *q,
+			const struct handles *h, sgreach_verdict *v,
+			double seconds, size_t *start)
 {
 	double t0 = now(CLOCK_PROCESS_CPUTIME_ID);
 	size_t done = 0, i = *start;
 
 	do {
 		for (int k = 0; k < 256; k++) {
-			sgreach_query_selected(m, h->src[i], h->dst[i],
-					       &h->flow[i], q->flags[i], v);
+			if (h)
+				sgreach_query_selected(m, h->src[i], h->dst[i],
+						       &h->flow[i], q->flags[i],
+						       v);
+			else
+				sgreach_query(m, q->src[i], q->dst[i],
+					      q->flow[i], q->flags[i], v);
 			if (++i == q->n)
 				i = 0;
 		}
@@ -833,7 +820,8 @@ int main(int argc, char **argv)
 	for (int r = 0; r < o.runs; r++) {
 		struct stamp a = stamp();
 
-		qcount[r] = (double)query_run(m, &q, v, o.query_seconds, &next);
+		qcount[r] =
+		    (double)query_run(m, &q, NULL, v, o.query_seconds, &next);
 		add_sample(&qf, a, stamp());
 	}
 	select_all(m, &q, v, &h);
@@ -846,7 +834,7 @@ int main(int argc, char **argv)
 		struct stamp a = stamp();
 
 		hcount[r] =
-		    (double)handle_run(m, &q, &h, v, o.query_seconds, &next);
+		    (double)query_run(m, &q, &h, v, o.query_seconds, &next);
 		add_sample(&hf, a, stamp());
 	}
 	for (int k = o.classes_only ? 1 : 0; !o.no_matrix && k < 2; k++) {
