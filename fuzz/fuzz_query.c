@@ -3,7 +3,8 @@
  * bundled ECS awsvpc example, loaded once).
  *
  * Input: "SRC\nDST\nFLOW\nF" where F's low bits pick -4/-6.  The text path
- * (sgreach_query) and the parsed-flow path (sgreach_query_flow) must agree.
+ * (sgreach_query), the parsed-flow path (sgreach_query_flow) and the
+ * handle path (sgreach_select + sgreach_query_selected) must agree.
  */
 #include <stdint.h>
 
@@ -64,6 +65,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rc = sgreach_query(model, field[0], field[1], field[2], flags, v1);
 	fuzz_check_query_rc(rc, v1);
 	if (sgreach_flow_parse(field[2], &f) == 0) {
+		sgreach_selector *hs = NULL, *hd = NULL;
+
 		rc2 = sgreach_query_flow(model, field[0], field[1], &f, flags,
 					 v2);
 		FUZZ_CHECK(rc2 == rc);
@@ -75,6 +78,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				sgreach_verdict_render(v2,
 						       SGREACH_FORMAT_JSON)));
 		}
+		/* By handle: a selector that resolves gives the same
+		 * answer; one that does not fails as the query did. */
+		rc2 = sgreach_select(model, field[0], v2, &hs);
+		if (rc2 == 0)
+			rc2 = sgreach_select(model, field[1], v2, &hd);
+		if (rc2 == 0)
+			rc2 = sgreach_query_selected(model, hs, hd, &f, flags,
+						     v2);
+		FUZZ_CHECK(rc2 == rc);
+		if (rc == 0)
+			FUZZ_CHECK(!strcmp(
+				sgreach_verdict_render(v1, SGREACH_FORMAT_JSON),
+				sgreach_verdict_render(v2,
+						       SGREACH_FORMAT_JSON)));
+		sgreach_selector_free(hs);
+		sgreach_selector_free(hd);
 	} else {
 		/* A flow that does not parse is a query error. */
 		FUZZ_CHECK(rc == -EINVAL || rc == -ENOENT);
