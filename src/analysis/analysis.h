@@ -303,6 +303,10 @@ void an_set_text(struct an_ctx *c, struct strbuf *sb, const struct connset *s,
 void an_set_json(struct an_ctx *c, struct strbuf *sb, const struct connset *s);
 /* Appends "\"allowed\":[...],\"partial\":[...],\"unknown\":[...]". */
 void an_sets_json(struct an_ctx *c, struct strbuf *sb, const struct vsets *v);
+/* Appends the text end of a matrix row: the allowed flows ("-" if none),
+ * then "  partial ..." and "  unknown ..." when there are any, and a
+ * newline. */
+void an_sets_text(struct an_ctx *c, struct strbuf *sb, const struct vsets *v);
 /* Appends a rule: JSON object, or one line of text. */
 void an_rule_json(struct an_ctx *c, struct strbuf *sb, uint32_t ri);
 void an_rule_text(struct an_ctx *c, struct strbuf *sb, uint32_t ri);

@@ -93,18 +93,7 @@ static void tail_render(struct an_ctx *c, sgreach_format fmt,
 		sb_puts(sb, "\r\n");
 		return;
 	default:
-		an_set_text(c, sb, &v->s[VS_A], ",");
-		if (connset_is_empty(&v->s[VS_A]))
-			sb_putc(sb, '-');
-		if (!connset_is_empty(&v->s[VS_P])) {
-			sb_puts(sb, "  partial ");
-			an_set_text(c, sb, &v->s[VS_P], ",");
-		}
-		if (!connset_is_empty(&v->s[VS_U])) {
-			sb_puts(sb, "  unknown ");
-			an_set_text(c, sb, &v->s[VS_U], ",");
-		}
-		sb_putc(sb, '\n');
+		an_sets_text(c, sb, v);
 	}
 }
 

@@ -265,18 +265,7 @@ static void put_tail(struct form *f, uint32_t id, struct strbuf *out)
 
 		sb_init(&sb);
 		sb_puts(&sb, "  ");
-		an_set_text(f->c, &sb, &v->s[VS_A], ",");
-		if (connset_is_empty(&v->s[VS_A]))
-			sb_putc(&sb, '-');
-		if (!connset_is_empty(&v->s[VS_P])) {
-			sb_puts(&sb, "  partial ");
-			an_set_text(f->c, &sb, &v->s[VS_P], ",");
-		}
-		if (!connset_is_empty(&v->s[VS_U])) {
-			sb_puts(&sb, "  unknown ");
-			an_set_text(f->c, &sb, &v->s[VS_U], ",");
-		}
-		sb_putc(&sb, '\n');
+		an_sets_text(f->c, &sb, v);
 		if (!sb_str(&sb)) {
 			out->failed = 1;
 			sb_free(&sb);

@@ -112,6 +112,22 @@ void an_sets_json(struct an_ctx *c, struct strbuf *sb, const struct vsets *v)
 	an_set_json(c, sb, &v->s[VS_U]);
 }
 
+void an_sets_text(struct an_ctx *c, struct strbuf *sb, const struct vsets *v)
+{
+	an_set_text(c, sb, &v->s[VS_A], ",");
+	if (connset_is_empty(&v->s[VS_A]))
+		sb_putc(sb, '-');
+	if (!connset_is_empty(&v->s[VS_P])) {
+		sb_puts(sb, "  partial ");
+		an_set_text(c, sb, &v->s[VS_P], ",");
+	}
+	if (!connset_is_empty(&v->s[VS_U])) {
+		sb_puts(sb, "  unknown ");
+		an_set_text(c, sb, &v->s[VS_U], ",");
+	}
+	sb_putc(sb, '\n');
+}
+
 void an_csv_field(struct strbuf *sb, const char *s)
 {
 	const char *p;
