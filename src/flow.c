@@ -59,6 +59,19 @@ int protocol_parse(const char *text, int *proto)
 	return 0;
 }
 
+const char *proto_text(int proto, char *buf, size_t size)
+{
+	const char *n;
+
+	if (proto == PROTO_ALL)
+		return "all";
+	n = proto_name(proto);
+	if (n)
+		return n;
+	snprintf(buf, size, "%d", proto);
+	return buf;
+}
+
 static int fail(char *msg, size_t size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static int fail(char *msg, size_t size, const char *fmt, ...)

@@ -14,6 +14,10 @@
  */
 int protocol_parse(const char *text, int *proto);
 
+/* A rule's protocol as the renderings write it: "all" for PROTO_ALL, the
+ * name, or else the number written into buf (size bytes). */
+const char *proto_text(int proto, char *buf, size_t size);
+
 /* Parses a flow as sgreach_flow_parse(); on error writes a reason to msg. */
 int flow_parse(const char *text, sgreach_flow *out, char *msg, size_t size);
 

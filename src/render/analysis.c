@@ -165,19 +165,6 @@ void an_range_text(struct strbuf *sb, const struct sg_range *r, int json)
 	}
 }
 
-static const char *rule_proto(const struct sg_rule *r, char *buf, size_t size)
-{
-	const char *n;
-
-	if (r->proto == PROTO_ALL)
-		return "all";
-	n = proto_name(r->proto);
-	if (n)
-		return n;
-	snprintf(buf, size, "%d", r->proto);
-	return buf;
-}
-
 static const char *peer_kind_name(int k)
 {
 	switch (k) {
@@ -205,7 +192,7 @@ void an_rule_json(struct an_ctx *c, struct strbuf *sb, uint32_t ri)
 		  r->dir == SGREACH_EGRESS ? "egress" : "ingress", r->position);
 	sb_json_str(sb, r->rule_id);
 	sb_puts(sb, ",\"protocol\":");
-	sb_json_str(sb, rule_proto(r, buf, sizeof(buf)));
+	sb_json_str(sb, proto_text(r->proto, buf, sizeof(buf)));
 	sb_printf(sb, ",\"from_port\":%d,\"to_port\":%d,\"peer_kind\":\"%s\"",
 		  r->from, r->to, peer_kind_name(r->peer_kind));
 	sb_puts(sb, ",\"peer\":");
@@ -227,7 +214,7 @@ void an_rule_text(struct an_ctx *c, struct strbuf *sb, uint32_t ri)
 	}
 	sb_printf(sb, " %s #%u %s",
 		  r->dir == SGREACH_EGRESS ? "egress" : "ingress", r->position,
-		  rule_proto(r, buf, sizeof(buf)));
+		  proto_text(r->proto, buf, sizeof(buf)));
 	if ((r->proto == PROTO_TCP || r->proto == PROTO_UDP) &&
 	    !(r->from == 0 && r->to == 65535)) {
 		if (r->from == r->to)

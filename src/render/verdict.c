@@ -53,19 +53,6 @@ static const char *peer_kind_name(int k)
 	return "unknown";
 }
 
-static const char *proto_text(int proto, char *buf, size_t size)
-{
-	const char *n;
-
-	if (proto == PROTO_ALL)
-		return "all";
-	n = proto_name(proto);
-	if (n)
-		return n;
-	snprintf(buf, size, "%d", proto);
-	return buf;
-}
-
 static const char *kind_name(const sgreach_verdict *v,
 			     const struct selection *s)
 {
