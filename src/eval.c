@@ -373,6 +373,34 @@ static inline int proto_matches(const struct sg_hot *r, const sgreach_flow *f)
 	}
 }
 
+/* The flow's key in struct sg_hkey terms; 0 when its values are outside
+ * what keys hold (a flow built by hand), and rules are then tested by
+ * proto_matches() alone. */
+static int flow_key(const sgreach_flow *f, uint32_t *key)
+{
+	const uint32_t p = (uint32_t)f->protocol << SG_HKEY_SHIFT;
+
+	switch (f->protocol) {
+	case PROTO_TCP:
+	case PROTO_UDP:
+		if (f->port < -1 || f->port > 65535)
+			return 0;
+		*key = p | (uint32_t)(f->port + 1);
+		return 1;
+	case PROTO_ICMP:
+	case PROTO_ICMPV6:
+		if (f->port < -1 || f->port > 255 || f->code < -1 ||
+		    f->code > 255)
+			return 0;
+		*key = p | (uint32_t)(f->port == -1 ? 256 : f->port) << 9 |
+		       (uint32_t)(f->code == -1 ? 256 : f->code);
+		return 1;
+	default:
+		*key = p;
+		return 1;
+	}
+}
+
 int eval_endpoint_has_group(const sgreach_model *m, uint32_t e, uint32_t g)
 {
 	const struct sg_endpoint *ep;
@@ -490,6 +518,8 @@ static int eval_side(sgreach_verdict *v, uint32_t self, int dir,
 	const int by_group = !(peer->ep == SG_NONE || peer->is_public ||
 			       peer->nat || peer->p.fam != v->family);
 	const sgreach_flow flow = v->flow;
+	const uint32_t fkey = v->fkey;
+	const int fkey_ok = v->fkey_ok;
 	int same_net = -1;
 	uint32_t g, k;
 
@@ -499,27 +529,36 @@ static int eval_side(sgreach_verdict *v, uint32_t self, int dir,
 	if (side->ep == SG_NONE)
 		side->ep = self;
 	*reason = REASON_NONE;
-	/* The rules of each group in turn: the order of e->rules[dir]. */
+	/* The rules of each group in turn: the order of e->rules[dir].  The
+	 * keys (struct sg_hkey) pass over the rules of other protocols and
+	 * ports without reading them. */
 	for (g = 0; g < ngroups; g++) {
-		const struct sg_hot *r, *end;
+		const struct sg_hkey *hk, *hend;
+		uint32_t at, n;
 
 		if (q->inline_) {
-			r = m->hot + q->hot[g] + (dir ? q->n[g][0] : 0);
-			end = r + q->n[g][dir];
+			at = q->hot[g] + (dir ? q->n[g][0] : 0);
+			n = q->n[g][dir];
 		} else {
 			const struct sg_group *grp =
 			    &m->groups.v[e->groups.v[g]];
 
-			r = m->hot + grp->hot[dir];
-			end = r + grp->nrules[dir];
+			at = grp->hot[dir];
+			n = grp->nrules[dir];
 		}
-		nrules += (uint32_t)(end - r);
-		for (; r < end; r++) {
-			uint32_t ri = r->rule;
+		nrules += n;
+		for (hk = m->hkey + at, hend = hk + n; hk < hend; hk++) {
+			const struct sg_hot *r;
+			uint32_t ri;
 			int how = M_NO;
 
-			if (!proto_matches(r, &flow))
+			if (fkey_ok && fkey - hk->lo > hk->span)
 				continue;
+			r = m->hot + (hk - m->hkey);
+			if ((!fkey_ok || !r->key_exact) &&
+			    !proto_matches(r, &flow))
+				continue;
+			ri = r->rule;
 			switch (r->peer_kind) {
 			case SGREACH_PEER_CIDR:
 				how = prefix_match(&r->cidr, peer);
@@ -828,6 +867,7 @@ static int query_begin(const sgreach_model *m, const sgreach_flow *flow,
 	if (flow->protocol < 0 || flow->protocol > PROTO_MAX)
 		return qfail(v, -EINVAL, "invalid flow protocol");
 	v->flow = *flow;
+	v->fkey_ok = flow_key(flow, &v->fkey);
 	return 0;
 }
 

@@ -81,6 +81,8 @@ struct sgreach_verdict {
 	int family;
 	int no_path; /* VPCs without an active peering */
 	sgreach_flow flow;
+	uint32_t fkey; /* the flow's struct sg_hkey key, when fkey_ok */
+	int fkey_ok;
 	struct selection src, dst;
 	VEC(struct member) smem, dmem;
 	struct side side[2]; /* [SGREACH_INGRESS], [SGREACH_EGRESS] */

@@ -76,6 +76,23 @@ struct sg_hot {
 	int16_t proto;
 	uint8_t peer_kind;
 	uint8_t stale;
+	uint8_t key_exact; /* its struct sg_hkey decides the protocol test */
+};
+
+/*
+ * A rule's protocol and ports as one range of 32-bit keys, parallel to
+ * m->hot: a flow's key (eval.c) falls in [lo, lo + span] exactly when the
+ * rule's protocol and ports admit the flow (when key_exact; otherwise the
+ * range is a superset and proto_matches() decides).  Key = protocol << 18
+ * | value: tcp/udp port + 1 (port -1 is 0); ICMP type << 9 | code, where
+ * 256 stands for -1 ("none"); 0 for other protocols.  All protocols ("-1")
+ * span every key.  Eight bytes a rule: the scan of a group's run reads
+ * these, eight to a cache line, and only the rules they admit (a few of
+ * some 57 a query) are read in full.
+ */
+#define SG_HKEY_SHIFT 18
+struct sg_hkey {
+	uint32_t lo, span;
 };
 
 /*
@@ -232,6 +249,7 @@ struct sgreach_model {
 	/* After finalize: the live rules packed for queries (struct sg_hot),
 	 * each group's runs contiguous. */
 	struct sg_hot *hot;
+	struct sg_hkey *hkey; /* one per m->hot entry */
 	/* After finalize: one struct sg_qep per endpoint, 64-byte aligned. */
 	struct sg_qep *qep;
 	/* After finalize: delegated prefixes (Ipv4Prefixes...), few. */

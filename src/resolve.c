@@ -9,6 +9,7 @@
 
 #include "flow.h"
 #include "model.h"
+#include "proto.h"
 
 /* Groups defined completely by several sources keep the rules of the latest
  * one: a later snapshot of the same group replaces the earlier one. */
@@ -172,6 +173,57 @@ static int build_group_rules(sgreach_model *m)
 	return 0;
 }
 
+/* The key range of a rule's protocol and ports (struct sg_hkey); returns
+ * whether it is exact.  Values that the key cannot hold get the whole
+ * protocol's range, and the query then tests them as written. */
+static int hot_key(const struct sg_rule *r, struct sg_hkey *k)
+{
+	const uint32_t p = (uint32_t)r->proto << SG_HKEY_SHIFT;
+	const uint32_t all = (1u << SG_HKEY_SHIFT) - 1;
+
+	if (r->proto == PROTO_ALL) {
+		k->lo = 0;
+		k->span = UINT32_MAX;
+		return 1;
+	}
+	if (r->proto < 0 || r->proto > PROTO_MAX) {
+		k->lo = UINT32_MAX; /* no flow has this key */
+		k->span = 0;
+		return 1;
+	}
+	k->lo = p;
+	k->span = all;
+	switch (r->proto) {
+	case PROTO_TCP:
+	case PROTO_UDP:
+		if (r->from < -1 || r->to > 65535)
+			return 0;
+		if (r->from > r->to) {
+			k->lo = p | all; /* above every port's key */
+			k->span = 0;
+			return 1;
+		}
+		k->lo = p | (uint32_t)(r->from + 1);
+		k->span = (uint32_t)(r->to - r->from);
+		return 1;
+	case PROTO_ICMP:
+	case PROTO_ICMPV6:
+		if (r->from == -1)
+			return 1;
+		if (r->from < 0 || r->from > 255 || r->to < -1 || r->to > 255)
+			return 0;
+		k->lo = p | (uint32_t)r->from << 9;
+		k->span = 0x1ff;
+		if (r->to != -1) {
+			k->lo |= (uint32_t)r->to;
+			k->span = 0;
+		}
+		return 1;
+	default:
+		return 1;
+	}
+}
+
 /* The packed copy of every live rule for queries (struct sg_hot). */
 static int build_hot_rules(sgreach_model *m)
 {
@@ -182,8 +234,10 @@ static int build_hot_rules(sgreach_model *m)
 		total +=
 		    (size_t)m->groups.v[g].nrules[0] + m->groups.v[g].nrules[1];
 	free(m->hot); /* a finalize that failed for lack of memory */
+	free(m->hkey);
 	m->hot = calloc(total ? total : 1, sizeof(*m->hot));
-	if (!m->hot)
+	m->hkey = calloc(total ? total : 1, sizeof(*m->hkey));
+	if (!m->hot || !m->hkey)
 		return -ENOMEM;
 	for (g = 0; g < m->groups.n; g++) {
 		struct sg_group *grp = &m->groups.v[g];
@@ -193,7 +247,8 @@ static int build_hot_rules(sgreach_model *m)
 			for (k = 0; k < grp->nrules[d]; k++) {
 				const struct sg_rule *r =
 				    &m->rules.v[grp->rules[d][k]];
-				struct sg_hot *h = &m->hot[at++];
+				struct sg_hot *h = &m->hot[at];
+				struct sg_hkey *hk = &m->hkey[at++];
 
 				h->cidr = r->cidr;
 				h->from = r->from;
@@ -203,6 +258,7 @@ static int build_hot_rules(sgreach_model *m)
 				h->proto = (int16_t)r->proto;
 				h->peer_kind = r->peer_kind;
 				h->stale = r->stale;
+				h->key_exact = (uint8_t)hot_key(r, hk);
 			}
 		}
 	}
