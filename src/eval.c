@@ -437,6 +437,11 @@ int eval_vpcs_connected(const sgreach_model *m, const char *a, const char *b)
 	return 0;
 }
 
+static inline uint32_t mask32(unsigned int len)
+{
+	return len ? 0xffffffffu << (32 - len) : 0;
+}
+
 /* The rule's prefix holds the whole peer (M_ALL), part of it (M_SOME: the
  * peer is a wider range) or none of it.  Of two prefixes of one family,
  * only the shorter can contain the longer, so one mask decides.  Inline:
@@ -462,6 +467,22 @@ static inline int prefix_match(const struct sg_prefix *rule,
 		       (rule->a.lo & mk.lo) == p->p.a.lo
 		   ? M_SOME
 		   : M_NO;
+}
+
+/* prefix_match() for an SG_HK_CIDR4 rule, from its struct sg_hkey: IPv4
+ * addresses are the top half of struct sg_addr.hi, the rest zero. */
+static inline int cidr4_match(const struct sg_hkey *hk,
+			      const struct member *p)
+{
+	const uint32_t pa = (uint32_t)(p->p.a.hi >> 32);
+
+	if (p->p.fam != 4)
+		return M_NO;
+	if (p->nat)
+		return hk->len == 0 ? M_ALL : M_NO;
+	if (hk->len <= p->p.len)
+		return (pa & mask32(hk->len)) == hk->peer ? M_ALL : M_NO;
+	return (hk->peer & mask32(p->p.len)) == pa ? M_SOME : M_NO;
 }
 
 int eval_prefix_match(const struct sg_prefix *rule, const struct member *p)
@@ -552,8 +573,33 @@ static int eval_side(sgreach_verdict *v, uint32_t self, int dir,
 			uint32_t ri;
 			int how = M_NO;
 
-			if (fkey_ok && fkey - hk->lo > hk->span)
-				continue;
+			if (fkey_ok) {
+				if (fkey - hk->lo > hk->span)
+					continue;
+				/* The two commonest peers, decided here
+				 * without reading struct sg_hot. */
+				if (hk->kind == SG_HK_CIDR4) {
+					how = cidr4_match(hk, peer);
+					if (how == M_NO)
+						continue;
+					if (how == M_ALL)
+						goto matched;
+					how = M_NO; /* M_SOME: as written */
+				} else if (hk->kind == SG_HK_GROUP) {
+					if (!by_group ||
+					    !eval_endpoint_has_group(m, peer->ep,
+								     hk->peer))
+						continue;
+					if (same_net < 0)
+						same_net = eval_vpcs_connected(
+						    m, q->vpc,
+						    m->qep[peer->ep].vpc);
+					if (!same_net)
+						continue;
+					how = M_ALL;
+					goto matched;
+				}
+			}
 			r = m->hot + (hk - m->hkey);
 			if ((!fkey_ok || !r->key_exact) &&
 			    !proto_matches(r, &flow))
@@ -609,6 +655,11 @@ static int eval_side(sgreach_verdict *v, uint32_t self, int dir,
 					     m->rules.v[ri].peer_text))
 					return -ENOMEM;
 				break;
+			}
+			if (0) {
+			matched:
+				ri = m->hkey_wide ? m->hot[hk - m->hkey].rule
+						  : hk->rule;
 			}
 			if (how == M_ALL) {
 				all = 1;

@@ -80,20 +80,35 @@ struct sg_hot {
 };
 
 /*
- * A rule's protocol and ports as one range of 32-bit keys, parallel to
- * m->hot: a flow's key (eval.c) falls in [lo, lo + span] exactly when the
- * rule's protocol and ports admit the flow (when key_exact; otherwise the
+ * What the scan of a group's run reads of each rule, 16 bytes, four to a
+ * cache line, parallel to m->hot (built at finalize).
+ *
+ * The protocol and ports are one range of 32-bit keys: a flow's key
+ * (eval.c) falls in [lo, lo + span] exactly when the rule's protocol and
+ * ports admit the flow (when key_exact in struct sg_hot; otherwise the
  * range is a superset and proto_matches() decides).  Key = protocol << 18
  * | value: tcp/udp port + 1 (port -1 is 0); ICMP type << 9 | code, where
  * 256 stands for -1 ("none"); 0 for other protocols.  All protocols ("-1")
- * span every key.  Eight bytes a rule: the scan of a group's run reads
- * these, eight to a cache line, and only the rules they admit (a few of
- * some 57 a query) are read in full.
+ * span every key.
+ *
+ * The two commonest peers are here too, so that a query reads a rule's
+ * struct sg_hot only when it matches: an IPv4 CIDR (its network, the top
+ * half of struct sg_addr.hi, and length) and a live group reference (the
+ * group).  Everything else is SG_HK_SLOW and read from struct sg_hot.
  */
 #define SG_HKEY_SHIFT 18
+enum { SG_HK_SLOW = 0, SG_HK_CIDR4, SG_HK_GROUP };
+#define SG_HKEY_RULES (1u << 24) /* rule indexes that struct sg_hkey holds */
+/* SG_HKEY_RULES, lowered by tests to take the wide path on small models. */
+extern uint32_t sg_hkey_rule_limit;
 struct sg_hkey {
 	uint32_t lo, span;
+	uint32_t peer;	    /* SG_HK_CIDR4: the network; SG_HK_GROUP: the group */
+	uint32_t rule : 24; /* index in m->rules, unless m->hkey_wide */
+	uint32_t kind : 2;  /* SG_HK_* */
+	uint32_t len : 6;   /* SG_HK_CIDR4: the prefix length */
 };
+_Static_assert(sizeof(struct sg_hkey) == 16, "struct sg_hkey: 16 bytes");
 
 /*
  * What a query reads of an endpoint, in two cache lines (built at
@@ -250,6 +265,7 @@ struct sgreach_model {
 	 * each group's runs contiguous. */
 	struct sg_hot *hot;
 	struct sg_hkey *hkey; /* one per m->hot entry */
+	int hkey_wide; /* SG_HKEY_RULES rules or more: rule from m->hot */
 	/* After finalize: one struct sg_qep per endpoint, 64-byte aligned. */
 	struct sg_qep *qep;
 	/* After finalize: delegated prefixes (Ipv4Prefixes...), few. */

@@ -224,6 +224,8 @@ static int hot_key(const struct sg_rule *r, struct sg_hkey *k)
 	}
 }
 
+uint32_t sg_hkey_rule_limit = SG_HKEY_RULES;
+
 /* The packed copy of every live rule for queries (struct sg_hot). */
 static int build_hot_rules(sgreach_model *m)
 {
@@ -239,6 +241,7 @@ static int build_hot_rules(sgreach_model *m)
 	m->hkey = calloc(total ? total : 1, sizeof(*m->hkey));
 	if (!m->hot || !m->hkey)
 		return -ENOMEM;
+	m->hkey_wide = m->rules.n >= sg_hkey_rule_limit;
 	for (g = 0; g < m->groups.n; g++) {
 		struct sg_group *grp = &m->groups.v[g];
 
@@ -259,6 +262,19 @@ static int build_hot_rules(sgreach_model *m)
 				h->peer_kind = r->peer_kind;
 				h->stale = r->stale;
 				h->key_exact = (uint8_t)hot_key(r, hk);
+				hk->rule = m->hkey_wide ? 0 : h->rule;
+				if (!h->key_exact)
+					hk->kind = SG_HK_SLOW;
+				else if (r->peer_kind == SGREACH_PEER_CIDR &&
+					 r->cidr.fam == 4) {
+					hk->kind = SG_HK_CIDR4;
+					hk->peer = (uint32_t)(r->cidr.a.hi >> 32);
+					hk->len = r->cidr.len;
+				} else if (r->peer_kind == SGREACH_PEER_GROUP &&
+					   !r->stale) {
+					hk->kind = SG_HK_GROUP;
+					hk->peer = r->peer;
+				}
 			}
 		}
 	}

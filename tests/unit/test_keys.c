@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model.h"
 #include "sgreach.h"
 
 struct shape {
@@ -80,14 +81,15 @@ static int spec_admits(const struct shape *s, const sgreach_flow *f)
 	}
 }
 
-Test(keys, every_rule_shape_against_every_flow)
+/* One endpoint per shape, each with one group holding that shape from
+ * 0.0.0.0/0 and from ::/0. */
+static sgreach_model *build_shapes(void)
 {
 	sgreach_model *m = sgreach_model_new();
-	sgreach_verdict *v = sgreach_verdict_new();
 	char gid[32], eid[32], a4[32], a6[32];
-	size_t i, j, asked = 0, admitted = 0;
+	size_t i;
 
-	cr_assert(m && v);
+	cr_assert(m);
 	for (i = 0; i < NSHAPES; i++) {
 		snprintf(gid, sizeof(gid), "sg-%zu", i);
 		snprintf(eid, sizeof(eid), "eni-%zu", i);
@@ -116,14 +118,28 @@ Test(keys, every_rule_shape_against_every_flow)
 		cr_assert_eq(sgreach_model_add_endpoint_group(m, eid, gid), 0);
 	}
 	cr_assert_eq(sgreach_model_finalize(m), 0);
+	return m;
+}
+
+static const char *flow_src(const sgreach_flow *f)
+{
+	return f->protocol == 58 ? "2001:db8::1" : "192.0.2.1";
+}
+
+Test(keys, every_rule_shape_against_every_flow)
+{
+	sgreach_model *m = build_shapes();
+	sgreach_verdict *v = sgreach_verdict_new();
+	char eid[32];
+	size_t i, j, asked = 0, admitted = 0;
+
+	cr_assert(v);
 	for (i = 0; i < NSHAPES; i++) {
 		snprintf(eid, sizeof(eid), "eni-%zu", i);
 		for (j = 0; j < NFLOWS; j++) {
 			const sgreach_flow *f = &flows[j];
-			const char *src =
-			    f->protocol == 58 ? "2001:db8::1" : "192.0.2.1";
 			int want = spec_admits(&shapes[i], f);
-			int rc = sgreach_query_flow(m, src, eid, f, 0, v);
+			int rc = sgreach_query_flow(m, flow_src(f), eid, f, 0, v);
 
 			cr_assert_eq(rc, 0, "%s: %s", eid,
 				     sgreach_verdict_error(v));
@@ -144,4 +160,43 @@ Test(keys, every_rule_shape_against_every_flow)
 	cr_expect_gt(asked - admitted, NSHAPES * 10);
 	sgreach_verdict_free(v);
 	sgreach_model_free(m);
+}
+
+/* A model of 2^24 rules or more keeps rule indexes out of struct sg_hkey;
+ * the limit is lowered to take that path here, and every answer must be
+ * the same, rules included. */
+Test(keys, wide_models_answer_alike)
+{
+	sgreach_model *narrow = build_shapes(), *wide;
+	sgreach_verdict *a = sgreach_verdict_new(), *b = sgreach_verdict_new();
+	char eid[32];
+	size_t i, j, allowed = 0;
+
+	sg_hkey_rule_limit = 0;
+	wide = build_shapes();
+	sg_hkey_rule_limit = SG_HKEY_RULES;
+	cr_assert(a && b);
+	cr_assert(!narrow->hkey_wide && wide->hkey_wide);
+	for (i = 0; i < NSHAPES; i++) {
+		snprintf(eid, sizeof(eid), "eni-%zu", i);
+		for (j = 0; j < NFLOWS; j++) {
+			const sgreach_flow *f = &flows[j];
+
+			cr_assert_eq(sgreach_query_flow(narrow, flow_src(f),
+							eid, f, 0, a),
+				     0);
+			cr_assert_eq(sgreach_query_flow(wide, flow_src(f), eid,
+							f, 0, b),
+				     0);
+			cr_assert_str_eq(
+			    sgreach_verdict_render(a, SGREACH_FORMAT_JSON),
+			    sgreach_verdict_render(b, SGREACH_FORMAT_JSON));
+			allowed += sgreach_verdict_result(a) == SGREACH_ALLOWED;
+		}
+	}
+	cr_expect_gt(allowed, NSHAPES); /* rules were listed, not only none */
+	sgreach_verdict_free(a);
+	sgreach_verdict_free(b);
+	sgreach_model_free(narrow);
+	sgreach_model_free(wide);
 }
