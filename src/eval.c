@@ -401,6 +401,14 @@ static int flow_key(const sgreach_flow *f, uint32_t *key)
 	}
 }
 
+/* The VPC of endpoint e, from its query view. */
+static inline const char *qep_vpc(const sgreach_model *m, uint32_t e)
+{
+	const uint16_t at = m->qep[e].vpc;
+
+	return at != SG_QEP_VPC_SLOW ? m->qvpc[at] : m->endpoints.v[e].vpc;
+}
+
 int eval_endpoint_has_group(const sgreach_model *m, uint32_t e, uint32_t g)
 {
 	const struct sg_endpoint *ep;
@@ -557,16 +565,11 @@ static int eval_side(sgreach_verdict *v, uint32_t self, int dir,
 		const struct sg_hkey *hk, *hend;
 		uint32_t at, n;
 
-		if (q->inline_) {
-			at = q->hot[g] + (dir ? q->n[g][0] : 0);
-			n = q->n[g][dir];
-		} else {
-			const struct sg_group *grp =
-			    &m->groups.v[e->groups.v[g]];
+		const struct sg_grun *run =
+		    &m->grun[q->inline_ ? q->groups[g] : e->groups.v[g]];
 
-			at = grp->hot[dir];
-			n = grp->nrules[dir];
-		}
+		at = run->at + (dir ? run->n[0] : 0);
+		n = run->n[dir];
 		nrules += n;
 		for (hk = m->hkey + at, hend = hk + n; hk < hend; hk++) {
 			const struct sg_hot *r;
@@ -592,8 +595,8 @@ static int eval_side(sgreach_verdict *v, uint32_t self, int dir,
 						continue;
 					if (same_net < 0)
 						same_net = eval_vpcs_connected(
-						    m, q->vpc,
-						    m->qep[peer->ep].vpc);
+						    m, qep_vpc(m, self),
+						    qep_vpc(m, peer->ep));
 					if (!same_net)
 						continue;
 					how = M_ALL;
@@ -619,7 +622,8 @@ static int eval_side(sgreach_verdict *v, uint32_t self, int dir,
 					break;
 				if (same_net < 0)
 					same_net = eval_vpcs_connected(
-					    m, q->vpc, m->qep[peer->ep].vpc);
+					    m, qep_vpc(m, self),
+					    qep_vpc(m, peer->ep));
 				if (same_net)
 					how = M_ALL;
 				break;
@@ -866,8 +870,8 @@ static int eval_pairs(sgreach_verdict *v)
 				p.verdict = SGREACH_ALLOWED;
 			if (src.ep != SG_NONE && dst->ep != SG_NONE &&
 			    !dst->is_public &&
-			    !eval_vpcs_connected(m, m->qep[src.ep].vpc,
-						 m->qep[dst->ep].vpc)) {
+			    !eval_vpcs_connected(m, qep_vpc(m, src.ep),
+						 qep_vpc(m, dst->ep))) {
 				v->no_path = 1;
 				if (p.verdict != SGREACH_DENIED)
 					p.verdict = SGREACH_UNKNOWN;

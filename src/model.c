@@ -430,6 +430,8 @@ SGREACH_API void sgreach_model_free(sgreach_model *m)
 	free(m->hot);
 	free(m->hkey);
 	free(m->qep);
+	free(m->grun);
+	free(m->qvpc);
 	vec_free(&m->warnings);
 	vec_free(&m->sources);
 	hmap_free(&m->group_ids);

@@ -281,39 +281,53 @@ static int build_hot_rules(sgreach_model *m)
 	return 0;
 }
 
-/* struct sg_qep for every endpoint: the query's view of it. */
+/* struct sg_grun for every group, and struct sg_qep for every endpoint:
+ * the query's view of them. */
 static int build_query_endpoints(sgreach_model *m)
 {
 	size_t n = m->endpoints.n ? m->endpoints.n : 1;
-	uint32_t i, k;
+	struct hmap vpcs;
+	uint32_t i, k, nvpc = 0;
+	int rc = 0;
 
 	free(m->qep);
-	m->qep = aligned_alloc(64, n * sizeof(*m->qep));
-	if (!m->qep)
+	free(m->grun);
+	free(m->qvpc);
+	m->qep = aligned_alloc(64, (n * sizeof(*m->qep) + 63) / 64 * 64);
+	m->grun = calloc(m->groups.n ? m->groups.n : 1, sizeof(*m->grun));
+	m->qvpc = calloc(n < SG_QEP_VPC_SLOW ? n : SG_QEP_VPC_SLOW,
+			 sizeof(*m->qvpc));
+	if (!m->qep || !m->grun || !m->qvpc)
 		return -ENOMEM;
 	memset(m->qep, 0, n * sizeof(*m->qep));
-	for (i = 0; i < m->endpoints.n; i++) {
+	for (i = 0; i < m->groups.n; i++) {
+		const struct sg_group *g = &m->groups.v[i];
+
+		m->grun[i].at = g->hot[0];
+		m->grun[i].n[0] = g->nrules[0];
+		m->grun[i].n[1] = g->nrules[1];
+	}
+	hmap_init(&vpcs);
+	for (i = 0; i < m->endpoints.n && !rc; i++) {
 		const struct sg_endpoint *e = &m->endpoints.v[i];
 		struct sg_qep *q = &m->qep[i];
-		uint32_t naddr4 = 0;
+		uint32_t naddr4 = 0, at;
 
-		q->vpc = e->vpc;
+		/* VPCs by their interned pointer; e->vpc lives as long as
+		 * the map. */
+		if (hmap_get(&vpcs, &e->vpc, sizeof(e->vpc), &at)) {
+			q->vpc = (uint16_t)at;
+		} else if (nvpc < SG_QEP_VPC_SLOW) {
+			m->qvpc[nvpc] = e->vpc;
+			q->vpc = (uint16_t)nvpc;
+			rc = hmap_put(&vpcs, &e->vpc, sizeof(e->vpc), nvpc++);
+		} else {
+			q->vpc = SG_QEP_VPC_SLOW;
+		}
 		q->missing = e->missing_groups != 0;
 		q->inline_ = e->groups.n <= SG_QEP_GROUPS;
-		for (k = 0; q->inline_ && k < e->groups.n; k++) {
-			const struct sg_group *g = &m->groups.v[e->groups.v[k]];
-
-			if (g->nrules[0] > UINT16_MAX ||
-			    g->nrules[1] > UINT16_MAX ||
-			    g->hot[1] != g->hot[0] + g->nrules[0]) {
-				q->inline_ = 0;
-				break;
-			}
+		for (k = 0; q->inline_ && k < e->groups.n; k++)
 			q->groups[k] = e->groups.v[k];
-			q->hot[k] = g->hot[0];
-			q->n[k][0] = (uint16_t)g->nrules[0];
-			q->n[k][1] = (uint16_t)g->nrules[1];
-		}
 		q->ngroups = q->inline_ ? (uint8_t)e->groups.n : 0;
 		for (k = 0; k < e->addrs.n; k++) {
 			const struct sg_eaddr *a = &e->addrs.v[k];
@@ -329,7 +343,8 @@ static int build_query_endpoints(sgreach_model *m)
 			q->addr4 = 0;
 		}
 	}
-	return 0;
+	hmap_free(&vpcs);
+	return rc;
 }
 
 static uint32_t find_vpc(const sgreach_model *m, const char *id)
