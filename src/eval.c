@@ -884,13 +884,18 @@ static int eval_pairs(sgreach_verdict *v)
 		}
 	}
 	for (d = 0; d < 2; d++) {
-		v->side[d].verdict = tally_result(&side_t[d]);
+		/* Of one pair, the tally is that pair's verdict. */
+		v->side[d].verdict =
+		    v->pairs.n != 1		 ? tally_result(&side_t[d])
+		    : d == SGREACH_EGRESS ? v->pairs.v[0].egress
+					  : v->pairs.v[0].ingress;
 		v->side[d].reason =
 		    v->side[d].verdict == SIDE_NA	    ? REASON_OUTSIDE
 		    : v->side[d].verdict == SGREACH_ALLOWED ? REASON_NONE
 							    : reasons[d];
 	}
-	v->result = (sgreach_result)tally_result(&all);
+	v->result = (sgreach_result)(v->pairs.n == 1 ? v->pairs.v[0].verdict
+						   : tally_result(&all));
 	return 0;
 }
 
