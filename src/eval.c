@@ -479,8 +479,7 @@ static inline int prefix_match(const struct sg_prefix *rule,
 
 /* prefix_match() for an SG_HK_CIDR4 rule, from its struct sg_hkey: IPv4
  * addresses are the top half of struct sg_addr.hi, the rest zero. */
-static inline int cidr4_match(const struct sg_hkey *hk,
-			      const struct member *p)
+static inline int cidr4_match(const struct sg_hkey *hk, const struct member *p)
 {
 	const uint32_t pa = (uint32_t)(p->p.a.hi >> 32);
 
@@ -590,8 +589,8 @@ static int eval_side(sgreach_verdict *v, uint32_t self, int dir,
 					how = M_NO; /* M_SOME: as written */
 				} else if (hk->kind == SG_HK_GROUP) {
 					if (!by_group ||
-					    !eval_endpoint_has_group(m, peer->ep,
-								     hk->peer))
+					    !eval_endpoint_has_group(
+						m, peer->ep, hk->peer))
 						continue;
 					if (same_net < 0)
 						same_net = eval_vpcs_connected(
@@ -885,17 +884,17 @@ static int eval_pairs(sgreach_verdict *v)
 	}
 	for (d = 0; d < 2; d++) {
 		/* Of one pair, the tally is that pair's verdict. */
-		v->side[d].verdict =
-		    v->pairs.n != 1		 ? tally_result(&side_t[d])
-		    : d == SGREACH_EGRESS ? v->pairs.v[0].egress
-					  : v->pairs.v[0].ingress;
+		v->side[d].verdict = v->pairs.n != 1 ? tally_result(&side_t[d])
+				     : d == SGREACH_EGRESS
+					 ? v->pairs.v[0].egress
+					 : v->pairs.v[0].ingress;
 		v->side[d].reason =
 		    v->side[d].verdict == SIDE_NA	    ? REASON_OUTSIDE
 		    : v->side[d].verdict == SGREACH_ALLOWED ? REASON_NONE
 							    : reasons[d];
 	}
 	v->result = (sgreach_result)(v->pairs.n == 1 ? v->pairs.v[0].verdict
-						   : tally_result(&all));
+						     : tally_result(&all));
 	return 0;
 }
 

@@ -103,7 +103,7 @@ enum { SG_HK_SLOW = 0, SG_HK_CIDR4, SG_HK_GROUP };
 extern uint32_t sg_hkey_rule_limit;
 struct sg_hkey {
 	uint32_t lo, span;
-	uint32_t peer;	    /* SG_HK_CIDR4: the network; SG_HK_GROUP: the group */
+	uint32_t peer; /* SG_HK_CIDR4: the network; SG_HK_GROUP: the group */
 	uint32_t rule : 24; /* index in m->rules, unless m->hkey_wide */
 	uint32_t kind : 2;  /* SG_HK_* */
 	uint32_t len : 6;   /* SG_HK_CIDR4: the prefix length */
@@ -120,7 +120,7 @@ _Static_assert(sizeof(struct sg_hkey) == 16, "struct sg_hkey: 16 bytes");
  * replaced.  Endpoints with more groups than fit (AWS allows 5 by
  * default) take the general path (inline_ == 0).
  */
-#define SG_QEP_GROUPS 5
+#define SG_QEP_GROUPS	5
 #define SG_QEP_VPC_SLOW 0xffff /* the VPC is e->vpc (too many VPCs) */
 struct sg_qep {
 	uint32_t groups[SG_QEP_GROUPS]; /* group indexes, in order */
@@ -274,8 +274,8 @@ struct sgreach_model {
 	int hkey_wide; /* SG_HKEY_RULES rules or more: rule from m->hot */
 	/* After finalize: one struct sg_qep per endpoint, 64-byte aligned. */
 	struct sg_qep *qep;
-	struct sg_grun *grun;  /* one per group */
-	const char **qvpc;     /* the VPCs struct sg_qep.vpc indexes */
+	struct sg_grun *grun; /* one per group */
+	const char **qvpc;    /* the VPCs struct sg_qep.vpc indexes */
 	/* After finalize: delegated prefixes (Ipv4Prefixes...), few. */
 	VEC(struct sg_delegated) delegated;
 	/* Keys of the addrs map, owned here (struct sg_addr_key). */

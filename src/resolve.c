@@ -268,7 +268,8 @@ static int build_hot_rules(sgreach_model *m)
 				else if (r->peer_kind == SGREACH_PEER_CIDR &&
 					 r->cidr.fam == 4) {
 					hk->kind = SG_HK_CIDR4;
-					hk->peer = (uint32_t)(r->cidr.a.hi >> 32);
+					hk->peer =
+					    (uint32_t)(r->cidr.a.hi >> 32);
 					hk->len = r->cidr.len;
 				} else if (r->peer_kind == SGREACH_PEER_GROUP &&
 					   !r->stale) {
@@ -295,8 +296,8 @@ static int build_query_endpoints(sgreach_model *m)
 	free(m->qvpc);
 	m->qep = aligned_alloc(64, (n * sizeof(*m->qep) + 63) / 64 * 64);
 	m->grun = calloc(m->groups.n ? m->groups.n : 1, sizeof(*m->grun));
-	m->qvpc = calloc(n < SG_QEP_VPC_SLOW ? n : SG_QEP_VPC_SLOW,
-			 sizeof(*m->qvpc));
+	m->qvpc =
+	    calloc(n < SG_QEP_VPC_SLOW ? n : SG_QEP_VPC_SLOW, sizeof(*m->qvpc));
 	if (!m->qep || !m->grun || !m->qvpc)
 		return -ENOMEM;
 	memset(m->qep, 0, n * sizeof(*m->qep));

@@ -18,28 +18,27 @@ struct shape {
 
 /* Every shape sgreach_model_add_rule() accepts, as written by users. */
 static const struct shape shapes[] = {
-	{"-1", -1, -1},	   {"tcp", 443, 443}, {"tcp", 0, 65535},
-	{"tcp", -1, -1},   {"tcp", 0, 0},     {"tcp", 65535, 65535},
-	{"tcp", 1000, 2000}, {"6", 22, 22},   {"udp", 53, 53},
-	{"udp", -1, 80},   {"17", 0, 1023},   {"icmp", -1, -1},
-	{"icmp", 8, -1},   {"icmp", 8, 0},    {"icmp", 0, 0},
-	{"icmp", 255, 255}, {"icmp", -1, 5},  {"1", 3, 4},
-	{"icmpv6", -1, -1}, {"icmpv6", 128, 0}, {"icmpv6", 128, -1},
-	{"esp", -1, -1},   {"50", 80, 90},    {"gre", 0, 0},
-	{"132", 1, 2},	   {"255", -1, -1},   {"0", -1, -1},
+    {"-1", -1, -1},	 {"tcp", 443, 443},  {"tcp", 0, 65535},
+    {"tcp", -1, -1},	 {"tcp", 0, 0},	     {"tcp", 65535, 65535},
+    {"tcp", 1000, 2000}, {"6", 22, 22},	     {"udp", 53, 53},
+    {"udp", -1, 80},	 {"17", 0, 1023},    {"icmp", -1, -1},
+    {"icmp", 8, -1},	 {"icmp", 8, 0},     {"icmp", 0, 0},
+    {"icmp", 255, 255},	 {"icmp", -1, 5},    {"1", 3, 4},
+    {"icmpv6", -1, -1},	 {"icmpv6", 128, 0}, {"icmpv6", 128, -1},
+    {"esp", -1, -1},	 {"50", 80, 90},     {"gre", 0, 0},
+    {"132", 1, 2},	 {"255", -1, -1},    {"0", -1, -1},
 };
 #define NSHAPES (sizeof(shapes) / sizeof(shapes[0]))
 
 static const sgreach_flow flows[] = {
-	{6, 443, -1},	 {6, 0, -1},	   {6, 65535, -1},  {6, 1000, -1},
-	{6, 2000, -1},	 {6, 2001, -1},	   {6, 22, -1},	    {6, -1, -1},
-	{6, 70000, -1},	 {6, -5, -1},	   {17, 53, -1},    {17, 80, -1},
-	{17, 81, -1},	 {17, 1023, -1},   {1, 8, 0},	    {1, 8, 1},
-	{1, 8, -1},	 {1, 0, 0},	   {1, 255, 255},   {1, 3, 4},
-	{1, 3, 5},	 {1, -1, -1},	   {1, -1, 5},	    {1, 300, 0},
-	{1, 5, 300},	 {58, 128, 0},	   {58, 128, 7},    {58, 129, 0},
-	{58, -1, -1},	 {50, -1, -1},	   {50, 85, -1},    {47, -1, -1},
-	{132, 9, -1},	 {255, -1, -1},	   {0, -1, -1},	    {4, -1, -1},
+    {6, 443, -1},  {6, 0, -1},	 {6, 65535, -1}, {6, 1000, -1},	 {6, 2000, -1},
+    {6, 2001, -1}, {6, 22, -1},	 {6, -1, -1},	 {6, 70000, -1}, {6, -5, -1},
+    {17, 53, -1},  {17, 80, -1}, {17, 81, -1},	 {17, 1023, -1}, {1, 8, 0},
+    {1, 8, 1},	   {1, 8, -1},	 {1, 0, 0},	 {1, 255, 255},	 {1, 3, 4},
+    {1, 3, 5},	   {1, -1, -1},	 {1, -1, 5},	 {1, 300, 0},	 {1, 5, 300},
+    {58, 128, 0},  {58, 128, 7}, {58, 129, 0},	 {58, -1, -1},	 {50, -1, -1},
+    {50, 85, -1},  {47, -1, -1}, {132, 9, -1},	 {255, -1, -1},	 {0, -1, -1},
+    {4, -1, -1},
 };
 #define NFLOWS (sizeof(flows) / sizeof(flows[0]))
 
@@ -139,18 +138,18 @@ Test(keys, every_rule_shape_against_every_flow)
 		for (j = 0; j < NFLOWS; j++) {
 			const sgreach_flow *f = &flows[j];
 			int want = spec_admits(&shapes[i], f);
-			int rc = sgreach_query_flow(m, flow_src(f), eid, f, 0, v);
+			int rc =
+			    sgreach_query_flow(m, flow_src(f), eid, f, 0, v);
 
 			cr_assert_eq(rc, 0, "%s: %s", eid,
 				     sgreach_verdict_error(v));
-			cr_expect_eq(sgreach_verdict_result(v) ==
-					 SGREACH_ALLOWED,
-				     want,
-				     "rule %s %d %d, flow %d/%d/%d: spec says "
-				     "%s",
-				     shapes[i].proto, shapes[i].from,
-				     shapes[i].to, f->protocol, f->port,
-				     f->code, want ? "allowed" : "denied");
+			cr_expect_eq(
+			    sgreach_verdict_result(v) == SGREACH_ALLOWED, want,
+			    "rule %s %d %d, flow %d/%d/%d: spec says "
+			    "%s",
+			    shapes[i].proto, shapes[i].from, shapes[i].to,
+			    f->protocol, f->port, f->code,
+			    want ? "allowed" : "denied");
 			asked++;
 			admitted += (size_t)want;
 		}
@@ -185,9 +184,9 @@ Test(keys, wide_models_answer_alike)
 			cr_assert_eq(sgreach_query_flow(narrow, flow_src(f),
 							eid, f, 0, a),
 				     0);
-			cr_assert_eq(sgreach_query_flow(wide, flow_src(f), eid,
-							f, 0, b),
-				     0);
+			cr_assert_eq(
+			    sgreach_query_flow(wide, flow_src(f), eid, f, 0, b),
+			    0);
 			cr_assert_str_eq(
 			    sgreach_verdict_render(a, SGREACH_FORMAT_JSON),
 			    sgreach_verdict_render(b, SGREACH_FORMAT_JSON));
