@@ -28,9 +28,13 @@ static int parse_strict(const char *s, int *fam, int *len, struct sg_addr *a)
 		char buf[46];
 		int i;
 
-		for (i = 0; i < (int)n; i++)
-			if (!strchr("0123456789abcdefABCDEF:.", s[i]))
+		for (i = 0; i < (int)n; i++) {
+			unsigned int c = (unsigned char)s[i];
+
+			if (!(c - '0' <= 9 || (c | 0x20) - 'a' <= 5 ||
+			      c == ':' || c == '.'))
 				return -1;
+		}
 		memcpy(buf, s, n);
 		buf[n] = '\0';
 		if (inet_pton(AF_INET6, buf, b) != 1)
@@ -80,6 +84,42 @@ static int parse_strict(const char *s, int *fam, int *len, struct sg_addr *a)
 			return -1;
 	}
 	return 0;
+}
+
+size_t addr_parse_ipv4(const char *text, uint32_t *out)
+{
+	const char *p = text;
+	uint32_t v = 0;
+	int octet;
+
+	for (octet = 0; octet < 4; octet++) {
+		unsigned int x, d;
+
+		if (octet && *p++ != '.')
+			return 0;
+		x = (unsigned char)p[0] - '0';
+		if (x > 9)
+			return 0;
+		p++;
+		/* No leading zeros: "0" alone, never "01". */
+		if (x && (d = (unsigned char)*p - '0') <= 9) {
+			x = x * 10 + d;
+			p++;
+			if ((d = (unsigned char)*p - '0') <= 9) {
+				x = x * 10 + d;
+				p++;
+				if (x > 255)
+					return 0;
+			}
+		}
+		if ((unsigned int)(unsigned char)*p - '0' <= 9)
+			return 0;
+		v = v << 8 | x;
+	}
+	if (*p)
+		return 0;
+	*out = v;
+	return (size_t)(p - text);
 }
 
 int addr_parse_fast(const char *text, int want_prefix, struct sg_prefix *out,

@@ -99,12 +99,14 @@ static int qfail(sgreach_verdict *v, int rc, const char *fmt, ...)
 static int lookup_address(const sgreach_model *m, const struct sg_prefix *p,
 			  uint32_t *val)
 {
-	struct sg_addr_key key;
+	struct kkey key;
 
-	memset(&key, 0, sizeof(key));
-	key.a = p->a;
-	key.fam = p->fam;
-	return hmap_get(&m->addrs, &key, ADDR_KEY_LEN, val);
+	if (p->fam == 4)
+		return u32map_get(&m->addr4, (uint32_t)(p->a.hi >> 32), val);
+	key.hi = p->a.hi;
+	key.lo = p->a.lo;
+	key.tag = ADDR6_TAG;
+	return kmap_get(&m->addr6, &key, val);
 }
 
 /* Which endpoint's delegated prefix holds this address, if any: a short
@@ -120,86 +122,65 @@ static uint32_t delegated_owner(const sgreach_model *m,
 	return SG_NONE;
 }
 
-static int resolve_selector(sgreach_verdict *v, const char *text,
-			    struct selection *s)
+/* s names what the selector maps hold for its text (val, as SEL_PACK). */
+static int select_loaded(sgreach_verdict *v, uint32_t val, struct selection *s)
+{
+	if (SEL_IDX(val) == SEL_AMBIGUOUS)
+		return qfail(v, -EINVAL,
+			     "selector '%s' is ambiguous: several "
+			     "loaded objects have that id",
+			     s->text);
+	s->idx = SEL_IDX(val);
+	switch (SEL_KIND(val)) {
+	case SEL_ENDPOINT:
+		s->what = SELW_ENDPOINT;
+		break;
+	case SEL_TASK:
+		s->what = SELW_TASK;
+		break;
+	default:
+		s->what = SELW_SERVICE;
+		break;
+	}
+	return 0;
+}
+
+/* s names the interface holding the address p (full length), the one
+ * whose delegated prefix holds it, or the address outside the model. */
+static int select_address(sgreach_verdict *v, const struct sg_prefix *p,
+			  struct selection *s)
 {
 	const sgreach_model *m = v->m;
 	uint32_t val;
-	size_t len;
 
-	memset(s, 0, sizeof(*s));
-	if (!text || !*text)
-		return qfail(v, -EINVAL, "empty selector");
-	len = strlen(text);
-	if (len >= sizeof(s->text))
-		return qfail(v, -EINVAL, "selector too long: %.64s...", text);
-	memcpy(s->text, text, len + 1);
-	s->len = (uint16_t)len;
-
-	if (hmap_get(&m->selectors, text, len, &val)) {
-		if (SEL_IDX(val) == SEL_AMBIGUOUS)
+	s->addr = *p;
+	if (lookup_address(m, p, &val)) {
+		if (val == SEL_AMBIGUOUS)
 			return qfail(v, -EINVAL,
-				     "selector '%s' is ambiguous: several "
-				     "loaded objects have that id",
-				     text);
-		s->idx = SEL_IDX(val);
-		switch (SEL_KIND(val)) {
-		case SEL_ENDPOINT:
-			s->what = SELW_ENDPOINT;
-			break;
-		case SEL_TASK:
-			s->what = SELW_TASK;
-			break;
-		default:
-			s->what = SELW_SERVICE;
-			break;
-		}
+				     "address %s is held by several "
+				     "interfaces (in different "
+				     "VPCs); select one by its "
+				     "id",
+				     s->text);
+		s->what = SELW_ENDPOINT;
+		s->idx = val & ~ADDRV_PUBLIC;
+		s->addr_given = 1;
+		s->is_public = !!(val & ADDRV_PUBLIC);
 		return 0;
 	}
-	if (strchr(text, '/') || strchr(text, ':') ||
-	    (text[0] >= '0' && text[0] <= '9')) {
-		struct sg_prefix p;
-
-		if (addr_parse_fast(text, 2, &p, NULL) == 0) {
-			int full = p.len == (p.fam == 4 ? 32 : 128);
-
-			s->addr = p;
-			if (!full) {
-				s->what = SELW_CIDR;
-				return 0;
-			}
-			if (lookup_address(m, &p, &val)) {
-				if (val == SEL_AMBIGUOUS)
-					return qfail(
-					    v, -EINVAL,
-					    "address %s is held by several "
-					    "interfaces (in different "
-					    "VPCs); select one by its "
-					    "id",
-					    text);
-				s->what = SELW_ENDPOINT;
-				s->idx = val & ~ADDRV_PUBLIC;
-				s->addr_given = 1;
-				s->is_public = !!(val & ADDRV_PUBLIC);
-				return 0;
-			}
-			val = delegated_owner(m, &p);
-			if (val != SG_NONE) {
-				s->what = SELW_ENDPOINT;
-				s->idx = val;
-				s->addr_given = 1;
-				return 0;
-			}
-			s->what = SELW_ADDRESS;
-			return 0;
-		}
-		if (strchr(text, '/') && !strstr(text, "arn:") &&
-		    strncmp(text, "service:", 8) != 0)
-			return qfail(v, -EINVAL,
-				     "invalid selector '%s': not a valid "
-				     "address, CIDR or loaded id",
-				     text);
+	val = delegated_owner(m, p);
+	if (val != SG_NONE) {
+		s->what = SELW_ENDPOINT;
+		s->idx = val;
+		s->addr_given = 1;
+		return 0;
 	}
+	s->what = SELW_ADDRESS;
+	return 0;
+}
+
+static int not_loaded(sgreach_verdict *v, const char *text)
+{
 	if (strncmp(text, "service:", 8) == 0)
 		return qfail(v, -ENOENT,
 			     "no service '%s' is loaded (from ecs "
@@ -210,6 +191,75 @@ static int resolve_selector(sgreach_verdict *v, const char *text,
 		     "'%s' is not a loaded interface, task, service or an "
 		     "address",
 		     text);
+}
+
+static int resolve_selector(sgreach_verdict *v, const char *text,
+			    struct selection *s)
+{
+	const sgreach_model *m = v->m;
+	struct kkey key;
+	uint32_t val, a4;
+	size_t len;
+
+	/* Everything before the text, and the text empty: what a failed
+	 * resolution leaves. */
+	memset(s, 0, offsetof(struct selection, text));
+	s->text[0] = '\0';
+	if (!text || !*text)
+		return qfail(v, -EINVAL, "empty selector");
+
+	/* Interface and task ids and IPv4 addresses, most selectors, are
+	 * each told and measured by one pass over the text and found in a
+	 * map keyed by their value (model.h).  An address is looked up as
+	 * a selector text first only when some selector text reads as an
+	 * address (m->sel_addrlike); without one it could not be found. */
+	if ((len = sel_id_key(text, &key))) {
+		memcpy(s->text, text, len + 1);
+		s->len = (uint16_t)len;
+		if (kmap_get(&m->sel_ids, &key, &val))
+			return select_loaded(v, val, s);
+		return not_loaded(v, text); /* and not an address */
+	}
+	if ((len = addr_parse_ipv4(text, &a4)) && !m->sel_addrlike) {
+		struct sg_prefix p;
+
+		memcpy(s->text, text, len + 1);
+		s->len = (uint16_t)len;
+		memset(&p, 0, sizeof(p));
+		p.a.hi = (uint64_t)a4 << 32;
+		p.len = 32;
+		p.fam = 4;
+		return select_address(v, &p, s);
+	}
+
+	len = strlen(text);
+	if (len >= sizeof(s->text))
+		return qfail(v, -EINVAL, "selector too long: %.64s...", text);
+	memcpy(s->text, text, len + 1);
+	s->len = (uint16_t)len;
+
+	if (hmap_get(&m->selectors, text, len, &val))
+		return select_loaded(v, val, s);
+	if (strchr(text, '/') || strchr(text, ':') ||
+	    (text[0] >= '0' && text[0] <= '9')) {
+		struct sg_prefix p;
+
+		if (addr_parse_fast(text, 2, &p, NULL) == 0) {
+			if (p.len != (p.fam == 4 ? 32 : 128)) {
+				s->addr = p;
+				s->what = SELW_CIDR;
+				return 0;
+			}
+			return select_address(v, &p, s);
+		}
+		if (strchr(text, '/') && !strstr(text, "arn:") &&
+		    strncmp(text, "service:", 8) != 0)
+			return qfail(v, -EINVAL,
+				     "invalid selector '%s': not a valid "
+				     "address, CIDR or loaded id",
+				     text);
+	}
+	return not_loaded(v, text);
 }
 
 /* The address family of the query: IPv6 when asked, when a selector is an

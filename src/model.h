@@ -190,15 +190,52 @@ enum sel_kind { SEL_ENDPOINT = 1, SEL_TASK = 2, SEL_SERVICE = 3 };
 #define SEL_IDX(v)	    ((v)&0x0fffffffu)
 #define SEL_AMBIGUOUS	    0x0fffffffu
 
+/*
+ * Selector texts that are an optional "eni-" and 1 to 32 lowercase hex
+ * digits (interface ids, task ids: most selectors) are keyed by their
+ * value in m->sel_ids; every other text by its bytes in m->selectors.
+ * The encoding is one-to-one (the tag holds the prefix and the digit
+ * count), and whether a text is so keyed depends on the text alone, so
+ * the two maps together map texts exactly as one map would.  Returns the
+ * text's length when it is so keyed, 0 when not.  One pass, no strlen.
+ */
+static inline size_t sel_id_key(const char *text, struct kkey *k)
+{
+	const char *p = text;
+	uint64_t a = 0, b = 0;
+	uint32_t n = 0, kind = 1;
+
+	if (p[0] == 'e' && p[1] == 'n' && p[2] == 'i' && p[3] == '-') {
+		p += 4;
+		kind = 2;
+	}
+	for (;; p++, n++) {
+		uint32_t c = (unsigned char)*p, d = c - '0';
+
+		if (d > 9) {
+			d = c - 'a';
+			if (d > 5)
+				break;
+			d += 10;
+		}
+		if (n < 16)
+			a = a << 4 | d;
+		else
+			b = b << 4 | d;
+	}
+	if (*p || n == 0 || n > 32)
+		return 0;
+	k->hi = a;
+	k->lo = b;
+	k->tag = kind << 8 | n;
+	return (size_t)(p - text);
+}
+
+/* Tag of an IPv6 address in m->addr6 (IPv4 addresses are in m->addr4). */
+#define ADDR6_TAG 6
+
 struct arena_chunk;
 
-/* A key of the address index: the address and its family, zero padded. */
-struct sg_addr_key {
-	struct sg_addr a;
-	uint8_t fam;
-	uint8_t pad[7];
-};
-#define ADDR_KEY_LEN 17
 /* Values of the address index: the endpoint, flagged when the address is
  * public; SEL_AMBIGUOUS when two endpoints hold it (different VPCs). */
 #define ADDRV_PUBLIC 0x80000000u
@@ -221,9 +258,16 @@ struct sgreach_model {
 
 	struct hmap group_ids, endpoint_ids, task_ids, plist_ids, subnet_ids,
 	    vpc_ids, strings;
-	/* After finalize: selector text -> SEL_PACK; address -> endpoint. */
+	/* After finalize: selector text -> SEL_PACK (ids as sel_id_key()
+	 * writes them in sel_ids, other texts in selectors); address ->
+	 * endpoint (IPv4 by its 32 bits, IPv6 by its 128 bits and
+	 * ADDR6_TAG).  sel_addrlike: some text in selectors also reads as
+	 * an address, so a query must look an address up there first. */
 	struct hmap selectors;
-	struct hmap addrs; /* key: struct sg_addr + family byte */
+	struct kmap sel_ids;
+	struct u32map addr4;
+	struct kmap addr6;
+	int sel_addrlike;
 
 	/* After finalize: the endpoints' rule arrays, one per distinct group
 	 * list, not one per endpoint (20,000 interfaces sharing a group of
@@ -236,9 +280,6 @@ struct sgreach_model {
 	struct sg_qep *qep;
 	/* After finalize: delegated prefixes (Ipv4Prefixes...), few. */
 	VEC(struct sg_delegated) delegated;
-	/* Keys of the addrs map, owned here (struct sg_addr_key). */
-	struct sg_addr_key *addr_keys;
-	uint32_t naddr_keys;
 
 	void *load_mark; /* model.c: the rollback state of the current load */
 
