@@ -16,11 +16,11 @@
 /* Every text made of four of these octets (or three, or five) and a tail
  * must read as addr_parse_fast() reads it, address required. */
 static const char *const octets[] = {
-    "0",   "00",  "01",  "1",   "9",   "10",   "09",  "99",  "100",
-    "199", "200", "249", "250", "255", "256",  "260", "300", "999",
-    "1000", "",   "a",   "-1",  " 1",  "0255", "1e", "25 "};
-static const char *const tails[] = {"", ".", "/", "/32", "/0", " ", "a",
-				    ".1", ":", "\n"};
+    "0",    "00",  "01",  "1",	 "9",	"10",	"09",  "99",  "100",
+    "199",  "200", "249", "250", "255", "256",	"260", "300", "999",
+    "1000", "",	   "a",	  "-1",	 " 1",	"0255", "1e",  "25 "};
+static const char *const tails[] = {"",	 ".", "/",  "/32", "/0",
+				    " ", "a", ".1", ":",   "\n"};
 
 static void expect_agrees(const char *text)
 {
@@ -213,12 +213,12 @@ static sgreach_model *model(int addr_like_id)
 	OK(sgreach_model_add_address(m, "eni-0a1b2c", "3.3.3.3",
 				     SGREACH_ADDR_PUBLIC));
 	OK(sgreach_model_add_address(m, "eni-0a1b2c", "2001:db8::1", 0));
-	OK(sgreach_model_add_endpoint(m, "eni-x", SGREACH_ENDPOINT_ENI,
-				      "vpc-1", NULL, NULL));
+	OK(sgreach_model_add_endpoint(m, "eni-x", SGREACH_ENDPOINT_ENI, "vpc-1",
+				      NULL, NULL));
 	OK(sgreach_model_add_address(m, "eni-x", "10.0.5.5", 0));
 	OK(sgreach_model_add_address(m, "eni-x", "10.0.9.16/28", 0));
-	OK(sgreach_model_add_endpoint(m, "eni-y", SGREACH_ENDPOINT_ENI,
-				      "vpc-2", NULL, NULL));
+	OK(sgreach_model_add_endpoint(m, "eni-y", SGREACH_ENDPOINT_ENI, "vpc-2",
+				      NULL, NULL));
 	OK(sgreach_model_add_address(m, "eni-y", "10.0.5.5", 0));
 	OK(sgreach_model_add_address(m, "eni-y", "10.0.0.9", 0));
 	/* Two objects with one id: an interface and a task's id. */
@@ -227,14 +227,14 @@ static sgreach_model *model(int addr_like_id)
 	OK(sgreach_model_add_task(m, "arn:aws:ecs:eu-west-1:1:task/c/00ff",
 				  "eni-0a1b2c", NULL));
 	OK(sgreach_model_add_task(
-	    m, "arn:aws:ecs:eu-west-1:1:task/c/27234b173f6337dd6771fd016ca10837",
+	    m,
+	    "arn:aws:ecs:eu-west-1:1:task/c/27234b173f6337dd6771fd016ca10837",
 	    "eni-x", NULL));
 	if (addr_like_id)
 		/* An interface whose id reads as another one's address: the
 		 * id wins, as it always did. */
-		OK(sgreach_model_add_endpoint(m, "10.0.0.9",
-					      SGREACH_ENDPOINT_ENI, "vpc-1",
-					      NULL, NULL));
+		OK(sgreach_model_add_endpoint(
+		    m, "10.0.0.9", SGREACH_ENDPOINT_ENI, "vpc-1", NULL, NULL));
 	OK(sgreach_model_finalize(m));
 #undef OK
 	return m;
