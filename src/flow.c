@@ -109,13 +109,38 @@ static long fast_uint(const char **p, char end, int max_digits, long max)
 	return v;
 }
 
+/* A protocol without ports by number or name (esp, gre, 50), as the
+ * general reader reads it; 0 for anything else. */
+static int flow_fast_portless(const char *t, sgreach_flow *out)
+{
+	const char *p = t;
+	size_t n = 0;
+	long proto;
+
+	while (n < 16 && t[n] && t[n] != '/')
+		n++;
+	if (n == 0 || n >= 16 || t[n] || !strncmp(t, "proto-", 6))
+		return 0;
+	if (t[0] >= '0' && t[0] <= '9')
+		proto = fast_uint(&p, '\0', 3, PROTO_MAX);
+	else
+		proto = proto_number_n(t, n);
+	if (proto < 0 || proto == PROTO_TCP || proto == PROTO_UDP ||
+	    proto == PROTO_ICMP || proto == PROTO_ICMPV6)
+		return 0;
+	out->protocol = (int)proto;
+	out->port = -1;
+	out->code = -1;
+	return 1;
+}
+
 /*
  * The flows of most queries, tcp/PORT, udp/PORT and icmp/TYPE[/CODE] in
- * any case, in one pass without a strlen, strchr or string compare: a
- * batch parses a flow a line.  Returns 1 when the text is one of them,
- * read; 0 leaves it to the general reader, which also writes every error.
- * (x | 0x20) is a letter's lower case, and no other byte maps onto the
- * letters compared.
+ * any case and protocols without ports, in one pass without strlen,
+ * strchr or strcasecmp: a batch parses a flow a line.  Returns 1 when the
+ * text is one of them, read; 0 leaves it to the general reader, which
+ * also writes every error.  (x | 0x20) is a letter's lower case, and no
+ * other byte maps onto the letters compared.
  */
 static int flow_fast(const char *t, sgreach_flow *out)
 {
@@ -133,7 +158,7 @@ static int flow_fast(const char *t, sgreach_flow *out)
 		 (t[2] | 0x20) == 'm' && (t[3] | 0x20) == 'p' && t[4] == '/')
 		proto = PROTO_ICMP;
 	else
-		return 0;
+		return flow_fast_portless(t, out);
 	if (proto != PROTO_ICMP) {
 		p = t + 4;
 		if ((a = fast_uint(&p, '\0', 5, 65535)) < 0)

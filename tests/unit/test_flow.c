@@ -152,6 +152,9 @@ Test(flow, one_pass_reader_agrees_with_the_general_one)
 	static const char *const words[] = {
 	    "tcp",  "TCP", "tCp",    "udp", "UDP", "icmp", "ICMP", "iCmP", "tc",
 	    "tcpp", "icm", "icmpv6", "esp", "6",   "17",   "1",	   "",
+	    "ESP", "gre", "sctp", "0", "00", "50", "050", "255", "256", "58",
+	    "-1", "all", "ALL", "icmpV6", "ipv6-icmp", "proto", "esp ",
+	    "abcdefghijklmnop", "0x32",
 	};
 	static const char *const args[] = {
 	    "",	       "/",	  "/0",	      "/00",	 "/01",	     "/1",
