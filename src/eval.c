@@ -209,30 +209,33 @@ static int resolve_selector(sgreach_verdict *v, const char *text,
 		return qfail(v, -EINVAL, "empty selector");
 
 	/* Interface and task ids and IPv4 addresses, most selectors, are
-	 * each told and measured by one pass over the text and found in a
-	 * map keyed by their value (model.h).  An address is looked up as
-	 * a selector text first only when some selector text reads as an
-	 * address (m->sel_addrlike); without one it could not be found. */
-	if ((len = sel_id_key(text, &key))) {
+	 * each told by one pass over the text and found in a map keyed by
+	 * their value (model.h).  An address is looked up as a selector
+	 * text first only when some selector text reads as an address
+	 * (m->sel_addrlike); without one it could not be found there. */
+	len = strlen(text);
+	if (len >= 7 && (text[1] == '.' || text[2] == '.' || text[3] == '.')) {
+		/* An IPv4 address, if anything of these two kinds: an id has
+		 * no dot. */
+		if (addr_parse_ipv4(text, &a4) && !m->sel_addrlike) {
+			struct sg_prefix p;
+
+			memcpy(s->text, text, len + 1);
+			s->len = (uint16_t)len;
+			memset(&p, 0, sizeof(p));
+			p.a.hi = (uint64_t)a4 << 32;
+			p.len = 32;
+			p.fam = 4;
+			return select_address(v, &p, s);
+		}
+	} else if (sel_id_key(text, len, &key)) {
 		memcpy(s->text, text, len + 1);
 		s->len = (uint16_t)len;
 		if (kmap_get(&m->sel_ids, &key, &val))
 			return select_loaded(v, val, s);
 		return not_loaded(v, text); /* and not an address */
 	}
-	if ((len = addr_parse_ipv4(text, &a4)) && !m->sel_addrlike) {
-		struct sg_prefix p;
 
-		memcpy(s->text, text, len + 1);
-		s->len = (uint16_t)len;
-		memset(&p, 0, sizeof(p));
-		p.a.hi = (uint64_t)a4 << 32;
-		p.len = 32;
-		p.fam = 4;
-		return select_address(v, &p, s);
-	}
-
-	len = strlen(text);
 	if (len >= sizeof(s->text))
 		return qfail(v, -EINVAL, "selector too long: %.64s...", text);
 	memcpy(s->text, text, len + 1);

@@ -495,7 +495,7 @@ static int put_selector(sgreach_model *m, const char *key, uint32_t val)
 	struct kkey k;
 	uint32_t old;
 
-	if (sel_id_key(key, &k)) {
+	if (sel_id_key(key, strlen(key), &k)) {
 		if (kmap_get(&m->sel_ids, &k, &old) && old != val)
 			val = SEL_PACK(SEL_KIND(val), SEL_AMBIGUOUS);
 		return kmap_put(&m->sel_ids, &k, val);

@@ -135,11 +135,10 @@ Test(select, id_keys_are_one_to_one)
 	size_t i, j;
 
 	for (i = 0; i < n; i++) {
-		size_t len = sel_id_key(ids[i], &k[i]);
+		int is = sel_id_key(ids[i], strlen(ids[i]), &k[i]);
 
-		cr_expect_eq(len != 0, is_id_class(ids[i]), "'%s'", ids[i]);
-		if (len) {
-			cr_expect_eq(len, strlen(ids[i]), "'%s'", ids[i]);
+		cr_expect_eq(is, is_id_class(ids[i]), "'%s'", ids[i]);
+		if (is) {
 			cr_expect_neq(k[i].tag, 0, "'%s'", ids[i]);
 		} else {
 			k[i].tag = 0;
@@ -152,6 +151,77 @@ Test(select, id_keys_are_one_to_one)
 					     offsetof(struct kkey, tag) +
 						 sizeof(k[i].tag)),
 				  "'%s' and '%s' have one key", ids[i], ids[j]);
+}
+
+/* One byte of an id changed to each byte value, at every position: the
+ * text stays keyed exactly when the byte is a lowercase hex digit (the
+ * reader tests eight bytes at a time, so each position of a word). */
+Test(select, id_reader_tests_every_byte)
+{
+	static const char *const base[] = {
+	    "eni-0a1b2c3d4e5f60718", "27234b173f6337dd6771fd016ca10837",
+	    "0a1b2c3d", "0a1b2c3d4e5f6071", "0a1b2c3d4e5f60718"};
+	char t[64];
+	size_t b, i;
+	int c;
+
+	for (b = 0; b < sizeof(base) / sizeof(base[0]); b++)
+		for (i = 0; i < strlen(base[b]); i++)
+			for (c = 1; c < 256; c++) {
+				struct kkey k;
+
+				snprintf(t, sizeof(t), "%s", base[b]);
+				t[i] = (char)c;
+				cr_assert_eq(sel_id_key(t, strlen(t), &k),
+					     is_id_class(t), "'%s'", t);
+			}
+}
+
+/* Many random ids, each once in a map: as many keys as distinct texts,
+ * and each text finds its own value. */
+Test(select, random_ids_have_distinct_keys)
+{
+	static char texts[4000][40];
+	struct kmap km = {0};
+	unsigned int seed = 1;
+	uint32_t i, val;
+
+	for (i = 0; i < 4000; i++) {
+		size_t n, j;
+
+		seed = seed * 1103515245u + 12345u;
+		n = 1 + (seed >> 16) % 32;
+		j = (seed >> 8) & 1 ? (memcpy(texts[i], "eni-", 4), 4) : 0;
+		for (; n; n--, j++) {
+			seed = seed * 1103515245u + 12345u;
+			/* few distinct digits: near misses are likely */
+			texts[i][j] = "0f1a"[(seed >> 16) & 3];
+		}
+		texts[i][j] = '\0';
+	}
+	for (i = 0; i < 4000; i++) {
+		struct kkey k;
+
+		cr_assert(sel_id_key(texts[i], strlen(texts[i]), &k));
+		cr_assert_eq(kmap_put(&km, &k, i), 0);
+	}
+	for (i = 0; i < 4000; i++) {
+		struct kkey k;
+		uint32_t j, first = i;
+
+		for (j = 0; j < i; j++)
+			if (!strcmp(texts[j], texts[i])) {
+				first = j;
+				break;
+			}
+		sel_id_key(texts[i], strlen(texts[i]), &k);
+		cr_assert(kmap_get(&km, &k, &val));
+		/* the last of equal texts put wins */
+		for (j = 3999; j > first && strcmp(texts[j], texts[i]); j--)
+			;
+		cr_assert_eq(val, j, "'%s'", texts[i]);
+	}
+	kmap_free(&km);
 }
 
 /* ------------------------------------------------------------ the maps -- */
