@@ -122,6 +122,17 @@ static uint32_t delegated_owner(const sgreach_model *m,
 	return SG_NONE;
 }
 
+/* The query reads the endpoint's struct sg_qep next, and on a large
+ * model it is not in the cache: its two lines are fetched while the
+ * other selector is resolved. */
+static inline void prefetch_endpoint(const sgreach_model *m, uint32_t e)
+{
+	const char *q = (const char *)&m->qep[e];
+
+	__builtin_prefetch(q);
+	__builtin_prefetch(q + 64);
+}
+
 /* s names what the selector maps hold for its text (val, as SEL_PACK). */
 static int select_loaded(sgreach_verdict *v, uint32_t val, struct selection *s)
 {
@@ -134,9 +145,11 @@ static int select_loaded(sgreach_verdict *v, uint32_t val, struct selection *s)
 	switch (SEL_KIND(val)) {
 	case SEL_ENDPOINT:
 		s->what = SELW_ENDPOINT;
+		prefetch_endpoint(v->m, s->idx);
 		break;
 	case SEL_TASK:
 		s->what = SELW_TASK;
+		__builtin_prefetch(&v->m->tasks.v[s->idx]);
 		break;
 	default:
 		s->what = SELW_SERVICE;
@@ -166,6 +179,7 @@ static int select_address(sgreach_verdict *v, const struct sg_prefix *p,
 		s->idx = val & ~ADDRV_PUBLIC;
 		s->addr_given = 1;
 		s->is_public = !!(val & ADDRV_PUBLIC);
+		prefetch_endpoint(m, s->idx);
 		return 0;
 	}
 	val = delegated_owner(m, p);
@@ -193,13 +207,47 @@ static int not_loaded(sgreach_verdict *v, const char *text)
 		     text);
 }
 
-static int resolve_selector(sgreach_verdict *v, const char *text,
-			    struct selection *s)
+/* What one pass over a selector's text found, before any lookup. */
+struct sel_text {
+	size_t len;
+	enum { SELT_OTHER, SELT_ID, SELT_IPV4 } kind;
+	struct kkey key; /* SELT_ID */
+	uint32_t a4;	 /* SELT_IPV4 */
+};
+
+/*
+ * Interface and task ids and IPv4 addresses, most selectors, are each told
+ * by one pass over the text and found in a map keyed by their value
+ * (model.h).  An address is looked up as a selector text first only when
+ * some selector text reads as an address (m->sel_addrlike); without one it
+ * could not be found there.  The map's slot is fetched from here: a query
+ * reads both selectors' texts before it looks either up.
+ */
+static void read_selector(const sgreach_model *m, const char *text,
+			  struct sel_text *t)
+{
+	t->kind = SELT_OTHER;
+	t->len = text ? strlen(text) : 0;
+	if (t->len >= 7 &&
+	    (text[1] == '.' || text[2] == '.' || text[3] == '.')) {
+		/* An IPv4 address, if anything of these two kinds: an id has
+		 * no dot. */
+		if (addr_parse_ipv4(text, &t->a4) && !m->sel_addrlike) {
+			t->kind = SELT_IPV4;
+			u32map_prefetch(&m->addr4, t->a4);
+		}
+	} else if (t->len && sel_id_key(text, t->len, &t->key)) {
+		t->kind = SELT_ID;
+		kmap_prefetch(&m->sel_ids, &t->key);
+	}
+}
+
+static int resolve_read(sgreach_verdict *v, const char *text,
+			const struct sel_text *t, struct selection *s)
 {
 	const sgreach_model *m = v->m;
-	struct kkey key;
-	uint32_t val, a4;
-	size_t len;
+	size_t len = t->len;
+	uint32_t val;
 
 	/* Everything before the text, and the text empty: what a failed
 	 * resolution leaves. */
@@ -207,31 +255,21 @@ static int resolve_selector(sgreach_verdict *v, const char *text,
 	s->text[0] = '\0';
 	if (!text || !*text)
 		return qfail(v, -EINVAL, "empty selector");
+	if (t->kind == SELT_IPV4) {
+		struct sg_prefix p;
 
-	/* Interface and task ids and IPv4 addresses, most selectors, are
-	 * each told by one pass over the text and found in a map keyed by
-	 * their value (model.h).  An address is looked up as a selector
-	 * text first only when some selector text reads as an address
-	 * (m->sel_addrlike); without one it could not be found there. */
-	len = strlen(text);
-	if (len >= 7 && (text[1] == '.' || text[2] == '.' || text[3] == '.')) {
-		/* An IPv4 address, if anything of these two kinds: an id has
-		 * no dot. */
-		if (addr_parse_ipv4(text, &a4) && !m->sel_addrlike) {
-			struct sg_prefix p;
-
-			memcpy(s->text, text, len + 1);
-			s->len = (uint16_t)len;
-			memset(&p, 0, sizeof(p));
-			p.a.hi = (uint64_t)a4 << 32;
-			p.len = 32;
-			p.fam = 4;
-			return select_address(v, &p, s);
-		}
-	} else if (sel_id_key(text, len, &key)) {
 		memcpy(s->text, text, len + 1);
 		s->len = (uint16_t)len;
-		if (kmap_get(&m->sel_ids, &key, &val))
+		memset(&p, 0, sizeof(p));
+		p.a.hi = (uint64_t)t->a4 << 32;
+		p.len = 32;
+		p.fam = 4;
+		return select_address(v, &p, s);
+	}
+	if (t->kind == SELT_ID) {
+		memcpy(s->text, text, len + 1);
+		s->len = (uint16_t)len;
+		if (kmap_get(&m->sel_ids, &t->key, &val))
 			return select_loaded(v, val, s);
 		return not_loaded(v, text); /* and not an address */
 	}
@@ -263,6 +301,15 @@ static int resolve_selector(sgreach_verdict *v, const char *text,
 				     text);
 	}
 	return not_loaded(v, text);
+}
+
+static int resolve_selector(sgreach_verdict *v, const char *text,
+			    struct selection *s)
+{
+	struct sel_text t;
+
+	read_selector(v->m, text, &t);
+	return resolve_read(v, text, &t, s);
 }
 
 /* The address family of the query: IPv6 when asked, when a selector is an
@@ -911,13 +958,19 @@ SGREACH_API int sgreach_query_flow(const sgreach_model *m, const char *src,
 				   const char *dst, const sgreach_flow *flow,
 				   unsigned int flags, sgreach_verdict *v)
 {
+	struct sel_text st, dt;
 	int rc;
 
 	if (!v)
 		return -EINVAL;
-	if ((rc = query_begin(m, flow, flags, v)) ||
-	    (rc = resolve_selector(v, src, &v->src)) ||
-	    (rc = resolve_selector(v, dst, &v->dst)))
+	if ((rc = query_begin(m, flow, flags, v)))
+		return rc;
+	/* Both texts read before either is looked up: on a large model
+	 * both lookups miss the cache, and so wait for memory together. */
+	read_selector(m, src, &st);
+	read_selector(m, dst, &dt);
+	if ((rc = resolve_read(v, src, &st, &v->src)) ||
+	    (rc = resolve_read(v, dst, &dt, &v->dst)))
 		return rc;
 	return query_run(v, flags);
 }

@@ -84,6 +84,18 @@ static inline int kmap_get(const struct kmap *h, const struct kkey *k,
 	}
 }
 
+/* Starts fetching the slot a lookup of k reads first, so that lookups
+ * of several keys wait for memory once, not once each. */
+static inline void kmap_prefetch(const struct kmap *h, const struct kkey *k)
+{
+	if (h->slots) {
+		const struct kslot *s = &h->slots[kmap_slot(h, k)];
+
+		__builtin_prefetch(s);
+		__builtin_prefetch((const char *)(s + 1) - 1);
+	}
+}
+
 /* Inserts or replaces.  Returns 0 or -ENOMEM. */
 int kmap_put(struct kmap *h, const struct kkey *k, uint32_t val);
 void kmap_free(struct kmap *h);
@@ -125,6 +137,12 @@ static inline int u32map_get(const struct u32map *h, uint32_t key,
 			return 1;
 		}
 	}
+}
+
+static inline void u32map_prefetch(const struct u32map *h, uint32_t key)
+{
+	if (h->slots)
+		__builtin_prefetch(&h->slots[u32map_slot(h, key)]);
 }
 
 /* Inserts or replaces.  Returns 0, -ENOMEM, or -EINVAL for UINT32_MAX. */
