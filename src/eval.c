@@ -223,8 +223,8 @@ struct sel_text {
  * could not be found there.  The map's slot is fetched from here: a query
  * reads both selectors' texts before it looks either up.
  */
-static void read_selector(const sgreach_model *m, const char *text,
-			  struct sel_text *t)
+static inline void read_selector(const sgreach_model *m, const char *text,
+				 struct sel_text *t)
 {
 	t->kind = SELT_OTHER;
 	t->len = text ? strlen(text) : 0;
