@@ -28,9 +28,13 @@ static int parse_strict(const char *s, int *fam, int *len, struct sg_addr *a)
 		char buf[46];
 		int i;
 
-		for (i = 0; i < (int)n; i++)
-			if (!strchr("0123456789abcdefABCDEF:.", s[i]))
+		for (i = 0; i < (int)n; i++) {
+			unsigned int c = (unsigned char)s[i];
+
+			if (!(c - '0' <= 9 || (c | 0x20) - 'a' <= 5 ||
+			      c == ':' || c == '.'))
 				return -1;
+		}
 		memcpy(buf, s, n);
 		buf[n] = '\0';
 		if (inet_pton(AF_INET6, buf, b) != 1)
@@ -80,6 +84,54 @@ static int parse_strict(const char *s, int *fam, int *len, struct sg_addr *a)
 			return -1;
 	}
 	return 0;
+}
+
+/* The value of a decimal digit; above 9 for any other byte. */
+static inline unsigned int digit(char c)
+{
+	return (unsigned int)(unsigned char)c - '0';
+}
+
+size_t addr_parse_ipv4(const char *text, uint32_t *out)
+{
+	const char *p = text;
+	uint32_t v = 0;
+	int octet;
+
+	/* Each octet's digits are read only while the ones before them are
+	 * digits, so nothing past the terminating NUL is read. */
+	for (octet = 0; octet < 4; octet++) {
+		unsigned int d0, d1, d2, x;
+
+		if (octet && *p++ != '.')
+			return 0;
+		d0 = digit(p[0]);
+		if (d0 > 9)
+			return 0;
+		d1 = digit(p[1]);
+		if (d1 > 9) {
+			x = d0;
+			p += 1;
+		} else {
+			if (d0 == 0) /* a leading zero */
+				return 0;
+			d2 = digit(p[2]);
+			if (d2 > 9) {
+				x = d0 * 10 + d1;
+				p += 2;
+			} else {
+				x = d0 * 100 + d1 * 10 + d2;
+				if (x > 255 || digit(p[3]) <= 9)
+					return 0;
+				p += 3;
+			}
+		}
+		v = v << 8 | x;
+	}
+	if (*p)
+		return 0;
+	*out = v;
+	return (size_t)(p - text);
 }
 
 int addr_parse_fast(const char *text, int want_prefix, struct sg_prefix *out,

@@ -44,6 +44,12 @@ int addr_parse(const char *text, int want_prefix, struct sg_prefix *out,
 int addr_parse_fast(const char *text, int want_prefix, struct sg_prefix *out,
 		    int *host_bits);
 
+/* A plain IPv4 address, "a.b.c.d" and nothing after it, in one pass:
+ * returns the text's length and sets *out (a in the top byte) when the
+ * whole text is one by the grammar of addr_parse(), 0 otherwise (then
+ * addr_parse_fast() says what else it is).  For selectors on every query. */
+size_t addr_parse_ipv4(const char *text, uint32_t *out);
+
 /* Writes the canonical text ("10.0.0.0/8", "2001:db8::/32"; a full-length
  * prefix without "/n" when bare is set).  Returns buf. */
 char *addr_format(const struct sg_prefix *p, int bare, char *buf, size_t size);

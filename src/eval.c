@@ -99,12 +99,14 @@ static int qfail(sgreach_verdict *v, int rc, const char *fmt, ...)
 static int lookup_address(const sgreach_model *m, const struct sg_prefix *p,
 			  uint32_t *val)
 {
-	struct sg_addr_key key;
+	struct kkey key;
 
-	memset(&key, 0, sizeof(key));
-	key.a = p->a;
-	key.fam = p->fam;
-	return hmap_get(&m->addrs, &key, ADDR_KEY_LEN, val);
+	if (p->fam == 4)
+		return u32map_get(&m->addr4, (uint32_t)(p->a.hi >> 32), val);
+	key.hi = p->a.hi;
+	key.lo = p->a.lo;
+	key.tag = ADDR6_TAG;
+	return kmap_get(&m->addr6, &key, val);
 }
 
 /* Which endpoint's delegated prefix holds this address, if any: a short
@@ -120,86 +122,76 @@ static uint32_t delegated_owner(const sgreach_model *m,
 	return SG_NONE;
 }
 
-static int resolve_selector(sgreach_verdict *v, const char *text,
-			    struct selection *s)
+/* The query reads the endpoint's struct sg_qep next, and on a large
+ * model it is not in the cache: its line (32 bytes, never across two) is
+ * fetched while the other selector is resolved. */
+static inline void prefetch_endpoint(const sgreach_model *m, uint32_t e)
+{
+	__builtin_prefetch(&m->qep[e]);
+}
+
+/* s names what the selector maps hold for its text (val, as SEL_PACK). */
+static int select_loaded(sgreach_verdict *v, uint32_t val, struct selection *s)
+{
+	if (SEL_IDX(val) == SEL_AMBIGUOUS)
+		return qfail(v, -EINVAL,
+			     "selector '%s' is ambiguous: several "
+			     "loaded objects have that id",
+			     s->text);
+	s->idx = SEL_IDX(val);
+	switch (SEL_KIND(val)) {
+	case SEL_ENDPOINT:
+		s->what = SELW_ENDPOINT;
+		prefetch_endpoint(v->m, s->idx);
+		break;
+	case SEL_TASK:
+		s->what = SELW_TASK;
+		__builtin_prefetch(&v->m->tasks.v[s->idx]);
+		break;
+	default:
+		s->what = SELW_SERVICE;
+		break;
+	}
+	return 0;
+}
+
+/* s names the interface holding the address p (full length), the one
+ * whose delegated prefix holds it, or the address outside the model. */
+static int select_address(sgreach_verdict *v, const struct sg_prefix *p,
+			  struct selection *s)
 {
 	const sgreach_model *m = v->m;
 	uint32_t val;
-	size_t len;
 
-	memset(s, 0, sizeof(*s));
-	if (!text || !*text)
-		return qfail(v, -EINVAL, "empty selector");
-	len = strlen(text);
-	if (len >= sizeof(s->text))
-		return qfail(v, -EINVAL, "selector too long: %.64s...", text);
-	memcpy(s->text, text, len + 1);
-	s->len = (uint16_t)len;
-
-	if (hmap_get(&m->selectors, text, len, &val)) {
-		if (SEL_IDX(val) == SEL_AMBIGUOUS)
+	s->addr = *p;
+	if (lookup_address(m, p, &val)) {
+		if (val == SEL_AMBIGUOUS)
 			return qfail(v, -EINVAL,
-				     "selector '%s' is ambiguous: several "
-				     "loaded objects have that id",
-				     text);
-		s->idx = SEL_IDX(val);
-		switch (SEL_KIND(val)) {
-		case SEL_ENDPOINT:
-			s->what = SELW_ENDPOINT;
-			break;
-		case SEL_TASK:
-			s->what = SELW_TASK;
-			break;
-		default:
-			s->what = SELW_SERVICE;
-			break;
-		}
+				     "address %s is held by several "
+				     "interfaces (in different "
+				     "VPCs); select one by its "
+				     "id",
+				     s->text);
+		s->what = SELW_ENDPOINT;
+		s->idx = val & ~ADDRV_PUBLIC;
+		s->addr_given = 1;
+		s->is_public = !!(val & ADDRV_PUBLIC);
+		prefetch_endpoint(m, s->idx);
 		return 0;
 	}
-	if (strchr(text, '/') || strchr(text, ':') ||
-	    (text[0] >= '0' && text[0] <= '9')) {
-		struct sg_prefix p;
-
-		if (addr_parse_fast(text, 2, &p, NULL) == 0) {
-			int full = p.len == (p.fam == 4 ? 32 : 128);
-
-			s->addr = p;
-			if (!full) {
-				s->what = SELW_CIDR;
-				return 0;
-			}
-			if (lookup_address(m, &p, &val)) {
-				if (val == SEL_AMBIGUOUS)
-					return qfail(
-					    v, -EINVAL,
-					    "address %s is held by several "
-					    "interfaces (in different "
-					    "VPCs); select one by its "
-					    "id",
-					    text);
-				s->what = SELW_ENDPOINT;
-				s->idx = val & ~ADDRV_PUBLIC;
-				s->addr_given = 1;
-				s->is_public = !!(val & ADDRV_PUBLIC);
-				return 0;
-			}
-			val = delegated_owner(m, &p);
-			if (val != SG_NONE) {
-				s->what = SELW_ENDPOINT;
-				s->idx = val;
-				s->addr_given = 1;
-				return 0;
-			}
-			s->what = SELW_ADDRESS;
-			return 0;
-		}
-		if (strchr(text, '/') && !strstr(text, "arn:") &&
-		    strncmp(text, "service:", 8) != 0)
-			return qfail(v, -EINVAL,
-				     "invalid selector '%s': not a valid "
-				     "address, CIDR or loaded id",
-				     text);
+	val = delegated_owner(m, p);
+	if (val != SG_NONE) {
+		s->what = SELW_ENDPOINT;
+		s->idx = val;
+		s->addr_given = 1;
+		return 0;
 	}
+	s->what = SELW_ADDRESS;
+	return 0;
+}
+
+static int not_loaded(sgreach_verdict *v, const char *text)
+{
 	if (strncmp(text, "service:", 8) == 0)
 		return qfail(v, -ENOENT,
 			     "no service '%s' is loaded (from ecs "
@@ -210,6 +202,111 @@ static int resolve_selector(sgreach_verdict *v, const char *text,
 		     "'%s' is not a loaded interface, task, service or an "
 		     "address",
 		     text);
+}
+
+/* What one pass over a selector's text found, before any lookup. */
+struct sel_text {
+	size_t len;
+	enum { SELT_OTHER, SELT_ID, SELT_IPV4 } kind;
+	struct kkey key; /* SELT_ID */
+	uint32_t a4;	 /* SELT_IPV4 */
+};
+
+/*
+ * Interface and task ids and IPv4 addresses, most selectors, are each told
+ * by one pass over the text and found in a map keyed by their value
+ * (model.h).  An address is looked up as a selector text first only when
+ * some selector text reads as an address (m->sel_addrlike); without one it
+ * could not be found there.  The map's slot is fetched from here: a query
+ * reads both selectors' texts before it looks either up.
+ */
+static inline void read_selector(const sgreach_model *m, const char *text,
+				 struct sel_text *t)
+{
+	t->kind = SELT_OTHER;
+	t->len = text ? strlen(text) : 0;
+	if (t->len >= 7 &&
+	    (text[1] == '.' || text[2] == '.' || text[3] == '.')) {
+		/* An IPv4 address, if anything of these two kinds: an id has
+		 * no dot. */
+		if (addr_parse_ipv4(text, &t->a4) && !m->sel_addrlike) {
+			t->kind = SELT_IPV4;
+			u32map_prefetch(&m->addr4, t->a4);
+		}
+	} else if (t->len && sel_id_key(text, t->len, &t->key)) {
+		t->kind = SELT_ID;
+		kmap_prefetch(&m->sel_ids, &t->key);
+	}
+}
+
+static int resolve_read(sgreach_verdict *v, const char *text,
+			const struct sel_text *t, struct selection *s)
+{
+	const sgreach_model *m = v->m;
+	size_t len = t->len;
+	uint32_t val;
+
+	/* Everything before the text, and the text empty: what a failed
+	 * resolution leaves. */
+	memset(s, 0, offsetof(struct selection, text));
+	s->text[0] = '\0';
+	if (!text || !*text)
+		return qfail(v, -EINVAL, "empty selector");
+	if (t->kind == SELT_IPV4) {
+		struct sg_prefix p;
+
+		memcpy(s->text, text, len + 1);
+		s->len = (uint16_t)len;
+		memset(&p, 0, sizeof(p));
+		p.a.hi = (uint64_t)t->a4 << 32;
+		p.len = 32;
+		p.fam = 4;
+		return select_address(v, &p, s);
+	}
+	if (t->kind == SELT_ID) {
+		memcpy(s->text, text, len + 1);
+		s->len = (uint16_t)len;
+		if (kmap_get(&m->sel_ids, &t->key, &val))
+			return select_loaded(v, val, s);
+		return not_loaded(v, text); /* and not an address */
+	}
+
+	if (len >= sizeof(s->text))
+		return qfail(v, -EINVAL, "selector too long: %.64s...", text);
+	memcpy(s->text, text, len + 1);
+	s->len = (uint16_t)len;
+
+	if (hmap_get(&m->selectors, text, len, &val))
+		return select_loaded(v, val, s);
+	if (strchr(text, '/') || strchr(text, ':') ||
+	    (text[0] >= '0' && text[0] <= '9')) {
+		struct sg_prefix p;
+
+		if (addr_parse_fast(text, 2, &p, NULL) == 0) {
+			if (p.len != (p.fam == 4 ? 32 : 128)) {
+				s->addr = p;
+				s->what = SELW_CIDR;
+				return 0;
+			}
+			return select_address(v, &p, s);
+		}
+		if (strchr(text, '/') && !strstr(text, "arn:") &&
+		    strncmp(text, "service:", 8) != 0)
+			return qfail(v, -EINVAL,
+				     "invalid selector '%s': not a valid "
+				     "address, CIDR or loaded id",
+				     text);
+	}
+	return not_loaded(v, text);
+}
+
+static int resolve_selector(sgreach_verdict *v, const char *text,
+			    struct selection *s)
+{
+	struct sel_text t;
+
+	read_selector(v->m, text, &t);
+	return resolve_read(v, text, &t, s);
 }
 
 /* The address family of the query: IPv6 when asked, when a selector is an
@@ -957,13 +1054,19 @@ SGREACH_API int sgreach_query_flow(const sgreach_model *m, const char *src,
 				   const char *dst, const sgreach_flow *flow,
 				   unsigned int flags, sgreach_verdict *v)
 {
+	struct sel_text st, dt;
 	int rc;
 
 	if (!v)
 		return -EINVAL;
-	if ((rc = query_begin(m, flow, flags, v)) ||
-	    (rc = resolve_selector(v, src, &v->src)) ||
-	    (rc = resolve_selector(v, dst, &v->dst)))
+	if ((rc = query_begin(m, flow, flags, v)))
+		return rc;
+	/* Both texts read before either is looked up: on a large model
+	 * both lookups miss the cache, and so wait for memory together. */
+	read_selector(m, src, &st);
+	read_selector(m, dst, &dt);
+	if ((rc = resolve_read(v, src, &st, &v->src)) ||
+	    (rc = resolve_read(v, dst, &dt, &v->dst)))
 		return rc;
 	return query_run(v, flags);
 }

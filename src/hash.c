@@ -115,3 +115,98 @@ int hmap_put(struct hmap *h, const void *key, size_t len, uint32_t val)
 	s->val = val;
 	return 0;
 }
+
+/* Both fixed-key maps double when half full, as hmap does. */
+int kmap_put(struct kmap *h, const struct kkey *k, uint32_t val)
+{
+	struct kslot *s;
+	size_t i;
+
+	if (!k->tag)
+		return -EINVAL;
+	if (!h->slots || (h->count + 1) * 2 > h->mask + 1) {
+		size_t cap = h->slots ? (h->mask + 1) * 2 : 16;
+		struct kmap n = {calloc(cap, sizeof(struct kslot)), cap - 1, 0};
+
+		if (!n.slots)
+			return -ENOMEM;
+		for (i = 0; h->slots && i <= h->mask; i++) {
+			const struct kslot *o = &h->slots[i];
+			struct kkey ok = {o->hi, o->lo, o->tag};
+			size_t j;
+
+			if (!o->tag)
+				continue;
+			for (j = kmap_slot(&n, &ok); n.slots[j].tag;
+			     j = (j + 1) & n.mask)
+				;
+			n.slots[j] = *o;
+		}
+		n.count = h->count;
+		free(h->slots);
+		*h = n;
+	}
+	for (i = kmap_slot(h, k);; i = (i + 1) & h->mask) {
+		s = &h->slots[i];
+		if (!s->tag ||
+		    (s->hi == k->hi && s->lo == k->lo && s->tag == k->tag))
+			break;
+	}
+	if (!s->tag) {
+		s->hi = k->hi;
+		s->lo = k->lo;
+		s->tag = k->tag;
+		h->count++;
+	}
+	s->val = val;
+	return 0;
+}
+
+void kmap_free(struct kmap *h)
+{
+	free(h->slots);
+	memset(h, 0, sizeof(*h));
+}
+
+int u32map_put(struct u32map *h, uint32_t key, uint32_t val)
+{
+	size_t i;
+
+	if (val == UINT32_MAX)
+		return -EINVAL;
+	if (!h->slots || (h->count + 1) * 2 > h->mask + 1) {
+		size_t cap = h->slots ? (h->mask + 1) * 2 : 16;
+		struct u32map n = {malloc(cap * sizeof(uint64_t)), cap - 1, 0};
+
+		if (!n.slots)
+			return -ENOMEM;
+		memset(n.slots, 0xff, cap * sizeof(uint64_t));
+		for (i = 0; h->slots && i <= h->mask; i++) {
+			uint64_t o = h->slots[i];
+			size_t j;
+
+			if (o == U32MAP_EMPTY)
+				continue;
+			for (j = u32map_slot(&n, (uint32_t)o);
+			     n.slots[j] != U32MAP_EMPTY; j = (j + 1) & n.mask)
+				;
+			n.slots[j] = o;
+		}
+		n.count = h->count;
+		free(h->slots);
+		*h = n;
+	}
+	for (i = u32map_slot(h, key);; i = (i + 1) & h->mask)
+		if (h->slots[i] == U32MAP_EMPTY || (uint32_t)h->slots[i] == key)
+			break;
+	if (h->slots[i] == U32MAP_EMPTY)
+		h->count++;
+	h->slots[i] = (uint64_t)val << 32 | key;
+	return 0;
+}
+
+void u32map_free(struct u32map *h)
+{
+	free(h->slots);
+	memset(h, 0, sizeof(*h));
+}

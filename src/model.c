@@ -442,8 +442,9 @@ SGREACH_API void sgreach_model_free(sgreach_model *m)
 	hmap_free(&m->vpc_ids);
 	hmap_free(&m->strings);
 	hmap_free(&m->selectors);
-	hmap_free(&m->addrs);
-	free(m->addr_keys);
+	kmap_free(&m->sel_ids);
+	u32map_free(&m->addr4);
+	kmap_free(&m->addr6);
 	mk = mark_of(m);
 	if (mk) {
 		vec_free(&mk->log);

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "sgreach.h"
 #include "addr.h"
@@ -228,15 +229,80 @@ enum sel_kind { SEL_ENDPOINT = 1, SEL_TASK = 2, SEL_SERVICE = 3 };
 #define SEL_IDX(v)	    ((v)&0x0fffffffu)
 #define SEL_AMBIGUOUS	    0x0fffffffu
 
+/* Eight lowercase hex digits at p as 32 bits, UINT64_MAX when a byte is
+ * not one: eight bytes at a time, without a branch per byte.  Every byte
+ * is ASCII when tested, so adding a constant below 0x80 to it never
+ * carries into the next; the high bit of b + (0x80 - c) says b >= c. */
+static inline uint64_t sel_hex8(const char *p)
+{
+	const uint64_t ones = 0x0101010101010101ull, high = ones * 0x80;
+	uint64_t w, dig, af;
+
+	memcpy(&w, p, sizeof(w));
+	if (w & high)
+		return UINT64_MAX;
+	dig = (w + ones * (0x80 - '0')) & ~(w + ones * (0x80 - '9' - 1));
+	af = (w + ones * (0x80 - 'a')) & ~(w + ones * (0x80 - 'f' - 1));
+	if (((dig | af) & high) != high)
+		return UINT64_MAX;
+	/* Each byte's digit value, then the eight nibbles packed. */
+	w = (w & ones * 0x0f) + ((af & high) >> 7) * 9;
+	w = ((w << 4) | (w >> 8)) & 0x00ff00ff00ff00ffull;
+	w = ((w << 8) | (w >> 16)) & 0x0000ffff0000ffffull;
+	return ((w << 16) | (w >> 32)) & 0xffffffffull;
+}
+
+/*
+ * Selector texts that are an optional "eni-" and 1 to 32 lowercase hex
+ * digits (interface ids, task ids: most selectors) are keyed by their
+ * digits, 4 bits each, in m->sel_ids; every other text by its bytes in
+ * m->selectors.  The key is one-to-one (the tag holds the prefix and the
+ * digit count), and whether a text is so keyed depends on the text
+ * alone, so the two maps together map texts exactly as one map would.
+ * len is strlen(text).  Returns 1 when the text is so keyed, 0 when not.
+ */
+static inline int sel_id_key(const char *text, size_t len, struct kkey *k)
+{
+	const char *p = text;
+	uint64_t hi = 0, lo = 0, x;
+	uint32_t kind = 1, n;
+
+	if (len > 4 && !memcmp(p, "eni-", 4)) {
+		p += 4;
+		len -= 4;
+		kind = 2;
+	}
+	if (len == 0 || len > 32)
+		return 0;
+	k->tag = kind << 8 | (uint32_t)len;
+	for (n = (uint32_t)len; n >= 8; n -= 8, p += 8) {
+		if ((x = sel_hex8(p)) == UINT64_MAX)
+			return 0;
+		hi = hi << 32 | lo >> 32;
+		lo = lo << 32 | x;
+	}
+	for (; n; n--, p++) {
+		uint32_t c = (unsigned char)*p, d = c - '0';
+
+		if (d > 9) {
+			d = c - 'a';
+			if (d > 5)
+				return 0;
+			d += 10;
+		}
+		hi = hi << 4 | lo >> 60;
+		lo = lo << 4 | d;
+	}
+	k->hi = hi;
+	k->lo = lo;
+	return 1;
+}
+
+/* Tag of an IPv6 address in m->addr6 (IPv4 addresses are in m->addr4). */
+#define ADDR6_TAG 6
+
 struct arena_chunk;
 
-/* A key of the address index: the address and its family, zero padded. */
-struct sg_addr_key {
-	struct sg_addr a;
-	uint8_t fam;
-	uint8_t pad[7];
-};
-#define ADDR_KEY_LEN 17
 /* Values of the address index: the endpoint, flagged when the address is
  * public; SEL_AMBIGUOUS when two endpoints hold it (different VPCs). */
 #define ADDRV_PUBLIC 0x80000000u
@@ -259,9 +325,16 @@ struct sgreach_model {
 
 	struct hmap group_ids, endpoint_ids, task_ids, plist_ids, subnet_ids,
 	    vpc_ids, strings;
-	/* After finalize: selector text -> SEL_PACK; address -> endpoint. */
+	/* After finalize: selector text -> SEL_PACK (ids as sel_id_key()
+	 * writes them in sel_ids, other texts in selectors); address ->
+	 * endpoint (IPv4 by its 32 bits, IPv6 by its 128 bits and
+	 * ADDR6_TAG).  sel_addrlike: some text in selectors also reads as
+	 * an address, so a query must look an address up there first. */
 	struct hmap selectors;
-	struct hmap addrs; /* key: struct sg_addr + family byte */
+	struct kmap sel_ids;
+	struct u32map addr4;
+	struct kmap addr6;
+	int sel_addrlike;
 
 	/* After finalize: the endpoints' rule arrays, one per distinct group
 	 * list, not one per endpoint (20,000 interfaces sharing a group of
@@ -278,9 +351,6 @@ struct sgreach_model {
 	const char **qvpc;    /* the VPCs struct sg_qep.vpc indexes */
 	/* After finalize: delegated prefixes (Ipv4Prefixes...), few. */
 	VEC(struct sg_delegated) delegated;
-	/* Keys of the addrs map, owned here (struct sg_addr_key). */
-	struct sg_addr_key *addr_keys;
-	uint32_t naddr_keys;
 
 	void *load_mark; /* model.c: the rollback state of the current load */
 

@@ -575,18 +575,56 @@ static int build_members(sgreach_model *m)
 	return 0;
 }
 
+/* A text two objects claim maps to SEL_AMBIGUOUS (see model.h for which
+ * of the two maps a text goes to). */
 static int put_selector(sgreach_model *m, const char *key, uint32_t val)
 {
+	struct sg_prefix p;
+	struct kkey k;
 	uint32_t old;
 
+	if (sel_id_key(key, strlen(key), &k)) {
+		if (kmap_get(&m->sel_ids, &k, &old) && old != val)
+			val = SEL_PACK(SEL_KIND(val), SEL_AMBIGUOUS);
+		return kmap_put(&m->sel_ids, &k, val);
+	}
 	if (hmap_get(&m->selectors, key, strlen(key), &old) && old != val)
 		val = SEL_PACK(SEL_KIND(val), SEL_AMBIGUOUS);
+	if (addr_parse_fast(key, 2, &p, NULL) == 0)
+		m->sel_addrlike = 1;
 	return hmap_put(&m->selectors, key, strlen(key), val);
+}
+
+/* The address index: one endpoint per address, or SEL_AMBIGUOUS.  An
+ * address an endpoint holds twice keeps its first entry. */
+static int put_address(sgreach_model *m, const struct sg_eaddr *a, uint32_t i)
+{
+	uint32_t val = a->is_public ? i | ADDRV_PUBLIC : i, old;
+
+	if (a->p.fam == 4) {
+		uint32_t key = (uint32_t)(a->p.a.hi >> 32);
+
+		if (u32map_get(&m->addr4, key, &old)) {
+			if ((old & ~ADDRV_PUBLIC) == i)
+				return 0;
+			val = SEL_AMBIGUOUS;
+		}
+		return u32map_put(&m->addr4, key, val);
+	} else {
+		struct kkey key = {a->p.a.hi, a->p.a.lo, ADDR6_TAG};
+
+		if (kmap_get(&m->addr6, &key, &old)) {
+			if ((old & ~ADDRV_PUBLIC) == i)
+				return 0;
+			val = SEL_AMBIGUOUS;
+		}
+		return kmap_put(&m->addr6, &key, val);
+	}
 }
 
 static int build_selectors(sgreach_model *m)
 {
-	uint32_t i, k, n = 0;
+	uint32_t i, k;
 	int rc = 0;
 
 	for (i = 0; i < m->endpoints.n && !rc; i++) {
@@ -618,21 +656,12 @@ static int build_selectors(sgreach_model *m)
 
 	/* Addresses of network interfaces (services are sets, not
 	 * addresses). */
-	for (i = 0; i < m->endpoints.n; i++)
-		if (m->endpoints.v[i].kind != SGREACH_ENDPOINT_SERVICE)
-			n += m->endpoints.v[i].addrs.n;
-	m->addr_keys = calloc(n ? n : 1, sizeof(*m->addr_keys));
-	if (!m->addr_keys)
-		return -ENOMEM;
 	for (i = 0; i < m->endpoints.n; i++) {
 		struct sg_endpoint *e = &m->endpoints.v[i];
 
 		if (e->kind == SGREACH_ENDPOINT_SERVICE)
 			continue;
 		for (k = 0; k < e->addrs.n; k++) {
-			struct sg_addr_key *key = &m->addr_keys[m->naddr_keys];
-			uint32_t val = i, old;
-
 			if (e->addrs.v[k].p.len !=
 			    (e->addrs.v[k].p.fam == 4 ? 32 : 128)) {
 				struct sg_delegated d = {e->addrs.v[k].p, i};
@@ -641,19 +670,8 @@ static int build_selectors(sgreach_model *m)
 					return -ENOMEM;
 				continue;
 			}
-			key->a = e->addrs.v[k].p.a;
-			key->fam = e->addrs.v[k].p.fam;
-			if (e->addrs.v[k].is_public)
-				val |= ADDRV_PUBLIC;
-			if (hmap_get(&m->addrs, key, ADDR_KEY_LEN, &old)) {
-				if ((old & ~ADDRV_PUBLIC) == i)
-					continue;
-				val = SEL_AMBIGUOUS;
-			} else {
-				m->naddr_keys++;
-			}
-			if (hmap_put(&m->addrs, key, ADDR_KEY_LEN, val))
-				return -ENOMEM;
+			if ((rc = put_address(m, &e->addrs.v[k], i)))
+				return rc;
 		}
 	}
 	return 0;
