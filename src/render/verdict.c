@@ -96,15 +96,18 @@ static void addr_text(struct strbuf *sb, const struct sg_prefix *p)
 
 /*
  * A verdict's cache of rendered JSON fragments: a rule's whole object, by
- * rule index.  The answers of a batch repeat the rules of widely shared
- * groups (20,000 medium lines cite 1,116 distinct rules 45,000 times), and
- * rendering a rule again escapes six strings scattered over the model,
- * about twenty times the cost of copying its fragment.  The cache belongs
- * to one verdict, so threads share nothing and the model stays read-only;
- * it is tied to one model by the model's serial (not its address, which a
- * later model may reuse); its text is bounded by RENDER_CACHE_MAX, past
- * which it starts over; it is freed with the verdict.  Nothing is cached
- * when an allocation fails: the rendering is then done every time.
+ * rule index, and what a selection object says of an endpoint, by endpoint
+ * index.  The answers of a batch cite the rules of widely shared groups
+ * again and again (20,000 medium lines: 45,000 citations of 1,116 rules),
+ * and rendering a rule again escapes six strings scattered over the model,
+ * about twenty times the cost of copying its fragment.
+ *
+ * The cache belongs to one verdict, so threads share nothing and the model
+ * stays read-only.  It is tied to one model by the model's serial (not its
+ * address, which a later model may reuse); its text is bounded by
+ * RENDER_CACHE_MAX, past which it starts over; it is freed with the
+ * verdict.  Nothing is cached when an allocation fails: the rendering is
+ * then done every time.
  */
 #define RENDER_CACHE_MAX (8u << 20)
 
@@ -114,15 +117,16 @@ struct frag {
 
 struct render_cache {
 	uint64_t model; /* serial of the model the fragments are of */
-	uint32_t nrules;
+	uint32_t nrules, neps;
 	struct frag *rule; /* nrules entries, by rule index */
+	struct frag *ep;   /* neps entries, by endpoint index */
 	struct strbuf text;
 };
 
 static void cache_clear(struct render_cache *c)
 {
-	if (c->rule)
-		memset(c->rule, 0, c->nrules * sizeof(*c->rule));
+	memset(c->rule, 0, c->nrules * sizeof(*c->rule));
+	memset(c->ep, 0, c->neps * sizeof(*c->ep));
 	sb_reset(&c->text);
 }
 
@@ -131,6 +135,7 @@ void verdict_render_cache_free(sgreach_verdict *v)
 	if (!v->cache)
 		return;
 	free(v->cache->rule);
+	free(v->cache->ep);
 	sb_free(&v->cache->text);
 	free(v->cache);
 	v->cache = NULL;
@@ -142,8 +147,8 @@ static struct render_cache *cache_for(sgreach_verdict *v)
 	struct render_cache *c = v->cache;
 	const sgreach_model *m = v->m;
 
-	if (c && c->model == m->serial && c->rule)
-		return c;
+	if (c && c->model == m->serial)
+		return c->rule ? c : NULL;
 	if (!c) {
 		if (!(c = calloc(1, sizeof(*c))))
 			return NULL;
@@ -151,37 +156,52 @@ static struct render_cache *cache_for(sgreach_verdict *v)
 		v->cache = c;
 	}
 	free(c->rule);
-	c->rule = m->rules.n ? calloc(m->rules.n, sizeof(*c->rule)) : NULL;
+	free(c->ep);
+	/* One more entry than needed: calloc(0) may return NULL. */
+	c->rule = calloc((size_t)m->rules.n + 1, sizeof(*c->rule));
+	c->ep = calloc((size_t)m->endpoints.n + 1, sizeof(*c->ep));
+	if (!c->rule || !c->ep) {
+		free(c->rule);
+		free(c->ep);
+		c->rule = NULL;
+		c->ep = NULL;
+	}
 	c->nrules = c->rule ? m->rules.n : 0;
+	c->neps = c->rule ? m->endpoints.n : 0;
 	c->model = m->serial;
 	sb_reset(&c->text);
 	return c->rule ? c : NULL;
 }
 
-/* Appends the cached fragment f; returns 0 when f holds none. */
+/* Appends fragment f if it is cached and begins with the klen bytes at
+ * key; returns 0 when it is not. */
 static int cache_get(struct strbuf *sb, const struct render_cache *c,
-		     const struct frag *f)
+		     const struct frag *f, const void *key, size_t klen)
 {
-	if (!f->len)
+	if (!f->len || (klen && memcmp(c->text.s + f->off, key, klen)))
 		return 0;
-	sb_putn(sb, c->text.s + f->off, f->len);
+	sb_putn(sb, c->text.s + f->off + klen, f->len - klen);
 	return 1;
 }
 
-/* Keeps the text sb rendered from offset start as fragment f. */
-static void cache_put(struct render_cache *c, struct frag *f,
-		      const struct strbuf *sb, size_t start)
+/* Keeps the klen bytes at key, then the text sb rendered from offset
+ * start, as fragment f. */
+static void cache_put(struct render_cache *c, struct frag *f, const void *key,
+		      size_t klen, const struct strbuf *sb, size_t start)
 {
-	size_t n = sb->len - start;
+	size_t n = klen + sb->len - start;
 
-	if (sb->failed || n == 0 || n > RENDER_CACHE_MAX)
+	if (sb->failed || n == klen || n > RENDER_CACHE_MAX)
 		return;
 	if (c->text.len + n > RENDER_CACHE_MAX)
 		cache_clear(c);
+	f->len = 0;
 	f->off = (uint32_t)c->text.len;
-	sb_putn(&c->text, sb->s + start, n);
+	if (klen)
+		sb_putn(&c->text, key, klen);
+	sb_putn(&c->text, sb->s + start, sb->len - start);
 	if (c->text.failed) {
-		cache_clear(c); /* f included */
+		cache_clear(c);
 		return;
 	}
 	f->len = (uint32_t)n;
@@ -189,43 +209,98 @@ static void cache_put(struct render_cache *c, struct frag *f,
 
 /* ------------------------------------------------------------------ JSON -- */
 
-static void json_selection(sgreach_verdict *v, const struct selection *s,
-			   const void *members)
+/* A selection's address: its one member's, or null.  Addresses need no
+ * escaping. */
+static void json_address(struct strbuf *sb, const void *members)
 {
 	const VEC(struct member) *mem = members;
+	char buf[ADDR_TEXT_MAX];
+
+	if (mem->n != 1) {
+		sb_putn(sb, "null", 4);
+		return;
+	}
+	sb_putc(sb, '"');
+	sb_puts(sb, addr_format(&mem->v[0].p, 1, buf, sizeof(buf)));
+	sb_putc(sb, '"');
+}
+
+/* What a selection object says after its kind when it names endpoint e. */
+static void json_endpoint_render(struct strbuf *sb, const sgreach_model *m,
+				 uint32_t e, const void *members)
+{
+	const struct sg_endpoint *ep = &m->endpoints.v[e];
+
+	sb_puts(sb, ",\"id\":");
+	sb_json_str(sb, ep->id);
+	sb_puts(sb, ",\"address\":");
+	json_address(sb, members);
+	sb_puts(sb, ",\"task\":");
+	if (ep->task != SG_NONE)
+		sb_json_str(sb, m->tasks.v[ep->task].arn);
+	else
+		sb_json_str(sb, NULL);
+	sb_puts(sb, ",\"service\":");
+	if (ep->service != SG_NONE)
+		sb_json_str(sb, m->endpoints.v[ep->service].id);
+	else if (ep->task != SG_NONE)
+		sb_json_str(sb, m->tasks.v[ep->task].service);
+	else
+		sb_json_str(sb, NULL);
+	sb_putc(sb, '}');
+}
+
+/* The cached form of the above: the fragment of e is reused when it was
+ * rendered with the same address (an endpoint may have several). */
+static void json_endpoint(sgreach_verdict *v, struct render_cache *c,
+			  uint32_t e, const void *members)
+{
+	const VEC(struct member) *mem = members;
+	struct strbuf *sb = &v->out;
+	size_t start = sb->len;
+	/* the address as a key: family (0: none), length, then the bits */
+	unsigned char key[18] = {0};
+
+	if (mem->n == 1) {
+		key[0] = mem->v[0].p.fam;
+		key[1] = mem->v[0].p.len;
+		memcpy(key + 2, &mem->v[0].p.a.hi, 8);
+		memcpy(key + 10, &mem->v[0].p.a.lo, 8);
+	}
+	if (c && cache_get(sb, c, &c->ep[e], key, sizeof(key)))
+		return;
+	json_endpoint_render(sb, v->m, e, members);
+	if (c)
+		cache_put(c, &c->ep[e], key, sizeof(key), sb, start);
+}
+
+static void json_selection(sgreach_verdict *v, struct render_cache *c,
+			   const struct selection *s, const void *members)
+{
 	const sgreach_model *m = v->m;
 	struct strbuf *sb = &v->out;
 	uint32_t e = sel_endpoint(v, s);
-	char buf[ADDR_TEXT_MAX];
 
 	sb_puts(sb, "{\"selector\":");
 	sb_json_str(sb, s->text);
-	sb_puts(sb, ",\"kind\":");
-	sb_json_str(sb, kind_name(v, s));
+	/* kind names need no escaping */
+	sb_puts(sb, ",\"kind\":\"");
+	sb_puts(sb, kind_name(v, s));
+	sb_putc(sb, '"');
+	if (e != SG_NONE) {
+		json_endpoint(v, c, e, members);
+		return;
+	}
 	sb_puts(sb, ",\"id\":");
-	if (e != SG_NONE)
-		sb_json_str(sb, m->endpoints.v[e].id);
-	else if (s->what == SELW_SERVICE)
+	if (s->what == SELW_SERVICE)
 		sb_json_str(sb, m->endpoints.v[s->idx].id);
 	else
 		sb_json_str(sb, NULL);
 	sb_puts(sb, ",\"address\":");
-	if (mem->n == 1)
-		sb_json_str(sb, addr_format(&mem->v[0].p, 1, buf, sizeof(buf)));
-	else
-		sb_json_str(sb, NULL);
-	sb_puts(sb, ",\"task\":");
-	if (e != SG_NONE && m->endpoints.v[e].task != SG_NONE)
-		sb_json_str(sb, m->tasks.v[m->endpoints.v[e].task].arn);
-	else
-		sb_json_str(sb, NULL);
-	sb_puts(sb, ",\"service\":");
+	json_address(sb, members);
+	sb_puts(sb, ",\"task\":null,\"service\":");
 	if (s->what == SELW_SERVICE)
 		sb_json_str(sb, m->endpoints.v[s->idx].id);
-	else if (e != SG_NONE && m->endpoints.v[e].service != SG_NONE)
-		sb_json_str(sb, m->endpoints.v[m->endpoints.v[e].service].id);
-	else if (e != SG_NONE && m->endpoints.v[e].task != SG_NONE)
-		sb_json_str(sb, m->tasks.v[m->endpoints.v[e].task].service);
 	else
 		sb_json_str(sb, NULL);
 	sb_putc(sb, '}');
@@ -269,11 +344,11 @@ static void json_rule(sgreach_verdict *v, struct render_cache *c, uint32_t ri)
 	struct strbuf *sb = &v->out;
 	size_t start = sb->len;
 
-	if (c && cache_get(sb, c, &c->rule[ri]))
+	if (c && cache_get(sb, c, &c->rule[ri], NULL, 0))
 		return;
 	json_rule_render(sb, v->m, ri);
 	if (c)
-		cache_put(c, &c->rule[ri], sb, start);
+		cache_put(c, &c->rule[ri], NULL, 0, sb, start);
 }
 
 static void json_side(sgreach_verdict *v, struct render_cache *c, int dir)
@@ -390,9 +465,9 @@ const char *verdict_render_json(sgreach_verdict *v)
 	sb_reset(sb);
 	sgreach_flow_format(&v->flow, flow, sizeof(flow));
 	sb_puts(sb, "{\"src\":");
-	json_selection(v, &v->src, &v->smem);
+	json_selection(v, c, &v->src, &v->smem);
 	sb_puts(sb, ",\"dst\":");
-	json_selection(v, &v->dst, &v->dmem);
+	json_selection(v, c, &v->dst, &v->dmem);
 	sb_puts(sb, ",\"flow\":");
 	sb_json_str(sb, flow);
 	sb_puts(sb, v->family == 6 ? ",\"family\":6,\"verdict\":\""

@@ -10,8 +10,8 @@
 #include "sgreach.h"
 
 /* Strings that need escaping, so that the cache must hold escaped text. */
-static const char *const names[] = {"web \"front\"", "db\\main", "tab\there",
-				    "caf\xc3\xa9", "ctl\x01\x7f", NULL};
+static const char *const names[] = {"web \"front\"", "db\\main",    "tab\there",
+				    "caf\xc3\xa9",   "ctl\x01\x7f", NULL};
 
 /* Four groups with rules of every peer kind, five interfaces (one with a
  * task of a service), one group never defined.  tag makes the strings of
@@ -34,17 +34,19 @@ static sgreach_model *build(const char *tag, const char *big)
 		for (k = 0; k < 3; k++) {
 			snprintf(desc, sizeof(desc), "%s rule %d.%d %s", tag, i,
 				 k, names[(i + k) % 5]);
-			cr_assert_eq(sgreach_model_add_rule(
-					 m, g[i], SGREACH_INGRESS,
-					 k == 0 ? "tcp" : k == 1 ? "-1" : "udp",
-					 k == 1 ? -1 : 100 * i,
-					 k == 1 ? -1 : 100 * i + 99,
-					 k == 2 ? SGREACH_PEER_GROUP
-						: SGREACH_PEER_CIDR,
-					 k == 2 ? g[(i + 1) % 4] : "10.0.0.0/16",
-					 k ? NULL : "sgr-1",
-					 big && k == 0 ? big : desc, 0),
-				     0, "%s", sgreach_model_error(m));
+			cr_assert_eq(
+			    sgreach_model_add_rule(
+				m, g[i], SGREACH_INGRESS,
+				k == 0	 ? "tcp"
+				: k == 1 ? "-1"
+					 : "udp",
+				k == 1 ? -1 : 100 * i,
+				k == 1 ? -1 : 100 * i + 99,
+				k == 2 ? SGREACH_PEER_GROUP : SGREACH_PEER_CIDR,
+				k == 2 ? g[(i + 1) % 4] : "10.0.0.0/16",
+				k ? NULL : "sgr-1", big && k == 0 ? big : desc,
+				0),
+			    0, "%s", sgreach_model_error(m));
 			cr_assert_eq(sgreach_model_add_rule(
 					 m, g[i], SGREACH_EGRESS, "-1", -1, -1,
 					 SGREACH_PEER_CIDR,
@@ -60,15 +62,25 @@ static sgreach_model *build(const char *tag, const char *big)
 							"vpc-1", NULL, NULL),
 			     0);
 		cr_assert_eq(sgreach_model_add_address(m, eni[i], addr, 0), 0);
-		cr_assert_eq(sgreach_model_add_endpoint_group(m, eni[i],
-							      g[i % 4]),
-			     0);
+		if (i == 0) {
+			/* one interface, three addresses: the selection
+			 * object names the one selected */
+			cr_assert_eq(sgreach_model_add_address(m, eni[i],
+							       "10.0.1.100", 0),
+				     0);
+			cr_assert_eq(sgreach_model_add_address(
+					 m, eni[i], "2001:db8::10", 0),
+				     0);
+		}
+		cr_assert_eq(
+		    sgreach_model_add_endpoint_group(m, eni[i], g[i % 4]), 0);
 		if (i == 4)
 			cr_assert_eq(sgreach_model_add_endpoint_group(
 					 m, eni[i], "sg-never-defined"),
 				     0);
 	}
-	cr_assert_eq(sgreach_model_add_task(m, "arn:aws:ecs:eu-west-1:1:task/c/t1",
+	cr_assert_eq(sgreach_model_add_task(m,
+					    "arn:aws:ecs:eu-west-1:1:task/c/t1",
 					    eni[1], "svc \"one\""),
 		     0);
 	cr_assert_eq(sgreach_model_finalize(m), 0, "%s",
@@ -76,8 +88,8 @@ static sgreach_model *build(const char *tag, const char *big)
 	return m;
 }
 
-static const char *const flows[] = {"tcp/5", "tcp/150", "udp/250",
-				    "tcp/399", "esp",	 "icmp/8/0"};
+static const char *const flows[] = {"tcp/5",   "tcp/150", "udp/250",
+				    "tcp/399", "esp",	  "icmp/8/0"};
 #define NFLOWS (sizeof(flows) / sizeof(flows[0]))
 
 /* Renders SRC DST FLOW with v and with a fresh verdict: they must agree.
@@ -111,21 +123,27 @@ static int agree(sgreach_model *m, sgreach_verdict *v, const char *src,
 	return rules;
 }
 
-/* Every pair of interfaces (and an outside address, and the task) on every
- * flow, twice with one verdict: the second pass is all cache hits. */
-static int all_pairs(sgreach_model *m, sgreach_verdict *v, const char *tag)
+/* Every pair of the first nsel selectors (interfaces, then the addresses
+ * of one, a task, a service, addresses and a range outside the model) on
+ * every flow, twice with one verdict: the second pass is all cache hits. */
+static int all_pairs(sgreach_model *m, sgreach_verdict *v, const char *tag,
+		     int nsel)
 {
-	char sel[7][48];
+	static const char *const others[] = {
+	    "10.0.1.10",	   "10.0.1.100", "2001:db8::10",  "t1",
+	    "service:svc \"one\"", "192.0.2.1",	 "2001:db8:1::1", "10.0.0.0/8"};
+	char sel[13][48];
 	int i, j, pass, rules = 0;
 	size_t f;
 
 	for (i = 0; i < 5; i++)
 		snprintf(sel[i], sizeof(sel[i]), "eni-%s%d", tag, i);
-	snprintf(sel[5], sizeof(sel[5]), "192.0.2.1");
-	snprintf(sel[6], sizeof(sel[6]), "t1");
+	for (i = 0; i < 8; i++)
+		snprintf(sel[5 + i], sizeof(sel[5 + i]), "%s", others[i]);
+	cr_assert_leq(nsel, 13);
 	for (pass = 0; pass < 2; pass++)
-		for (i = 0; i < 7; i++)
-			for (j = 0; j < 7; j++)
+		for (i = 0; i < nsel; i++)
+			for (j = 0; j < nsel; j++)
 				for (f = 0; f < NFLOWS; f++)
 					rules += agree(m, v, sel[i], sel[j],
 						       flows[f]);
@@ -137,7 +155,7 @@ Test(render, cached_rules_render_as_fresh_ones)
 	sgreach_model *m = build("a", NULL);
 	sgreach_verdict *v = sgreach_verdict_new();
 
-	cr_assert_gt(all_pairs(m, v, "a"), 100, "the answers cite rules");
+	cr_assert_gt(all_pairs(m, v, "a", 13), 100, "the answers cite rules");
 	sgreach_verdict_free(v);
 	sgreach_model_free(m);
 }
@@ -151,10 +169,10 @@ Test(render, cache_follows_the_model)
 	sgreach_model *m = build("a", NULL), *m2;
 	const char *json;
 
-	all_pairs(m, v, "a");
+	all_pairs(m, v, "a", 13);
 	sgreach_model_free(m);
 	m = build("b", NULL);
-	all_pairs(m, v, "b");
+	all_pairs(m, v, "b", 13);
 	cr_assert_eq(sgreach_query(m, "eni-b1", "eni-b2", "tcp/250", 0, v), 0);
 	json = sgreach_verdict_render(v, SGREACH_FORMAT_JSON);
 	cr_expect(strstr(json, "\"description\":\"b rule 2.0 ") != NULL, "%s",
@@ -162,8 +180,8 @@ Test(render, cache_follows_the_model)
 	cr_expect(strstr(json, "a rule") == NULL, "%s", json);
 	/* two live models, alternately */
 	m2 = build("c", NULL);
-	all_pairs(m2, v, "c");
-	all_pairs(m, v, "b");
+	all_pairs(m2, v, "c", 13);
+	all_pairs(m, v, "b", 13);
 	sgreach_model_free(m2);
 	sgreach_model_free(m);
 	sgreach_verdict_free(v);
@@ -185,14 +203,14 @@ Test(render, cache_bound_passed)
 		big[i] = "ab\"c\\d\x01"[i % 7];
 	big[n] = '\0';
 	m = build("a", big);
-	all_pairs(m, v, "a");
+	all_pairs(m, v, "a", 6);
 	sgreach_model_free(m);
 	big = realloc(big, (9u << 20) + 1);
 	cr_assert_not_null(big);
 	memset(big, 'x', 9u << 20);
 	big[9u << 20] = '\0';
 	m = build("a", big);
-	all_pairs(m, v, "a");
+	all_pairs(m, v, "a", 6);
 	sgreach_model_free(m);
 	free(big);
 	sgreach_verdict_free(v);
