@@ -107,7 +107,7 @@ static const unsigned char json_escape[256] = {
 /* Does any of the eight bytes at p need escaping (json_escape)?  Bytes
  * below 0x20, '"', '\\' and DEL, tested a word at a time: strings in a
  * verdict are ids and addresses, which almost never need it. */
-static int escape_in8(const char *p)
+static inline int escape_in8(const char *p)
 {
 	const uint64_t ones = 0x0101010101010101ull;
 	const uint64_t high = 0x8080808080808080ull;
@@ -122,6 +122,41 @@ static int escape_in8(const char *p)
 		high) != 0;
 }
 
+/* The common case of sb_json_str(): s (n bytes) needs no escaping and
+ * fits.  Copies it a word at a time as it is tested, quotes and all, and
+ * returns 1; returns 0 having written nothing otherwise. */
+static int json_str_plain(struct strbuf *sb, const char *s, size_t n)
+{
+	char *o;
+	size_t i = 0;
+
+	if (sb->len + n + 2 >= sb->cap)
+		return 0;
+	o = sb->s + sb->len + 1;
+	for (; i + 8 <= n; i += 8) {
+		if (escape_in8(s + i))
+			return 0;
+		memcpy(o + i, s + i, 8);
+	}
+	if (n >= 8 && i < n) {
+		/* the last eight bytes, overlapping those done */
+		if (escape_in8(s + n - 8))
+			return 0;
+		memcpy(o + n - 8, s + n - 8, 8);
+	} else {
+		for (; i < n; i++) {
+			if (json_escape[(unsigned char)s[i]])
+				return 0;
+			o[i] = s[i];
+		}
+	}
+	o[-1] = '"';
+	o[n] = '"';
+	o[n + 1] = '\0';
+	sb->len += n + 2;
+	return 1;
+}
+
 void sb_json_str(struct strbuf *sb, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -132,6 +167,8 @@ void sb_json_str(struct strbuf *sb, const char *s)
 		return;
 	}
 	n = strlen(s);
+	if (json_str_plain(sb, s, n))
+		return;
 	sb_putc(sb, '"');
 	for (;;) {
 		unsigned char c;
