@@ -360,11 +360,16 @@ static void json_side(sgreach_verdict *v, struct render_cache *c, int dir)
 	uint32_t i;
 	int first = 1;
 
+	/* Verdict and reason names need no escaping. */
 	sb_puts(sb, "{\"verdict\":\"");
 	sb_puts(sb, side_name(s->verdict));
-	sb_puts(sb, "\",\"reason\":");
-	sb_json_str(sb, reason);
-	sb_puts(sb, ",\"rules\":[");
+	if (reason) {
+		sb_puts(sb, "\",\"reason\":\"");
+		sb_puts(sb, reason);
+		sb_puts(sb, "\",\"rules\":[");
+	} else {
+		sb_puts(sb, "\",\"reason\":null,\"rules\":[");
+	}
 	for (i = 0; i < s->rules.n; i++) {
 		if (i)
 			sb_putc(sb, ',');
@@ -460,16 +465,24 @@ const char *verdict_render_json(sgreach_verdict *v)
 	struct render_cache *c = cache_for(v);
 	struct strbuf *sb = &v->out;
 	char flow[64];
+	int n;
 	uint32_t i;
 
 	sb_reset(sb);
-	sgreach_flow_format(&v->flow, flow, sizeof(flow));
+	n = sgreach_flow_format(&v->flow, flow, sizeof(flow));
 	sb_puts(sb, "{\"src\":");
 	json_selection(v, c, &v->src, &v->smem);
 	sb_puts(sb, ",\"dst\":");
 	json_selection(v, c, &v->dst, &v->dmem);
 	sb_puts(sb, ",\"flow\":");
-	sb_json_str(sb, flow);
+	if (n > 0 && (size_t)n < sizeof(flow)) {
+		/* protocol names and numbers: nothing to escape */
+		sb_putc(sb, '"');
+		sb_putn(sb, flow, (size_t)n);
+		sb_putc(sb, '"');
+	} else {
+		sb_json_str(sb, n < 0 ? "" : flow);
+	}
 	sb_puts(sb, v->family == 6 ? ",\"family\":6,\"verdict\":\""
 				   : ",\"family\":4,\"verdict\":\"");
 	sb_puts(sb, sgreach_result_name(v->result));
