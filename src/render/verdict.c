@@ -54,8 +54,19 @@ static const char *peer_kind_name(int k)
 	return "unknown";
 }
 
-static const char *kind_name(const sgreach_verdict *v,
-			     const struct selection *s)
+static const char *endpoint_kind_name(int kind)
+{
+	switch (kind) {
+	case SGREACH_ENDPOINT_BRANCH:
+		return "branch";
+	case SGREACH_ENDPOINT_TRUNK:
+		return "trunk";
+	}
+	return "eni";
+}
+
+/* The kind of a selection; ep_kind is that of the endpoint it names. */
+static const char *kind_name(const struct selection *s, int ep_kind)
 {
 	if (s->what == SELW_ADDRESS)
 		return "address";
@@ -65,13 +76,7 @@ static const char *kind_name(const sgreach_verdict *v,
 		return "task";
 	if (s->what == SELW_SERVICE)
 		return "service";
-	switch (v->m->endpoints.v[s->idx].kind) {
-	case SGREACH_ENDPOINT_BRANCH:
-		return "branch";
-	case SGREACH_ENDPOINT_TRUNK:
-		return "trunk";
-	}
-	return "eni";
+	return endpoint_kind_name(ep_kind);
 }
 
 /* The endpoint a selection names (SG_NONE for addresses and services). */
@@ -119,7 +124,14 @@ struct render_cache {
 	uint64_t model; /* serial of the model the fragments are of */
 	uint32_t nrules, neps;
 	struct frag *rule; /* nrules entries, by rule index */
-	struct frag *ep;   /* neps entries, by endpoint index */
+	/* By endpoint index: the address it was rendered with, the
+	 * endpoint's kind, then what a selection object says after its
+	 * kind (json_endpoint). */
+	struct frag *ep;
+	/* By task index: 1 + the task's endpoint, 0 when not seen yet.
+	 * Small and dense where the tasks are not: a task selection
+	 * need not read the task. */
+	uint32_t *task_ep;
 	struct strbuf text;
 };
 
@@ -136,6 +148,7 @@ void verdict_render_cache_free(sgreach_verdict *v)
 		return;
 	free(v->cache->rule);
 	free(v->cache->ep);
+	free(v->cache->task_ep);
 	sb_free(&v->cache->text);
 	free(v->cache);
 	v->cache = NULL;
@@ -157,14 +170,18 @@ static struct render_cache *cache_for(sgreach_verdict *v)
 	}
 	free(c->rule);
 	free(c->ep);
+	free(c->task_ep);
 	/* One more entry than needed: calloc(0) may return NULL. */
 	c->rule = calloc((size_t)m->rules.n + 1, sizeof(*c->rule));
 	c->ep = calloc((size_t)m->endpoints.n + 1, sizeof(*c->ep));
-	if (!c->rule || !c->ep) {
+	c->task_ep = calloc((size_t)m->tasks.n + 1, sizeof(*c->task_ep));
+	if (!c->rule || !c->ep || !c->task_ep) {
 		free(c->rule);
 		free(c->ep);
+		free(c->task_ep);
 		c->rule = NULL;
 		c->ep = NULL;
+		c->task_ep = NULL;
 	}
 	c->nrules = c->rule ? m->rules.n : 0;
 	c->neps = c->rule ? m->endpoints.n : 0;
@@ -250,16 +267,21 @@ static void json_endpoint_render(struct strbuf *sb, const sgreach_model *m,
 	sb_putc(sb, '}');
 }
 
-/* The cached form of the above: the fragment of e is reused when it was
- * rendered with the same address (an endpoint may have several). */
+/* The kind and the rest of a selection object that names endpoint e,
+ * from the cache when e was rendered with the same address (an endpoint
+ * may have several): then neither the endpoint nor its strings are read,
+ * which on a large model are cache misses. */
 static void json_endpoint(sgreach_verdict *v, struct render_cache *c,
-			  uint32_t e, const void *members)
+			  const struct selection *s, uint32_t e,
+			  const void *members)
 {
 	const VEC(struct member) *mem = members;
 	struct strbuf *sb = &v->out;
-	size_t start = sb->len;
-	/* the address as a key: family (0: none), length, then the bits */
-	unsigned char key[18] = {0};
+	struct frag *f = c ? &c->ep[e] : NULL;
+	size_t start;
+	int kind;
+	/* the address: family (0: none), length, bits; then the kind */
+	unsigned char key[19] = {0};
 
 	if (mem->n == 1) {
 		key[0] = mem->v[0].p.fam;
@@ -267,11 +289,25 @@ static void json_endpoint(sgreach_verdict *v, struct render_cache *c,
 		memcpy(key + 2, &mem->v[0].p.a.hi, 8);
 		memcpy(key + 10, &mem->v[0].p.a.lo, 8);
 	}
-	if (c && cache_get(sb, c, &c->ep[e], key, sizeof(key)))
+	if (f && f->len && !memcmp(c->text.s + f->off, key, 18)) {
+		const char *t = c->text.s + f->off + 18;
+
+		kind = (unsigned char)t[0];
+		sb_puts(sb, ",\"kind\":\"");
+		sb_puts(sb, kind_name(s, kind));
+		sb_putc(sb, '"');
+		sb_putn(sb, t + 1, f->len - sizeof(key));
 		return;
+	}
+	kind = v->m->endpoints.v[e].kind;
+	sb_puts(sb, ",\"kind\":\"");
+	sb_puts(sb, kind_name(s, kind));
+	sb_putc(sb, '"');
+	start = sb->len;
 	json_endpoint_render(sb, v->m, e, members);
-	if (c)
-		cache_put(c, &c->ep[e], key, sizeof(key), sb, start);
+	key[18] = (unsigned char)kind;
+	if (f)
+		cache_put(c, f, key, sizeof(key), sb, start);
 }
 
 static void json_selection(sgreach_verdict *v, struct render_cache *c,
@@ -279,18 +315,29 @@ static void json_selection(sgreach_verdict *v, struct render_cache *c,
 {
 	const sgreach_model *m = v->m;
 	struct strbuf *sb = &v->out;
-	uint32_t e = sel_endpoint(v, s);
+	uint32_t e = SG_NONE;
 
 	sb_puts(sb, "{\"selector\":");
 	sb_json_str(sb, s->text);
-	/* kind names need no escaping */
-	sb_puts(sb, ",\"kind\":\"");
-	sb_puts(sb, kind_name(v, s));
-	sb_putc(sb, '"');
+	if (s->what == SELW_ENDPOINT) {
+		e = s->idx;
+	} else if (s->what == SELW_TASK) {
+		if (c && c->task_ep[s->idx]) {
+			e = c->task_ep[s->idx] - 1;
+		} else {
+			e = m->tasks.v[s->idx].endpoint;
+			if (c && e != SG_NONE)
+				c->task_ep[s->idx] = e + 1;
+		}
+	}
 	if (e != SG_NONE) {
-		json_endpoint(v, c, e, members);
+		json_endpoint(v, c, s, e, members);
 		return;
 	}
+	/* kind names need no escaping */
+	sb_puts(sb, ",\"kind\":\"");
+	sb_puts(sb, kind_name(s, -1));
+	sb_putc(sb, '"');
 	sb_puts(sb, ",\"id\":");
 	if (s->what == SELW_SERVICE)
 		sb_json_str(sb, m->endpoints.v[s->idx].id);
