@@ -208,9 +208,11 @@ static void cache_put(struct render_cache *c, struct frag *f, const void *key,
 {
 	size_t n = klen + sb->len - start;
 
-	if (sb->failed || n == klen || n > RENDER_CACHE_MAX)
+	/* Below the bound, not at it: the text's buffer (length + 1 for
+	 * the NUL) then never doubles past RENDER_CACHE_MAX. */
+	if (sb->failed || n == klen || n >= RENDER_CACHE_MAX)
 		return;
-	if (c->text.len + n > RENDER_CACHE_MAX)
+	if (c->text.len + n >= RENDER_CACHE_MAX)
 		cache_clear(c);
 	f->len = 0;
 	f->off = (uint32_t)c->text.len;
