@@ -205,16 +205,76 @@ int addr_parse(const char *text, int want_prefix, struct sg_prefix *out,
 	return rc ? -EINVAL : 0;
 }
 
+/* Writes the IPv6 address of p at o as glibc's inet_ntop() does (RFC 5952,
+ * plus "::a.b.c.d" and "::ffff:a.b.c.d"); returns the end.  By hand:
+ * inet_ntop() cost ~3,300 instructions, a third of a batch line. */
+static char *ipv6_text(const struct sg_prefix *p, char *o)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned int w[8];
+	int i, best = -1, best_len = 0, cur = -1, cur_len = 0;
+
+	for (i = 0; i < 4; i++) {
+		w[i] = (unsigned int)(p->a.hi >> (48 - 16 * i)) & 0xffff;
+		w[4 + i] = (unsigned int)(p->a.lo >> (48 - 16 * i)) & 0xffff;
+	}
+	/* the longest run of zero words, the first of equals; not one word */
+	for (i = 0; i <= 8; i++) {
+		if (i < 8 && w[i] == 0) {
+			if (cur < 0)
+				cur = i, cur_len = 0;
+			cur_len++;
+		} else if (cur >= 0) {
+			if (best < 0 || cur_len > best_len)
+				best = cur, best_len = cur_len;
+			cur = -1;
+		}
+	}
+	if (best >= 0 && best_len < 2)
+		best = -1;
+	for (i = 0; i < 8; i++) {
+		int shift, started = 0;
+
+		if (best >= 0 && i >= best && i < best + best_len) {
+			if (i == best)
+				*o++ = ':';
+			continue;
+		}
+		if (i)
+			*o++ = ':';
+		if (i == 6 && best == 0 &&
+		    (best_len == 6 || (best_len == 5 && w[5] == 0xffff))) {
+			struct sg_prefix v4 = {.fam = 4, .len = 32};
+
+			v4.a.hi = (p->a.lo & 0xffffffffu) << 32;
+			addr_format(&v4, 1, o, 20);
+			return o + strlen(o);
+		}
+		for (shift = 12; shift >= 0; shift -= 4) {
+			unsigned int x = (w[i] >> shift) & 15;
+
+			if (x || started || !shift) {
+				*o++ = hex[x];
+				started = 1;
+			}
+		}
+	}
+	if (best >= 0 && best + best_len == 8)
+		*o++ = ':';
+	return o;
+}
+
 char *addr_format(const struct sg_prefix *p, int bare, char *buf, size_t size)
 {
-	char tmp[INET6_ADDRSTRLEN];
-	unsigned char b[16];
+	char tmp[64], *o;
 	int i, full = p->len == (p->fam == 4 ? 32 : 128);
+	size_t n;
 
 	if (p->fam == 4) {
 		/* By hand: inet_ntop and snprintf dominate batch output. */
-		char *o = buf, *end = buf + size;
+		char *end = buf + size;
 
+		o = buf;
 		for (i = 0; i < 4 && o + 4 < end; i++) {
 			unsigned int x =
 			    (unsigned int)(p->a.hi >> (56 - 8 * i)) & 255;
@@ -236,17 +296,24 @@ char *addr_format(const struct sg_prefix *p, int bare, char *buf, size_t size)
 		if (size)
 			*(o < end ? o : end - 1) = '\0';
 		return buf;
-	} else {
-		for (i = 0; i < 8; i++)
-			b[i] = (unsigned char)(p->a.hi >> (56 - 8 * i));
-		for (i = 0; i < 8; i++)
-			b[8 + i] = (unsigned char)(p->a.lo >> (56 - 8 * i));
-		inet_ntop(AF_INET6, b, tmp, sizeof(tmp));
 	}
-	if (bare && full)
-		snprintf(buf, size, "%s", tmp);
-	else
-		snprintf(buf, size, "%s/%u", tmp, p->len);
+	o = ipv6_text(p, tmp);
+	if (!(bare && full)) {
+		*o++ = '/';
+		if (p->len >= 100)
+			*o++ = (char)('0' + p->len / 100);
+		if (p->len >= 10)
+			*o++ = (char)('0' + p->len / 10 % 10);
+		*o++ = (char)('0' + p->len % 10);
+	}
+	/* as snprintf(buf, size, ...) would */
+	n = (size_t)(o - tmp);
+	if (size) {
+		if (n >= size)
+			n = size - 1;
+		memcpy(buf, tmp, n);
+		buf[n] = '\0';
+	}
 	return buf;
 }
 

@@ -51,6 +51,7 @@ SGREACH_API void sgreach_verdict_free(sgreach_verdict *v)
 	vec_free(&v->scratch);
 	sb_free(&v->out);
 	sb_free(&v->tmp);
+	verdict_render_cache_free(v);
 	free(v);
 }
 

@@ -92,6 +92,7 @@ struct sgreach_verdict {
 	char err[512];
 	struct strbuf out;
 	struct strbuf tmp;
+	struct render_cache *cache; /* render/verdict.c; NULL until used */
 };
 
 /* Rule matching shared with the analyses: one definition each, in eval.c. */
@@ -105,6 +106,8 @@ int eval_vpcs_connected(const sgreach_model *m, const char *a, const char *b);
 /* Render (render/verdict.c). */
 const char *verdict_render_text(sgreach_verdict *v);
 const char *verdict_render_json(sgreach_verdict *v);
+/* Frees the verdict's cache of rendered JSON fragments. */
+void verdict_render_cache_free(sgreach_verdict *v);
 
 /* For the analyses (analysis/): selector resolution and the members of a
  * selection exactly as a query builds them (v->m and v->family set by the

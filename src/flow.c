@@ -287,12 +287,29 @@ SGREACH_API int sgreach_flow_parse(const char *text, sgreach_flow *out)
 	return flow_parse(text, out, NULL, 0);
 }
 
+/* Writes the decimal digits of x at o; returns the end. */
+static char *put_uint(char *o, unsigned int x)
+{
+	char d[10];
+	int n = 0;
+
+	do {
+		d[n++] = (char)('0' + x % 10);
+		x /= 10;
+	} while (x);
+	while (n)
+		*o++ = d[--n];
+	return o;
+}
+
+/* By hand, not snprintf: every line of `sgreach batch` formats its flow,
+ * and snprintf was a tenth of the rendering. */
 SGREACH_API int sgreach_flow_format(const sgreach_flow *f, char *buf,
 				    size_t size)
 {
+	char text[32], *o = text; /* "proto-255" or "icmpv6/255/255" */
 	const char *name;
-	char num[16];
-	int n;
+	size_t n;
 
 	if (!f || f->protocol < 0 || f->protocol > PROTO_MAX)
 		return -EINVAL;
@@ -304,16 +321,31 @@ SGREACH_API int sgreach_flow_format(const sgreach_flow *f, char *buf,
 	    (f->port < 0 || f->port > 255 || f->code > 255))
 		return -EINVAL;
 	name = proto_name(f->protocol);
-	if (!name) {
-		snprintf(num, sizeof(num), "proto-%d", f->protocol);
-		name = num;
+	if (name) {
+		n = strlen(name);
+		memcpy(o, name, n);
+		o += n;
+	} else {
+		memcpy(o, "proto-", 6);
+		o = put_uint(o + 6, (unsigned int)f->protocol);
 	}
-	if (f->protocol == PROTO_TCP || f->protocol == PROTO_UDP)
-		n = snprintf(buf, size, "%s/%d", name, f->port);
-	else if (f->protocol == PROTO_ICMP || f->protocol == PROTO_ICMPV6)
-		n = snprintf(buf, size, "%s/%d/%d", name, f->port,
-			     f->code < 0 ? 0 : f->code);
-	else
-		n = snprintf(buf, size, "%s", name);
-	return n;
+	if (f->protocol == PROTO_TCP || f->protocol == PROTO_UDP) {
+		*o++ = '/';
+		o = put_uint(o, (unsigned int)f->port);
+	} else if (f->protocol == PROTO_ICMP || f->protocol == PROTO_ICMPV6) {
+		*o++ = '/';
+		o = put_uint(o, (unsigned int)f->port);
+		*o++ = '/';
+		o = put_uint(o, f->code < 0 ? 0u : (unsigned int)f->code);
+	}
+	/* As snprintf: truncated to size, terminated, the full length
+	 * returned. */
+	n = (size_t)(o - text);
+	if (size) {
+		size_t k = n < size ? n : size - 1;
+
+		memcpy(buf, text, k);
+		buf[k] = '\0';
+	}
+	return (int)n;
 }

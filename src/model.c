@@ -393,7 +393,14 @@ void model_load_end(sgreach_model *m, int ok)
 
 SGREACH_API sgreach_model *sgreach_model_new(void)
 {
-	return calloc(1, sizeof(sgreach_model));
+	static uint64_t next_serial;
+	sgreach_model *m = calloc(1, sizeof(sgreach_model));
+
+	/* Atomic: models may be created from several threads. */
+	if (m)
+		m->serial =
+		    __atomic_add_fetch(&next_serial, 1, __ATOMIC_RELAXED);
+	return m;
 }
 
 SGREACH_API void sgreach_model_free(sgreach_model *m)

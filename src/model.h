@@ -357,6 +357,10 @@ struct sgreach_model {
 	VEC(char *) warnings;
 	char err[1024];
 	size_t ignored_resources;
+	/* Unique among the models of the process, so that a verdict's cache
+	 * of rendered JSON (render/verdict.c) can tell this model from a
+	 * later one allocated at the same address. */
+	uint64_t serial;
 };
 
 /* Interns s (NULL stays NULL); returns NULL only when out of memory. */

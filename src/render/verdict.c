@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "eval.h"
@@ -53,8 +54,19 @@ static const char *peer_kind_name(int k)
 	return "unknown";
 }
 
-static const char *kind_name(const sgreach_verdict *v,
-			     const struct selection *s)
+static const char *endpoint_kind_name(int kind)
+{
+	switch (kind) {
+	case SGREACH_ENDPOINT_BRANCH:
+		return "branch";
+	case SGREACH_ENDPOINT_TRUNK:
+		return "trunk";
+	}
+	return "eni";
+}
+
+/* The kind of a selection; ep_kind is that of the endpoint it names. */
+static const char *kind_name(const struct selection *s, int ep_kind)
 {
 	if (s->what == SELW_ADDRESS)
 		return "address";
@@ -64,13 +76,7 @@ static const char *kind_name(const sgreach_verdict *v,
 		return "task";
 	if (s->what == SELW_SERVICE)
 		return "service";
-	switch (v->m->endpoints.v[s->idx].kind) {
-	case SGREACH_ENDPOINT_BRANCH:
-		return "branch";
-	case SGREACH_ENDPOINT_TRUNK:
-		return "trunk";
-	}
-	return "eni";
+	return endpoint_kind_name(ep_kind);
 }
 
 /* The endpoint a selection names (SG_NONE for addresses and services). */
@@ -91,51 +97,318 @@ static void addr_text(struct strbuf *sb, const struct sg_prefix *p)
 	sb_puts(sb, addr_format(p, 1, buf, sizeof(buf)));
 }
 
+/* ------------------------------------------------------- fragment cache -- */
+
+/*
+ * A verdict's cache of rendered JSON fragments: a rule's whole object, by
+ * rule index, and what a selection object says of an endpoint, by endpoint
+ * index.  The answers of a batch cite the rules of widely shared groups
+ * again and again (20,000 medium lines: 45,000 citations of 1,116 rules),
+ * and rendering a rule again escapes six strings scattered over the model,
+ * about twenty times the cost of copying its fragment.
+ *
+ * The cache belongs to one verdict, so threads share nothing and the model
+ * stays read-only.  It is tied to one model by the model's serial (not its
+ * address, which a later model may reuse); its text is bounded by
+ * RENDER_CACHE_MAX, past which it starts over; it is freed with the
+ * verdict.  Nothing is cached when an allocation fails: the rendering is
+ * then done every time.
+ */
+#define RENDER_CACHE_MAX (8u << 20)
+
+struct frag {
+	uint32_t off, len; /* in render_cache.text; len 0: not cached */
+};
+
+struct render_cache {
+	uint64_t model; /* serial of the model the fragments are of */
+	uint32_t nrules, neps;
+	struct frag *rule; /* nrules entries, by rule index */
+	/* By endpoint index: the address it was rendered with, the
+	 * endpoint's kind, then what a selection object says after its
+	 * kind (json_endpoint). */
+	struct frag *ep;
+	/* By task index: 1 + the task's endpoint, 0 when not seen yet.
+	 * Small and dense where the tasks are not: a task selection
+	 * need not read the task. */
+	uint32_t *task_ep;
+	struct strbuf text;
+};
+
+static void cache_clear(struct render_cache *c)
+{
+	memset(c->rule, 0, c->nrules * sizeof(*c->rule));
+	memset(c->ep, 0, c->neps * sizeof(*c->ep));
+	sb_reset(&c->text);
+}
+
+void verdict_render_cache_free(sgreach_verdict *v)
+{
+	if (!v->cache)
+		return;
+	free(v->cache->rule);
+	free(v->cache->ep);
+	free(v->cache->task_ep);
+	sb_free(&v->cache->text);
+	free(v->cache);
+	v->cache = NULL;
+}
+
+/* The verdict's cache, ready for v->m; NULL if it cannot be allocated. */
+static struct render_cache *cache_for(sgreach_verdict *v)
+{
+	struct render_cache *c = v->cache;
+	const sgreach_model *m = v->m;
+
+	if (c && c->model == m->serial)
+		return c->rule ? c : NULL;
+	if (!c) {
+		if (!(c = calloc(1, sizeof(*c))))
+			return NULL;
+		sb_init(&c->text);
+		v->cache = c;
+	}
+	free(c->rule);
+	free(c->ep);
+	free(c->task_ep);
+	/* One more entry than needed: calloc(0) may return NULL. */
+	c->rule = calloc((size_t)m->rules.n + 1, sizeof(*c->rule));
+	c->ep = calloc((size_t)m->endpoints.n + 1, sizeof(*c->ep));
+	c->task_ep = calloc((size_t)m->tasks.n + 1, sizeof(*c->task_ep));
+	if (!c->rule || !c->ep || !c->task_ep) {
+		free(c->rule);
+		free(c->ep);
+		free(c->task_ep);
+		c->rule = NULL;
+		c->ep = NULL;
+		c->task_ep = NULL;
+	}
+	c->nrules = c->rule ? m->rules.n : 0;
+	c->neps = c->rule ? m->endpoints.n : 0;
+	c->model = m->serial;
+	sb_reset(&c->text);
+	return c->rule ? c : NULL;
+}
+
+/* Appends fragment f if it is cached and begins with the klen bytes at
+ * key; returns 0 when it is not. */
+static int cache_get(struct strbuf *sb, const struct render_cache *c,
+		     const struct frag *f, const void *key, size_t klen)
+{
+	if (!f->len || (klen && memcmp(c->text.s + f->off, key, klen)))
+		return 0;
+	sb_putn(sb, c->text.s + f->off + klen, f->len - klen);
+	return 1;
+}
+
+/* Keeps the klen bytes at key, then the text sb rendered from offset
+ * start, as fragment f. */
+static void cache_put(struct render_cache *c, struct frag *f, const void *key,
+		      size_t klen, const struct strbuf *sb, size_t start)
+{
+	size_t n = klen + sb->len - start;
+
+	/* Below the bound, not at it: the text's buffer (length + 1 for
+	 * the NUL) then never doubles past RENDER_CACHE_MAX. */
+	if (sb->failed || n == klen || n >= RENDER_CACHE_MAX)
+		return;
+	if (c->text.len + n >= RENDER_CACHE_MAX)
+		cache_clear(c);
+	f->len = 0;
+	f->off = (uint32_t)c->text.len;
+	if (klen)
+		sb_putn(&c->text, key, klen);
+	sb_putn(&c->text, sb->s + start, sb->len - start);
+	if (c->text.failed) {
+		cache_clear(c);
+		return;
+	}
+	f->len = (uint32_t)n;
+}
+
+/* Inline: otherwise GCC finds the prefetching functions free of side
+ * effects and drops their calls. */
+#if defined(__GNUC__) || defined(__clang__)
+#define PREFETCH(p)   __builtin_prefetch(p)
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define PREFETCH(p)   ((void)(p))
+#define ALWAYS_INLINE inline
+#endif
+
+/* The cached endpoint fragment a selection will copy, or NULL. */
+static ALWAYS_INLINE const struct frag *sel_frag(const struct render_cache *c,
+						 const struct selection *s)
+{
+	if (s->what == SELW_ENDPOINT)
+		return &c->ep[s->idx];
+	if (s->what == SELW_TASK && c->task_ep[s->idx])
+		return &c->ep[c->task_ep[s->idx] - 1];
+	return NULL;
+}
+
+static ALWAYS_INLINE void prefetch_frag(const struct render_cache *c,
+					const struct frag *f)
+{
+	if (f && f->len) {
+		PREFETCH(c->text.s + f->off);
+		PREFETCH(c->text.s + f->off + f->len - 1);
+	}
+}
+
+/*
+ * Starts loading the cached fragments a verdict will copy, all at once:
+ * on a large model each is a cache miss, and rendering them one after the
+ * other waited for each in turn.  The cache's index entries are read here
+ * (their misses overlap), then the fragments they point to are prefetched.
+ */
+static ALWAYS_INLINE void cache_prefetch(const sgreach_verdict *v,
+					 const struct render_cache *c)
+{
+	const struct frag *f[2];
+	int d;
+	uint32_t i;
+
+	f[0] = sel_frag(c, &v->src);
+	f[1] = sel_frag(c, &v->dst);
+	prefetch_frag(c, f[0]);
+	prefetch_frag(c, f[1]);
+	for (d = 0; d < 2; d++)
+		for (i = 0; i < v->side[d].rules.n && i < 8; i++)
+			prefetch_frag(c, &c->rule[v->side[d].rules.v[i]]);
+}
+
 /* ------------------------------------------------------------------ JSON -- */
 
-static void json_selection(sgreach_verdict *v, const struct selection *s,
-			   const void *members)
+/* A selection's address: its one member's, or null.  Addresses need no
+ * escaping. */
+static void json_address(struct strbuf *sb, const void *members)
 {
 	const VEC(struct member) *mem = members;
-	const sgreach_model *m = v->m;
-	struct strbuf *sb = &v->out;
-	uint32_t e = sel_endpoint(v, s);
 	char buf[ADDR_TEXT_MAX];
 
-	sb_puts(sb, "{\"selector\":");
-	sb_json_str(sb, s->text);
-	sb_puts(sb, ",\"kind\":");
-	sb_json_str(sb, kind_name(v, s));
+	if (mem->n != 1) {
+		sb_putn(sb, "null", 4);
+		return;
+	}
+	sb_putc(sb, '"');
+	sb_puts(sb, addr_format(&mem->v[0].p, 1, buf, sizeof(buf)));
+	sb_putc(sb, '"');
+}
+
+/* What a selection object says after its kind when it names endpoint e. */
+static void json_endpoint_render(struct strbuf *sb, const sgreach_model *m,
+				 uint32_t e, const void *members)
+{
+	const struct sg_endpoint *ep = &m->endpoints.v[e];
+
 	sb_puts(sb, ",\"id\":");
-	if (e != SG_NONE)
-		sb_json_str(sb, m->endpoints.v[e].id);
-	else if (s->what == SELW_SERVICE)
-		sb_json_str(sb, m->endpoints.v[s->idx].id);
-	else
-		sb_json_str(sb, NULL);
+	sb_json_str(sb, ep->id);
 	sb_puts(sb, ",\"address\":");
-	if (mem->n == 1)
-		sb_json_str(sb, addr_format(&mem->v[0].p, 1, buf, sizeof(buf)));
-	else
-		sb_json_str(sb, NULL);
+	json_address(sb, members);
 	sb_puts(sb, ",\"task\":");
-	if (e != SG_NONE && m->endpoints.v[e].task != SG_NONE)
-		sb_json_str(sb, m->tasks.v[m->endpoints.v[e].task].arn);
+	if (ep->task != SG_NONE)
+		sb_json_str(sb, m->tasks.v[ep->task].arn);
 	else
 		sb_json_str(sb, NULL);
 	sb_puts(sb, ",\"service\":");
-	if (s->what == SELW_SERVICE)
-		sb_json_str(sb, m->endpoints.v[s->idx].id);
-	else if (e != SG_NONE && m->endpoints.v[e].service != SG_NONE)
-		sb_json_str(sb, m->endpoints.v[m->endpoints.v[e].service].id);
-	else if (e != SG_NONE && m->endpoints.v[e].task != SG_NONE)
-		sb_json_str(sb, m->tasks.v[m->endpoints.v[e].task].service);
+	if (ep->service != SG_NONE)
+		sb_json_str(sb, m->endpoints.v[ep->service].id);
+	else if (ep->task != SG_NONE)
+		sb_json_str(sb, m->tasks.v[ep->task].service);
 	else
 		sb_json_str(sb, NULL);
 	sb_putc(sb, '}');
 }
 
-static void json_rule(struct strbuf *sb, const sgreach_model *m, uint32_t ri)
+/* The kind and the rest of a selection object that names endpoint e,
+ * from the cache when e was rendered with the same address (an endpoint
+ * may have several): then neither the endpoint nor its strings are read,
+ * which on a large model are cache misses. */
+static void json_endpoint(sgreach_verdict *v, struct render_cache *c,
+			  const struct selection *s, uint32_t e,
+			  const void *members)
+{
+	const VEC(struct member) *mem = members;
+	struct strbuf *sb = &v->out;
+	struct frag *f = c ? &c->ep[e] : NULL;
+	size_t start;
+	int kind;
+	/* the address: family (0: none), length, bits; then the kind */
+	unsigned char key[19] = {0};
+
+	if (mem->n == 1) {
+		key[0] = mem->v[0].p.fam;
+		key[1] = mem->v[0].p.len;
+		memcpy(key + 2, &mem->v[0].p.a.hi, 8);
+		memcpy(key + 10, &mem->v[0].p.a.lo, 8);
+	}
+	if (f && f->len && !memcmp(c->text.s + f->off, key, 18)) {
+		const char *t = c->text.s + f->off + 18;
+
+		kind = (unsigned char)t[0];
+		sb_puts(sb, ",\"kind\":\"");
+		sb_puts(sb, kind_name(s, kind));
+		sb_putc(sb, '"');
+		sb_putn(sb, t + 1, f->len - sizeof(key));
+		return;
+	}
+	kind = v->m->endpoints.v[e].kind;
+	sb_puts(sb, ",\"kind\":\"");
+	sb_puts(sb, kind_name(s, kind));
+	sb_putc(sb, '"');
+	start = sb->len;
+	json_endpoint_render(sb, v->m, e, members);
+	key[18] = (unsigned char)kind;
+	if (f)
+		cache_put(c, f, key, sizeof(key), sb, start);
+}
+
+static void json_selection(sgreach_verdict *v, struct render_cache *c,
+			   const struct selection *s, const void *members)
+{
+	const sgreach_model *m = v->m;
+	struct strbuf *sb = &v->out;
+	uint32_t e = SG_NONE;
+
+	sb_puts(sb, "{\"selector\":");
+	sb_json_str(sb, s->text);
+	if (s->what == SELW_ENDPOINT) {
+		e = s->idx;
+	} else if (s->what == SELW_TASK) {
+		if (c && c->task_ep[s->idx]) {
+			e = c->task_ep[s->idx] - 1;
+		} else {
+			e = m->tasks.v[s->idx].endpoint;
+			if (c && e != SG_NONE)
+				c->task_ep[s->idx] = e + 1;
+		}
+	}
+	if (e != SG_NONE) {
+		json_endpoint(v, c, s, e, members);
+		return;
+	}
+	/* kind names need no escaping */
+	sb_puts(sb, ",\"kind\":\"");
+	sb_puts(sb, kind_name(s, -1));
+	sb_putc(sb, '"');
+	sb_puts(sb, ",\"id\":");
+	if (s->what == SELW_SERVICE)
+		sb_json_str(sb, m->endpoints.v[s->idx].id);
+	else
+		sb_json_str(sb, NULL);
+	sb_puts(sb, ",\"address\":");
+	json_address(sb, members);
+	sb_puts(sb, ",\"task\":null,\"service\":");
+	if (s->what == SELW_SERVICE)
+		sb_json_str(sb, m->endpoints.v[s->idx].id);
+	else
+		sb_json_str(sb, NULL);
+	sb_putc(sb, '}');
+}
+
+static void json_rule_render(struct strbuf *sb, const sgreach_model *m,
+			     uint32_t ri)
 {
 	const struct sg_rule *r = &m->rules.v[ri];
 	const struct sg_group *g = &m->groups.v[r->group];
@@ -167,7 +440,19 @@ static void json_rule(struct strbuf *sb, const sgreach_model *m, uint32_t ri)
 	sb_putc(sb, '}');
 }
 
-static void json_side(sgreach_verdict *v, int dir)
+static void json_rule(sgreach_verdict *v, struct render_cache *c, uint32_t ri)
+{
+	struct strbuf *sb = &v->out;
+	size_t start = sb->len;
+
+	if (c && cache_get(sb, c, &c->rule[ri], NULL, 0))
+		return;
+	json_rule_render(sb, v->m, ri);
+	if (c)
+		cache_put(c, &c->rule[ri], NULL, 0, sb, start);
+}
+
+static void json_side(sgreach_verdict *v, struct render_cache *c, int dir)
 {
 	const struct side *s = &v->side[dir];
 	const sgreach_model *m = v->m;
@@ -176,15 +461,20 @@ static void json_side(sgreach_verdict *v, int dir)
 	uint32_t i;
 	int first = 1;
 
+	/* Verdict and reason names need no escaping. */
 	sb_puts(sb, "{\"verdict\":\"");
 	sb_puts(sb, side_name(s->verdict));
-	sb_puts(sb, "\",\"reason\":");
-	sb_json_str(sb, reason);
-	sb_puts(sb, ",\"rules\":[");
+	if (reason) {
+		sb_puts(sb, "\",\"reason\":\"");
+		sb_puts(sb, reason);
+		sb_puts(sb, "\",\"rules\":[");
+	} else {
+		sb_puts(sb, "\",\"reason\":null,\"rules\":[");
+	}
 	for (i = 0; i < s->rules.n; i++) {
 		if (i)
 			sb_putc(sb, ',');
-		json_rule(sb, m, s->rules.v[i]);
+		json_rule(v, c, s->rules.v[i]);
 	}
 	sb_puts(sb, "],\"missing\":[");
 	if (s->verdict != SGREACH_ALLOWED && s->verdict != SIDE_NA) {
@@ -273,25 +563,36 @@ static void json_member(sgreach_verdict *v, const struct member *x)
 
 const char *verdict_render_json(sgreach_verdict *v)
 {
+	struct render_cache *c = cache_for(v);
 	struct strbuf *sb = &v->out;
 	char flow[64];
+	int n;
 	uint32_t i;
 
 	sb_reset(sb);
-	sgreach_flow_format(&v->flow, flow, sizeof(flow));
+	if (c)
+		cache_prefetch(v, c);
+	n = sgreach_flow_format(&v->flow, flow, sizeof(flow));
 	sb_puts(sb, "{\"src\":");
-	json_selection(v, &v->src, &v->smem);
+	json_selection(v, c, &v->src, &v->smem);
 	sb_puts(sb, ",\"dst\":");
-	json_selection(v, &v->dst, &v->dmem);
+	json_selection(v, c, &v->dst, &v->dmem);
 	sb_puts(sb, ",\"flow\":");
-	sb_json_str(sb, flow);
+	if (n > 0 && (size_t)n < sizeof(flow)) {
+		/* protocol names and numbers: nothing to escape */
+		sb_putc(sb, '"');
+		sb_putn(sb, flow, (size_t)n);
+		sb_putc(sb, '"');
+	} else {
+		sb_json_str(sb, n < 0 ? "" : flow);
+	}
 	sb_puts(sb, v->family == 6 ? ",\"family\":6,\"verdict\":\""
 				   : ",\"family\":4,\"verdict\":\"");
 	sb_puts(sb, sgreach_result_name(v->result));
 	sb_puts(sb, "\",\"egress\":");
-	json_side(v, SGREACH_EGRESS);
+	json_side(v, c, SGREACH_EGRESS);
 	sb_puts(sb, ",\"ingress\":");
-	json_side(v, SGREACH_INGRESS);
+	json_side(v, c, SGREACH_INGRESS);
 	if (v->no_path)
 		sb_puts(sb, ",\"path\":{\"verdict\":\"unknown\",\"reason\":"
 			    "\"no-path\"}");

@@ -454,6 +454,29 @@ check "batch: a 64 KiB line is an error line, the next is answered" \
 	       tail -n 1 "$2" | grep -F "\"verdict\"" >/dev/null' \
 	sh "$rc" "$tmp/out"
 
+# batch reads standard input in 256 KiB blocks: lines that straddle two
+# blocks, and a line longer than a block, are read whole.
+{
+	i=0
+	while [ $i -lt 6000 ]; do
+		printf '%s %s tcp/8080\n' "$ENI_ALB" "$ENI_WEB"
+		i=$((i + 1))
+	done
+	printf '%s %s tcp/8080 ' "$ENI_ALB" "$ENI_WEB"
+	i=0
+	while [ $i -lt 600 ]; do
+		printf '%01024d' 0
+		i=$((i + 1))
+	done
+	printf '\n%s %s tcp/8080' "$ENI_ALB" "$ENI_WEB"
+} >"$tmp/blocks.in"
+run_in "$tmp/blocks.in" batch -f "$G" -f "$E"
+check "batch: lines across read blocks, and longer than one, are whole" \
+	sh -c '[ "$1" -eq 0 ] && [ "$(wc -l <"$2" | tr -d " ")" = 6002 ] &&
+	       [ "$(grep -c "\"verdict\":\"allowed\"" "$2")" = 6001 ] &&
+	       sed -n 6001p "$2" | grep -F "\"error\"" >/dev/null' \
+	sh "$rc" "$tmp/out"
+
 run_in "$tmp/batch.in" batch -f - -f "$tmp/model/enis.json"
 check "batch with -f -: exit 2 (stdin holds the queries)" \
 	sh -c '[ "$1" -eq 2 ] && [ ! -s "$2" ]' sh "$rc" "$tmp/out"

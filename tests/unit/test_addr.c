@@ -1,7 +1,9 @@
 /* test_addr.c - the strict address grammar in front of libcidr. */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
+#include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "addr.h"
@@ -127,4 +129,81 @@ Test(addr, range_to_prefixes_covers_exactly)
 	r.last = P("ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe").a;
 	n = range_to_prefixes(&r, out, 300);
 	cr_expect_eq(n, 128, "all but the last address: %zu prefixes", n);
+}
+
+/* addr_format() writes IPv6 by hand: it must agree with the inet_ntop() +
+ * snprintf() it replaced for every pattern of zero words (the "::" run, its
+ * ties, the IPv4-mapped and -compatible forms), with and without a prefix
+ * length, and truncate as snprintf does. */
+Test(addr, ipv6_format_matches_inet_ntop)
+{
+	static const unsigned int fills[] = {0x1, 0xffff, 0xabc, 0x10, 0xf00};
+	unsigned int mask, f, k, len;
+	unsigned long seed = 1;
+
+	for (mask = 0; mask < 256; mask++)
+		for (f = 0; f < 5 + 20; f++)
+			for (k = 0; k < 4; k++) {
+				struct sg_prefix p = {.fam = 6};
+				unsigned char b[16];
+				char ntop[INET6_ADDRSTRLEN], want[64], got[64];
+				unsigned int w[8], i;
+				size_t size;
+
+				for (i = 0; i < 8; i++) {
+					seed = seed * 6364136223846793005ul +
+					       1442695040888963407ul;
+					w[i] =
+					    mask & (1u << i)
+						? (f < 5
+						       ? fills[f]
+						       : (unsigned int)(seed >>
+									48))
+						: 0;
+					if (w[i] == 0 && (mask & (1u << i)))
+						w[i] = 7;
+				}
+				if (k == 1)
+					w[5] = 0xffff; /* ::ffff:a.b.c.d */
+				for (i = 0; i < 8; i++) {
+					b[2 * i] = (unsigned char)(w[i] >> 8);
+					b[2 * i + 1] = (unsigned char)w[i];
+				}
+				for (i = 0; i < 8; i++) {
+					p.a.hi = p.a.hi << 8 | b[i];
+					p.a.lo = p.a.lo << 8 | b[8 + i];
+				}
+				cr_assert_not_null(
+				    inet_ntop(AF_INET6, b, ntop, sizeof(ntop)));
+				len = k == 2 ? 128 : k == 3 ? 64 : k ? 9 : 128;
+				p.len = (uint8_t)len;
+				if (k == 0 || k == 2)
+					snprintf(want, sizeof(want), "%s",
+						 ntop);
+				else
+					snprintf(want, sizeof(want), "%s/%u",
+						 ntop, len);
+				addr_format(&p, k != 2, got, sizeof(got));
+				if (k == 2)
+					snprintf(want, sizeof(want), "%s/128",
+						 ntop);
+				cr_assert_str_eq(got, want,
+						 "words %04x:%04x:"
+						 "%04x:%04x:%04x:"
+						 "%04x:%04x:%04x",
+						 w[0], w[1], w[2], w[3], w[4],
+						 w[5], w[6], w[7]);
+				for (size = 1; size < strlen(want) + 2;
+				     size++) {
+					memset(got, 'x', sizeof(got));
+					addr_format(&p, k != 2, got, size);
+					cr_assert_eq(
+					    strncmp(got, want, size - 1), 0);
+					cr_assert_eq(got[size - 1 < strlen(want)
+							     ? size - 1
+							     : strlen(want)],
+						     '\0');
+					cr_assert_eq(got[size], 'x');
+				}
+			}
 }

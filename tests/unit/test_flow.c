@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "flow.h"
+#include "proto.h"
 #include "sgreach.h"
 
 struct flow_row {
@@ -109,6 +110,62 @@ Test(flow, format_rejects_bad_protocol)
 	cr_expect_eq(sgreach_flow_format(&f, buf, sizeof(buf)), -EINVAL);
 	f = (sgreach_flow){1, 8, 256};
 	cr_expect_eq(sgreach_flow_format(&f, buf, sizeof(buf)), -EINVAL);
+}
+
+/* sgreach_flow_format() is written by hand: it must agree with the
+ * snprintf() it replaced, in text, truncation and return value, for every
+ * protocol and buffer size. */
+Test(flow, format_matches_snprintf)
+{
+	static const int ports[] = {0, 7, 10, 99, 100, 443, 9999, 10000, 65535};
+	char want[64], got[64], name[16];
+	size_t p, size;
+	int proto, n;
+
+	for (proto = 0; proto <= 255; proto++)
+		for (p = 0; p < sizeof(ports) / sizeof(ports[0]); p++) {
+			int icmp = proto == 1 || proto == 58;
+			sgreach_flow f = {proto, ports[p],
+					  icmp ? ports[p] % 256 : -1};
+
+			if (icmp && ports[p] > 255)
+				continue;
+			if (proto_name(proto))
+				snprintf(name, sizeof(name), "%s",
+					 proto_name(proto));
+			else
+				snprintf(name, sizeof(name), "proto-%d", proto);
+			if (proto == 6 || proto == 17)
+				n = snprintf(want, sizeof(want), "%s/%d", name,
+					     f.port);
+			else if (icmp)
+				n = snprintf(want, sizeof(want), "%s/%d/%d",
+					     name, f.port, f.code);
+			else
+				n = snprintf(want, sizeof(want), "%s", name);
+			for (size = 0; size <= (size_t)n + 1; size++) {
+				size_t end =
+				    size - 1 < (size_t)n ? size - 1 : (size_t)n;
+
+				memset(got, 'x', sizeof(got));
+				cr_assert_eq(sgreach_flow_format(&f, got, size),
+					     n, "proto %d port %d size %zu",
+					     proto, f.port, size);
+				cr_assert_eq(got[size], 'x',
+					     "wrote past size %zu", size);
+				if (!size)
+					continue;
+				cr_assert_eq(strncmp(got, want, end), 0);
+				cr_assert_eq(got[end], '\0');
+			}
+		}
+	/* ICMP without a code is written with code 0 */
+	{
+		sgreach_flow f = {1, 8, -1};
+
+		cr_assert_eq(sgreach_flow_format(&f, got, sizeof(got)), 8);
+		cr_expect_str_eq(got, "icmp/8/0");
+	}
 }
 
 struct proto_row {
