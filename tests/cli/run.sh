@@ -437,14 +437,19 @@ else
 		[ "$(grep -c '"error"' "$tmp/out")" = 4 ]
 fi
 
-# A line longer than any buffer is one error line, and the batch goes on.
-{
-	printf '%s %s tcp/8080 ' "$ENI_ALB" "$ENI_WEB"
+# N KiB of zeros, to make a line long.
+kib_of_zeros() {
 	i=0
-	while [ $i -lt 64 ]; do
+	while [ $i -lt "$1" ]; do
 		printf '%01024d' 0
 		i=$((i + 1))
 	done
+}
+
+# A line longer than any buffer is one error line, and the batch goes on.
+{
+	printf '%s %s tcp/8080 ' "$ENI_ALB" "$ENI_WEB"
+	kib_of_zeros 64
 	printf '\n%s %s tcp/8080\n' "$ENI_ALB" "$ENI_WEB"
 } >"$tmp/long.in"
 run_in "$tmp/long.in" batch -f "$G" -f "$E"
@@ -463,11 +468,7 @@ check "batch: a 64 KiB line is an error line, the next is answered" \
 		i=$((i + 1))
 	done
 	printf '%s %s tcp/8080 ' "$ENI_ALB" "$ENI_WEB"
-	i=0
-	while [ $i -lt 600 ]; do
-		printf '%01024d' 0
-		i=$((i + 1))
-	done
+	kib_of_zeros 600
 	printf '\n%s %s tcp/8080' "$ENI_ALB" "$ENI_WEB"
 } >"$tmp/blocks.in"
 run_in "$tmp/blocks.in" batch -f "$G" -f "$E"
