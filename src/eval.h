@@ -93,6 +93,7 @@ struct sgreach_verdict {
 	struct strbuf out;
 	struct strbuf tmp;
 	struct render_cache *cache; /* render/verdict.c; NULL until used */
+	unsigned int json_renders;  /* before the cache: render/verdict.c */
 };
 
 /* Rule matching shared with the analyses: one definition each, in eval.c. */
