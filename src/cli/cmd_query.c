@@ -172,10 +172,38 @@ static void restore_fields(struct fields *f)
 }
 
 /*
+ * Answers are gathered in one large buffer and written in blocks: fputs()
+ * per answer cost a lock, a strlen and stdio's copy loop, a tenth of a
+ * line's work.  Anything else written to stdout (error objects) is written
+ * after a flush of this buffer, so lines stay in input order.
+ */
+struct out_buffer {
+	char *buf;
+	size_t len;
+};
+
+static void out_flush(struct out_buffer *o)
+{
+	if (o->len)
+		fwrite(o->buf, 1, o->len, stdout);
+	o->len = 0;
+}
+
+/* Every answer so far, out of this buffer and stdio's, before batch waits
+ * for more input: whoever types or pipes a line and then waits (a
+ * terminal, a coprocess) gets its answer. */
+static void out_push(struct out_buffer *o)
+{
+	out_flush(o);
+	fflush(stdout);
+}
+
+/*
  * Standard input read in large blocks and cut into lines in place, instead
  * of getline()'s copy of each line.  A line longer than the buffer grows
  * it, so lines have no length limit.  read(2), as stdio would: a line is
- * answered as soon as it has arrived, not when a block is full.
+ * answered as soon as it has arrived, not when a block is full, and the
+ * answers are pushed out before each read (out_push).
  */
 struct line_reader {
 	char *buf;
@@ -183,6 +211,7 @@ struct line_reader {
 	size_t scanned;		/* [start, scanned) holds no newline */
 	int eof;
 	int err; /* errno of a failed read or allocation, else 0 */
+	struct out_buffer *out; /* pushed out before each read */
 };
 
 /* The next line, its newline replaced by a NUL, its length in *len; NULL
@@ -229,6 +258,7 @@ static char *next_line(struct line_reader *r, size_t *len)
 			r->buf = b;
 			r->cap = cap;
 		}
+		out_push(r->out);
 		do
 			got = read(STDIN_FILENO, r->buf + r->end,
 				   r->cap - r->end - 1);
@@ -241,24 +271,6 @@ static char *next_line(struct line_reader *r, size_t *len)
 		if (got == 0)
 			r->eof = 1;
 	}
-}
-
-/*
- * Answers are gathered in one large buffer and written in blocks: fputs()
- * per answer cost a lock, a strlen and stdio's copy loop, a tenth of a
- * line's work.  Anything else written to stdout (error objects) is written
- * after a flush of this buffer, so lines stay in input order.
- */
-struct out_buffer {
-	char *buf;
-	size_t len;
-};
-
-static void out_flush(struct out_buffer *o)
-{
-	if (o->len)
-		fwrite(o->buf, 1, o->len, stdout);
-	o->len = 0;
 }
 
 static void out_line(struct out_buffer *o, const char *s, size_t n)
@@ -291,7 +303,7 @@ static int run_batch(struct cli *cli, int argc, char **argv)
 {
 	static char outbuf[BATCH_OUT_BUFFER];
 	struct out_buffer o = {outbuf, 0};
-	struct line_reader in = {0};
+	struct line_reader in = {.out = &o};
 	sgreach_verdict *v;
 	struct fields f;
 	size_t len, lineno = 0;

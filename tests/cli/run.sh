@@ -478,6 +478,25 @@ check "batch: lines across read blocks, and longer than one, are whole" \
 	       sed -n 6001p "$2" | grep -F "\"error\"" >/dev/null' \
 	sh "$rc" "$tmp/out"
 
+# An answer is written before batch waits for the next line: a program
+# that writes one query and then reads its answer (a coprocess, a
+# terminal) is not kept waiting until the end of input.
+mkfifo "$tmp/coproc.in"
+"$SGREACH" batch -f "$G" -f "$E" <"$tmp/coproc.in" >"$tmp/coproc.out" 2>&1 &
+coproc_pid=$!
+exec 9>"$tmp/coproc.in"
+printf '%s %s tcp/8080\n' "$ENI_ALB" "$ENI_WEB" >&9
+i=0
+while [ $i -lt 100 ] && ! grep -q verdict "$tmp/coproc.out" 2>/dev/null; do
+	sleep 0.1
+	i=$((i + 1))
+done
+grep -c '"verdict"' "$tmp/coproc.out" >"$tmp/coproc.n" 2>/dev/null
+exec 9>&-
+wait "$coproc_pid"
+check "batch: an answer is written while standard input stays open" \
+	test "$(cat "$tmp/coproc.n")" = 1
+
 run_in "$tmp/batch.in" batch -f - -f "$tmp/model/enis.json"
 check "batch with -f -: exit 2 (stdin holds the queries)" \
 	sh -c '[ "$1" -eq 2 ] && [ ! -s "$2" ]' sh "$rc" "$tmp/out"
