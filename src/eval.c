@@ -507,6 +507,16 @@ static inline const char *qep_vpc(const sgreach_model *m, uint32_t e)
 	return at != SG_QEP_VPC_SLOW ? m->qvpc[at] : m->endpoints.v[e].vpc;
 }
 
+/* Whether endpoints a and b share a network (eval_vpcs_connected), asked
+ * once per side: *memo is -1 until then. */
+static inline int same_net_once(const sgreach_model *m, uint32_t a, uint32_t b,
+				int *memo)
+{
+	if (*memo < 0)
+		*memo = eval_vpcs_connected(m, qep_vpc(m, a), qep_vpc(m, b));
+	return *memo;
+}
+
 int eval_endpoint_has_group(const sgreach_model *m, uint32_t e, uint32_t g)
 {
 	const struct sg_endpoint *ep;
@@ -659,14 +669,12 @@ static int eval_side(sgreach_verdict *v, uint32_t self, int dir,
 	 * keys (struct sg_hkey) pass over the rules of other protocols and
 	 * ports without reading them. */
 	for (g = 0; g < ngroups; g++) {
-		const struct sg_hkey *hk, *hend;
-		uint32_t at, n;
-
 		const struct sg_grun *run =
 		    &m->grun[q->inline_ ? q->groups[g] : e->groups.v[g]];
+		const uint32_t at = run->at + (dir ? run->n[0] : 0);
+		const uint32_t n = run->n[dir];
+		const struct sg_hkey *hk, *hend;
 
-		at = run->at + (dir ? run->n[0] : 0);
-		n = run->n[dir];
 		nrules += n;
 		for (hk = m->hkey + at, hend = hk + n; hk < hend; hk++) {
 			const struct sg_hot *r;
@@ -690,11 +698,8 @@ static int eval_side(sgreach_verdict *v, uint32_t self, int dir,
 					    !eval_endpoint_has_group(
 						m, peer->ep, hk->peer))
 						continue;
-					if (same_net < 0)
-						same_net = eval_vpcs_connected(
-						    m, qep_vpc(m, self),
-						    qep_vpc(m, peer->ep));
-					if (!same_net)
+					if (!same_net_once(m, self, peer->ep,
+							   &same_net))
 						continue;
 					how = M_ALL;
 					goto matched;
@@ -717,11 +722,7 @@ static int eval_side(sgreach_verdict *v, uint32_t self, int dir,
 				    !eval_endpoint_has_group(m, peer->ep,
 							     r->peer))
 					break;
-				if (same_net < 0)
-					same_net = eval_vpcs_connected(
-					    m, qep_vpc(m, self),
-					    qep_vpc(m, peer->ep));
-				if (same_net)
+				if (same_net_once(m, self, peer->ep, &same_net))
 					how = M_ALL;
 				break;
 			case SGREACH_PEER_PREFIX_LIST: {
