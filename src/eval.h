@@ -109,6 +109,10 @@ const char *verdict_render_text(sgreach_verdict *v);
 const char *verdict_render_json(sgreach_verdict *v);
 /* Frees the verdict's cache of rendered JSON fragments. */
 void verdict_render_cache_free(sgreach_verdict *v);
+/* The names both renderings give a rule's peer kind ("cidr", "group"...)
+ * and an interface's kind ("eni", "branch", "trunk"). */
+const char *render_peer_kind(int k);
+const char *render_endpoint_kind(int kind);
 
 /* For the analyses (analysis/): selector resolution and the members of a
  * selection exactly as a query builds them (v->m and v->family set by the

@@ -22,15 +22,9 @@ const char *an_node_kind(const struct an_ctx *c, const struct an_node *n)
 		return "service";
 	if (c->m->endpoints.v[n->idx].task != SG_NONE)
 		return "task";
-	switch (c->m->endpoints.v[n->idx].kind) {
-	case SGREACH_ENDPOINT_BRANCH:
-		return "branch";
-	case SGREACH_ENDPOINT_TRUNK:
-		return "trunk";
-	case SGREACH_ENDPOINT_SERVICE:
+	if (c->m->endpoints.v[n->idx].kind == SGREACH_ENDPOINT_SERVICE)
 		return "service";
-	}
-	return "eni";
+	return render_endpoint_kind(c->m->endpoints.v[n->idx].kind);
 }
 
 /* The node's selector: what `sgreach query` takes to name it. */
@@ -165,19 +159,6 @@ void an_range_text(struct strbuf *sb, const struct sg_range *r, int json)
 	}
 }
 
-static const char *peer_kind_name(int k)
-{
-	switch (k) {
-	case SGREACH_PEER_CIDR:
-		return "cidr";
-	case SGREACH_PEER_PREFIX_LIST:
-		return "prefix-list";
-	case SGREACH_PEER_GROUP:
-		return "group";
-	}
-	return "unknown";
-}
-
 void an_rule_json(struct an_ctx *c, struct strbuf *sb, uint32_t ri)
 {
 	const struct sg_rule *r = &c->m->rules.v[ri];
@@ -194,7 +175,7 @@ void an_rule_json(struct an_ctx *c, struct strbuf *sb, uint32_t ri)
 	sb_puts(sb, ",\"protocol\":");
 	sb_json_str(sb, proto_text(r->proto, buf, sizeof(buf)));
 	sb_printf(sb, ",\"from_port\":%d,\"to_port\":%d,\"peer_kind\":\"%s\"",
-		  r->from, r->to, peer_kind_name(r->peer_kind));
+		  r->from, r->to, render_peer_kind(r->peer_kind));
 	sb_puts(sb, ",\"peer\":");
 	sb_json_str(sb, r->peer_text);
 	sb_putc(sb, '}');

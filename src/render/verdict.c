@@ -41,7 +41,7 @@ static const char *reason_name(int reason)
 	return NULL;
 }
 
-static const char *peer_kind_name(int k)
+const char *render_peer_kind(int k)
 {
 	switch (k) {
 	case SGREACH_PEER_CIDR:
@@ -54,7 +54,7 @@ static const char *peer_kind_name(int k)
 	return "unknown";
 }
 
-static const char *endpoint_kind_name(int kind)
+const char *render_endpoint_kind(int kind)
 {
 	switch (kind) {
 	case SGREACH_ENDPOINT_BRANCH:
@@ -76,7 +76,7 @@ static const char *kind_name(const struct selection *s, int ep_kind)
 		return "task";
 	if (s->what == SELW_SERVICE)
 		return "service";
-	return endpoint_kind_name(ep_kind);
+	return render_endpoint_kind(ep_kind);
 }
 
 /* The endpoint a selection names (SG_NONE for addresses and services). */
@@ -436,7 +436,7 @@ static void json_rule_render(struct strbuf *sb, const sgreach_model *m,
 	sb_puts(sb, ",\"to_port\":");
 	sb_int(sb, r->to);
 	sb_puts(sb, ",\"peer_kind\":\"");
-	sb_puts(sb, peer_kind_name(r->peer_kind));
+	sb_puts(sb, render_peer_kind(r->peer_kind));
 	sb_putc(sb, '"');
 	sb_puts(sb, ",\"peer\":");
 	sb_json_str(sb, r->peer_text);
