@@ -302,6 +302,11 @@ typedef enum sgreach_result {
 enum {
 	SGREACH_QUERY_IPV4 = 1u << 0, /**< use IPv4 addresses (the default) */
 	SGREACH_QUERY_IPV6 = 1u << 1, /**< use IPv6 addresses (-6) */
+	/** Work out the deciding rules now, for a verdict that will be
+	 *  rendered.  Without it a query of one pair stops once its result is
+	 *  known, and sgreach_verdict_render() works out the rest (the
+	 *  answer is the same either way). */
+	SGREACH_QUERY_DETAILS = 1u << 2,
 };
 
 typedef struct sgreach_verdict sgreach_verdict;

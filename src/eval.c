@@ -507,13 +507,23 @@ static inline const char *qep_vpc(const sgreach_model *m, uint32_t e)
 	return at != SG_QEP_VPC_SLOW ? m->qvpc[at] : m->endpoints.v[e].vpc;
 }
 
-/* Whether endpoints a and b share a network (eval_vpcs_connected), asked
- * once per side: *memo is -1 until then. */
+/* Whether endpoints a and b share a network (eval_vpcs_connected()). */
+static inline int same_net(const sgreach_model *m, uint32_t a, uint32_t b)
+{
+	const uint32_t x = m->qep[a].vpc, y = m->qep[b].vpc;
+
+	if (m->qconn && x != SG_QEP_VPC_SLOW && y != SG_QEP_VPC_SLOW)
+		return (int)(m->qconn[x * m->qconn_words + y / 64] >> (y % 64) &
+			     1);
+	return eval_vpcs_connected(m, qep_vpc(m, a), qep_vpc(m, b));
+}
+
+/* same_net(), asked once per side: *memo is -1 until then. */
 static inline int same_net_once(const sgreach_model *m, uint32_t a, uint32_t b,
 				int *memo)
 {
 	if (*memo < 0)
-		*memo = eval_vpcs_connected(m, qep_vpc(m, a), qep_vpc(m, b));
+		*memo = same_net(m, a, b);
 	return *memo;
 }
 
@@ -636,10 +646,16 @@ static int range_cmp(const void *a, const void *b)
  * Evaluates one side: the rules of endpoint `self` in direction `dir` against
  * `peer`.  Returns the side verdict; matched rules and missing pieces are
  * added to v->side[dir]; allowed sub-ranges of a range peer go to v->cov.
+ *
+ * quick (a constant: eval_side() and eval_side_quick() below are the two
+ * copies): the side verdict only, nothing recorded, and the scan stops at
+ * the first rule that allows the whole peer, which decides the side.  A
+ * rule that allows part of the peer (a range) needs the full evaluation:
+ * quick returns SIDE_AGAIN then.
  */
-static int eval_side(sgreach_verdict *v, uint32_t self, int dir,
-		     const struct member *peer, uint32_t *cov_first,
-		     uint32_t *cov_n, int *reason)
+static inline __attribute__((always_inline)) int
+side_eval(sgreach_verdict *v, uint32_t self, int dir, const struct member *peer,
+	  uint32_t *cov_first, uint32_t *cov_n, int *reason, const int quick)
 {
 	const sgreach_model *m = v->m;
 	const struct sg_endpoint *e = &m->endpoints.v[self]; /* if needed */
@@ -670,9 +686,10 @@ static int eval_side(sgreach_verdict *v, uint32_t self, int dir,
 	 * ports without reading them. */
 	for (g = 0; g < ngroups; g++) {
 		const struct sg_grun *run =
-		    &m->grun[q->inline_ ? q->groups[g] : e->groups.v[g]];
-		const uint32_t at = run->at + (dir ? run->n[0] : 0);
-		const uint32_t n = run->n[dir];
+		    q->inline_ ? NULL : &m->grun[e->groups.v[g]];
+		const uint32_t at = run ? run->at + (dir ? run->n[0] : 0)
+					: q->at[g] + (dir ? q->n[g][0] : 0);
+		const uint32_t n = run ? run->n[dir] : q->n[g][dir];
 		const struct sg_hkey *hk, *hend;
 
 		nrules += n;
@@ -682,8 +699,11 @@ static int eval_side(sgreach_verdict *v, uint32_t self, int dir,
 			int how = M_NO;
 
 			if (fkey_ok) {
-				if (fkey - hk->lo > hk->span)
-					continue;
+				/* The rules of other protocols and ports,
+				 * most of a run, in a loop of their own. */
+				while (fkey - hk->lo > hk->span)
+					if (++hk == hend)
+						goto run_done;
 				/* The two commonest peers, decided here
 				 * without reading struct sg_hot. */
 				if (hk->kind == SG_HK_CIDR4) {
@@ -692,6 +712,8 @@ static int eval_side(sgreach_verdict *v, uint32_t self, int dir,
 						continue;
 					if (how == M_ALL)
 						goto matched;
+					if (quick)
+						return SIDE_AGAIN;
 					how = M_NO; /* M_SOME: as written */
 				} else if (hk->kind == SG_HK_GROUP) {
 					if (!by_group ||
@@ -714,8 +736,8 @@ static int eval_side(sgreach_verdict *v, uint32_t self, int dir,
 			case SGREACH_PEER_CIDR:
 				how = prefix_match(&r->cidr, peer);
 				if (how == M_SOME &&
-				    push_cov(v, &r->cidr, peer))
-					return -ENOMEM;
+				    (quick || push_cov(v, &r->cidr, peer)))
+					return quick ? SIDE_AGAIN : -ENOMEM;
 				break;
 			case SGREACH_PEER_GROUP:
 				if (r->stale || !by_group ||
@@ -732,7 +754,8 @@ static int eval_side(sgreach_verdict *v, uint32_t self, int dir,
 				if (!pl->loaded) {
 					unknown = 1;
 					*reason = REASON_PLIST_MISSING;
-					if (push_unique(&side->plists, r->peer))
+					if (!quick &&
+					    push_unique(&side->plists, r->peer))
 						return -ENOMEM;
 					break;
 				}
@@ -742,9 +765,11 @@ static int eval_side(sgreach_verdict *v, uint32_t self, int dir,
 							     peer);
 
 					if (h == M_SOME &&
-					    push_cov(v, &pl->entries.v[k],
-						     peer))
-						return -ENOMEM;
+					    (quick ||
+					     push_cov(v, &pl->entries.v[k],
+						      peer)))
+						return quick ? SIDE_AGAIN
+							     : -ENOMEM;
 					if (h > how)
 						how = h;
 				}
@@ -753,15 +778,23 @@ static int eval_side(sgreach_verdict *v, uint32_t self, int dir,
 			case SGREACH_PEER_UNKNOWN:
 				unknown = 1;
 				*reason = REASON_PLAN_UNKNOWN;
-				if (vec_push(&side->unknown_peers,
+				if (!quick &&
+				    vec_push(&side->unknown_peers,
 					     m->rules.v[ri].peer_text))
 					return -ENOMEM;
 				break;
 			}
 			if (0) {
 			matched:
+				if (quick)
+					return SGREACH_ALLOWED;
 				ri = m->hkey_wide ? m->hot[hk - m->hkey].rule
 						  : hk->rule;
+			}
+			if (quick) {
+				if (how == M_ALL)
+					return SGREACH_ALLOWED;
+				continue;
 			}
 			if (how == M_ALL) {
 				all = 1;
@@ -773,8 +806,9 @@ static int eval_side(sgreach_verdict *v, uint32_t self, int dir,
 					return -ENOMEM;
 			}
 		}
+	run_done:;
 	}
-	if (q->missing) {
+	if (q->missing && !quick) {
 		for (k = 0; k < e->groups.n; k++)
 			if (!m->groups.v[e->groups.v[k]].complete &&
 			    push_unique(&side->groups, e->groups.v[k]))
@@ -839,6 +873,21 @@ static int eval_side(sgreach_verdict *v, uint32_t self, int dir,
 	return SGREACH_DENIED;
 }
 
+static int eval_side(sgreach_verdict *v, uint32_t self, int dir,
+		     const struct member *peer, uint32_t *cov_first,
+		     uint32_t *cov_n, int *reason)
+{
+	return side_eval(v, self, dir, peer, cov_first, cov_n, reason, 0);
+}
+
+static int eval_side_quick(sgreach_verdict *v, uint32_t self, int dir,
+			   const struct member *peer, int *reason)
+{
+	uint32_t cov_first, cov_n;
+
+	return side_eval(v, self, dir, peer, &cov_first, &cov_n, reason, 1);
+}
+
 /* Denied wins over everything, then unknown, then partial (spec 4). */
 static int combine(int a, int b)
 {
@@ -885,12 +934,12 @@ static int tally_result(const struct tally *t)
 	return SGREACH_PARTIAL;
 }
 
-static void reset(sgreach_verdict *v)
+/* Empties what eval_pairs() fills in. */
+static void reset_details(sgreach_verdict *v)
 {
 	int d;
 
-	v->ok = 0;
-	v->err[0] = '\0';
+	v->detailed = 0;
 	v->no_path = 0;
 	for (d = 0; d < 2; d++) {
 		v->side[d].verdict = SIDE_NA;
@@ -901,79 +950,104 @@ static void reset(sgreach_verdict *v)
 		v->side[d].plists.n = 0;
 		v->side[d].unknown_peers.n = 0;
 	}
-	v->smem.n = v->dmem.n = 0;
 	v->pairs.n = 0;
 	v->cov.n = 0;
 }
 
-static int eval_pairs(sgreach_verdict *v)
+static void reset(sgreach_verdict *v)
+{
+	v->ok = 0;
+	v->err[0] = '\0';
+	reset_details(v);
+	v->smem.n = v->dmem.n = 0;
+}
+
+/*
+ * The pair of members i, j: the source's egress against the destination and
+ * the destination's ingress against the source, into *p, with each side's
+ * first reason into reasons[].  quick: p->verdict only (eval_side_quick()),
+ * and the ingress is not asked once the egress denies; returns SIDE_AGAIN
+ * when that is not enough.  Otherwise 0 or -ENOMEM.
+ */
+static inline __attribute__((always_inline)) int
+eval_pair(sgreach_verdict *v, uint32_t i, uint32_t j, struct pair *p,
+	  int reasons[2], const int quick)
 {
 	const sgreach_model *m = v->m;
+	struct member src = v->smem.v[i];
+	const struct member *dst = &v->dmem.v[j];
+	int reason, k;
+
+	memset(p, 0, sizeof(*p));
+	p->s = i;
+	p->d = j;
+	/* Traffic to a public address arrives from the sender's public
+	 * address, or a NAT address. */
+	if (dst->is_public && src.ep != SG_NONE) {
+		const struct sg_endpoint *se = &m->endpoints.v[src.ep];
+		uint32_t a;
+
+		src.nat = 1;
+		for (a = 0; a < se->addrs.n; a++)
+			if (se->addrs.v[a].is_public &&
+			    se->addrs.v[a].p.fam == v->family) {
+				src.p = se->addrs.v[a].p;
+				src.is_public = 1;
+				src.nat = 0;
+				break;
+			}
+	}
+	p->egress = SIDE_NA;
+	p->ingress = SIDE_NA;
+	/* Quick: the destination's ingress first, as it denies more often
+	 * (egress rules tend to allow everything), and a denial decides. */
+	for (k = 0; k < 2; k++) {
+		const int d = quick == !k ? SGREACH_INGRESS : SGREACH_EGRESS;
+		const uint32_t self = d == SGREACH_EGRESS ? src.ep : dst->ep;
+		const struct member *peer = d == SGREACH_EGRESS ? dst : &src;
+		int *side = d == SGREACH_EGRESS ? &p->egress : &p->ingress;
+
+		if (self == SG_NONE)
+			continue;
+		if (quick && k == 1 &&
+		    (p->egress == SGREACH_DENIED ||
+		     p->ingress == SGREACH_DENIED))
+			break;
+		*side = quick ? eval_side_quick(v, self, d, peer, &reason)
+			      : eval_side(v, self, d, peer, &p->cov_first[d],
+					  &p->cov_n[d], &reason);
+		if (*side < 0 || *side == SIDE_AGAIN)
+			return *side;
+		if (reason && !reasons[d])
+			reasons[d] = reason;
+	}
+	p->verdict = combine(p->egress, p->ingress);
+	if (p->verdict == SIDE_NA)
+		p->verdict = SGREACH_ALLOWED;
+	if (src.ep != SG_NONE && dst->ep != SG_NONE && !dst->is_public &&
+	    !same_net(m, src.ep, dst->ep)) {
+		v->no_path = 1;
+		if (p->verdict != SGREACH_DENIED)
+			p->verdict = SGREACH_UNKNOWN;
+	}
+	return 0;
+}
+
+/* Every pair of members, their tallies and the query's result: the
+ * details a rendering shows. */
+static int eval_pairs(sgreach_verdict *v)
+{
 	struct tally all = {{0}, 0}, side_t[2] = {{{0}, 0}, {{0}, 0}};
 	int reasons[2] = {REASON_NONE, REASON_NONE};
 	uint32_t i, j;
-	int d;
+	int d, rc;
 
 	for (i = 0; i < v->smem.n; i++) {
 		for (j = 0; j < v->dmem.n; j++) {
-			struct member src = v->smem.v[i];
-			const struct member *dst = &v->dmem.v[j];
 			struct pair p;
-			int reason;
 
-			memset(&p, 0, sizeof(p));
-			p.s = i;
-			p.d = j;
-			/* Traffic to a public address arrives from the
-			 * sender's public address, or a NAT address. */
-			if (dst->is_public && src.ep != SG_NONE) {
-				const struct sg_endpoint *se =
-				    &m->endpoints.v[src.ep];
-				uint32_t k;
-
-				src.nat = 1;
-				for (k = 0; k < se->addrs.n; k++)
-					if (se->addrs.v[k].is_public &&
-					    se->addrs.v[k].p.fam == v->family) {
-						src.p = se->addrs.v[k].p;
-						src.is_public = 1;
-						src.nat = 0;
-						break;
-					}
-			}
-			p.egress = SIDE_NA;
-			p.ingress = SIDE_NA;
-			if (src.ep != SG_NONE) {
-				p.egress = eval_side(
-				    v, src.ep, SGREACH_EGRESS, dst,
-				    &p.cov_first[SGREACH_EGRESS],
-				    &p.cov_n[SGREACH_EGRESS], &reason);
-				if (p.egress < 0)
-					return p.egress;
-				if (reason && !reasons[SGREACH_EGRESS])
-					reasons[SGREACH_EGRESS] = reason;
-			}
-			if (dst->ep != SG_NONE) {
-				p.ingress = eval_side(
-				    v, dst->ep, SGREACH_INGRESS, &src,
-				    &p.cov_first[SGREACH_INGRESS],
-				    &p.cov_n[SGREACH_INGRESS], &reason);
-				if (p.ingress < 0)
-					return p.ingress;
-				if (reason && !reasons[SGREACH_INGRESS])
-					reasons[SGREACH_INGRESS] = reason;
-			}
-			p.verdict = combine(p.egress, p.ingress);
-			if (p.verdict == SIDE_NA)
-				p.verdict = SGREACH_ALLOWED;
-			if (src.ep != SG_NONE && dst->ep != SG_NONE &&
-			    !dst->is_public &&
-			    !eval_vpcs_connected(m, qep_vpc(m, src.ep),
-						 qep_vpc(m, dst->ep))) {
-				v->no_path = 1;
-				if (p.verdict != SGREACH_DENIED)
-					p.verdict = SGREACH_UNKNOWN;
-			}
+			if ((rc = eval_pair(v, i, j, &p, reasons, 0)))
+				return rc;
 			tally_add(&all, p.verdict);
 			tally_add(&side_t[SGREACH_EGRESS], p.egress);
 			tally_add(&side_t[SGREACH_INGRESS], p.ingress);
@@ -994,6 +1068,25 @@ static int eval_pairs(sgreach_verdict *v)
 	}
 	v->result = (sgreach_result)(v->pairs.n == 1 ? v->pairs.v[0].verdict
 						     : tally_result(&all));
+	v->detailed = 1;
+	return 0;
+}
+
+/*
+ * The result of a query of one pair without its details: the rules that
+ * decide it, the missing pieces and the side verdicts are left for
+ * eval_details(), which a rendering calls.  Returns 0 with v->result set,
+ * SIDE_AGAIN when the full evaluation is needed, or -ENOMEM.
+ */
+static int eval_quick(sgreach_verdict *v)
+{
+	int reasons[2] = {REASON_NONE, REASON_NONE};
+	struct pair p;
+	int rc;
+
+	if ((rc = eval_pair(v, 0, 0, &p, reasons, 1)))
+		return rc;
+	v->result = (sgreach_result)p.verdict;
 	return 0;
 }
 
@@ -1020,7 +1113,8 @@ static int query_begin(const sgreach_model *m, const sgreach_flow *flow,
 
 	if (rc)
 		return rc;
-	if (flags & ~(unsigned int)(SGREACH_QUERY_IPV4 | SGREACH_QUERY_IPV6))
+	if (flags & ~(unsigned int)(SGREACH_QUERY_IPV4 | SGREACH_QUERY_IPV6 |
+				    SGREACH_QUERY_DETAILS))
 		return qfail(v, -EINVAL, "unknown query flags");
 	if (flow->protocol < 0 || flow->protocol > PROTO_MAX)
 		return qfail(v, -EINVAL, "invalid flow protocol");
@@ -1045,10 +1139,38 @@ static int query_run(sgreach_verdict *v, unsigned int flags)
 	if ((rc = build_members(v, &v->src, &v->smem)) ||
 	    (rc = build_members(v, &v->dst, &v->dmem)))
 		return rc == -ENOMEM ? qfail(v, rc, "out of memory") : rc;
+	/* One pair, whose details may never be asked for: its result
+	 * alone, the details on the first rendering. */
+	if (!(flags & SGREACH_QUERY_DETAILS) && v->smem.n == 1 &&
+	    v->dmem.n == 1) {
+		rc = eval_quick(v);
+		if (rc == SIDE_AGAIN)
+			reset_details(v);
+		else if (rc)
+			return qfail(v, rc, "out of memory");
+		else
+			goto done;
+	}
 	rc = eval_pairs(v);
 	if (rc)
 		return qfail(v, rc, "out of memory");
+done:
 	v->ok = 1;
+	return 0;
+}
+
+int eval_details(sgreach_verdict *v)
+{
+	int rc;
+
+	if (!v->ok || v->detailed)
+		return 0;
+	reset_details(v);
+	rc = eval_pairs(v);
+	if (rc) {
+		reset_details(v);
+		return rc;
+	}
 	return 0;
 }
 

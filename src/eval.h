@@ -11,6 +11,8 @@
 
 /* Side verdicts: the sgreach_result values plus "does not apply". */
 #define SIDE_NA 5
+/* A quick evaluation (eval.c) that needs the full one. */
+#define SIDE_AGAIN 6
 
 enum side_reason {
 	REASON_NONE = 0,
@@ -77,6 +79,9 @@ struct pair {
 struct sgreach_verdict {
 	const sgreach_model *m;
 	int ok; /* holds a result */
+	/* The sides, pairs and ranges below are filled in: a quick query
+	 * (eval.c) leaves them for the first rendering to work out. */
+	int detailed;
 	sgreach_result result;
 	int family;
 	int no_path; /* VPCs without an active peering */
@@ -103,6 +108,11 @@ int eval_endpoint_has_group(const sgreach_model *m, uint32_t e, uint32_t g);
 /* Same VPC, or joined by an active peering (an unknown VPC invents no
  * boundary). */
 int eval_vpcs_connected(const sgreach_model *m, const char *a, const char *b);
+
+/* Works out the details of a verdict that holds a result without them
+ * (a quick query): 0, or -ENOMEM with the verdict still holding its
+ * result.  The render functions call it. */
+int eval_details(sgreach_verdict *v);
 
 /* Render (render/verdict.c). */
 const char *verdict_render_text(sgreach_verdict *v);

@@ -439,6 +439,7 @@ SGREACH_API void sgreach_model_free(sgreach_model *m)
 	free(m->qep);
 	free(m->grun);
 	free(m->qvpc);
+	free(m->qconn);
 	vec_free(&m->warnings);
 	vec_free(&m->sources);
 	hmap_free(&m->group_ids);

@@ -112,28 +112,35 @@ struct sg_hkey {
 _Static_assert(sizeof(struct sg_hkey) == 16, "struct sg_hkey: 16 bytes");
 
 /*
- * What a query reads of an endpoint, 32 bytes, two to a cache line (built
- * at finalize).  Without it a query follows endpoint -> its group array ->
+ * What a query reads of an endpoint, one 64-byte cache line (built at
+ * finalize).  Without it a query follows endpoint -> its group array ->
  * each group -> the group's rules, dependent loads that each miss the
- * cache on a large estate; with it, each group's rule runs are one load
- * away in the dense m->grun.  The whole array is 0.7 MB for 21,876
- * endpoints, so more of it stays in cache than of the 128-byte view it
- * replaced.  Endpoints with more groups than fit (AWS allows 5 by
- * default) take the general path (inline_ == 0).
+ * cache on a large estate; with it, each group's rule runs in m->hkey are
+ * known from this one line, so a query can ask for all of them at once.
+ * Endpoints with more groups than fit (AWS allows 5 by default), or a
+ * group with 256 rules or more in a direction, take the general path
+ * through m->grun (inline_ == 0).
  */
 #define SG_QEP_GROUPS	5
+#define SG_QEP_RUN_MAX	255    /* the longest run struct sg_qep.n holds */
 #define SG_QEP_VPC_SLOW 0xffff /* the VPC is e->vpc (too many VPCs) */
+#define SG_QCONN_VPCS	1024   /* m->qconn: at most 128 KiB */
+/* SG_QEP_GROUPS and SG_QCONN_VPCS, lowered by tests to take the general
+ * paths on small models. */
+extern uint32_t sg_qep_groups_limit, sg_qconn_limit;
 struct sg_qep {
 	uint32_t groups[SG_QEP_GROUPS]; /* group indexes, in order */
-	uint32_t addr4;	 /* the private IPv4 address, when one_addr4 */
-	uint16_t vpc;	 /* index in m->qvpc, or SG_QEP_VPC_SLOW */
-	uint8_t ngroups; /* when inline_ */
+	uint32_t at[SG_QEP_GROUPS];	/* their m->grun[].at */
+	uint32_t addr4; /* the private IPv4 address, when one_addr4 */
+	uint8_t n[SG_QEP_GROUPS][2]; /* their m->grun[].n */
+	uint16_t vpc;		     /* index in m->qvpc, or SG_QEP_VPC_SLOW */
+	uint8_t ngroups;	     /* when inline_ */
 	uint8_t inline_ : 1;
 	uint8_t one_addr4 : 1; /* exactly one private IPv4 entry, a /32 */
 	uint8_t missing : 1;   /* missing_groups != 0 */
-	uint8_t pad[4];
+	uint8_t pad[6];
 };
-_Static_assert(sizeof(struct sg_qep) == 32, "struct sg_qep: 32 bytes");
+_Static_assert(sizeof(struct sg_qep) == 64, "struct sg_qep: 64 bytes");
 
 /* A group's rule runs in m->hot / m->hkey: ingress at `at`, egress next. */
 struct sg_grun {
@@ -349,6 +356,11 @@ struct sgreach_model {
 	struct sg_qep *qep;
 	struct sg_grun *grun; /* one per group */
 	const char **qvpc;    /* the VPCs struct sg_qep.vpc indexes */
+	/* Whether qvpc[i] and qvpc[j] share a network (eval_vpcs_connected()):
+	 * bit j of the qconn_words 64-bit words at qconn[i * qconn_words];
+	 * NULL when there are more than SG_QCONN_VPCS of them. */
+	uint64_t *qconn;
+	uint32_t qconn_words;
 	/* After finalize: delegated prefixes (Ipv4Prefixes...), few. */
 	VEC(struct sg_delegated) delegated;
 

@@ -225,6 +225,8 @@ static int hot_key(const struct sg_rule *r, struct sg_hkey *k)
 }
 
 uint32_t sg_hkey_rule_limit = SG_HKEY_RULES;
+uint32_t sg_qep_groups_limit = SG_QEP_GROUPS;
+uint32_t sg_qconn_limit = SG_QCONN_VPCS;
 
 /* The packed copy of every live rule for queries (struct sg_hot). */
 static int build_hot_rules(sgreach_model *m)
@@ -282,6 +284,47 @@ static int build_hot_rules(sgreach_model *m)
 	return 0;
 }
 
+/* Sets bit b of row a and bit a of row b of m->qconn. */
+static void qconn_set(sgreach_model *m, uint32_t a, uint32_t b)
+{
+	m->qconn[a * m->qconn_words + b / 64] |= 1ull << (b % 64);
+	m->qconn[b * m->qconn_words + a / 64] |= 1ull << (a % 64);
+}
+
+/* m->qconn over the nvpc VPCs of m->qvpc (their indexes in vpcs, by
+ * interned pointer), as eval_vpcs_connected() answers: a VPC reaches
+ * itself, an unknown VPC (NULL) reaches everything, and an active peering
+ * joins its two VPCs. */
+static int build_vpc_matrix(sgreach_model *m, const struct hmap *vpcs,
+			    uint32_t nvpc)
+{
+	uint32_t i, j, a, b;
+
+	free(m->qconn);
+	m->qconn = NULL;
+	m->qconn_words = (nvpc + 63) / 64;
+	if (nvpc == 0 || nvpc > sg_qconn_limit)
+		return 0;
+	m->qconn = calloc((size_t)nvpc * m->qconn_words, sizeof(*m->qconn));
+	if (!m->qconn)
+		return -ENOMEM;
+	for (i = 0; i < nvpc; i++) {
+		qconn_set(m, i, i);
+		if (!m->qvpc[i])
+			for (j = 0; j < nvpc; j++)
+				qconn_set(m, i, j);
+	}
+	for (i = 0; i < m->peerings.n; i++) {
+		const struct sg_peering *p = &m->peerings.v[i];
+
+		if (p->active &&
+		    hmap_get(vpcs, &p->vpc_a, sizeof(p->vpc_a), &a) &&
+		    hmap_get(vpcs, &p->vpc_b, sizeof(p->vpc_b), &b))
+			qconn_set(m, a, b);
+	}
+	return 0;
+}
+
 /* struct sg_grun for every group, and struct sg_qep for every endpoint:
  * the query's view of them. */
 static int build_query_endpoints(sgreach_model *m)
@@ -326,9 +369,20 @@ static int build_query_endpoints(sgreach_model *m)
 			q->vpc = SG_QEP_VPC_SLOW;
 		}
 		q->missing = e->missing_groups != 0;
-		q->inline_ = e->groups.n <= SG_QEP_GROUPS;
-		for (k = 0; q->inline_ && k < e->groups.n; k++)
+		q->inline_ = e->groups.n <= sg_qep_groups_limit;
+		for (k = 0; q->inline_ && k < e->groups.n; k++) {
+			const struct sg_grun *run = &m->grun[e->groups.v[k]];
+
+			if (run->n[0] > SG_QEP_RUN_MAX ||
+			    run->n[1] > SG_QEP_RUN_MAX) {
+				q->inline_ = 0;
+				break;
+			}
 			q->groups[k] = e->groups.v[k];
+			q->at[k] = run->at;
+			q->n[k][0] = (uint8_t)run->n[0];
+			q->n[k][1] = (uint8_t)run->n[1];
+		}
 		q->ngroups = q->inline_ ? (uint8_t)e->groups.n : 0;
 		for (k = 0; k < e->addrs.n; k++) {
 			const struct sg_eaddr *a = &e->addrs.v[k];
@@ -344,6 +398,8 @@ static int build_query_endpoints(sgreach_model *m)
 			q->addr4 = 0;
 		}
 	}
+	if (!rc)
+		rc = build_vpc_matrix(m, &vpcs, nvpc);
 	hmap_free(&vpcs);
 	return rc;
 }

@@ -61,7 +61,7 @@ static int run_query(struct cli *cli, int argc, char **argv)
 	if (!v)
 		return cli_error("%s", sgreach_strerror(-ENOMEM));
 	err = sgreach_query(cli->model, argv[0], argv[1], argv[2],
-			    cli->query_flags, v);
+			    cli->query_flags | SGREACH_QUERY_DETAILS, v);
 	if (err) {
 		rc = cli_error("%s", query_error(v, err));
 		goto out;
@@ -349,8 +349,11 @@ static int run_batch(struct cli *cli, int argc, char **argv)
 				    "expected SRC DST FLOW [-4|-6]");
 			continue;
 		}
-		err = sgreach_query(cli->model, f.field[0], f.field[1],
-				    f.field[2], flags, v);
+		/* Every answer is rendered: its rules are worked out at
+		 * once, not by a second pass in the rendering. */
+		err =
+		    sgreach_query(cli->model, f.field[0], f.field[1],
+				  f.field[2], flags | SGREACH_QUERY_DETAILS, v);
 		if (err) {
 			restore_fields(&f);
 			batch_error(&o, lineno, line, len, query_error(v, err));

@@ -568,12 +568,15 @@ static void json_member(sgreach_verdict *v, const struct member *x)
 
 const char *verdict_render_json(sgreach_verdict *v)
 {
-	struct render_cache *c = cache_for(v);
+	struct render_cache *c;
 	struct strbuf *sb = &v->out;
 	char flow[64];
 	int n;
 	uint32_t i;
 
+	if (eval_details(v))
+		return NULL;
+	c = cache_for(v);
 	sb_reset(sb);
 	if (c)
 		cache_prefetch(v, c);
@@ -838,6 +841,8 @@ const char *verdict_render_text(sgreach_verdict *v)
 	char flow[64];
 	uint32_t i;
 
+	if (eval_details(v))
+		return NULL;
 	sb_reset(sb);
 	sgreach_flow_format(&v->flow, flow, sizeof(flow));
 	switch (v->result) {

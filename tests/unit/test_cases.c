@@ -130,7 +130,10 @@ static void expected_groups(const cJSON *list, char *out, size_t size)
 /*
  * The same question asked through selectors resolved once
  * (sgreach_select + sgreach_query_selected) must give the same answer,
- * byte for byte in both renderings, as sgreach_query() gave into v.
+ * byte for byte in both renderings, as sgreach_query() gave into v; and so
+ * must it with SGREACH_QUERY_DETAILS, which works everything out at once
+ * where a query of one pair otherwise works out its result alone and the
+ * rest on the first rendering.
  */
 static void same_by_handles(sgreach_model *m, sgreach_verdict *v,
 			    sgreach_verdict *v2, const char *src,
@@ -158,6 +161,20 @@ static void same_by_handles(sgreach_model *m, sgreach_verdict *v,
 			 name, i, got, want_json);
 	got = sgreach_verdict_render(v2, SGREACH_FORMAT_TEXT);
 	cr_expect_str_eq(got, want_text, "%s[%d]: text by handles differs",
+			 name, i);
+	cr_assert_eq(sgreach_query_selected(m, s, d, &f,
+					    flags | SGREACH_QUERY_DETAILS, v2),
+		     0, "%s[%d]: query_selected with details: %s", name, i,
+		     sgreach_verdict_error(v2));
+	cr_expect_eq(sgreach_verdict_result(v2), sgreach_verdict_result(v),
+		     "%s[%d]: with details %s, without %s", name, i,
+		     sgreach_result_name(sgreach_verdict_result(v2)),
+		     sgreach_result_name(sgreach_verdict_result(v)));
+	got = sgreach_verdict_render(v2, SGREACH_FORMAT_JSON);
+	cr_expect_str_eq(got, want_json, "%s[%d]: with details %s, without %s",
+			 name, i, got, want_json);
+	got = sgreach_verdict_render(v2, SGREACH_FORMAT_TEXT);
+	cr_expect_str_eq(got, want_text, "%s[%d]: text with details differs",
 			 name, i);
 	sgreach_selector_free(s);
 	sgreach_selector_free(d);

@@ -133,27 +133,32 @@ Test(keys, every_rule_shape_against_every_flow)
 	size_t i, j, asked = 0, admitted = 0;
 
 	cr_assert(v);
-	for (i = 0; i < NSHAPES; i++) {
-		snprintf(eid, sizeof(eid), "eni-%zu", i);
-		for (j = 0; j < NFLOWS; j++) {
-			const sgreach_flow *f = &flows[j];
-			int want = spec_admits(&shapes[i], f);
-			int rc =
-			    sgreach_query_flow(m, flow_src(f), eid, f, 0, v);
+	/* Both ways a query evaluates: the result alone, and everything. */
+	for (unsigned int fl = 0; fl <= SGREACH_QUERY_DETAILS;
+	     fl += SGREACH_QUERY_DETAILS)
+		for (i = 0; i < NSHAPES; i++) {
+			snprintf(eid, sizeof(eid), "eni-%zu", i);
+			for (j = 0; j < NFLOWS; j++) {
+				const sgreach_flow *f = &flows[j];
+				int want = spec_admits(&shapes[i], f);
+				int rc = sgreach_query_flow(m, flow_src(f), eid,
+							    f, fl, v);
 
-			cr_assert_eq(rc, 0, "%s: %s", eid,
-				     sgreach_verdict_error(v));
-			cr_expect_eq(
-			    sgreach_verdict_result(v) == SGREACH_ALLOWED, want,
-			    "rule %s %d %d, flow %d/%d/%d: spec says "
-			    "%s",
-			    shapes[i].proto, shapes[i].from, shapes[i].to,
-			    f->protocol, f->port, f->code,
-			    want ? "allowed" : "denied");
-			asked++;
-			admitted += (size_t)want;
+				cr_assert_eq(rc, 0, "%s: %s", eid,
+					     sgreach_verdict_error(v));
+				cr_expect_eq(sgreach_verdict_result(v) ==
+						 SGREACH_ALLOWED,
+					     want,
+					     "rule %s %d %d, flow %d/%d/%d, "
+					     "flags %u: spec says %s",
+					     shapes[i].proto, shapes[i].from,
+					     shapes[i].to, f->protocol, f->port,
+					     f->code, fl,
+					     want ? "allowed" : "denied");
+				asked++;
+				admitted += (size_t)want;
+			}
 		}
-	}
 	/* Both answers occur often: the comparison cannot pass vacuously. */
 	cr_expect_gt(admitted, NSHAPES);
 	cr_expect_gt(asked - admitted, NSHAPES * 10);

@@ -393,7 +393,9 @@ class Model(_Owned):
         :class:`sgreach.NotFound` for a selector that names nothing loaded,
         :class:`sgreach.Busy` before :meth:`finalize`.
         """
-        flags = _family_flags(family)
+        # The Verdict renders every answer: the library works the rules
+        # out in the query rather than again in the first rendering.
+        flags = _family_flags(family) | _lib.QUERY_DETAILS
         if isinstance(src, Selector) or isinstance(dst, Selector):
             return self._query_selected(src, dst, flow, flags)
         c_src, c_dst = cstr(src, "src"), cstr(dst, "dst")

@@ -1,0 +1,283 @@
+/* test_views.c - the query's shortcuts against its general path.
+ *
+ * A query of one pair works out its result alone, stopping at the first
+ * rule that decides (the details wait for a rendering); it reads an
+ * endpoint's groups and their rule runs from one 64-byte view, and VPC
+ * reachability from a bit matrix.  Each shortcut has a general path that it
+ * must agree with: more groups or longer runs than the view holds, more
+ * VPCs than the matrix, SGREACH_QUERY_DETAILS.  Here one seeded model,
+ * mixing every kind of peer, missing groups and prefix lists, peered and
+ * unpeered VPCs, public addresses and ranges, is built twice: once as
+ * usual and once with every shortcut's limit at 0.  Thousands of queries
+ * must then give the same return code, message, result and renderings. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+#include "sgreach.h"
+
+#define NGROUPS	   24
+#define NENDPOINTS 48
+#define NQUERIES   6000
+
+static uint32_t rnd_state;
+
+static uint32_t rnd(uint32_t n)
+{
+	rnd_state = rnd_state * 1103515245u + 12345u;
+	return (rnd_state >> 8) % n;
+}
+
+static const char *const vpcs[] = {"vpc-a", "vpc-b", "vpc-c", "vpc-d", NULL};
+
+static void add_rule(sgreach_model *m, const char *gid, int dir)
+{
+	static const struct {
+		const char *proto;
+		int from, to;
+	} ports[] = {
+	    {"tcp", 22, 22},	 {"tcp", 443, 443},  {"tcp", 0, 65535},
+	    {"tcp", 1000, 2000}, {"udp", 53, 53},    {"udp", -1, -1},
+	    {"icmp", 8, -1},	 {"icmp", -1, -1},   {"icmp", 3, 4},
+	    {"-1", -1, -1},	 {"esp", -1, -1},    {"icmpv6", 128, -1},
+	};
+	static const char *const cidrs[] = {
+	    "0.0.0.0/0",    "10.0.0.0/8",  "10.1.0.0/16",  "10.2.3.0/24",
+	    "10.1.2.16/28", "10.3.4.5/32", "192.0.2.0/24", "::/0",
+	    "fd00::/8",	    "8.8.8.8/32",  "10.0.0.0/9",   "10.2.0.0/15",
+	};
+	static const char *const plists[] = {"pl-full", "pl-empty",
+					     "pl-missing"};
+	const int p = (int)rnd(sizeof(ports) / sizeof(ports[0]));
+	char peer[32];
+	sgreach_peer_kind kind;
+	unsigned int flags = 0;
+	uint32_t k = rnd(20);
+
+	if (k < 9) {
+		kind = SGREACH_PEER_CIDR;
+		snprintf(peer, sizeof(peer), "%s",
+			 cidrs[rnd(sizeof(cidrs) / sizeof(cidrs[0]))]);
+	} else if (k < 16) {
+		kind = SGREACH_PEER_GROUP;
+		snprintf(peer, sizeof(peer), "sg-%u", rnd(NGROUPS + 1));
+		if (rnd(10) == 0)
+			flags = SGREACH_RULE_STALE;
+	} else if (k < 19) {
+		kind = SGREACH_PEER_PREFIX_LIST;
+		snprintf(peer, sizeof(peer), "%s", plists[rnd(3)]);
+	} else {
+		kind = SGREACH_PEER_UNKNOWN;
+		snprintf(peer, sizeof(peer), "aws_security_group.x.id");
+	}
+	cr_assert_eq(sgreach_model_add_rule(m, gid, (sgreach_direction)dir,
+					    ports[p].proto, ports[p].from,
+					    ports[p].to, kind, peer, NULL, NULL,
+					    flags),
+		     0, "%s: %s", gid, sgreach_model_error(m));
+}
+
+/* The model; the same seed gives the same model. */
+static sgreach_model *build(void)
+{
+	sgreach_model *m = sgreach_model_new();
+	char id[32], addr[64];
+	uint32_t i, k, n;
+
+	cr_assert(m);
+	rnd_state = 7;
+	cr_assert_eq(sgreach_model_add_vpc(m, "vpc-a", "10.0.0.0/16"), 0);
+	cr_assert_eq(sgreach_model_add_vpc(m, "vpc-b", "10.1.0.0/16"), 0);
+	cr_assert_eq(sgreach_model_add_vpc(m, "vpc-c", "10.2.0.0/16"), 0);
+	cr_assert_eq(sgreach_model_add_vpc(m, "vpc-d", "10.3.0.0/16"), 0);
+	cr_assert_eq(sgreach_model_add_peering(m, "pcx-ab", "vpc-a", "vpc-b", 1),
+		     0);
+	cr_assert_eq(sgreach_model_add_peering(m, "pcx-ac", "vpc-a", "vpc-c", 0),
+		     0);
+	cr_assert_eq(sgreach_model_add_prefix_list_entry(m, "pl-full",
+							 "10.1.0.0/16"),
+		     0);
+	cr_assert_eq(sgreach_model_add_prefix_list_entry(m, "pl-full",
+							 "192.0.2.0/25"),
+		     0);
+	cr_assert_eq(sgreach_model_add_prefix_list(m, "pl-empty", NULL), 0);
+	/* sg-NGROUPS is referenced and attached, never defined: missing. */
+	for (i = 0; i < NGROUPS; i++) {
+		snprintf(id, sizeof(id), "sg-%u", i);
+		cr_assert_eq(sgreach_model_add_group(m, id, id, vpcs[i % 4],
+						     SGREACH_GROUP_COMPLETE),
+			     0);
+		for (int dir = 0; dir < 2; dir++)
+			for (n = rnd(9); n > 0; n--)
+				add_rule(m, id, dir);
+	}
+	/* Longer runs than struct sg_qep holds, in both directions. */
+	cr_assert_eq(sgreach_model_add_group(m, "sg-long", "long", "vpc-a",
+					     SGREACH_GROUP_COMPLETE),
+		     0);
+	for (i = 0; i < 300; i++)
+		for (int dir = 0; dir < 2; dir++)
+			cr_assert_eq(sgreach_model_add_rule(
+					 m, "sg-long", (sgreach_direction)dir,
+					 "tcp", (int)(1000 + i * dir),
+					 (int)(1000 + i), SGREACH_PEER_CIDR,
+					 i % 2 ? "10.0.0.0/10" : "10.1.2.0/24",
+					 NULL, NULL, 0),
+				     0);
+	for (i = 0; i < NENDPOINTS; i++) {
+		const char *vpc = vpcs[i % 5];
+		const uint32_t vi = i % 5;
+
+		snprintf(id, sizeof(id), "eni-%u", i);
+		cr_assert_eq(sgreach_model_add_endpoint(m, id,
+							SGREACH_ENDPOINT_ENI,
+							vpc, NULL, NULL),
+			     0);
+		snprintf(addr, sizeof(addr), "10.%u.%u.%u", vi, i / 8,
+			 16 + i % 8);
+		cr_assert_eq(sgreach_model_add_address(m, id, addr, 0), 0);
+		if (i % 7 == 3) { /* two private IPv4 addresses */
+			snprintf(addr, sizeof(addr), "10.%u.9.%u", vi, i);
+			cr_assert_eq(sgreach_model_add_address(m, id, addr, 0),
+				     0);
+		}
+		if (i % 3 == 0) {
+			snprintf(addr, sizeof(addr), "fd00::%x", i + 1);
+			cr_assert_eq(sgreach_model_add_address(m, id, addr, 0),
+				     0);
+		}
+		if (i % 5 == 1) {
+			snprintf(addr, sizeof(addr), "203.0.113.%u", i);
+			cr_assert_eq(sgreach_model_add_address(
+					 m, id, addr, SGREACH_ADDR_PUBLIC),
+				     0);
+		}
+		/* 0 to 7 groups: beyond SG_QEP_GROUPS too. */
+		for (k = 0, n = i % 11 == 10 ? 7 : rnd(6); k < n; k++) {
+			snprintf(addr, sizeof(addr), "sg-%u",
+				 rnd(NGROUPS + 1));
+			sgreach_model_add_endpoint_group(m, id, addr);
+		}
+		if (i % 9 == 4)
+			cr_assert_eq(
+			    sgreach_model_add_endpoint_group(m, id, "sg-long"),
+			    0);
+	}
+	cr_assert_eq(sgreach_model_finalize(m), 0, "%s", sgreach_model_error(m));
+	return m;
+}
+
+static const char *const outside[] = {
+    "8.8.8.8",	   "10.1.2.3",	   "192.0.2.7",	  "10.2.3.0/24",
+    "0.0.0.0/0",   "10.1.2.16/28", "2001:db8::1", "fd00::/8",
+    "10.3.4.5",	   "192.0.2.0/24", "10.0.0.0/8",  "10.1.0.0/23",
+};
+#define NOUTSIDE (sizeof(outside) / sizeof(outside[0]))
+
+/* Every selector kind a query takes, several of each; those outside the
+ * model last. */
+static size_t selectors(char sel[][48], size_t cap)
+{
+	size_t n = 0, i;
+
+	for (i = 0; i < NENDPOINTS && n < cap; i++) {
+		snprintf(sel[n++], 48, "eni-%zu", i);
+		if (i % 2 == 0)
+			snprintf(sel[n++], 48, "10.%zu.%zu.%zu", i % 5, i / 8,
+				 16 + i % 8);
+		if (i % 5 == 1)
+			snprintf(sel[n++], 48, "203.0.113.%zu", i);
+	}
+	for (i = 0; i < sizeof(outside) / sizeof(outside[0]); i++)
+		snprintf(sel[n++], 48, "%s", outside[i]);
+	return n;
+}
+
+Test(views, shortcuts_answer_as_the_general_path)
+{
+	static const char *const flows[] = {
+	    "tcp/22",	"tcp/443",  "tcp/1500",	    "tcp/1299", "udp/53",
+	    "icmp/8/0", "icmp/3/4", "icmpv6/128/0", "esp",	"tcp/65535",
+	};
+	static char sel[200][48];
+	const size_t nsel = selectors(sel, 190);
+	sgreach_model *fast = build(), *slow;
+	sgreach_verdict *a = sgreach_verdict_new(), *b = sgreach_verdict_new();
+	size_t results[5] = {0}, errors = 0, inl = 0, i;
+
+	sg_hkey_rule_limit = 0;
+	sg_qep_groups_limit = 0;
+	sg_qconn_limit = 0;
+	slow = build();
+	sg_hkey_rule_limit = SG_HKEY_RULES;
+	sg_qep_groups_limit = SG_QEP_GROUPS;
+	sg_qconn_limit = SG_QCONN_VPCS;
+	cr_assert(a && b);
+	/* Both paths are taken in fast, only the general one in slow. */
+	for (i = 0; i < fast->endpoints.n; i++)
+		inl += fast->qep[i].inline_;
+	cr_assert(inl > NENDPOINTS / 2 && inl < fast->endpoints.n,
+		  "%zu of %zu endpoints inline", inl, fast->endpoints.n);
+	for (i = 0; i < slow->endpoints.n; i++)
+		cr_assert(!slow->qep[i].inline_ || slow->qep[i].ngroups == 0);
+	cr_assert(fast->qconn && !slow->qconn);
+	cr_assert(!fast->hkey_wide && slow->hkey_wide);
+
+	rnd_state = 99;
+	for (i = 0; i < NQUERIES; i++) {
+		/* A quarter of the sides outside the model: ranges give
+		 * partial answers. */
+		const char *s = sel[rnd(4) ? rnd((uint32_t)nsel)
+					   : nsel - 1 - rnd(NOUTSIDE)];
+		const char *d = sel[rnd(4) ? rnd((uint32_t)nsel)
+					   : nsel - 1 - rnd(NOUTSIDE)];
+		const char *f = flows[rnd(sizeof(flows) / sizeof(flows[0]))];
+		const unsigned int fam =
+		    !strncmp(f, "icmpv6", 6) || rnd(10) == 0
+			? SGREACH_QUERY_IPV6
+			: 0;
+		int ra = sgreach_query(fast, s, d, f, fam, a);
+		int rb = sgreach_query(slow, s, d, f,
+				       fam | SGREACH_QUERY_DETAILS, b);
+		const char *ja, *jb;
+
+		cr_assert_eq(ra, rb, "%s %s %s: %d, general path %d", s, d, f,
+			     ra, rb);
+		if (ra) {
+			cr_assert_str_eq(sgreach_verdict_error(a),
+					 sgreach_verdict_error(b));
+			errors++;
+			continue;
+		}
+		cr_assert_eq(sgreach_verdict_result(a),
+			     sgreach_verdict_result(b),
+			     "%s %s %s: %s, general path %s", s, d, f,
+			     sgreach_result_name(sgreach_verdict_result(a)),
+			     sgreach_result_name(sgreach_verdict_result(b)));
+		results[sgreach_verdict_result(a) % 5]++;
+		/* Every other answer rendered: the quick verdicts that are
+		 * never rendered must be right on their own too. */
+		if (i % 2)
+			continue;
+		ja = sgreach_verdict_render(a, i % 4 ? SGREACH_FORMAT_TEXT
+						     : SGREACH_FORMAT_JSON);
+		jb = sgreach_verdict_render(b, i % 4 ? SGREACH_FORMAT_TEXT
+						     : SGREACH_FORMAT_JSON);
+		cr_assert(ja && jb);
+		cr_assert_str_eq(ja, jb, "%s %s %s:\n%s\ngeneral path:\n%s", s,
+				 d, f, ja, jb);
+	}
+	/* Every answer occurs often enough to have been compared. */
+	cr_expect_gt(results[SGREACH_ALLOWED], NQUERIES / 20);
+	cr_expect_gt(results[SGREACH_DENIED], NQUERIES / 20);
+	cr_expect_gt(results[SGREACH_UNKNOWN], NQUERIES / 20);
+	cr_expect_gt(results[SGREACH_PARTIAL], NQUERIES / 100);
+	cr_expect_gt(errors, 0);
+	cr_expect_lt(errors, NQUERIES / 3);
+	sgreach_verdict_free(a);
+	sgreach_verdict_free(b);
+	sgreach_model_free(fast);
+	sgreach_model_free(slow);
+}
