@@ -114,7 +114,7 @@ static void addr_text(struct strbuf *sb, const struct sg_prefix *p)
  * verdict.  Nothing is cached when an allocation fails: the rendering is
  * then done every time.
  */
-#define RENDER_CACHE_MAX (8u << 20)
+#define RENDER_CACHE_MAX (16u << 20)
 
 struct frag {
 	uint32_t off, len; /* in render_cache.text; len 0: not cached */

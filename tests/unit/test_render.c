@@ -209,9 +209,10 @@ Test(render, cache_follows_the_model)
 	sgreach_verdict_free(v);
 }
 
-/* Rules of a few megabytes each: the cache's bound (8 MiB of text) is
- * passed, so it starts over, and a fragment larger than the bound is
- * never kept; the answers must not change. */
+/* Rules of a few megabytes each: the cache's bound (16 MiB of text) is
+ * passed (four rules of 6 MiB once escaped), so it starts over, and a
+ * fragment larger than the bound (17 MiB) is never kept; the answers must
+ * not change. */
 Test(render, cache_bound_passed)
 {
 	size_t n = 3u << 20;
@@ -227,10 +228,10 @@ Test(render, cache_bound_passed)
 	m = build("a", big);
 	all_pairs(m, v, "a", 6);
 	sgreach_model_free(m);
-	big = realloc(big, (9u << 20) + 1);
+	big = realloc(big, (17u << 20) + 1);
 	cr_assert_not_null(big);
-	memset(big, 'x', 9u << 20);
-	big[9u << 20] = '\0';
+	memset(big, 'x', 17u << 20);
+	big[17u << 20] = '\0';
 	m = build("a", big);
 	all_pairs(m, v, "a", 6);
 	sgreach_model_free(m);
