@@ -4,7 +4,9 @@
  *
  * Input: "SRC\nDST\nFLOW\nF" where F's low bits pick -4/-6.  The text path
  * (sgreach_query), the parsed-flow path (sgreach_query_flow) and the
- * handle path (sgreach_select + sgreach_query_selected) must agree.
+ * handle path (sgreach_select + sgreach_query_selected) must agree, and
+ * the parsed-flow path asks with SGREACH_QUERY_DETAILS, so the full
+ * evaluation is checked against the result-first one.
  */
 #include <stdint.h>
 
@@ -67,8 +69,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (sgreach_flow_parse(field[2], &f) == 0) {
 		sgreach_selector *hs = NULL, *hd = NULL;
 
-		rc2 = sgreach_query_flow(model, field[0], field[1], &f, flags,
-					 v2);
+		/* With SGREACH_QUERY_DETAILS: the full evaluation at once
+		 * must agree with v1's result alone, and with the details
+		 * its rendering worked out. */
+		rc2 = sgreach_query_flow(model, field[0], field[1], &f,
+					 flags | SGREACH_QUERY_DETAILS, v2);
 		FUZZ_CHECK(rc2 == rc);
 		if (rc == 0) {
 			FUZZ_CHECK(sgreach_verdict_result(v1) ==
