@@ -1174,6 +1174,20 @@ int eval_details(sgreach_verdict *v)
 	return 0;
 }
 
+SGREACH_API const char *sgreach_verdict_render(sgreach_verdict *v,
+					       sgreach_format fmt)
+{
+	if (!v || !v->ok ||
+	    (fmt != SGREACH_FORMAT_JSON && fmt != SGREACH_FORMAT_TEXT))
+		return NULL;
+	/* The renderers read a finished verdict: a quick query's details
+	 * are worked out here, before them. */
+	if (eval_details(v))
+		return NULL;
+	return fmt == SGREACH_FORMAT_JSON ? verdict_render_json(v)
+					  : verdict_render_text(v);
+}
+
 SGREACH_API int sgreach_query_flow(const sgreach_model *m, const char *src,
 				   const char *dst, const sgreach_flow *flow,
 				   unsigned int flags, sgreach_verdict *v)

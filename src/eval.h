@@ -111,7 +111,8 @@ int eval_vpcs_connected(const sgreach_model *m, const char *a, const char *b);
 
 /* Works out the details of a verdict that holds a result without them
  * (a quick query): 0, or -ENOMEM with the verdict still holding its
- * result.  The render functions call it. */
+ * result.  Call it before verdict_render_json() or _text(), which read a
+ * finished verdict (sgreach_verdict_render() does). */
 int eval_details(sgreach_verdict *v);
 
 /* Render (render/verdict.c). */

@@ -308,7 +308,9 @@ static void report(struct check *k, const struct assertion *a, const char *src,
 			  sgreach_result_name((sgreach_result)a->expect),
 			  sgreach_result_name(got), ok ? "true" : "false");
 		if (!ok) {
-			rendered = verdict_render_json(k->q);
+			rendered = eval_details(k->q)
+				       ? NULL
+				       : verdict_render_json(k->q);
 			sb_puts(sb, ",\"verdict\":");
 			if (rendered)
 				sb_puts(sb, rendered);
@@ -329,7 +331,7 @@ static void report(struct check *k, const struct assertion *a, const char *src,
 	sb_printf(sb, ": expected %s, got %s\n",
 		  sgreach_result_name((sgreach_result)a->expect),
 		  sgreach_result_name(got));
-	rendered = verdict_render_text(k->q);
+	rendered = eval_details(k->q) ? NULL : verdict_render_text(k->q);
 	if (!rendered) {
 		sb->failed = 1;
 		return;

@@ -574,8 +574,6 @@ const char *verdict_render_json(sgreach_verdict *v)
 	int n;
 	uint32_t i;
 
-	if (eval_details(v))
-		return NULL;
 	c = cache_for(v);
 	sb_reset(sb);
 	if (c)
@@ -841,8 +839,6 @@ const char *verdict_render_text(sgreach_verdict *v)
 	char flow[64];
 	uint32_t i;
 
-	if (eval_details(v))
-		return NULL;
 	sb_reset(sb);
 	sgreach_flow_format(&v->flow, flow, sizeof(flow));
 	switch (v->result) {
@@ -923,16 +919,4 @@ const char *verdict_render_text(sgreach_verdict *v)
 		sb->s[sb->len] = '\0';
 	}
 	return sb_str(sb);
-}
-
-SGREACH_API const char *sgreach_verdict_render(sgreach_verdict *v,
-					       sgreach_format fmt)
-{
-	if (!v || !v->ok)
-		return NULL;
-	if (fmt == SGREACH_FORMAT_JSON)
-		return verdict_render_json(v);
-	if (fmt == SGREACH_FORMAT_TEXT)
-		return verdict_render_text(v);
-	return NULL;
 }

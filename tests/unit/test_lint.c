@@ -508,6 +508,36 @@ Test(lint, check_lines_and_wildcards)
 	sgreach_verdict_free(v);
 }
 
+/* A failing assertion between two single interfaces: its query answers
+ * with the result alone (no SGREACH_QUERY_DETAILS), so the report must
+ * have the details worked out before rendering the deciding rules. */
+Test(lint, check_failure_of_one_pair_names_its_rules)
+{
+	sgreach_verdict *v = sgreach_verdict_new();
+	const char *line = "eni-7443b17faeb5db2d6 eni-8a387e54d69e9c897 "
+			   "tcp/5432 denied\n";
+	const char *out = NULL;
+	int failed = -1;
+
+	example_model();
+	cr_assert_eq(check(line, SGREACH_FORMAT_TEXT, &out, &failed, v), 0,
+		     "%s", sgreach_verdict_error(v));
+	cr_assert_eq(failed, 1, "%s", out);
+	cr_assert(strstr(out, "ingress: allowed by sg-6d11bafb4f91053cc"),
+		  "deciding rule: %s", out);
+	cr_assert(strstr(out, "egress:  allowed by sg-6f4f177c5066b8606"),
+		  "deciding rule: %s", out);
+	cr_assert_eq(check("[{\"src\":\"10.0.1.10\",\"dst\":"
+			   "\"eni-8a387e54d69e9c897\",\"flow\":\"tcp/5432\","
+			   "\"expect\":\"denied\"}]",
+			   SGREACH_FORMAT_JSON, &out, &failed, v),
+		     0, "%s", sgreach_verdict_error(v));
+	cr_assert_eq(failed, 1);
+	cr_assert(strstr(out, "\"group_id\":\"sg-6d11bafb4f91053cc\""),
+		  "deciding rule: %s", out);
+	sgreach_verdict_free(v);
+}
+
 Test(lint, check_json_and_errors)
 {
 	sgreach_verdict *v = sgreach_verdict_new();
