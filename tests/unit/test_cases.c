@@ -127,6 +127,19 @@ static void expected_groups(const cJSON *list, char *out, size_t size)
 	cJSON_Delete(copy);
 }
 
+/* Both renderings of v2 must be the first answer's, json and text. */
+static void same_renderings(sgreach_verdict *v2, const char *json,
+			    const char *text, const char *name, int i,
+			    const char *how)
+{
+	const char *got = sgreach_verdict_render(v2, SGREACH_FORMAT_JSON);
+
+	cr_expect_str_eq(got, json, "%s[%d]: %s %s, by text %s", name, i, how,
+			 got, json);
+	got = sgreach_verdict_render(v2, SGREACH_FORMAT_TEXT);
+	cr_expect_str_eq(got, text, "%s[%d]: text %s differs", name, i, how);
+}
+
 /*
  * The same question asked through selectors resolved once
  * (sgreach_select + sgreach_query_selected) must give the same answer,
@@ -143,7 +156,6 @@ static void same_by_handles(sgreach_model *m, sgreach_verdict *v,
 	sgreach_selector *s = NULL, *d = NULL;
 	sgreach_flow f;
 	char *want_json, *want_text;
-	const char *got;
 
 	want_json = strdup(sgreach_verdict_render(v, SGREACH_FORMAT_JSON));
 	want_text = strdup(sgreach_verdict_render(v, SGREACH_FORMAT_TEXT));
@@ -156,12 +168,7 @@ static void same_by_handles(sgreach_model *m, sgreach_verdict *v,
 	cr_assert_eq(sgreach_query_selected(m, s, d, &f, flags, v2), 0,
 		     "%s[%d]: query_selected: %s", name, i,
 		     sgreach_verdict_error(v2));
-	got = sgreach_verdict_render(v2, SGREACH_FORMAT_JSON);
-	cr_expect_str_eq(got, want_json, "%s[%d]: by handles %s, by text %s",
-			 name, i, got, want_json);
-	got = sgreach_verdict_render(v2, SGREACH_FORMAT_TEXT);
-	cr_expect_str_eq(got, want_text, "%s[%d]: text by handles differs",
-			 name, i);
+	same_renderings(v2, want_json, want_text, name, i, "by handles");
 	cr_assert_eq(sgreach_query_selected(m, s, d, &f,
 					    flags | SGREACH_QUERY_DETAILS, v2),
 		     0, "%s[%d]: query_selected with details: %s", name, i,
@@ -170,12 +177,7 @@ static void same_by_handles(sgreach_model *m, sgreach_verdict *v,
 		     "%s[%d]: with details %s, without %s", name, i,
 		     sgreach_result_name(sgreach_verdict_result(v2)),
 		     sgreach_result_name(sgreach_verdict_result(v)));
-	got = sgreach_verdict_render(v2, SGREACH_FORMAT_JSON);
-	cr_expect_str_eq(got, want_json, "%s[%d]: with details %s, without %s",
-			 name, i, got, want_json);
-	got = sgreach_verdict_render(v2, SGREACH_FORMAT_TEXT);
-	cr_expect_str_eq(got, want_text, "%s[%d]: text with details differs",
-			 name, i);
+	same_renderings(v2, want_json, want_text, name, i, "with details");
 	sgreach_selector_free(s);
 	sgreach_selector_free(d);
 	free(want_json);
