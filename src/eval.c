@@ -966,8 +966,8 @@ static void reset(sgreach_verdict *v)
  * The pair of members i, j: the source's egress against the destination and
  * the destination's ingress against the source, into *p, with each side's
  * first reason into reasons[].  quick: p->verdict only (eval_side_quick()),
- * and the ingress is not asked once the egress denies; returns SIDE_AGAIN
- * when that is not enough.  Otherwise 0 or -ENOMEM.
+ * the ingress first and the egress not asked once the ingress denies;
+ * returns SIDE_AGAIN when that is not enough.  Otherwise 0 or -ENOMEM.
  */
 static inline __attribute__((always_inline)) int
 eval_pair(sgreach_verdict *v, uint32_t i, uint32_t j, struct pair *p,
@@ -999,10 +999,12 @@ eval_pair(sgreach_verdict *v, uint32_t i, uint32_t j, struct pair *p,
 	}
 	p->egress = SIDE_NA;
 	p->ingress = SIDE_NA;
-	/* Quick: the destination's ingress first, as it denies more often
-	 * (egress rules tend to allow everything), and a denial decides. */
+	/* Egress, then ingress; quick: the destination's ingress first, as
+	 * it denies more often (egress rules tend to allow everything), and
+	 * a denial decides. */
 	for (k = 0; k < 2; k++) {
-		const int d = quick == !k ? SGREACH_INGRESS : SGREACH_EGRESS;
+		const int d =
+		    (k == 0) == (quick != 0) ? SGREACH_INGRESS : SGREACH_EGRESS;
 		const uint32_t self = d == SGREACH_EGRESS ? src.ep : dst->ep;
 		const struct member *peer = d == SGREACH_EGRESS ? dst : &src;
 		int *side = d == SGREACH_EGRESS ? &p->egress : &p->ingress;
@@ -1075,8 +1077,8 @@ static int eval_pairs(sgreach_verdict *v)
 /*
  * The result of a query of one pair without its details: the rules that
  * decide it, the missing pieces and the side verdicts are left for
- * eval_details(), which a rendering calls.  Returns 0 with v->result set,
- * SIDE_AGAIN when the full evaluation is needed, or -ENOMEM.
+ * eval_details(), which sgreach_verdict_render() calls.  Returns 0 with
+ * v->result set, SIDE_AGAIN when the full evaluation is needed, or -ENOMEM.
  */
 static int eval_quick(sgreach_verdict *v)
 {

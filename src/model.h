@@ -115,8 +115,9 @@ _Static_assert(sizeof(struct sg_hkey) == 16, "struct sg_hkey: 16 bytes");
  * What a query reads of an endpoint, one 64-byte cache line (built at
  * finalize).  Without it a query follows endpoint -> its group array ->
  * each group -> the group's rules, dependent loads that each miss the
- * cache on a large estate; with it, each group's rule runs in m->hkey are
- * known from this one line, so a query can ask for all of them at once.
+ * cache on a large estate; with it, where each group's rule runs start
+ * in m->hkey is in this one line (through m->grun it was a second
+ * dependent miss per group).
  * Endpoints with more groups than fit (AWS allows 5 by default), or a
  * group with 256 rules or more in a direction, take the general path
  * through m->grun (inline_ == 0).

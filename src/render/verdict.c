@@ -568,13 +568,12 @@ static void json_member(sgreach_verdict *v, const struct member *x)
 
 const char *verdict_render_json(sgreach_verdict *v)
 {
-	struct render_cache *c;
+	struct render_cache *c = cache_for(v);
 	struct strbuf *sb = &v->out;
 	char flow[64];
 	int n;
 	uint32_t i;
 
-	c = cache_for(v);
 	sb_reset(sb);
 	if (c)
 		cache_prefetch(v, c);
