@@ -47,6 +47,10 @@ struct selection {
 /* A selector resolved once, for queries by handle (sgreach_select()). */
 struct sgreach_selector {
 	const sgreach_model *m;
+	/* The one interface an interface or task selection names (the task's
+	 * endpoint looked up once), SG_NONE otherwise: where
+	 * sgreach_query_many() reads ahead. */
+	uint32_t ep;
 	struct selection sel;
 };
 

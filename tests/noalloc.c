@@ -66,6 +66,8 @@ int main(int argc, char **argv)
 	sgreach_model *m = sgreach_model_new();
 	sgreach_verdict *v = sgreach_verdict_new();
 	unsigned long before, query_allocs, render_allocs, handle_allocs;
+	unsigned long many_allocs;
+	sgreach_question qs[sizeof(queries) / sizeof(queries[0])];
 	sgreach_selector *hs[sizeof(queries) / sizeof(queries[0])][2];
 	sgreach_flow hf[sizeof(queries) / sizeof(queries[0])];
 	int pass = 0, fail = 0, i;
@@ -129,6 +131,18 @@ int main(int argc, char **argv)
 			sgreach_query_selected(m, hs[q][0], hs[q][1], &hf[q], 0,
 					       v);
 	handle_allocs = allocations - before;
+	/* Nor does answering them all in one call. */
+	for (q = 0; q < NQ; q++) {
+		qs[q].src = hs[q][0];
+		qs[q].dst = hs[q][1];
+		qs[q].flow = hf[q];
+		qs[q].flags = 0;
+	}
+	sgreach_query_many(m, qs, NQ, v);
+	before = allocations;
+	for (i = 0; i < 1000; i++)
+		sgreach_query_many(m, qs, NQ, v);
+	many_allocs = allocations - before;
 	for (q = 0; q < NQ; q++) {
 		sgreach_selector_free(hs[q][0]);
 		sgreach_selector_free(hs[q][1]);
@@ -158,6 +172,17 @@ int main(int argc, char **argv)
 		fail++;
 		printf("not ok - %lu allocations in %zu000 queries by handle\n",
 		       handle_allocs, NQ);
+	}
+	if (many_allocs == 0) {
+		pass++;
+		printf("ok - sgreach_query_many() of %zu x 1000 made no "
+		       "allocation\n",
+		       NQ);
+	} else {
+		fail++;
+		printf("not ok - %lu allocations in 1000 sgreach_query_many() "
+		       "calls\n",
+		       many_allocs);
 	}
 	sgreach_verdict_free(v);
 	sgreach_model_free(m);

@@ -12,6 +12,8 @@
  *
  * Odd threads ask by handle (sgreach_query_selected) with selectors
  * resolved once and shared by all threads; the answers must not differ.
+ * Every thread also asks all the queries that have handles in one
+ * sgreach_query_many() call a round, whose answers must not differ either.
  *
  * The analyses (exposure, matrix, who, reach) run in every thread too and
  * must give the single-threaded output byte for byte.
@@ -62,6 +64,7 @@ struct worker {
 	const struct suite *s;
 	unsigned int seed;
 	size_t mismatches, answered;
+	size_t many; /* answers of sgreach_query_many() */
 };
 
 static void die(const char *what, const sgreach_model *m)
@@ -411,11 +414,17 @@ static void *work(void *arg)
 	struct worker *w = arg;
 	const struct suite *s = w->s;
 	sgreach_verdict *v = sgreach_verdict_new();
-	size_t i, n = s->n;
+	size_t i, n = s->n, nq;
+	sgreach_question *qs = calloc(n, sizeof(*qs));
+	size_t *of = calloc(n, sizeof(*of));
 	int r;
 
-	if (!v)
+	if (!v || !qs || !of) {
+		sgreach_verdict_free(v);
+		free(qs);
+		free(of);
 		return NULL;
+	}
 	for (r = 0; r < s->rounds; r++) {
 		/* Each thread walks the list from its own start with its own
 		 * stride, so that threads ask different queries at the same
@@ -448,6 +457,34 @@ static void *work(void *arg)
 					q->flow);
 			w->answered++;
 		}
+		/* The same queries in one call, in this thread's order. */
+		for (i = nq = 0; i < n; i++) {
+			const struct query *q = &s->q[(start + i * stride) % n];
+
+			if (!q->hsrc || !q->hdst)
+				continue;
+			of[nq] = (start + i * stride) % n;
+			qs[nq].src = q->hsrc;
+			qs[nq].dst = q->hdst;
+			qs[nq].flow = q->hflow;
+			qs[nq].flags = q->flags;
+			nq++;
+		}
+		sgreach_query_many(s->m, qs, nq, v);
+		for (i = 0; i < nq; i++) {
+			const struct query *q = &s->q[of[i]];
+
+			if ((qs[i].error != q->rc ||
+			     (!q->rc && qs[i].result != q->result)) &&
+			    w->mismatches++ < 3)
+				fprintf(stderr,
+					"threads: %s: thread %u: '%s' -> '%s' "
+					"%s: sgreach_query_many() differs "
+					"from the single-threaded answer\n",
+					s->name, w->seed, q->src, q->dst,
+					q->flow);
+			w->many++;
+		}
 		for (i = 0; i < NANALYSES; i++) {
 			int which = (int)((i + w->seed) % NANALYSES);
 			const char *out;
@@ -464,6 +501,8 @@ static void *work(void *arg)
 		}
 	}
 	sgreach_verdict_free(v);
+	free(qs);
+	free(of);
 	return NULL;
 }
 
@@ -471,7 +510,8 @@ static int run_suite(struct suite *s)
 {
 	pthread_t t[NTHREADS];
 	struct worker w[NTHREADS];
-	size_t i, bad = 0, answered = 0, results[5] = {0}, errors = 0;
+	size_t i, bad = 0, answered = 0, many = 0, results[5] = {0};
+	size_t errors = 0;
 
 	single_threaded(s);
 	for (i = 0; i < s->n; i++) {
@@ -483,7 +523,7 @@ static int run_suite(struct suite *s)
 	for (i = 0; i < NTHREADS; i++) {
 		w[i].s = s;
 		w[i].seed = (unsigned int)i;
-		w[i].mismatches = w[i].answered = 0;
+		w[i].mismatches = w[i].answered = w[i].many = 0;
 		if (pthread_create(&t[i], NULL, work, &w[i]))
 			die("pthread_create", NULL);
 	}
@@ -491,16 +531,17 @@ static int run_suite(struct suite *s)
 		pthread_join(t[i], NULL);
 		bad += w[i].mismatches;
 		answered += w[i].answered;
+		many += w[i].many;
 	}
 	printf("%s: %zu queries (%zu allowed, %zu denied, %zu unknown, "
-	       "%zu partial, %zu errors), %zu answers from %d threads, "
-	       "%zu differ\n",
+	       "%zu partial, %zu errors), %zu answers from %d threads and "
+	       "%zu from sgreach_query_many(), %zu differ\n",
 	       s->name, s->n, results[SGREACH_ALLOWED], results[SGREACH_DENIED],
 	       results[SGREACH_UNKNOWN], results[SGREACH_PARTIAL], errors,
-	       answered, NTHREADS, bad);
+	       answered, NTHREADS, many, bad);
 	/* A list of nothing but errors would prove nothing. */
 	if (answered != (size_t)NTHREADS * s->n * (size_t)s->rounds ||
-	    errors == s->n)
+	    errors == s->n || many == 0)
 		bad++;
 	for (i = 0; i < s->n; i++) {
 		free(s->q[i].text);
