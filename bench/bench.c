@@ -451,6 +451,63 @@ static void handle_mix(const sgreach_model *m, const struct queries *q,
 	}
 }
 
+/* The same questions for sgreach_query_many(), each checked against
+ * sgreach_query_selected() once, untimed: the timed runs must give the
+ * answers of handle_mix(). */
+static sgreach_question *questions(const sgreach_model *m,
+				   const struct queries *q,
+				   const struct handles *h, sgreach_verdict *v)
+{
+	sgreach_question *qs = calloc(q->n, sizeof(*qs));
+	size_t i;
+
+	if (!qs)
+		die("questions", "out of memory");
+	for (i = 0; i < q->n; i++) {
+		qs[i].src = h->src[i];
+		qs[i].dst = h->dst[i];
+		qs[i].flow = h->flow[i];
+		qs[i].flags = q->flags[i];
+	}
+	sgreach_query_many(m, qs, q->n, v);
+	for (i = 0; i < q->n; i++) {
+		int rc = sgreach_query_selected(m, h->src[i], h->dst[i],
+						&h->flow[i], q->flags[i], v);
+
+		if (rc != qs[i].error ||
+		    (!rc && sgreach_verdict_result(v) != qs[i].result)) {
+			fprintf(stderr,
+				"bench: %s %s %s: many %d/%d, one %d/%d\n",
+				q->src[i], q->dst[i], q->flow[i], qs[i].error,
+				qs[i].result, rc,
+				rc ? -1 : (int)sgreach_verdict_result(v));
+			die("sgreach_query_many",
+			    "answers differ from sgreach_query_selected()");
+		}
+	}
+	return qs;
+}
+
+/* sgreach_query_many() over the questions, MANY_CHUNK at a time, for at
+ * least `seconds` of CPU time; returns how many were answered. */
+enum { MANY_CHUNK = 256 };
+static size_t many_run(const sgreach_model *m, sgreach_question *qs, size_t n,
+		       sgreach_verdict *v, double seconds, size_t *start)
+{
+	double t0 = now(CLOCK_PROCESS_CPUTIME_ID);
+	size_t done = 0, i = *start;
+
+	do {
+		size_t k = n - i < MANY_CHUNK ? n - i : MANY_CHUNK;
+
+		sgreach_query_many(m, qs + i, k, v);
+		done += k;
+		i = i + k == n ? 0 : i + k;
+	} while (now(CLOCK_PROCESS_CPUTIME_ID) - t0 < seconds);
+	*start = i;
+	return done;
+}
+
 /* Queries cycling through the arrays for at least `seconds` of CPU time,
  * by selector strings, or by handle when h is given; returns how many
  * ran.  The clock is read every 256 queries. */
@@ -770,8 +827,9 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 int main(int argc, char **argv)
 {
 	struct figure floor = {0}, load = {0}, fin = {0}, total = {0};
-	struct figure qf = {0}, hf = {0};
-	double qcount[MAX_RUNS], hcount[MAX_RUNS];
+	struct figure qf = {0}, hf = {0}, nf = {0};
+	double qcount[MAX_RUNS], hcount[MAX_RUNS], mcount[MAX_RUNS];
+	sgreach_question *qs;
 	struct handles h;
 	struct memory mem;
 	struct queries q;
@@ -837,6 +895,15 @@ int main(int argc, char **argv)
 		    (double)query_run(m, &q, &h, v, o.query_seconds, &next);
 		add_sample(&hf, a, stamp());
 	}
+	qs = questions(m, &q, &h, v);
+	next = 0;
+	for (int r = 0; r < o.runs; r++) {
+		struct stamp a = stamp();
+
+		mcount[r] =
+		    (double)many_run(m, qs, q.n, v, o.query_seconds, &next);
+		add_sample(&nf, a, stamp());
+	}
 	for (int k = o.classes_only ? 1 : 0; !o.no_matrix && k < 2; k++) {
 		struct matrix_form *mf = &forms[k];
 
@@ -892,6 +959,7 @@ int main(int argc, char **argv)
 	row("peak RSS of load (getrusage)", buf, "", "", 1);
 	row_rate("sgreach_query (selector strings)", qcount, &qf);
 	row_rate("sgreach_query_selected (handles)", hcount, &hf);
+	row_rate("sgreach_query_many (handles, 256 a call)", mcount, &nf);
 	if (o.no_matrix) {
 		row("matrix", "not run (-M)", "", "", 0);
 	}
@@ -917,6 +985,7 @@ int main(int argc, char **argv)
 		       (double)forms[k].rss_kb[0] / 1e3,
 		       (double)forms[k].rss_kb[1] / 1e3);
 
+	free(qs);
 	handles_free(&h);
 	sgreach_verdict_free(v);
 	sgreach_model_free(m);
