@@ -8,11 +8,16 @@ beyond the standard library)::
         v = model.query("eni-0a1", "service:api", "tcp/8080")
         if not v:
             print(v.text)
+        # Thousands of questions in one call: a result name each
+        # ("allowed"...), or the exception query() would raise for it.
+        answers = model.results([("eni-0a1", "eni-0b2", "tcp/443"),
+                                 ("eni-0b2", "eni-0a1", "udp/53")])
 
 The library is found by the ``library=`` argument, then the
 ``SGREACH_LIBRARY`` environment variable, then the system's loader
 (``libsgreach.so.0``).  Failures of the C calls raise :class:`Error`
-subclasses carrying the library's message.
+subclasses carrying the library's message (:meth:`Model.results` returns
+them, one per question, rather than raising).
 """
 
 from ._lib import Library, PROTOTYPES, SONAME, load_library

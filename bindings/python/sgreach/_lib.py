@@ -10,6 +10,7 @@ looks inside them.
 import ctypes
 import ctypes.util
 import os
+import struct
 import threading
 
 from .errors import LibraryError
@@ -34,7 +35,32 @@ class FlowStruct(ctypes.Structure):
     ]
 
 
+class QuestionStruct(ctypes.Structure):
+    """``struct sgreach_question``: one question of ``sgreach_query_many``;
+    ``result`` (an ``sgreach_result``) and ``error`` are written by the
+    call."""
+
+    _fields_ = [
+        ("src", ctypes.c_void_p),
+        ("dst", ctypes.c_void_p),
+        ("flow", FlowStruct),
+        ("flags", ctypes.c_uint),
+        ("result", ctypes.c_int),
+        ("error", ctypes.c_int),
+    ]
+
+
+#: QuestionStruct as a :mod:`struct` format, so that a list of questions is
+#: packed into one buffer at C speed rather than a field at a time through
+#: ctypes: src, dst, flow (protocol, port, code), flags, result, error, and
+#: whatever padding the C compiler puts at the end.  The tests check that
+#: it matches the ctypes layout field by field.
+QUESTION_ROW = struct.Struct(
+    "@PPiiiIii%dx" % (ctypes.sizeof(QuestionStruct)
+                      - struct.calcsize("@PPiiiIii")))
+
 _PFLOW = ctypes.POINTER(FlowStruct)
+_PQ = ctypes.POINTER(QuestionStruct)  # sgreach_question *q
 _PS = ctypes.POINTER(ctypes.c_char_p)  # const char **out
 _PI = ctypes.POINTER(ctypes.c_int)  # int *worst_severity, *gained, *failed
 _PH = ctypes.POINTER(ctypes.c_void_p)  # sgreach_selector **out
@@ -75,6 +101,7 @@ PROTOTYPES = {
     "sgreach_select": (_I, [_H, _S, _H, _PH]),
     "sgreach_selector_free": (None, [_H]),
     "sgreach_query_selected": (_I, [_H, _H, _H, _PFLOW, _U, _H]),
+    "sgreach_query_many": (_I, [_H, _PQ, _Z, _H]),
     "sgreach_verdict_result": (_I, [_H]),
     "sgreach_result_name": (_S, [_I]),
     "sgreach_verdict_error": (_S, [_H]),

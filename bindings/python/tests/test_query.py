@@ -1,11 +1,14 @@
 """Queries, verdicts, flows; the JSON compared with the command line's."""
 
+import ctypes
+import errno
 import json
 import os
 import random
 import subprocess
 import threading
 import unittest
+from unittest import mock
 
 import sgreach
 
@@ -240,6 +243,298 @@ class Queries(unittest.TestCase):
                 m.query("eni-web", "eni-db", "tcp/5432")
             with self.assertRaises(sgreach.Busy):
                 m.select("eni-web")
+
+
+def ipv6_model():
+    """support.documents() plus eni-v6, an interface of sg-web with an IPv6
+    address, and an ingress rule of sg-web for tcp/8443 from 2001:db8::/32:
+    from 2001:db8::1, tcp/8443 is allowed and tcp/443 (IPv4 ranges only)
+    denied; eni-web and eni-db have no IPv6 address."""
+    docs = support.documents()
+    v6 = support.eni("eni-v6", "10.0.1.60", ["sg-web"])
+    v6["Ipv6Addresses"] = [{"Ipv6Address": "2001:db8:0:1::60"}]
+    docs[1]["NetworkInterfaces"].append(v6)
+    docs[0]["SecurityGroups"][0]["IpPermissions"].append(
+        support.perm("tcp", 8443, 8443, ipv6=["2001:db8::/32"]))
+    m = sgreach.Model(finalize=False, library=LIB)
+    for i, doc in enumerate(docs):
+        m.load_bytes(json.dumps(doc), name="ipv6#%d" % i)
+    m.finalize()
+    return m
+
+
+class ManyQuestions(unittest.TestCase):
+    """Model.results(): every entry is what query() gives or raises."""
+
+    # (src, dst, flow) and the answer, from support.documents().
+    ANSWERS = [
+        ("eni-web", "eni-db", "tcp/5432", "allowed"),
+        ("eni-web", "eni-db", "tcp/5433", "denied"),
+        ("eni-db", "eni-web", "tcp/443", "denied"),
+        ("203.0.113.5", "eni-web", "tcp/443", "allowed"),
+        ("eni-web", "8.8.8.8", "tcp/443", "denied"),
+        ("eni-lost", "8.8.8.8", "tcp/443", "unknown"),
+        ("203.0.113.5", "service:mixed", "tcp/443", "partial"),
+        ("mixed-1", "eni-db", "tcp/5432", "allowed"),
+    ]
+
+    @classmethod
+    def setUpClass(cls):
+        cls.m = support.loaded_model()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.m.close()
+
+    def expected(self, m, questions, family=None):
+        """What query() gives for each question: its verdict's name, or
+        the exception it raises."""
+        out = []
+        for q in questions:
+            try:
+                out.append(m.query(*q, family=family).verdict)
+            except (sgreach.Error, TypeError, ValueError) as exc:
+                out.append(exc)
+        return out
+
+    def assertSameEntries(self, got, expected):
+        self.assertEqual(len(got), len(expected))
+        for i, (g, e) in enumerate(zip(got, expected)):
+            with self.subTest(question=i):
+                if isinstance(e, Exception):
+                    self.assertIsInstance(g, Exception)
+                    self.assertIs(type(g), type(e))
+                    self.assertEqual(str(g), str(e))
+                    self.assertEqual(getattr(g, "code", None),
+                                     getattr(e, "code", None))
+                    self.assertEqual(getattr(g, "detail", None),
+                                     getattr(e, "detail", None))
+                else:
+                    self.assertEqual(g, e)
+
+    def test_answers_equal_query(self):
+        questions = [q[:3] for q in self.ANSWERS]
+        got = self.m.results(questions)
+        self.assertEqual(got, [q[3] for q in self.ANSWERS])
+        self.assertEqual(got, self.expected(self.m, questions))
+        self.assertEqual(set(got), {"allowed", "denied", "unknown",
+                                    "partial"})
+        # The names are those of the C enum, as Verdict.result gives it.
+        for q in questions:
+            v = self.m.query(*q)
+            self.assertEqual(self.m.library.result_name(v.result).decode(),
+                             v.verdict)
+
+    def test_strings_selectors_and_flows_mixed(self):
+        with self.m.select("eni-web") as web, \
+                self.m.select("service:mixed") as mixed:
+            flow = sgreach.parse_flow("tcp/5432", library=LIB)
+            questions = [
+                (web, "eni-db", "tcp/5432"),
+                ("eni-web", "eni-db", flow),
+                (web, "eni-db", sgreach.Flow(6, 5433)),
+                ("203.0.113.5", mixed, "tcp/443"),
+                ("eni-db", web, "tcp/443"),
+                (b"eni-lost", "8.8.8.8", b"tcp/443"),
+                (web, web, "tcp/443"),
+            ]
+            got = self.m.results(iter(questions))
+            self.assertSameEntries(got, self.expected(self.m, questions))
+            self.assertEqual(got[:3], ["allowed", "allowed", "denied"])
+            # The Selectors passed in are the caller's: still open.
+            self.assertTrue(self.m.query(web, "eni-db", "tcp/5432"))
+
+    def test_ipv6_family(self):
+        with ipv6_model() as m, m.select("eni-v6") as v6:
+            questions = [
+                ("2001:db8::1", "eni-v6", "tcp/8443"),
+                ("2001:db8::1", v6, "tcp/443"),
+                (v6, "2001:db8::1", "tcp/5432"),
+                ("2001:db8::1", "eni-v6", "icmpv6/128/0"),
+                ("eni-v6", "eni-web", "tcp/443"),  # no IPv6 on eni-web
+                ("eni-v6", "eni-db", "tcp/5432"),
+            ]
+            for family in (None, 4, 6):
+                with self.subTest(family=family):
+                    got = m.results(questions, family=family)
+                    self.assertSameEntries(
+                        got, self.expected(m, questions, family))
+            got = m.results(questions, family=6)
+            self.assertEqual(got[:4], ["allowed", "denied", "denied",
+                                       "denied"])
+            self.assertIsInstance(got[4], sgreach.InputError)
+            self.assertIn("eni-web", str(got[4]))
+            self.assertEqual(m.results(questions)[5], "allowed")
+
+    def test_errors_returned_not_raised(self):
+        with support.loaded_model() as other:
+            foreign = other.select("eni-web")
+        closed = self.m.select("eni-db")
+        closed.close()
+        questions = [
+            ("eni-nothere", "eni-db", "tcp/5432"),   # NotFound
+            ("eni-web", "eni-db", "tcp/5432"),
+            ("eni-web", "eni-db", "tcp/99999"),      # invalid flow
+            ("eni-web", "10.0.0.0/33", "tcp/5432"),  # invalid selector
+            ("eni-web", "eni-db", "icmpv6/128/0"),   # family conflict
+            ("eni-lost", "8.8.8.8", "tcp/443"),
+            ("eni-web", "eni-db", "icmp/8/0"),       # -6: family conflict
+            ("eni-db", "2001:db8::1", "tcp/443"),    # family conflict
+            ("eni-web", "eni-db", sgreach.Flow(300)),  # bad protocol
+            ("eni-web", "eni-db", 5432),             # TypeError
+            ("eni-web", "eni-db", "tcp/54\x0032"),   # NUL: ValueError
+            (None, "eni-db", "tcp/5432"),            # empty selector
+            (foreign, "eni-db", "tcp/5432"),         # ValueError
+            ("eni-web", closed, "tcp/5432"),         # ValueError
+            ("eni-nothere", "eni-db", "tcp/99999"),  # the flow first
+            ("eni-nothere", "eni-db", "tcp/5432"),   # the same, again
+            ("203.0.113.5", "service:mixed", "tcp/443"),
+        ]
+        for family in (None, 4, 6):
+            with self.subTest(family=family):
+                got = self.m.results(questions, family=family)
+                self.assertSameEntries(
+                    got, self.expected(self.m, questions, family))
+        got = self.m.results(questions)
+        self.assertIsInstance(got[0], sgreach.NotFound)
+        with self.assertRaises(sgreach.NotFound) as cm:
+            self.m.select("eni-nothere")
+        self.assertEqual(str(got[0]), str(cm.exception))
+        self.assertEqual(got[1], "allowed")
+        self.assertIsInstance(got[2], sgreach.InputError)
+        self.assertIn("65535", str(got[2]))
+        self.assertIsInstance(got[3], sgreach.InputError)
+        # Two family conflicts with messages of their own, though only the
+        # first one's comes back from sgreach_query_many().
+        self.assertIsInstance(got[4], sgreach.InputError)
+        self.assertIn("eni-web has no private IPv6", str(got[4]))
+        self.assertEqual(got[6], "denied")
+        self.assertIsInstance(got[7], sgreach.InputError)
+        self.assertIn("eni-db has no private IPv6", str(got[7]))
+        self.assertIn("invalid flow protocol", str(got[8]))
+        self.assertEqual(got[8].code, -errno.EINVAL)
+        self.assertIs(type(got[9]), TypeError)
+        self.assertIs(type(got[10]), ValueError)
+        self.assertIsInstance(got[11], sgreach.InputError)
+        self.assertIn("another model", str(got[12]))
+        self.assertIn("closed", str(got[13]))
+        self.assertIsInstance(got[14], sgreach.InputError)
+        # Each question gets an exception of its own.
+        self.assertIsNot(got[0], got[15])
+        self.assertEqual(str(got[0]), str(got[15]))
+        self.assertEqual(got[5], "unknown")
+        self.assertEqual(got[16], "partial")
+
+    def test_each_string_selected_once(self):
+        lib = self.m.library
+        real_select, real_free = lib.select, lib.selector_free
+        questions = [(s, d, "tcp/443")
+                     for s in ("eni-web", "eni-db", "eni-lost", "eni-gone")
+                     for d in ("eni-web", "eni-db", "8.8.8.8", "eni-gone")
+                     if s != d] * 3
+        expected = self.expected(self.m, questions)
+        with mock.patch.object(lib, "select",
+                               side_effect=real_select) as select, \
+                mock.patch.object(lib, "selector_free",
+                                  side_effect=real_free) as free, \
+                mock.patch.object(sgreach.Model, "_MANY", 5):
+            got = self.m.results(questions)
+        self.assertSameEntries(got, expected)
+        # Five distinct strings, one of which names nothing: each is
+        # resolved once for the whole call (over several batches), and
+        # the four handles are freed once.
+        self.assertEqual(select.call_count, 5)
+        self.assertEqual(free.call_count, 4)
+        self.assertEqual(sorted(set(c.args[0] for c in free.call_args_list)),
+                         sorted(c.args[0] for c in free.call_args_list))
+
+    def test_batches(self):
+        with self.m.select("eni-web") as web:
+            questions = [(web if i % 3 else "eni-web", "eni-db",
+                          "tcp/%d" % (5430 + i % 5)) for i in range(40)]
+            questions[17] = ("eni-web", "eni-nothere", "tcp/5432")
+            whole = self.m.results(questions)
+            with mock.patch.object(sgreach.Model, "_MANY", 7):
+                self.assertSameEntries(self.m.results(questions), whole)
+            self.assertSameEntries(whole, self.expected(self.m, questions))
+            self.assertEqual(whole.count("allowed"), 7)
+
+    def test_generator(self):
+        # The questions are taken from the iterable before asking, so a
+        # generator that closes the Selectors it made does not wait for
+        # the call forever: their questions get the closed-Selector error.
+        def questions():
+            yield ("eni-web", "eni-db", "tcp/5432")
+            with self.m.select("eni-web") as web:
+                yield (web, "eni-db", "tcp/5432")
+            yield ("eni-web", "eni-db", "tcp/5433")
+
+        got = self.m.results(questions())
+        self.assertEqual(got[0], "allowed")
+        self.assertIs(type(got[1]), ValueError)
+        self.assertIn("closed", str(got[1]))
+        self.assertEqual(got[2], "denied")
+
+    def test_empty(self):
+        self.assertEqual(self.m.results([]), [])
+        self.assertEqual(self.m.results(iter(())), [])
+
+    def test_call_errors_raise(self):
+        with self.assertRaises(ValueError):
+            self.m.results([("eni-web", "eni-db", "tcp/5432")], family=5)
+        with self.assertRaises(TypeError):
+            self.m.results(None)
+        for item in (("eni-web", "eni-db"), None, ("a", "b", "c", "d")):
+            with self.subTest(item=item):
+                with self.assertRaises(TypeError):
+                    self.m.results([("eni-web", "eni-db", "tcp/5432"),
+                                    item])
+
+    def test_closed_model(self):
+        m = support.loaded_model()
+        m.close()
+        for questions in ([], [("eni-web", "eni-db", "tcp/5432")]):
+            with self.subTest(questions=questions):
+                with self.assertRaises(ValueError) as cm:
+                    m.results(questions)
+                self.assertIn("closed", str(cm.exception))
+
+    def test_before_finalize(self):
+        with sgreach.Model(finalize=False, library=LIB) as m:
+            m.load_bytes(json.dumps(support.documents()[1]))
+            for questions in ([], [("eni-web", "eni-db", "tcp/5432")]):
+                with self.assertRaises(sgreach.Busy):
+                    m.results(questions)
+
+    def test_question_layout(self):
+        # QUESTION_ROW packs what the ctypes Structure reads.
+        from sgreach import _lib
+        row = _lib.QUESTION_ROW.pack(0x1234, 0x5678, 6, 443, -1, 2, 3, 4)
+        self.assertEqual(len(row), ctypes.sizeof(_lib.QuestionStruct))
+        q = _lib.QuestionStruct.from_buffer_copy(row)
+        self.assertEqual((q.src, q.dst), (0x1234, 0x5678))
+        self.assertEqual((q.flow.protocol, q.flow.port, q.flow.code),
+                         (6, 443, -1))
+        self.assertEqual((q.flags, q.result, q.error), (2, 3, 4))
+
+    def test_threads(self):
+        questions = [q[:3] for q in self.ANSWERS] * 50
+        expected = [q[3] for q in self.ANSWERS] * 50
+        failures = []
+
+        def worker():
+            for _ in range(20):
+                got = self.m.results(questions)
+                if got != expected:
+                    failures.append(got)
+                    return
+
+        threads = [threading.Thread(target=worker) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(failures, [])
 
 
 class BuiltModelQueries(unittest.TestCase):
