@@ -6,7 +6,9 @@
  * (sgreach_query), the parsed-flow path (sgreach_query_flow) and the
  * handle path (sgreach_select + sgreach_query_selected) must agree, and
  * the parsed-flow path asks with SGREACH_QUERY_DETAILS, so the full
- * evaluation is checked against the result-first one.
+ * evaluation is checked against the result-first one.  The two selectors
+ * are also asked both ways in one sgreach_query_many() call, whose answers
+ * must be those of sgreach_query_selected().
  */
 #include <stdint.h>
 
@@ -97,6 +99,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				sgreach_verdict_render(v1, SGREACH_FORMAT_JSON),
 				sgreach_verdict_render(v2,
 						       SGREACH_FORMAT_JSON)));
+		if (hs && hd) {
+			sgreach_question q[2] = {
+			    {hs, hd, f, flags, SGREACH_DENIED, 1},
+			    {hd, hs, f, flags, SGREACH_DENIED, 1}};
+
+			sgreach_query_many(model, q, 2, v2);
+			FUZZ_CHECK(q[0].error == rc);
+			if (rc == 0)
+				FUZZ_CHECK(q[0].result ==
+					   sgreach_verdict_result(v1));
+			rc2 = sgreach_query_selected(model, hd, hs, &f, flags,
+						     v1);
+			FUZZ_CHECK(q[1].error == rc2);
+			if (rc2 == 0)
+				FUZZ_CHECK(q[1].result ==
+					   sgreach_verdict_result(v1));
+		}
 		sgreach_selector_free(hs);
 		sgreach_selector_free(hd);
 	} else {
