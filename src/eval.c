@@ -1316,6 +1316,25 @@ SGREACH_API int sgreach_query_selected(const sgreach_model *m,
 
 /* ---------------------------------------------------- many at once -- */
 
+/* The one private address of the family that endpoint e holds, as
+ * add_endpoint_members() would add it, into x->p: 1; 0 when it holds
+ * none or several. */
+static int only_private(const struct sg_endpoint *e, int family,
+			struct member *x)
+{
+	int found = 0;
+	uint32_t k;
+
+	for (k = 0; k < e->addrs.n; k++) {
+		if (e->addrs.v[k].is_public || e->addrs.v[k].p.fam != family)
+			continue;
+		if (found++)
+			return 0;
+		x->p = e->addrs.v[k].p;
+	}
+	return found;
+}
+
 /*
  * The member that build_members() would make of a selection that makes
  * exactly one, into *x without the vector: returns 1; or 0 when the
@@ -1349,7 +1368,7 @@ static inline int one_member(const sgreach_model *m,
 			x->p.fam = 4;
 			return 1;
 		}
-		return 0;
+		return only_private(&m->endpoints.v[s->ep], family, x);
 	}
 	return 0;
 }

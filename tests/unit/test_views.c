@@ -48,6 +48,8 @@ static void add_rule(sgreach_model *m, const char *gid, int dir)
 	    "0.0.0.0/0",    "10.0.0.0/8",  "10.1.0.0/16",  "10.2.3.0/24",
 	    "10.1.2.16/28", "10.3.4.5/32", "192.0.2.0/24", "::/0",
 	    "fd00::/8",	    "8.8.8.8/32",  "10.0.0.0/9",   "10.2.0.0/15",
+	    /* the second addresses of some interfaces, not the first */
+	    "10.0.9.0/24",  "10.1.9.0/24",
 	};
 	static const char *const plists[] = {"pl-full", "pl-empty",
 					     "pl-missing"};
