@@ -9,6 +9,8 @@ import json
 import os
 import pathlib
 import tempfile
+import threading
+import unittest
 
 import sgreach
 
@@ -152,6 +154,38 @@ def loaded_model(**kwargs):
         m.load_bytes(json.dumps(doc).encode(), name="support#%d" % i)
     m.finalize()
     return m
+
+
+class SharedModel(unittest.TestCase):
+    """Test cases that share one loaded_model(), as self.m."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.m = loaded_model()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.m.close()
+
+
+def differences_in_threads(call, expected, threads=4, rounds=20):
+    """Calls call() rounds times in each of several threads at once; returns
+    the results that differ from expected (the first of each thread)."""
+    failures = []
+
+    def worker():
+        for _ in range(rounds):
+            got = call()
+            if got != expected:
+                failures.append(got)
+                return
+
+    ts = [threading.Thread(target=worker) for _ in range(threads)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    return failures
 
 
 def rule_groups(side):

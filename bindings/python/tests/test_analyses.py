@@ -4,7 +4,6 @@ command line's, and what the spec says about support.documents()."""
 import json
 import os
 import subprocess
-import threading
 import unittest
 
 import sgreach
@@ -18,15 +17,7 @@ def ids(items):
     return {item["id"] for item in items}
 
 
-class Analyses(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.m = support.loaded_model()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.m.close()
-
+class Analyses(support.SharedModel):
     def test_ports(self):
         # sg-web sends only tcp/5432, to sg-db, which admits it from sg-web.
         p = self.m.ports("eni-web", "eni-db")
@@ -153,21 +144,8 @@ class Analyses(unittest.TestCase):
 
     def test_threads(self):
         expected = self.m.matrix(group_by="none")
-        failures = []
-
-        def worker():
-            for _ in range(20):
-                got = self.m.matrix(group_by="none")
-                if got != expected:
-                    failures.append(got)
-                    return
-
-        threads = [threading.Thread(target=worker) for _ in range(4)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        self.assertEqual(failures, [])
+        self.assertEqual(support.differences_in_threads(
+            lambda: self.m.matrix(group_by="none"), expected), [])
 
 
 class EndpointPublic(unittest.TestCase):

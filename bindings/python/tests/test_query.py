@@ -68,16 +68,8 @@ class Flows(unittest.TestCase):
                     sgreach.Flow(protocol).format(library=LIB)
 
 
-class Queries(unittest.TestCase):
+class Queries(support.SharedModel):
     """Expected answers come from support.documents()'s docstring."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.m = support.loaded_model()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.m.close()
 
     def test_allowed_by_group_references(self):
         v = self.m.query("eni-web", "eni-db", "tcp/5432")
@@ -263,7 +255,7 @@ def ipv6_model():
     return m
 
 
-class ManyQuestions(unittest.TestCase):
+class ManyQuestions(support.SharedModel):
     """Model.results(): every entry is what query() gives or raises."""
 
     # (src, dst, flow) and the answer, from support.documents().
@@ -277,14 +269,6 @@ class ManyQuestions(unittest.TestCase):
         ("203.0.113.5", "service:mixed", "tcp/443", "partial"),
         ("mixed-1", "eni-db", "tcp/5432", "allowed"),
     ]
-
-    @classmethod
-    def setUpClass(cls):
-        cls.m = support.loaded_model()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.m.close()
 
     def expected(self, m, questions, family=None):
         """What query() gives for each question: its verdict's name, or
@@ -520,21 +504,8 @@ class ManyQuestions(unittest.TestCase):
     def test_threads(self):
         questions = [q[:3] for q in self.ANSWERS] * 50
         expected = [q[3] for q in self.ANSWERS] * 50
-        failures = []
-
-        def worker():
-            for _ in range(20):
-                got = self.m.results(questions)
-                if got != expected:
-                    failures.append(got)
-                    return
-
-        threads = [threading.Thread(target=worker) for _ in range(4)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        self.assertEqual(failures, [])
+        self.assertEqual(support.differences_in_threads(
+            lambda: self.m.results(questions), expected), [])
 
 
 class BuiltModelQueries(unittest.TestCase):

@@ -17,15 +17,7 @@ def codes(result):
     return [f["code"] for f in result["findings"]]
 
 
-class Review(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.m = support.loaded_model()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.m.close()
-
+class Review(support.SharedModel):
     def test_lint(self):
         # eni-lost carries sg-lost, whose rules were never loaded (SG004);
         # sg-web admits 443 from anywhere: not a sensitive port (no SG005).
