@@ -313,11 +313,20 @@ static int resolve_selector(sgreach_verdict *v, const char *text,
 /* What family_of() finds wrong. */
 enum { FAM_BOTH = -1, FAM_SELECTOR = -2, FAM_ICMPV6 = -3, FAM_ICMP = -4 };
 
-/* The address family of a query: IPv6 when asked, when a selector is an
- * IPv6 address or the flow is ICMPv6; ICMP means IPv4.  Returns 4 or 6,
- * or a FAM_ value (FAM_SELECTOR: sel[*bad] is of the other family). */
-static inline int family_of(const struct selection *const sel[2], int proto,
-			    unsigned int flags, int *bad)
+/* The family a selection fixes (an address, a CIDR, an interface named by
+ * one of its addresses), or 0. */
+static inline int sel_family(int what, int addr_given, int fam)
+{
+	return what == SELW_ADDRESS || what == SELW_CIDR || addr_given ? fam
+								       : 0;
+}
+
+/* The address family of a query whose source and destination fix f[0]
+ * and f[1] (sel_family()): IPv6 when asked, when a selector is an IPv6
+ * address or the flow is ICMPv6; ICMP means IPv4.  Returns 4 or 6, or a
+ * FAM_ value (FAM_SELECTOR: side *bad is of the other family). */
+static inline int family_of(const int f[2], int proto, unsigned int flags,
+			    int *bad)
 {
 	int fam = 0;
 	int i;
@@ -329,17 +338,12 @@ static inline int family_of(const struct selection *const sel[2], int proto,
 	if (flags & SGREACH_QUERY_IPV4)
 		fam = 4;
 	for (i = 0; i < 2; i++) {
-		int f = 0;
-
-		if (sel[i]->what == SELW_ADDRESS || sel[i]->what == SELW_CIDR ||
-		    sel[i]->addr_given)
-			f = sel[i]->addr.fam;
-		if (f && fam && f != fam) {
+		if (f[i] && fam && f[i] != fam) {
 			*bad = i;
 			return FAM_SELECTOR;
 		}
-		if (f)
-			fam = f;
+		if (f[i])
+			fam = f[i];
 	}
 	if (proto == PROTO_ICMPV6) {
 		if (fam == 4)
@@ -358,8 +362,11 @@ static inline int family_of(const struct selection *const sel[2], int proto,
 static int pick_family(sgreach_verdict *v, unsigned int flags)
 {
 	const struct selection *sel[2] = {&v->src, &v->dst};
+	const int f[2] = {
+	    sel_family(v->src.what, v->src.addr_given, v->src.addr.fam),
+	    sel_family(v->dst.what, v->dst.addr_given, v->dst.addr.fam)};
 	int bad = 0;
-	int fam = family_of(sel, v->flow.protocol, flags, &bad);
+	int fam = family_of(f, v->flow.protocol, flags, &bad);
 
 	switch (fam) {
 	case FAM_BOTH:
@@ -368,8 +375,7 @@ static int pick_family(sgreach_verdict *v, unsigned int flags)
 		return qfail(v, -EINVAL,
 			     "%s is an IPv%s address; it cannot be used with "
 			     "the other family",
-			     sel[bad]->text,
-			     sel[bad]->addr.fam == 4 ? "4" : "6");
+			     sel[bad]->text, f[bad] == 4 ? "4" : "6");
 	case FAM_ICMPV6:
 		return qfail(v, -EINVAL, "icmpv6 flows are IPv6 only");
 	case FAM_ICMP:
@@ -1247,10 +1253,18 @@ SGREACH_API int sgreach_query_flow(const sgreach_model *m, const char *src,
 
 /* ------------------------------------------------------------- handles -- */
 
-/* Copies a selection up to the end of its text, not the whole buffer. */
-static void selection_copy(struct selection *d, const struct selection *s)
+/* The selection a selector holds, up to the end of its text (every field:
+ * nothing reads the padding). */
+static void selection_of(struct selection *d, const struct sgreach_selector *s)
 {
-	memcpy(d, s, offsetof(struct selection, text));
+	d->addr.a = s->addr;
+	d->addr.len = s->addr_len;
+	d->addr.fam = s->addr_fam;
+	d->what = s->what;
+	d->addr_given = s->addr_given;
+	d->is_public = s->is_public;
+	d->len = s->len;
+	d->idx = s->idx;
 	memcpy(d->text, s->text, (size_t)s->len + 1);
 }
 
@@ -1272,16 +1286,26 @@ SGREACH_API int sgreach_select(const sgreach_model *m, const char *text,
 	if (rc || (rc = resolve_selector(v, text, &v->src)))
 		return rc;
 	/* Only as much of the text buffer as the text needs: a program may
-	 * hold a selector for every workload of an organisation. */
-	s = malloc(offsetof(struct sgreach_selector, sel.text) + v->src.len +
-		   1);
+	 * hold a selector for every workload of an organisation.  Aligned,
+	 * so that a short text leaves the object one cache line. */
+	s = aligned_alloc(64, (offsetof(struct sgreach_selector, text) +
+			       v->src.len + 1 + 63) /
+				  64 * 64);
 	if (!s)
 		return qfail(v, -ENOMEM, "out of memory");
 	s->m = m;
+	s->addr = v->src.addr.a;
+	s->idx = v->src.idx;
 	s->ep = v->src.what == SELW_ENDPOINT ? v->src.idx
 		: v->src.what == SELW_TASK   ? m->tasks.v[v->src.idx].endpoint
 					     : SG_NONE;
-	selection_copy(&s->sel, &v->src);
+	s->len = v->src.len;
+	s->what = v->src.what;
+	s->addr_given = v->src.addr_given;
+	s->is_public = v->src.is_public;
+	s->addr_len = v->src.addr.len;
+	s->addr_fam = v->src.addr.fam;
+	memcpy(s->text, v->src.text, (size_t)v->src.len + 1);
 	reset(v);
 	*out = s;
 	return 0;
@@ -1309,8 +1333,8 @@ SGREACH_API int sgreach_query_selected(const sgreach_model *m,
 	if (src->m != m || dst->m != m)
 		return qfail(v, -EINVAL,
 			     "a selector was resolved against another model");
-	selection_copy(&v->src, &src->sel);
-	selection_copy(&v->dst, &dst->sel);
+	selection_of(&v->src, src);
+	selection_of(&v->dst, dst);
 	return query_run(v, flags);
 }
 
@@ -1345,21 +1369,23 @@ static inline int one_member(const sgreach_model *m,
 			     const struct sgreach_selector *s, int family,
 			     struct member *x)
 {
-	const struct selection *sel = &s->sel;
-
 	memset(x, 0, sizeof(*x));
-	switch (sel->what) {
+	switch (s->what) {
 	case SELW_ADDRESS:
 	case SELW_CIDR:
 		x->ep = SG_NONE;
-		x->p = sel->addr;
+		x->p.a = s->addr;
+		x->p.len = s->addr_len;
+		x->p.fam = s->addr_fam;
 		return 1;
 	case SELW_ENDPOINT:
 	case SELW_TASK:
 		x->ep = s->ep;
-		if (sel->addr_given) {
-			x->p = sel->addr;
-			x->is_public = sel->is_public;
+		if (s->addr_given) {
+			x->p.a = s->addr;
+			x->p.len = s->addr_len;
+			x->p.fam = s->addr_fam;
+			x->is_public = s->is_public;
 			return 1;
 		}
 		if (family == 4 && m->qep[s->ep].one_addr4) {
@@ -1391,9 +1417,11 @@ static int answer(sgreach_verdict *v, sgreach_question *q)
 	    q->flow.protocol <= PROTO_MAX &&
 	    !(flags &
 	      ~(unsigned int)(SGREACH_QUERY_IPV4 | SGREACH_QUERY_IPV6))) {
-		const struct selection *sel[2] = {&s->sel, &d->sel};
+		const int f[2] = {
+		    sel_family(s->what, s->addr_given, s->addr_fam),
+		    sel_family(d->what, d->addr_given, d->addr_fam)};
 		int bad, reasons[2] = {REASON_NONE, REASON_NONE};
-		int fam = family_of(sel, q->flow.protocol, flags, &bad);
+		int fam = family_of(f, q->flow.protocol, flags, &bad);
 		struct member sm, dm;
 		struct pair p;
 

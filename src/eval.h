@@ -44,14 +44,22 @@ struct selection {
 	char text[256]; /* last: copies stop at text[len] (selection_copy) */
 };
 
-/* A selector resolved once, for queries by handle (sgreach_select()). */
+/* A selector resolved once, for queries by handle (sgreach_select()): a
+ * struct selection's fields packed so that a short text (an interface id,
+ * an address) shares the first 64 bytes, in an object aligned to 64.  A
+ * query reads the object at random among thousands: one cache line, not
+ * two. */
 struct sgreach_selector {
 	const sgreach_model *m;
+	struct sg_addr addr; /* struct selection's addr, without padding */
+	uint32_t idx;
 	/* The one interface an interface or task selection names (the task's
 	 * endpoint looked up once), SG_NONE otherwise: where
 	 * sgreach_query_many() reads ahead. */
 	uint32_t ep;
-	struct selection sel;
+	uint16_t len;
+	uint8_t what, addr_given, is_public, addr_len, addr_fam;
+	char text[]; /* len + 1 bytes */
 };
 
 /* One address (or range) of a selection. */
