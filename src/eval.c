@@ -124,7 +124,7 @@ static uint32_t delegated_owner(const sgreach_model *m,
 }
 
 /* The query reads the endpoint's struct sg_qep next, and on a large
- * model it is not in the cache: its line (32 bytes, never across two) is
+ * model it is not in the cache: its line (64 bytes, aligned: one line) is
  * fetched while the other selector is resolved. */
 static inline void prefetch_endpoint(const sgreach_model *m, uint32_t e)
 {
