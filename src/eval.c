@@ -1253,13 +1253,22 @@ SGREACH_API int sgreach_query_flow(const sgreach_model *m, const char *src,
 
 /* ------------------------------------------------------------- handles -- */
 
+/* The address a selector packs (struct selection's addr). */
+static inline struct sg_prefix selector_addr(const struct sgreach_selector *s)
+{
+	struct sg_prefix p;
+
+	p.a = s->addr;
+	p.len = s->addr_len;
+	p.fam = s->addr_fam;
+	return p;
+}
+
 /* The selection a selector holds, up to the end of its text (every field:
  * nothing reads the padding). */
 static void selection_of(struct selection *d, const struct sgreach_selector *s)
 {
-	d->addr.a = s->addr;
-	d->addr.len = s->addr_len;
-	d->addr.fam = s->addr_fam;
+	d->addr = selector_addr(s);
 	d->what = s->what;
 	d->addr_given = s->addr_given;
 	d->is_public = s->is_public;
@@ -1374,17 +1383,13 @@ static inline int one_member(const sgreach_model *m,
 	case SELW_ADDRESS:
 	case SELW_CIDR:
 		x->ep = SG_NONE;
-		x->p.a = s->addr;
-		x->p.len = s->addr_len;
-		x->p.fam = s->addr_fam;
+		x->p = selector_addr(s);
 		return 1;
 	case SELW_ENDPOINT:
 	case SELW_TASK:
 		x->ep = s->ep;
 		if (s->addr_given) {
-			x->p.a = s->addr;
-			x->p.len = s->addr_len;
-			x->p.fam = s->addr_fam;
+			x->p = selector_addr(s);
 			x->is_public = s->is_public;
 			return 1;
 		}
