@@ -144,6 +144,10 @@ typedef enum sgreach_endpoint_kind {
 /**
  * Adds an endpoint.  vpc_id and subnet_id may be NULL (a subnet's VPC is
  * then taken from the subnet when it is known).  description may be NULL.
+ * A service's id is "CLUSTER/NAME" (the cluster's name, not its ARN), or
+ * NAME when its cluster is not known: services are per cluster, and
+ * "service:NAME" selects the one service of that name if only one cluster
+ * has it.
  * Returns 0, -EEXIST (id already added), -EINVAL, -ENOMEM, -EBUSY.
  */
 int sgreach_model_add_endpoint(sgreach_model *m, const char *endpoint_id,
@@ -188,8 +192,12 @@ int sgreach_model_set_endpoint_public(sgreach_model *m, const char *endpoint_id,
 /**
  * Adds an ECS task running on a network interface (by reference).  task_arn
  * is the full ARN; the task is also selectable by its id (the ARN's last
- * path component).  service may be NULL or the service name (the "service:"
- * prefix of a task's group is stripped by the caller).
+ * path component).  service may be NULL or the service's id, as
+ * sgreach_model_add_endpoint() takes it (the "service:" prefix of a task's
+ * group is stripped by the caller, the cluster's name put in front).  A
+ * task whose cluster is known joins a service of its name loaded without
+ * one; a task without its cluster joins the one service of its name, and
+ * none (with a warning) when several clusters have one.
  * Returns 0, -EEXIST, -EINVAL, -ENOMEM, -EBUSY.
  */
 int sgreach_model_add_task(sgreach_model *m, const char *task_arn,
@@ -322,7 +330,8 @@ void sgreach_verdict_free(sgreach_verdict *v);
 
 /**
  * Can src reach dst on flow?  Selectors: an ENI id, an ECS task ARN or id,
- * "service:NAME", an IP address (a loaded endpoint's private or public
+ * "service:NAME" or "service:CLUSTER/NAME" (-EINVAL when several clusters
+ * have a service NAME), an IP address (a loaded endpoint's private or public
  * address, or an address outside the model), a CIDR ("0.0.0.0/0" is the
  * whole IPv4 internet).  flow as sgreach_flow_parse().  The model must be
  * finalized.  Returns 0 with the result in v, -EINVAL for a bad selector or

@@ -134,6 +134,11 @@ static inline void prefetch_endpoint(const sgreach_model *m, uint32_t e)
 /* s names what the selector maps hold for its text (val, as SEL_PACK). */
 static int select_loaded(sgreach_verdict *v, uint32_t val, struct selection *s)
 {
+	if (SEL_IDX(val) == SEL_AMBIGUOUS && SEL_KIND(val) == SEL_SERVICE)
+		return qfail(v, -EINVAL,
+			     "'%s' is ambiguous: several clusters have a "
+			     "service %s; select one as service:CLUSTER/%s",
+			     s->text, s->text + 8, s->text + 8);
 	if (SEL_IDX(val) == SEL_AMBIGUOUS)
 		return qfail(v, -EINVAL,
 			     "selector '%s' is ambiguous: several "

@@ -771,8 +771,9 @@ sgreach_model_add_endpoint(sgreach_model *m, const char *endpoint_id,
 		return model_fail(m, -EINVAL, "%s: invalid endpoint kind",
 				  endpoint_id);
 	if (find(&m->endpoint_ids, endpoint_id) != SG_NONE)
-		return model_fail(m, -EEXIST, "%s: endpoint added twice",
-				  endpoint_id);
+		return model_fail(
+		    m, -EEXIST, "%s: %s added twice", endpoint_id,
+		    kind == SGREACH_ENDPOINT_SERVICE ? "service" : "endpoint");
 	FIND_OR_ADD(m, endpoint_ids, endpoints, endpoint_id, idx, created);
 	(void)created;
 	e = &m->endpoints.v[idx];

@@ -171,7 +171,13 @@ struct sg_eaddr {
 };
 
 struct sg_endpoint {
+	/* A service's id is CLUSTER/NAME, or NAME when its cluster is not
+	 * known. */
 	const char *id;
+	/* After finalize, a service's name in selectors and output (after
+	 * "service:"): NAME when no other loaded service has that name, else
+	 * its id. */
+	const char *name;
 	const char *vpc;
 	const char *subnet;
 	const char *description;
@@ -388,6 +394,18 @@ int model_fail(sgreach_model *m, int err, const char *fmt, ...)
 /* Looks up by id; SG_NONE when absent. */
 uint32_t model_find_group(const sgreach_model *m, const char *id);
 uint32_t model_find_endpoint(const sgreach_model *m, const char *id);
+
+/* The service endpoint e's task belongs to, as output names it (after
+ * finalize): the service's name, or what the task said when it joined no
+ * service; NULL without one. */
+static inline const char *model_endpoint_service(const sgreach_model *m,
+						 const struct sg_endpoint *e)
+{
+	if (e->service != SG_NONE)
+		return m->endpoints.v[e->service].name;
+	return e->task != SG_NONE ? m->tasks.v[e->task].service : NULL;
+}
+
 /* Finds or creates (by reference) a group / prefix list; SG_NONE if out of
  * memory. */
 uint32_t model_group_ref(sgreach_model *m, const char *id);

@@ -10,6 +10,7 @@
 #include "flow.h"
 #include "model.h"
 #include "proto.h"
+#include "strbuf.h"
 
 /* Groups defined completely by several sources keep the rules of the latest
  * one: a later snapshot of the same group replaces the earlier one. */
@@ -499,7 +500,62 @@ static int resolve_endpoints(sgreach_model *m)
 	return 0;
 }
 
-static int resolve_tasks(sgreach_model *m)
+/* A service id's name: what follows "CLUSTER/", or the whole id. */
+static const char *service_short(const char *id)
+{
+	const char *slash = strchr(id, '/');
+
+	return slash ? slash + 1 : id;
+}
+
+/* Loaded services by name (SEL_AMBIGUOUS when several clusters have one). */
+static int index_service_names(const sgreach_model *m, struct hmap *names)
+{
+	uint32_t i, old;
+
+	for (i = 0; i < m->endpoints.n; i++) {
+		const char *n;
+		uint32_t val = i;
+
+		if (m->endpoints.v[i].kind != SGREACH_ENDPOINT_SERVICE)
+			continue;
+		n = service_short(m->endpoints.v[i].id);
+		if (hmap_get(names, n, strlen(n), &old) && old != i)
+			val = SEL_AMBIGUOUS;
+		if (hmap_put(names, n, strlen(n), val))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * The service a task belongs to.  Both sides name it CLUSTER/NAME when they
+ * know the cluster (clusterArn), NAME when not: a task whose cluster is
+ * known joins a service loaded without one of the same name, and a task
+ * without a cluster joins the one service of its name, if only one cluster
+ * has it.  SG_NONE: no such service is loaded yet; SEL_AMBIGUOUS: several.
+ */
+static uint32_t find_task_service(const sgreach_model *m,
+				  const struct hmap *names, const char *service)
+{
+	const char *n = service_short(service);
+	uint32_t e = model_find_endpoint(m, service), val;
+
+	if (e != SG_NONE)
+		return e;
+	if (n != service) {
+		e = model_find_endpoint(m, n);
+		if (e != SG_NONE &&
+		    m->endpoints.v[e].kind != SGREACH_ENDPOINT_SERVICE)
+			e = SG_NONE;
+		return e;
+	}
+	if (hmap_get(names, n, strlen(n), &val))
+		return val;
+	return SG_NONE;
+}
+
+static int join_tasks(sgreach_model *m, const struct hmap *names)
 {
 	uint32_t i, svc;
 	int rc;
@@ -524,7 +580,16 @@ static int resolve_tasks(sgreach_model *m)
 		/* Running tasks stand for their service: service:NAME then
 		 * means their interfaces.  A service known only from its
 		 * tasks gets an endpoint of its own to hold them. */
-		svc = model_find_endpoint(m, t->service);
+		svc = find_task_service(m, names, t->service);
+		if (svc == SEL_AMBIGUOUS) {
+			if (model_warn(m,
+				       "task %s names service %s without its "
+				       "cluster, and several clusters have "
+				       "one: it is counted in none",
+				       t->arn, t->service))
+				return -ENOMEM;
+			continue;
+		}
 		if (svc == SG_NONE) {
 			rc = sgreach_model_add_endpoint(
 			    m, t->service, SGREACH_ENDPOINT_SERVICE,
@@ -547,6 +612,42 @@ static int resolve_tasks(sgreach_model *m)
 			return -ENOMEM;
 	}
 	return 0;
+}
+
+/* Every service's name for selectors and output (struct sg_endpoint). */
+static int name_services(sgreach_model *m, struct hmap *names)
+{
+	uint32_t i, val;
+	int rc;
+
+	/* Again: joining tasks added the services known only from them. */
+	hmap_free(names);
+	hmap_init(names);
+	if ((rc = index_service_names(m, names)))
+		return rc;
+	for (i = 0; i < m->endpoints.n; i++) {
+		struct sg_endpoint *e = &m->endpoints.v[i];
+		const char *n = service_short(e->id);
+
+		e->name = e->id;
+		if (e->kind == SGREACH_ENDPOINT_SERVICE &&
+		    hmap_get(names, n, strlen(n), &val) && val == i)
+			e->name = n;
+	}
+	return 0;
+}
+
+static int resolve_tasks(sgreach_model *m)
+{
+	struct hmap names;
+	int rc;
+
+	hmap_init(&names);
+	if (!(rc = index_service_names(m, &names)) &&
+	    !(rc = join_tasks(m, &names)))
+		rc = name_services(m, &names);
+	hmap_free(&names);
+	return rc;
 }
 
 /* Concatenates the rules of an endpoint's groups per direction, so a query
@@ -651,6 +752,21 @@ static int put_selector(sgreach_model *m, const char *key, uint32_t val)
 	return hmap_put(&m->selectors, key, strlen(key), val);
 }
 
+/* Selects service endpoint i by "service:" and name. */
+static int put_service_selector(sgreach_model *m, const char *name, uint32_t i)
+{
+	struct strbuf sb;
+	const char *key;
+
+	sb_init(&sb);
+	sb_puts(&sb, "service:");
+	sb_puts(&sb, name);
+	key = sb_str(&sb);
+	key = key ? model_str(m, key) : NULL;
+	sb_free(&sb);
+	return key ? put_selector(m, key, SEL_PACK(SEL_SERVICE, i)) : -ENOMEM;
+}
+
 /* The address index: one endpoint per address, or SEL_AMBIGUOUS.  An
  * address an endpoint holds twice keeps its first entry. */
 static int put_address(sgreach_model *m, const struct sg_eaddr *a, uint32_t i)
@@ -687,13 +803,12 @@ static int build_selectors(sgreach_model *m)
 		struct sg_endpoint *e = &m->endpoints.v[i];
 
 		if (e->kind == SGREACH_ENDPOINT_SERVICE) {
-			char key[512];
-			const char *s;
-
-			snprintf(key, sizeof(key), "service:%s", e->id);
-			if (!(s = model_str(m, key)))
-				return -ENOMEM;
-			rc = put_selector(m, s, SEL_PACK(SEL_SERVICE, i));
+			/* service:CLUSTER/NAME, and service:NAME (ambiguous
+			 * when several clusters have a service NAME). */
+			rc = put_service_selector(m, e->id, i);
+			if (!rc && service_short(e->id) != e->id)
+				rc = put_service_selector(
+				    m, service_short(e->id), i);
 		} else {
 			rc = put_selector(m, e->id, SEL_PACK(SEL_ENDPOINT, i));
 		}

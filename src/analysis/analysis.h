@@ -291,9 +291,14 @@ void an_ext_free(struct ext_range *r, size_t n);
  * link-local, multicast...)?  Ranges from an_external() never straddle. */
 int an_range_private(const struct sg_range *r);
 
-/* Node naming and rendering helpers (render/analysis.c). */
+/* Node naming and rendering helpers (render/analysis.c).  A name fits
+ * AN_NAME_MAX bytes: "service:", a cluster's and a service's name (255
+ * characters each, ECS's limit) and the slash between them. */
+#define AN_NAME_MAX 520
 const char *an_node_name(const struct an_ctx *c, const struct an_node *n,
 			 char *buf, size_t size);
+const char *an_node_key(const struct an_ctx *c, const struct an_node *n,
+			char *buf, size_t size);
 const char *an_node_kind(const struct an_ctx *c, const struct an_node *n);
 /* Appends a set's text form: "all", or canonical items where "other"
  * stands for every protocol without ports or types when all are in. */

@@ -235,7 +235,6 @@ out:
 static int collect_selectors(struct check *k)
 {
 	const sgreach_model *m = k->m;
-	char key[512];
 	uint32_t i;
 
 	for (i = 0; i < m->endpoints.n; i++) {
@@ -243,8 +242,12 @@ static int collect_selectors(struct check *k)
 		char *d;
 
 		if (e->kind == SGREACH_ENDPOINT_SERVICE) {
-			snprintf(key, sizeof(key), "service:%s", e->id);
-			d = dup_n(key, strlen(key));
+			size_t n = strlen(e->name);
+
+			if ((d = malloc(n + 9))) {
+				memcpy(d, "service:", 8);
+				memcpy(d + 8, e->name, n + 1);
+			}
 		} else {
 			d = dup_n(e->id, strlen(e->id));
 		}

@@ -2,8 +2,8 @@
  * analysis/diff.c - `sgreach diff OLD NEW`: connectivity gained and lost,
  * with the rule changes behind each.
  *
- * Nodes are matched by name across the two models: a service by
- * "service:NAME" (tasks come and go, services stay), an interface outside
+ * Nodes are matched by name across the two models: a service by its
+ * cluster and name (tasks come and go, services stay), an interface outside
  * any service by its id, and "internet" (any public address) as a source.
  * For every pair of names, the flows allowed for some member (allowed or
  * partial) in each model are compared as flow sets; the difference is what
@@ -70,35 +70,42 @@ static char *xstrdup(const char *s)
 
 /* ------------------------------------------------------------ names -- */
 
+/*
+ * Nodes are matched by key (an_node_key(): a service with its cluster) and
+ * shown by name (an_node_name()), the new side's when both have the node: a
+ * service keeps its short name unless a second cluster's service takes it.
+ */
 static int add_names(struct diff *d, int side)
 {
 	struct dside *s = &d->s[side];
 	uint32_t i;
-	char buf[300];
+	char kbuf[AN_NAME_MAX], nbuf[AN_NAME_MAX];
 
 	for (i = 0; i < s->c.nodes.n; i++) {
-		const char *n =
-		    an_node_name(&s->c, &s->c.nodes.v[i], buf, sizeof(buf));
+		const struct an_node *node = &s->c.nodes.v[i];
+		const char *key = an_node_key(&s->c, node, kbuf, sizeof(kbuf));
+		char *text =
+		    xstrdup(an_node_name(&s->c, node, nbuf, sizeof(nbuf)));
 		struct name nm;
+		uint32_t k;
 
-		if (hmap_put(&s->names, n, strlen(n), i))
+		if (!text || hmap_put(&s->names, key, strlen(key), i)) {
+			free(text);
 			return -ENOMEM;
-		if (side == 1) {
-			uint32_t k;
-
-			/* Known from the old side? */
-			for (k = 0; k < d->names.n; k++)
-				if (!strcmp(d->names.v[k].text, n))
-					break;
-			if (k < d->names.n) {
-				d->names.v[k].node[1] = i;
-				continue;
-			}
 		}
-		nm.text = xstrdup(n);
+		/* Known from the old side?  Its names are its nodes, in
+		 * order. */
+		if (side == 1 &&
+		    hmap_get(&d->s[0].names, key, strlen(key), &k)) {
+			free(d->names.v[k].text);
+			d->names.v[k].text = text;
+			d->names.v[k].node[1] = i;
+			continue;
+		}
+		nm.text = text;
 		nm.node[0] = side == 0 ? i : SG_NONE;
 		nm.node[1] = side == 1 ? i : SG_NONE;
-		if (!nm.text || vec_push(&d->names, nm)) {
+		if (vec_push(&d->names, nm)) {
 			free(nm.text);
 			return -ENOMEM;
 		}

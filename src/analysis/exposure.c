@@ -175,12 +175,12 @@ static void render_node(struct an_ctx *c, sgreach_format fmt,
 	const sgreach_model *m = c->m;
 	const struct sg_endpoint *e = &m->endpoints.v[n->idx];
 	struct strbuf *sb = &c->v->out, pub;
-	char buf[300];
+	char buf[AN_NAME_MAX];
 	const char *name = an_node_name(c, n, buf, sizeof(buf));
 	const char *task = e->task != SG_NONE ? m->tasks.v[e->task].arn : NULL;
-	const char *svc = e->kind == SGREACH_ENDPOINT_SERVICE ? e->id
+	const char *svc = e->kind == SGREACH_ENDPOINT_SERVICE ? e->name
 			  : e->service != SG_NONE
-			      ? m->endpoints.v[e->service].id
+			      ? m->endpoints.v[e->service].name
 			      : NULL;
 	int json = fmt == SGREACH_FORMAT_JSON, addr;
 	uint32_t k, nr = 0;

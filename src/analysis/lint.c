@@ -472,7 +472,7 @@ static int check_sensitive_family(struct lint *l, int fam)
 		struct ext_range *ext = NULL;
 		size_t next = 0;
 		struct finding *f;
-		char name[300], txt[512];
+		char name[AN_NAME_MAX], txt[512];
 		int addr;
 
 		if ((rc = an_external_cls(c, n->cls, n->ncls, SGREACH_INGRESS,

@@ -49,7 +49,7 @@ static void csv_set(struct an_ctx *c, struct strbuf *sb,
 static size_t name_width(struct an_ctx *c)
 {
 	size_t w = 3, i;
-	char buf[300];
+	char buf[AN_NAME_MAX];
 
 	for (i = 0; i < c->nodes.n; i++) {
 		size_t l =
@@ -152,7 +152,7 @@ static void row(struct an_ctx *c, sgreach_format fmt, uint32_t a, uint32_t b,
 {
 	const struct vsets *v = &c->res.v[id];
 	struct strbuf *sb = &c->v->out;
-	char ba[300], bb[300];
+	char ba[AN_NAME_MAX], bb[AN_NAME_MAX];
 	const char *sa = an_node_name(c, &c->nodes.v[a], ba, sizeof(ba));
 	const char *sd = an_node_name(c, &c->nodes.v[b], bb, sizeof(bb));
 	size_t len;
@@ -237,7 +237,7 @@ static int names_render(struct an_ctx *c, sgreach_format fmt, size_t width,
 			struct names *nm)
 {
 	uint32_t i, n = c->nodes.n;
-	char buf[300];
+	char buf[AN_NAME_MAX];
 
 	sb_init(&nm->src);
 	sb_init(&nm->dst);
@@ -298,7 +298,7 @@ static void header(struct an_ctx *c, sgreach_format fmt, const char *flow,
 {
 	struct strbuf *sb = &c->v->out;
 	uint32_t i;
-	char buf[300];
+	char buf[AN_NAME_MAX];
 
 	switch (fmt) {
 	case SGREACH_FORMAT_JSON:

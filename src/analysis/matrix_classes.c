@@ -281,7 +281,7 @@ static void put_members(struct form *f, const struct part *p, uint32_t k,
 			struct strbuf *sb)
 {
 	uint32_t i;
-	char buf[300];
+	char buf[AN_NAME_MAX];
 
 	for (i = p->noff[k]; i < p->noff[k + 1]; i++) {
 		const char *name = an_node_name(

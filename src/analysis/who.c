@@ -33,16 +33,16 @@ static void entry_node(struct who_out *o, const struct an_node *n,
 	struct strbuf *sb = &c->v->out;
 	const struct sg_endpoint *e = &m->endpoints.v[n->idx];
 	const char *task = NULL, *svc = NULL;
-	char buf[300];
+	char buf[AN_NAME_MAX];
 	const char *name = an_node_name(c, n, buf, sizeof(buf));
 
 	if (n->kind == NODE_ENDPOINT && e->kind != SGREACH_ENDPOINT_SERVICE) {
 		if (e->task != SG_NONE)
 			task = m->tasks.v[e->task].arn;
 		if (e->service != SG_NONE)
-			svc = m->endpoints.v[e->service].id;
+			svc = m->endpoints.v[e->service].name;
 	} else {
-		svc = e->id;
+		svc = e->name;
 	}
 	o->shown++;
 	switch (o->fmt) {

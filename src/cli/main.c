@@ -178,9 +178,10 @@ static void usage(FILE *f)
 	      "  -q, --quiet         do not print warnings about the input\n"
 	      "  -h, --help          print this help and exit\n"
 	      "      --version       print the version and exit\n"
-	      "\nSRC and DST: an ENI id, an ECS task ARN or id, service:NAME, "
-	      "an IP address,\na CIDR (0.0.0.0/0 is the internet).  FLOW: "
-	      "tcp/443, udp/53, icmp/8/0,\nicmpv6/128/0, esp, gre, 50...\n"
+	      "\nSRC and DST: an ENI id, an ECS task ARN or id, service:NAME "
+	      "(or\nservice:CLUSTER/NAME), an IP address, a CIDR (0.0.0.0/0 is "
+	      "the internet).\nFLOW: "
+	      "tcp/443, udp/53, icmp/8/0, icmpv6/128/0, esp, gre, 50...\n"
 	      "\nExit status: 0 allowed, 1 denied, 2 usage or input error, "
 	      "3 unknown, 4 partial.\nSee sgreach(1).\n",
 	      f);

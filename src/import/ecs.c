@@ -7,6 +7,7 @@
  * tasks will have.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "import/importers.h"
@@ -41,6 +42,23 @@ static int attachment_detail(struct jreader *r, const struct jpath *at,
 	return 0;
 }
 
+const char *import_service_id(char *buf, size_t size, const char *cluster,
+			      const char *name)
+{
+	const char *slash = cluster ? strrchr(cluster, '/') : NULL;
+	int n;
+
+	if (slash)
+		cluster = slash + 1;
+	if (strlen(name) > 255 || (cluster && strlen(cluster) > 255))
+		return NULL;
+	if (!cluster || !*cluster)
+		n = snprintf(buf, size, "%s", name);
+	else
+		n = snprintf(buf, size, "%s/%s", cluster, name);
+	return n >= 0 && (size_t)n < size ? buf : NULL;
+}
+
 int import_ecs_tasks(sgreach_model *m, struct jreader *r,
 		     const struct jpath *at, const cJSON *list)
 {
@@ -53,7 +71,8 @@ int import_ecs_tasks(sgreach_model *m, struct jreader *r,
 		struct jpath tp = JPATH_INDEX(at, i);
 		struct jpath ap = JPATH_KEY(&tp, "attachments");
 		const char *arn, *group = NULL, *status = NULL, *eni = NULL;
-		const char *service = NULL;
+		const char *service = NULL, *cluster = NULL;
+		char sid[SERVICE_ID_MAX];
 		const cJSON *atts, *a;
 		size_t k;
 
@@ -61,6 +80,8 @@ int import_ecs_tasks(sgreach_model *m, struct jreader *r,
 		    (rc = json_req_string(r, &tp, t, "taskArn", &arn)) ||
 		    (rc = json_opt_string(r, &tp, t, "group", &group)) < 0 ||
 		    (rc = json_opt_string(r, &tp, t, "lastStatus", &status)) <
+			0 ||
+		    (rc = json_opt_string(r, &tp, t, "clusterArn", &cluster)) <
 			0 ||
 		    (rc = json_opt_array(r, &tp, t, "attachments", &atts)) < 0)
 			return rc;
@@ -101,8 +122,13 @@ int import_ecs_tasks(sgreach_model *m, struct jreader *r,
 				return -ENOMEM;
 			continue;
 		}
-		if (group && !strncmp(group, "service:", 8) && group[8])
-			service = group + 8;
+		if (group && !strncmp(group, "service:", 8) && group[8] &&
+		    !(service = import_service_id(sid, sizeof(sid), cluster,
+						  group + 8)))
+			return json_fail(r, &tp, "group",
+					 "expected a cluster and a service "
+					 "name of at most 255 characters "
+					 "each");
 		if ((rc = sgreach_model_add_task(m, arn, eni, service)))
 			return import_add_failed(m, r, &tp, "taskArn", rc);
 	}
@@ -147,11 +173,15 @@ int import_ecs_services(sgreach_model *m, struct jreader *r,
 		struct jpath np = JPATH_KEY(&sp, "networkConfiguration");
 		struct jpath vp = JPATH_KEY(&np, "awsvpcConfiguration");
 		const char *name, *arn = NULL, *public_ip = NULL;
+		const char *cluster = NULL, *id;
 		const cJSON *net = NULL, *vpc = NULL, *subnets, *groups;
+		char sid[SERVICE_ID_MAX];
 
 		if ((rc = json_expect_object(r, &sp, s)) ||
 		    (rc = json_req_string(r, &sp, s, "serviceName", &name)) ||
 		    (rc = json_opt_string(r, &sp, s, "serviceArn", &arn)) < 0 ||
+		    (rc = json_opt_string(r, &sp, s, "clusterArn", &cluster)) <
+			0 ||
 		    (rc = json_opt_object(r, &sp, s, "networkConfiguration",
 					  &net)) < 0)
 			return rc;
@@ -174,18 +204,23 @@ int import_ecs_services(sgreach_model *m, struct jreader *r,
 		    (rc = json_opt_string(r, &vp, vpc, "assignPublicIp",
 					  &public_ip)) < 0)
 			return rc;
-		rc = sgreach_model_add_endpoint(
-		    m, name, SGREACH_ENDPOINT_SERVICE, NULL, NULL, arn);
+		if (!(id = import_service_id(sid, sizeof(sid), cluster, name)))
+			return json_fail(r, &sp, "serviceName",
+					 "expected a cluster and a service "
+					 "name of at most 255 characters "
+					 "each");
+		rc = sgreach_model_add_endpoint(m, id, SGREACH_ENDPOINT_SERVICE,
+						NULL, NULL, arn);
 		if (rc)
 			return import_add_failed(m, r, &sp, "serviceName", rc);
 		/* Its tasks get public addresses: exposure needs to know. */
 		if (public_ip && strcmp(public_ip, "ENABLED") == 0 &&
-		    (rc = sgreach_model_set_endpoint_public(m, name, 1)))
+		    (rc = sgreach_model_set_endpoint_public(m, id, 1)))
 			return import_add_failed(m, r, &vp, "assignPublicIp",
 						 rc);
-		if ((rc = add_id_list(m, r, &vp, "subnets", subnets, name,
+		if ((rc = add_id_list(m, r, &vp, "subnets", subnets, id,
 				      sgreach_model_add_endpoint_subnet)) ||
-		    (rc = add_id_list(m, r, &vp, "securityGroups", groups, name,
+		    (rc = add_id_list(m, r, &vp, "securityGroups", groups, id,
 				      sgreach_model_add_endpoint_group)))
 			return rc;
 	}

@@ -56,6 +56,16 @@ int import_terraform_state(sgreach_model *m, struct jreader *r,
 int import_terraform_plan(sgreach_model *m, struct jreader *r,
 			  const cJSON *root);
 
+/*
+ * A service's endpoint id: "CLUSTER/NAME" when cluster (a cluster's ARN or
+ * name) is known, else NAME, so that services of the same name in two
+ * clusters stay two.  Into buf; NULL when either name is longer than ECS
+ * allows (255 characters) or buf is too small.
+ */
+const char *import_service_id(char *buf, size_t size, const char *cluster,
+			      const char *name);
+#define SERVICE_ID_MAX 512 /* ECS names: 255 characters at most */
+
 /* Maps a failed add (rc) to an error at path at/key: the model's message,
  * prefixed with the file and JSON path.  Returns rc. */
 int import_add_failed(sgreach_model *m, struct jreader *r,

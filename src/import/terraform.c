@@ -751,15 +751,17 @@ static int import_sg_attachment(struct tf *tf, const struct tf_item *it)
 				   &ids, "security_group_id");
 }
 
-/* aws_ecs_service: an endpoint named by the service name, so that
- * "service:NAME" selects it; its address is any of its subnets' until its
- * tasks are loaded. */
+/* aws_ecs_service: an endpoint named by the cluster and the service name
+ * (import_service_id()), so that "service:NAME" selects it; its address is
+ * any of its subnets' until its tasks are loaded.  In a plan the cluster is
+ * often not known until apply: the service is then named by NAME alone. */
 static int import_ecs_service(struct tf *tf, const struct tf_item *it)
 {
 	const cJSON *v = it->res->values, *nets, *net;
 	struct jpath np = JPATH_KEY(it->at, "network_configuration");
 	struct jpath n0 = JPATH_INDEX(&np, 0);
-	const char *name = NULL;
+	const char *name = NULL, *cluster = NULL;
+	char sid[SERVICE_ID_MAX];
 	struct tf_ids ids;
 	size_t i;
 	int rc, public_ip = 0;
@@ -769,6 +771,13 @@ static int import_ecs_service(struct tf *tf, const struct tf_item *it)
 		return rc;
 	if (!name)
 		name = it->res->address;
+	if (!tf_is_unknown(tf, v, "cluster") &&
+	    (rc = json_opt_string(tf->r, it->at, v, "cluster", &cluster)) < 0)
+		return rc;
+	if (!(name = import_service_id(sid, sizeof(sid), cluster, name)))
+		return json_fail(tf->r, it->at, "name",
+				 "expected a cluster and a service name of at "
+				 "most 255 characters each");
 	if ((rc = json_opt_array(tf->r, it->at, v, "network_configuration",
 				 &nets)) < 0)
 		return rc;

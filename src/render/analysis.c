@@ -27,18 +27,34 @@ const char *an_node_kind(const struct an_ctx *c, const struct an_node *n)
 	return render_endpoint_kind(c->m->endpoints.v[n->idx].kind);
 }
 
+static const char *node_name(const struct an_ctx *c, const struct an_node *n,
+			     char *buf, size_t size, int qualified)
+{
+	const struct sg_endpoint *e = &c->m->endpoints.v[n->idx];
+
+	if (n->kind == NODE_GROUP)
+		return c->m->groups.v[n->idx].id;
+	if (n->kind == NODE_SERVICE || e->kind == SGREACH_ENDPOINT_SERVICE) {
+		snprintf(buf, size, "service:%s", qualified ? e->id : e->name);
+		return buf;
+	}
+	return e->id;
+}
+
 /* The node's selector: what `sgreach query` takes to name it. */
 const char *an_node_name(const struct an_ctx *c, const struct an_node *n,
 			 char *buf, size_t size)
 {
-	if (n->kind == NODE_GROUP)
-		return c->m->groups.v[n->idx].id;
-	if (n->kind == NODE_SERVICE ||
-	    c->m->endpoints.v[n->idx].kind == SGREACH_ENDPOINT_SERVICE) {
-		snprintf(buf, size, "service:%s", c->m->endpoints.v[n->idx].id);
-		return buf;
-	}
-	return c->m->endpoints.v[n->idx].id;
+	return node_name(c, n, buf, size, 0);
+}
+
+/* The same, with a service's cluster whenever it is known: one service has
+ * the same key in two models however many clusters each has a service of
+ * its name. */
+const char *an_node_key(const struct an_ctx *c, const struct an_node *n,
+			char *buf, size_t size)
+{
+	return node_name(c, n, buf, size, 1);
 }
 
 struct items {

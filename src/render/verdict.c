@@ -317,12 +317,7 @@ static void json_endpoint_render(struct strbuf *sb, const sgreach_model *m,
 	else
 		sb_json_str(sb, NULL);
 	sb_puts(sb, ",\"service\":");
-	if (ep->service != SG_NONE)
-		sb_json_str(sb, m->endpoints.v[ep->service].id);
-	else if (ep->task != SG_NONE)
-		sb_json_str(sb, m->tasks.v[ep->task].service);
-	else
-		sb_json_str(sb, NULL);
+	sb_json_str(sb, model_endpoint_service(m, ep));
 	sb_putc(sb, '}');
 }
 
@@ -399,14 +394,14 @@ static void json_selection(sgreach_verdict *v, struct render_cache *c,
 	sb_putc(sb, '"');
 	sb_puts(sb, ",\"id\":");
 	if (s->what == SELW_SERVICE)
-		sb_json_str(sb, m->endpoints.v[s->idx].id);
+		sb_json_str(sb, m->endpoints.v[s->idx].name);
 	else
 		sb_json_str(sb, NULL);
 	sb_puts(sb, ",\"address\":");
 	json_address(sb, members);
 	sb_puts(sb, ",\"task\":null,\"service\":");
 	if (s->what == SELW_SERVICE)
-		sb_json_str(sb, m->endpoints.v[s->idx].id);
+		sb_json_str(sb, m->endpoints.v[s->idx].name);
 	else
 		sb_json_str(sb, NULL);
 	sb_putc(sb, '}');
@@ -652,7 +647,7 @@ static void text_selection(sgreach_verdict *v, const struct selection *s,
 	}
 	if (s->what == SELW_SERVICE) {
 		sb_puts(sb, "service ");
-		sb_text(sb, m->endpoints.v[s->idx].id);
+		sb_text(sb, m->endpoints.v[s->idx].name);
 		sb_printf(
 		    sb, " (%u %s)", mem->n,
 		    m->endpoints.v[s->idx].members.n
@@ -664,10 +659,11 @@ static void text_selection(sgreach_verdict *v, const struct selection *s,
 	sb_puts(sb, " (");
 	if (m->endpoints.v[e].task != SG_NONE) {
 		const struct sg_task *t = &m->tasks.v[m->endpoints.v[e].task];
+		const char *svc = model_endpoint_service(m, &m->endpoints.v[e]);
 
 		sb_puts(sb, "task ");
-		if (t->service) {
-			sb_text(sb, t->service);
+		if (svc) {
+			sb_text(sb, svc);
 			sb_putc(sb, '/');
 		}
 		sb_text(sb, t->id);

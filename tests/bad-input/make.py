@@ -53,6 +53,15 @@ def task():
                                   "value": "eni-0bad"}]}]}
 
 
+def service(**kw):
+    s = {"serviceName": "web",
+         "clusterArn": "arn:aws:ecs:eu-west-1:111122223333:cluster/c",
+         "networkConfiguration": {"awsvpcConfiguration": {
+             "subnets": ["subnet-0bad"], "securityGroups": ["sg-0bad"]}}}
+    s.update(kw)
+    return s
+
+
 def cidr(text):
     return sg(perm(IpRanges=[{"CidrIp": text}]))
 
@@ -105,6 +114,10 @@ docs = {
     "unknown-document.json": {"Instances": []},
     # found by fuzz_load: the same task twice in one document
     "task-twice.json": {"tasks": [task(), task()]},
+    # services are per cluster: the same one twice, a name over ECS's limit
+    "service-twice.json": {"services": [service(), service()]},
+    "service-name-long.json": {"services": [service(serviceName="w" * 300)]},
+    "type-task-cluster.json": {"tasks": [dict(task(), clusterArn=5)]},
     # Terraform (terraform show -json)
     "tf-port-string.json": tf("aws_security_group", "a", {
         "id": "sg-0bad", "ingress": [{

@@ -507,6 +507,49 @@ run_in "$tmp/empty.in" batch -f "$tmp/model"
 check "batch on empty input: exit 0, no output" \
 	sh -c '[ "$1" -eq 0 ] && [ ! -s "$2" ]' sh "$rc" "$tmp/out"
 
+# ------------------------------------- one service name in two clusters --
+
+# Services are per cluster: prod and staging each run a service "web"
+# (tests/fixtures/aws/two-clusters).  Loading both clusters once failed
+# ("endpoint added twice"), and their tasks alone were one service.
+tc=$srcdir/tests/fixtures/aws/two-clusters
+tc_db=eni-93154d709a0b64790
+run query -f "$tc" service:web $tc_db tcp/5432
+check "two clusters: service:web is an error naming the way out" \
+	sh -c 'grep -F "ambiguous" "$1" | grep -F "service:CLUSTER/web" >/dev/null' \
+	sh "$tmp/err"
+check "two clusters: service:web exits 2 with one 'sgreach:' line" is_error_line
+run query -o json -f "$tc" service:staging/web $tc_db tcp/5432
+check "two clusters: the JSON names the service with its cluster" \
+	sh -c '[ "$1" -eq 1 ] && grep -F "\"service\":\"staging/web\"" "$2" >/dev/null' \
+	sh "$rc" "$tmp/out"
+run who -f "$tc" $tc_db tcp/5432
+check "two clusters: who names the tasks' service with its cluster" \
+	sh -c 'grep -c -F "(task of service prod/web)" "$1" | grep -qx 2 &&
+	       ! grep -F "staging" "$1" >/dev/null' sh "$tmp/out"
+# Tasks without their services: still two services, one per cluster.
+mkdir -p "$tmp/tasks-only"
+for f in describe-network-interfaces describe-security-groups \
+	describe-subnets describe-tasks-prod describe-tasks-staging; do
+	cp "$tc/$f.json" "$tmp/tasks-only/"
+done
+query_case service:staging/web $tc_db tcp/5432 denied \
+	"staging's task alone; prod's are another service" -f "$tmp/tasks-only"
+query_case service:prod/web $tc_db tcp/5432 allowed \
+	"prod's two tasks" -f "$tmp/tasks-only"
+# One cluster loaded: its services keep their short names.
+mkdir -p "$tmp/prod-only"
+for f in describe-network-interfaces describe-security-groups \
+	describe-subnets describe-tasks-prod describe-services-prod; do
+	cp "$tc/$f.json" "$tmp/prod-only/"
+done
+run query -o json -f "$tmp/prod-only" service:web $tc_db tcp/5432
+check "one cluster: service:web selects it, shown as web" \
+	sh -c '[ "$1" -eq 0 ] && grep -F "\"service\":\"web\"" "$2" >/dev/null' \
+	sh "$rc" "$tmp/out"
+query_case service:prod/web $tc_db tcp/5432 allowed \
+	"the cluster may be given when it is not needed" -f "$tmp/prod-only"
+
 # ------------------------------------------------------ fixture verdicts --
 
 has_json() { # has_json DIR: DIR holds some *.json

@@ -666,6 +666,48 @@ Test(terraform, service_assign_public_ip)
 	sgreach_verdict_free(v);
 }
 
+/* Services are per cluster: `cluster` (an ARN in a state, or a name)
+ * keeps two services "web" apart. */
+Test(terraform, services_of_one_name_in_two_clusters)
+{
+#define TF_WEB(addr, cluster)                                                  \
+	"{\"address\":\"" addr "\",\"mode\":\"managed\",\"type\":"             \
+	"\"aws_ecs_service\",\"name\":\"web\",\"values\":{\"name\":\"web\","   \
+	"\"cluster\":\"" cluster "\",\"network_configuration\":[{"             \
+	"\"assign_public_ip\":false,\"security_groups\":[\"sg-g\"],"           \
+	"\"subnets\":[\"subnet-1\"]}]}}"
+	const char *doc =
+	    "{\"format_version\":\"1.0\",\"values\":{\"root_module\":{"
+	    "\"resources\":[" TF_WEB("aws_ecs_service.prod",
+				     "arn:aws:ecs:eu-west-1:1:cluster/prod") ","
+	    TF_WEB("aws_ecs_service.staging", "staging") ",{\"address\":"
+	    "\"aws_subnet.s\",\"mode\":\"managed\",\"type\":\"aws_subnet\","
+	    "\"name\":\"s\",\"values\":{\"id\":\"subnet-1\",\"vpc_id\":"
+	    "\"vpc-1\",\"cidr_block\":\"10.0.1.0/24\"}},{\"address\":"
+	    "\"aws_security_group.g\",\"mode\":\"managed\",\"type\":"
+	    "\"aws_security_group\",\"name\":\"g\",\"values\":{\"id\":\"sg-g\","
+	    "\"vpc_id\":\"vpc-1\",\"egress\":[],\"ingress\":[{\"protocol\":"
+	    "\"tcp\",\"from_port\":443,\"to_port\":443,\"cidr_blocks\":["
+	    "\"0.0.0.0/0\"],\"ipv6_cidr_blocks\":[],\"prefix_list_ids\":[],"
+	    "\"security_groups\":[],\"self\":false}]}}]}}}";
+#undef TF_WEB
+	sgreach_verdict *v = sgreach_verdict_new();
+
+	cr_assert_eq(load_text(doc), 0, "%s", sgreach_model_error(m));
+	finalize();
+	cr_assert_eq(sgreach_query(m, "0.0.0.0/0", "service:prod/web",
+				   "tcp/443", 0, v),
+		     0, "%s", sgreach_verdict_error(v));
+	cr_expect_eq(sgreach_verdict_result(v), SGREACH_ALLOWED);
+	cr_assert_eq(sgreach_query(m, "0.0.0.0/0", "service:staging/web",
+				   "tcp/443", 0, v),
+		     0, "%s", sgreach_verdict_error(v));
+	cr_expect_eq(sgreach_query(m, "0.0.0.0/0", "service:web", "tcp/443", 0,
+				   v),
+		     -EINVAL);
+	sgreach_verdict_free(v);
+}
+
 /* A CIDR apply will compute (the VPC's, from IPAM): unknown, naming it. */
 Test(terraform, plan_unknown_cidr_names_its_expression)
 {

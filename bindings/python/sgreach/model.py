@@ -293,7 +293,9 @@ class Model(_Owned):
 
     def add_task(self, task_arn, endpoint_id, service=None):
         """Adds an ECS task running on a network interface; ``service`` is
-        the service name without ``service:``."""
+        the service's id without ``service:``: ``"CLUSTER/NAME"``, or
+        ``"NAME"`` when the cluster is not known (see
+        sgreach_model_add_task(3))."""
         self._call(self._lib.model_add_task, cstr(task_arn, "task_arn"),
                    cstr(endpoint_id, "endpoint_id"),
                    cstr(service, "service"))
@@ -387,7 +389,8 @@ class Model(_Owned):
     def query(self, src, dst, flow, family=None):
         """Can ``src`` reach ``dst`` on ``flow``?  Returns a :class:`Verdict`.
 
-        Selectors are an ENI id, an ECS task ARN or id, ``"service:NAME"``,
+        Selectors are an ENI id, an ECS task ARN or id, ``"service:NAME"``
+        (``"service:CLUSTER/NAME"`` when several clusters have one),
         an IP address or a CIDR (``"0.0.0.0/0"``), or a :class:`Selector`
         from :meth:`select`.  ``flow`` is a str as
         :func:`sgreach.parse_flow` reads, or a :class:`sgreach.Flow`.

@@ -66,21 +66,26 @@ class TableDrivenCases(unittest.TestCase):
                             sorted(set(q[key])), "%s (%s)" % (why, side))
 
 
+def expected_rows(path):
+    """SRC, DST, FLOW, EXPECTED, WHY rows of an expected.tsv (a header,
+    then a row per line; the verdicts come from the spec)."""
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            rows.append(line.split("\t"))
+    if rows and rows[0][:4] == ["SRC", "DST", "FLOW", "EXPECTED"]:
+        rows.pop(0)  # the header line
+    return rows
+
+
 class BundledExample(unittest.TestCase):
-    """examples/ecs-awsvpc: its AWS CLI export and expected.tsv (a header,
-    then SRC, DST, FLOW, EXPECTED, WHY per line; the verdicts come from the
-    spec)."""
+    """examples/ecs-awsvpc: its AWS CLI export and expected.tsv."""
 
     def test_expected_verdicts(self):
         expected = support.EXAMPLE_DIR.parent / "expected.tsv"
         if not support.EXAMPLE_DIR.is_dir() or not expected.is_file():
             self.skipTest("the example's export or expected.tsv is missing")
-        rows = []
-        for line in expected.read_text(encoding="utf-8").splitlines():
-            if line.strip() and not line.startswith("#"):
-                rows.append(line.split("\t"))
-        if rows and rows[0][:4] == ["SRC", "DST", "FLOW", "EXPECTED"]:
-            rows.pop(0)  # the header line
+        rows = expected_rows(expected)
         self.assertTrue(rows)
         with sgreach.Model(support.EXAMPLE_DIR, library=LIB) as m:
             self.assertGreater(m.counts["groups"], 0)
@@ -89,3 +94,33 @@ class BundledExample(unittest.TestCase):
                 with self.subTest(query="%s -> %s %s" % (src, dst, flow)):
                     v = m.query(src, dst, flow)
                     self.assertEqual(v.verdict, verdict, why)
+
+
+class AwsFixtures(unittest.TestCase):
+    """tests/fixtures/aws/*/: what the AWS CLI printed against moto, and
+    each folder's expected.tsv."""
+
+    DIR = support.TOP_SRCDIR / "tests" / "fixtures" / "aws"
+
+    def test_expected_verdicts(self):
+        folders = sorted(d for d in self.DIR.iterdir()
+                         if (d / "expected.tsv").is_file())
+        self.assertIn(self.DIR / "two-clusters", folders)
+        for d in folders:
+            rows = expected_rows(d / "expected.tsv")
+            self.assertTrue(rows, d)
+            with sgreach.Model(d, library=LIB) as m:
+                for src, dst, flow, verdict, why in rows:
+                    with self.subTest(folder=d.name,
+                                      query="%s -> %s %s" % (src, dst, flow)):
+                        self.assertEqual(m.query(src, dst, flow).verdict,
+                                         verdict, why)
+
+    def test_service_name_in_two_clusters(self):
+        with sgreach.Model(self.DIR / "two-clusters", library=LIB) as m:
+            with self.assertRaises(sgreach.InputError) as cm:
+                m.query("service:web", "10.80.1.30", "tcp/5432")
+            self.assertIn("service:CLUSTER/web", str(cm.exception))
+            v = m.query("service:prod/web", "10.80.1.30", "tcp/5432")
+            self.assertEqual(v.verdict, "allowed")
+            self.assertEqual(v.to_dict()["src"]["service"], "prod/web")
