@@ -102,6 +102,14 @@ def terraform_modules(d):
 			todo += [c for c in mod.get("child_modules", []) if isinstance(c, dict)]
 
 
+def add_service(idx, cluster_arn, name):
+	"""A service is selectable as service:NAME and, when its cluster is
+	known, service:CLUSTER/NAME (services are per cluster)."""
+	idx["service"].add(name)
+	if isinstance(cluster_arn, str) and cluster_arn.rsplit("/", 1)[-1]:
+		idx["service"].add(cluster_arn.rsplit("/", 1)[-1] + "/" + name)
+
+
 def index_documents(docs):
 	"""What the documents define, for checking the queries' selectors."""
 	idx = {"eni": set(), "task": set(), "service": set(), "strings": set(), "v4": set(), "v6": set()}
@@ -132,10 +140,10 @@ def index_documents(docs):
 				idx["task"].add(t["taskArn"].rsplit("/", 1)[-1])
 				g = t.get("group")
 				if isinstance(g, str) and g.startswith("service:"):
-					idx["service"].add(g[len("service:"):])
+					add_service(idx, t.get("clusterArn"), g[len("service:"):])
 		for s in d.get("services", []) if isinstance(d.get("services"), list) else []:
 			if isinstance(s, dict) and isinstance(s.get("serviceName"), str):
-				idx["service"].add(s["serviceName"])
+				add_service(idx, s.get("clusterArn"), s["serviceName"])
 	return idx
 
 
