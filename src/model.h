@@ -172,17 +172,15 @@ struct sg_eaddr {
 
 struct sg_endpoint {
 	/* A service's id is CLUSTER/NAME, or NAME when its cluster is not
-	 * known. */
+	 * known (model_service_name()). */
 	const char *id;
-	/* After finalize, a service's name in selectors and output (after
-	 * "service:"): NAME when no other loaded service has that name, else
-	 * its id. */
-	const char *name;
 	const char *vpc;
 	const char *subnet;
 	const char *description;
 	uint8_t kind;	       /* sgreach_endpoint_kind */
 	uint8_t assign_public; /* gets a public address (assignPublicIp) */
+	uint8_t name_short;    /* after finalize: no other service has its
+				* NAME (model_service_name()) */
 	VEC(uint32_t) groups;
 	VEC(struct sg_eaddr) addrs;
 	VEC(const char *) subnet_ids; /* service endpoints */
@@ -395,6 +393,17 @@ int model_fail(sgreach_model *m, int err, const char *fmt, ...)
 uint32_t model_find_group(const sgreach_model *m, const char *id);
 uint32_t model_find_endpoint(const sgreach_model *m, const char *id);
 
+/* A service's name in selectors and output, after "service:" (after
+ * finalize): NAME when no other loaded service has that name, else its id,
+ * CLUSTER/NAME.  (Not a field: struct sg_endpoint is read by queries, and
+ * a pointer more made it a line longer for some.) */
+static inline const char *model_service_name(const struct sg_endpoint *e)
+{
+	const char *slash = e->name_short ? strchr(e->id, '/') : NULL;
+
+	return slash ? slash + 1 : e->id;
+}
+
 /* The service endpoint e's task belongs to, as output names it (after
  * finalize): the service's name, or what the task said when it joined no
  * service; NULL without one. */
@@ -402,7 +411,7 @@ static inline const char *model_endpoint_service(const sgreach_model *m,
 						 const struct sg_endpoint *e)
 {
 	if (e->service != SG_NONE)
-		return m->endpoints.v[e->service].name;
+		return model_service_name(&m->endpoints.v[e->service]);
 	return e->task != SG_NONE ? m->tasks.v[e->task].service : NULL;
 }
 

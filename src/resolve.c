@@ -508,23 +508,29 @@ static const char *service_short(const char *id)
 	return slash ? slash + 1 : id;
 }
 
-/* Loaded services by name (SEL_AMBIGUOUS when several clusters have one). */
+/* Adds service endpoint i to the services by name (SEL_AMBIGUOUS when
+ * several clusters have one). */
+static int index_service_name(const sgreach_model *m, struct hmap *names,
+			      uint32_t i)
+{
+	const char *n = service_short(m->endpoints.v[i].id);
+	uint32_t val = i, old;
+
+	if (hmap_get(names, n, strlen(n), &old) && old != i)
+		val = SEL_AMBIGUOUS;
+	return hmap_put(names, n, strlen(n), val);
+}
+
+/* Every loaded service by name. */
 static int index_service_names(const sgreach_model *m, struct hmap *names)
 {
-	uint32_t i, old;
+	uint32_t i;
+	int rc;
 
-	for (i = 0; i < m->endpoints.n; i++) {
-		const char *n;
-		uint32_t val = i;
-
-		if (m->endpoints.v[i].kind != SGREACH_ENDPOINT_SERVICE)
-			continue;
-		n = service_short(m->endpoints.v[i].id);
-		if (hmap_get(names, n, strlen(n), &old) && old != i)
-			val = SEL_AMBIGUOUS;
-		if (hmap_put(names, n, strlen(n), val))
-			return -ENOMEM;
-	}
+	for (i = 0; i < m->endpoints.n; i++)
+		if (m->endpoints.v[i].kind == SGREACH_ENDPOINT_SERVICE &&
+		    (rc = index_service_name(m, names, i)))
+			return rc;
 	return 0;
 }
 
@@ -555,10 +561,48 @@ static uint32_t find_task_service(const sgreach_model *m,
 	return SG_NONE;
 }
 
-static int join_tasks(sgreach_model *m, const struct hmap *names)
+/* Task t, on endpoint e, joins its service. */
+static int join_service(sgreach_model *m, struct hmap *names,
+			const struct sg_task *t, uint32_t e)
 {
-	uint32_t i, svc;
+	uint32_t svc = find_task_service(m, names, t->service);
 	int rc;
+
+	if (svc == SEL_AMBIGUOUS)
+		return model_warn(m,
+				  "task %s names service %s without its "
+				  "cluster, and several clusters have one: it "
+				  "is counted in none",
+				  t->arn, t->service)
+			   ? -ENOMEM
+			   : 0;
+	/* A service known only from its tasks gets an endpoint of its own
+	 * to hold them. */
+	if (svc == SG_NONE) {
+		rc = sgreach_model_add_endpoint(
+		    m, t->service, SGREACH_ENDPOINT_SERVICE,
+		    m->endpoints.v[e].vpc, NULL, NULL);
+		if (rc)
+			return rc;
+		svc = model_find_endpoint(m, t->service);
+		if ((rc = index_service_name(m, names, svc)))
+			return rc;
+	}
+	if (m->endpoints.v[svc].kind != SGREACH_ENDPOINT_SERVICE)
+		return model_warn(m,
+				  "task %s: service %s has the id of an "
+				  "interface; service:%s cannot be queried",
+				  t->arn, t->service, t->service)
+			   ? -ENOMEM
+			   : 0;
+	m->endpoints.v[e].service = svc;
+	return vec_push(&m->endpoints.v[svc].members, e);
+}
+
+static int join_tasks(sgreach_model *m, struct hmap *names)
+{
+	uint32_t i;
+	int pass, rc;
 
 	for (i = 0; i < m->tasks.n; i++) {
 		struct sg_task *t = &m->tasks.v[i];
@@ -575,66 +619,38 @@ static int join_tasks(sgreach_model *m, const struct hmap *names)
 		}
 		if (m->endpoints.v[e].task == SG_NONE)
 			m->endpoints.v[e].task = i;
-		if (!t->service)
-			continue;
-		/* Running tasks stand for their service: service:NAME then
-		 * means their interfaces.  A service known only from its
-		 * tasks gets an endpoint of its own to hold them. */
-		svc = find_task_service(m, names, t->service);
-		if (svc == SEL_AMBIGUOUS) {
-			if (model_warn(m,
-				       "task %s names service %s without its "
-				       "cluster, and several clusters have "
-				       "one: it is counted in none",
-				       t->arn, t->service))
-				return -ENOMEM;
-			continue;
-		}
-		if (svc == SG_NONE) {
-			rc = sgreach_model_add_endpoint(
-			    m, t->service, SGREACH_ENDPOINT_SERVICE,
-			    m->endpoints.v[e].vpc, NULL, NULL);
-			if (rc)
-				return rc;
-			svc = model_find_endpoint(m, t->service);
-		}
-		if (m->endpoints.v[svc].kind != SGREACH_ENDPOINT_SERVICE) {
-			if (model_warn(m,
-				       "task %s: service %s has the id of an "
-				       "interface; service:%s cannot be "
-				       "queried",
-				       t->arn, t->service, t->service))
-				return -ENOMEM;
-			continue;
-		}
-		m->endpoints.v[e].service = svc;
-		if (vec_push(&m->endpoints.v[svc].members, e))
-			return -ENOMEM;
 	}
+	/* Running tasks stand for their service: service:NAME then means
+	 * their interfaces.  Tasks that know their cluster join first, so
+	 * that a service made for a task without one never takes in the
+	 * tasks of clusters that have their own. */
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < m->tasks.n; i++) {
+			const struct sg_task *t = &m->tasks.v[i];
+
+			if (t->endpoint == SG_NONE || !t->service ||
+			    (service_short(t->service) != t->service) !=
+				(pass == 0))
+				continue;
+			if ((rc = join_service(m, names, t, t->endpoint)))
+				return rc;
+		}
 	return 0;
 }
 
-/* Every service's name for selectors and output (struct sg_endpoint). */
-static int name_services(sgreach_model *m, struct hmap *names)
+/* Which services output names by NAME alone (model_service_name()), from
+ * names, which holds every service by then. */
+static void name_services(sgreach_model *m, const struct hmap *names)
 {
 	uint32_t i, val;
-	int rc;
 
-	/* Again: joining tasks added the services known only from them. */
-	hmap_free(names);
-	hmap_init(names);
-	if ((rc = index_service_names(m, names)))
-		return rc;
 	for (i = 0; i < m->endpoints.n; i++) {
 		struct sg_endpoint *e = &m->endpoints.v[i];
 		const char *n = service_short(e->id);
 
-		e->name = e->id;
-		if (e->kind == SGREACH_ENDPOINT_SERVICE &&
-		    hmap_get(names, n, strlen(n), &val) && val == i)
-			e->name = n;
+		e->name_short = e->kind == SGREACH_ENDPOINT_SERVICE &&
+				hmap_get(names, n, strlen(n), &val) && val == i;
 	}
-	return 0;
 }
 
 static int resolve_tasks(sgreach_model *m)
@@ -645,7 +661,7 @@ static int resolve_tasks(sgreach_model *m)
 	hmap_init(&names);
 	if (!(rc = index_service_names(m, &names)) &&
 	    !(rc = join_tasks(m, &names)))
-		rc = name_services(m, &names);
+		name_services(m, &names);
 	hmap_free(&names);
 	return rc;
 }

@@ -242,11 +242,12 @@ static int collect_selectors(struct check *k)
 		char *d;
 
 		if (e->kind == SGREACH_ENDPOINT_SERVICE) {
-			size_t n = strlen(e->name);
+			const char *name = model_service_name(e);
+			size_t n = strlen(name);
 
 			if ((d = malloc(n + 9))) {
 				memcpy(d, "service:", 8);
-				memcpy(d + 8, e->name, n + 1);
+				memcpy(d + 8, name, n + 1);
 			}
 		} else {
 			d = dup_n(e->id, strlen(e->id));

@@ -178,9 +178,10 @@ static void render_node(struct an_ctx *c, sgreach_format fmt,
 	char buf[AN_NAME_MAX];
 	const char *name = an_node_name(c, n, buf, sizeof(buf));
 	const char *task = e->task != SG_NONE ? m->tasks.v[e->task].arn : NULL;
-	const char *svc = e->kind == SGREACH_ENDPOINT_SERVICE ? e->name
+	const char *svc = e->kind == SGREACH_ENDPOINT_SERVICE
+			      ? model_service_name(e)
 			  : e->service != SG_NONE
-			      ? m->endpoints.v[e->service].name
+			      ? model_service_name(&m->endpoints.v[e->service])
 			      : NULL;
 	int json = fmt == SGREACH_FORMAT_JSON, addr;
 	uint32_t k, nr = 0;

@@ -40,9 +40,9 @@ static void entry_node(struct who_out *o, const struct an_node *n,
 		if (e->task != SG_NONE)
 			task = m->tasks.v[e->task].arn;
 		if (e->service != SG_NONE)
-			svc = m->endpoints.v[e->service].name;
+			svc = model_service_name(&m->endpoints.v[e->service]);
 	} else {
-		svc = e->name;
+		svc = model_service_name(e);
 	}
 	o->shown++;
 	switch (o->fmt) {

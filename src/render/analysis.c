@@ -35,7 +35,8 @@ static const char *node_name(const struct an_ctx *c, const struct an_node *n,
 	if (n->kind == NODE_GROUP)
 		return c->m->groups.v[n->idx].id;
 	if (n->kind == NODE_SERVICE || e->kind == SGREACH_ENDPOINT_SERVICE) {
-		snprintf(buf, size, "service:%s", qualified ? e->id : e->name);
+		snprintf(buf, size, "service:%s",
+			 qualified ? e->id : model_service_name(e));
 		return buf;
 	}
 	return e->id;

@@ -394,14 +394,14 @@ static void json_selection(sgreach_verdict *v, struct render_cache *c,
 	sb_putc(sb, '"');
 	sb_puts(sb, ",\"id\":");
 	if (s->what == SELW_SERVICE)
-		sb_json_str(sb, m->endpoints.v[s->idx].name);
+		sb_json_str(sb, model_service_name(&m->endpoints.v[s->idx]));
 	else
 		sb_json_str(sb, NULL);
 	sb_puts(sb, ",\"address\":");
 	json_address(sb, members);
 	sb_puts(sb, ",\"task\":null,\"service\":");
 	if (s->what == SELW_SERVICE)
-		sb_json_str(sb, m->endpoints.v[s->idx].name);
+		sb_json_str(sb, model_service_name(&m->endpoints.v[s->idx]));
 	else
 		sb_json_str(sb, NULL);
 	sb_putc(sb, '}');
@@ -647,7 +647,7 @@ static void text_selection(sgreach_verdict *v, const struct selection *s,
 	}
 	if (s->what == SELW_SERVICE) {
 		sb_puts(sb, "service ");
-		sb_text(sb, m->endpoints.v[s->idx].name);
+		sb_text(sb, model_service_name(&m->endpoints.v[s->idx]));
 		sb_printf(
 		    sb, " (%u %s)", mem->n,
 		    m->endpoints.v[s->idx].members.n

@@ -214,6 +214,36 @@ Test(clusters, task_without_its_cluster_and_two_candidates_joins_none)
 	sgreach_model_free(m);
 }
 
+/* Whatever the order of the tasks: a task without its cluster never makes
+ * a service that takes in the tasks of clusters that have their own. */
+Test(clusters, task_without_its_cluster_first_takes_in_no_cluster)
+{
+	sgreach_model *m = base();
+	sgreach_verdict *v = sgreach_verdict_new();
+	size_t i, n;
+	int warned = 0;
+
+	task(m, "arn:aws:ecs:r:1:task/x1", "eni-p2", "web");
+	task(m, "arn:aws:ecs:r:1:task/prod/p1", "eni-p1", "prod/web");
+	task(m, "arn:aws:ecs:r:1:task/staging/s1", "eni-s1", "staging/web");
+	cr_assert_eq(sgreach_model_finalize(m), 0);
+	cr_expect(has(ask(m, v, "service:prod/web", SGREACH_ALLOWED),
+		      "service prod/web (1 task address)"),
+		  "%s", sgreach_verdict_render(v, SGREACH_FORMAT_TEXT));
+	cr_expect(has(ask(m, v, "service:staging/web", SGREACH_DENIED),
+		      "service staging/web (1 task address)"),
+		  "%s", sgreach_verdict_render(v, SGREACH_FORMAT_TEXT));
+	n = sgreach_model_warning_count(m);
+	for (i = 0; i < n; i++)
+		warned |= has(sgreach_model_warning(m, i), "task/x1 names "
+							   "service web without");
+	cr_expect(warned, "x1's service is ambiguous, and said to be");
+	cr_expect_eq(sgreach_model_count(m, SGREACH_COUNT_ENDPOINTS), 6,
+		     "four interfaces and two services");
+	sgreach_verdict_free(v);
+	sgreach_model_free(m);
+}
+
 /* diff matches a service across models by cluster and name, so a second
  * cluster's service of the same name changes nothing about the first. */
 Test(clusters, diff_matches_services_by_cluster)
