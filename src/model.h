@@ -393,15 +393,21 @@ int model_fail(sgreach_model *m, int err, const char *fmt, ...)
 uint32_t model_find_group(const sgreach_model *m, const char *id);
 uint32_t model_find_endpoint(const sgreach_model *m, const char *id);
 
+/* A service id's NAME: what follows "CLUSTER/", or the whole id. */
+static inline const char *model_service_short(const char *id)
+{
+	const char *slash = strchr(id, '/');
+
+	return slash ? slash + 1 : id;
+}
+
 /* A service's name in selectors and output, after "service:" (after
  * finalize): NAME when no other loaded service has that name, else its id,
  * CLUSTER/NAME.  (Not a field: struct sg_endpoint is read by queries, and
  * a pointer more made it a line longer for some.) */
 static inline const char *model_service_name(const struct sg_endpoint *e)
 {
-	const char *slash = e->name_short ? strchr(e->id, '/') : NULL;
-
-	return slash ? slash + 1 : e->id;
+	return e->name_short ? model_service_short(e->id) : e->id;
 }
 
 /* The service endpoint e's task belongs to, as output names it (after

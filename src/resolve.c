@@ -500,20 +500,12 @@ static int resolve_endpoints(sgreach_model *m)
 	return 0;
 }
 
-/* A service id's name: what follows "CLUSTER/", or the whole id. */
-static const char *service_short(const char *id)
-{
-	const char *slash = strchr(id, '/');
-
-	return slash ? slash + 1 : id;
-}
-
 /* Adds service endpoint i to the services by name (SEL_AMBIGUOUS when
  * several clusters have one). */
 static int index_service_name(const sgreach_model *m, struct hmap *names,
 			      uint32_t i)
 {
-	const char *n = service_short(m->endpoints.v[i].id);
+	const char *n = model_service_short(m->endpoints.v[i].id);
 	uint32_t val = i, old;
 
 	if (hmap_get(names, n, strlen(n), &old) && old != i)
@@ -544,7 +536,7 @@ static int index_service_names(const sgreach_model *m, struct hmap *names)
 static uint32_t find_task_service(const sgreach_model *m,
 				  const struct hmap *names, const char *service)
 {
-	const char *n = service_short(service);
+	const char *n = model_service_short(service);
 	uint32_t e = model_find_endpoint(m, service), val;
 
 	if (e != SG_NONE)
@@ -629,7 +621,7 @@ static int join_tasks(sgreach_model *m, struct hmap *names)
 			const struct sg_task *t = &m->tasks.v[i];
 
 			if (t->endpoint == SG_NONE || !t->service ||
-			    (service_short(t->service) != t->service) !=
+			    (model_service_short(t->service) != t->service) !=
 				(pass == 0))
 				continue;
 			if ((rc = join_service(m, names, t, t->endpoint)))
@@ -646,7 +638,7 @@ static void name_services(sgreach_model *m, const struct hmap *names)
 
 	for (i = 0; i < m->endpoints.n; i++) {
 		struct sg_endpoint *e = &m->endpoints.v[i];
-		const char *n = service_short(e->id);
+		const char *n = model_service_short(e->id);
 
 		e->name_short = e->kind == SGREACH_ENDPOINT_SERVICE &&
 				hmap_get(names, n, strlen(n), &val) && val == i;
@@ -822,9 +814,9 @@ static int build_selectors(sgreach_model *m)
 			/* service:CLUSTER/NAME, and service:NAME (ambiguous
 			 * when several clusters have a service NAME). */
 			rc = put_service_selector(m, e->id, i);
-			if (!rc && service_short(e->id) != e->id)
+			if (!rc && model_service_short(e->id) != e->id)
 				rc = put_service_selector(
-				    m, service_short(e->id), i);
+				    m, model_service_short(e->id), i);
 		} else {
 			rc = put_selector(m, e->id, SEL_PACK(SEL_ENDPOINT, i));
 		}
