@@ -173,7 +173,7 @@ int import_ecs_services(sgreach_model *m, struct jreader *r,
 		struct jpath np = JPATH_KEY(&sp, "networkConfiguration");
 		struct jpath vp = JPATH_KEY(&np, "awsvpcConfiguration");
 		const char *name, *arn = NULL, *public_ip = NULL;
-		const char *cluster = NULL, *id;
+		const char *cluster = NULL, *status = NULL, *id;
 		const cJSON *net = NULL, *vpc = NULL, *subnets, *groups;
 		char sid[SERVICE_ID_MAX];
 
@@ -182,9 +182,26 @@ int import_ecs_services(sgreach_model *m, struct jreader *r,
 		    (rc = json_opt_string(r, &sp, s, "serviceArn", &arn)) < 0 ||
 		    (rc = json_opt_string(r, &sp, s, "clusterArn", &cluster)) <
 			0 ||
+		    (rc = json_opt_string(r, &sp, s, "status", &status)) < 0 ||
 		    (rc = json_opt_object(r, &sp, s, "networkConfiguration",
 					  &net)) < 0)
 			return rc;
+		if (!(id = import_service_id(sid, sizeof(sid), cluster, name)))
+			return json_fail(r, &sp, "serviceName",
+					 "expected a cluster and a service "
+					 "name of at most 255 characters "
+					 "each");
+		/* A deleted service: describe-services still lists it, but it
+		 * runs nothing and never will (DRAINING ones still have
+		 * tasks). */
+		if (status && !strcmp(status, "INACTIVE")) {
+			if (model_warn(m,
+				       "service %s is INACTIVE (deleted); "
+				       "skipped",
+				       id))
+				return -ENOMEM;
+			continue;
+		}
 		if (net && (rc = json_opt_object(
 				r, &np, net, "awsvpcConfiguration", &vpc)) < 0)
 			return rc;
@@ -193,7 +210,7 @@ int import_ecs_services(sgreach_model *m, struct jreader *r,
 				       "service %s has no awsvpc "
 				       "network configuration; "
 				       "skipped",
-				       name))
+				       id))
 				return -ENOMEM;
 			continue;
 		}
@@ -204,11 +221,6 @@ int import_ecs_services(sgreach_model *m, struct jreader *r,
 		    (rc = json_opt_string(r, &vp, vpc, "assignPublicIp",
 					  &public_ip)) < 0)
 			return rc;
-		if (!(id = import_service_id(sid, sizeof(sid), cluster, name)))
-			return json_fail(r, &sp, "serviceName",
-					 "expected a cluster and a service "
-					 "name of at most 255 characters "
-					 "each");
 		rc = sgreach_model_add_endpoint(m, id, SGREACH_ENDPOINT_SERVICE,
 						NULL, NULL, arn);
 		if (rc)

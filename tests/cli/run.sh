@@ -514,7 +514,7 @@ check "batch on empty input: exit 0, no output" \
 # ("endpoint added twice"), and their tasks alone were one service.
 tc=$srcdir/tests/fixtures/aws/two-clusters
 tc_db=eni-93154d709a0b64790
-run query -f "$tc" service:web $tc_db tcp/5432
+run query -q -f "$tc" service:web $tc_db tcp/5432
 check "two clusters: service:web is an error naming the way out" \
 	sh -c 'grep -F "ambiguous" "$1" | grep -F "service:CLUSTER/web" >/dev/null' \
 	sh "$tmp/err"
@@ -527,6 +527,14 @@ run who -f "$tc" $tc_db tcp/5432
 check "two clusters: who names the tasks' service with its cluster" \
 	sh -c 'grep -c -F "(task of service prod/web)" "$1" | grep -qx 2 &&
 	       ! grep -F "staging" "$1" >/dev/null' sh "$tmp/out"
+# prod's worker was deleted (INACTIVE): it selects nothing, and says why.
+# Loaded, it stood for its subnets and reached the database.
+run query -f "$tc" service:prod/worker $tc_db tcp/5432
+check "a deleted service: not loaded, exit 2" \
+	sh -c '[ "$1" -eq 2 ] && grep -F "no service '"'prod/worker'"' is loaded" "$2" >/dev/null' \
+	sh "$rc" "$tmp/err"
+check "a deleted service: a warning says it was skipped" \
+	contains "$tmp/err" "service prod/worker is INACTIVE (deleted); skipped"
 # Tasks without their services: still two services, one per cluster.
 mkdir -p "$tmp/tasks-only"
 for f in describe-network-interfaces describe-security-groups \
