@@ -150,39 +150,43 @@ Test(clusters, one_cluster_keeps_the_short_name)
 	sgreach_model_free(m);
 }
 
-/* Tasks know their cluster (clusterArn); a service from a Terraform plan
- * may not: the two meet by name. */
-Test(clusters, task_with_its_cluster_joins_a_service_without)
+/* One service (id svc, group) and one task on eni naming task_svc: the
+ * task joins the service, and no second service is made for it; sel then
+ * gets want, in a text saying what. */
+static void expect_joined(const char *svc, const char *group,
+			  const char *task_svc, const char *eni,
+			  const char *sel, sgreach_result want,
+			  const char *what)
 {
 	sgreach_model *m = base();
 	sgreach_verdict *v = sgreach_verdict_new();
 	const char *out;
 
-	service(m, "web", "sg-web-prod");
-	task(m, "arn:aws:ecs:r:1:task/prod/p1", "eni-p1", "prod/web");
+	service(m, svc, group);
+	task(m, "arn:aws:ecs:r:1:task/t1", eni, task_svc);
 	cr_assert_eq(sgreach_model_finalize(m), 0);
 	cr_expect_eq(sgreach_model_count(m, SGREACH_COUNT_ENDPOINTS), 5,
-		     "no second service was made for the task");
-	out = ask(m, v, "service:web", SGREACH_ALLOWED);
-	cr_expect(has(out, "service web (1 task address)"), "%s", out);
+		     "%s, %s: no second service was made for the task", svc,
+		     task_svc);
+	out = ask(m, v, sel, want);
+	cr_expect(has(out, what), "%s", out);
 	sgreach_verdict_free(v);
 	sgreach_model_free(m);
 }
 
+/* Tasks know their cluster (clusterArn); a service from a Terraform plan
+ * may not: the two meet by name. */
+Test(clusters, task_with_its_cluster_joins_a_service_without)
+{
+	expect_joined("web", "sg-web-prod", "prod/web", "eni-p1", "service:web",
+		      SGREACH_ALLOWED, "service web (1 task address)");
+}
+
 Test(clusters, task_without_its_cluster_joins_the_one_service_of_its_name)
 {
-	sgreach_model *m = base();
-	sgreach_verdict *v = sgreach_verdict_new();
-	const char *out;
-
-	service(m, "staging/web", "sg-web-staging");
-	task(m, "arn:aws:ecs:r:1:task/s1", "eni-s1", "web");
-	cr_assert_eq(sgreach_model_finalize(m), 0);
-	cr_expect_eq(sgreach_model_count(m, SGREACH_COUNT_ENDPOINTS), 5);
-	out = ask(m, v, "service:staging/web", SGREACH_DENIED);
-	cr_expect(has(out, "service web (1 task address)"), "%s", out);
-	sgreach_verdict_free(v);
-	sgreach_model_free(m);
+	expect_joined("staging/web", "sg-web-staging", "web", "eni-s1",
+		      "service:staging/web", SGREACH_DENIED,
+		      "service web (1 task address)");
 }
 
 Test(clusters, task_without_its_cluster_and_two_candidates_joins_none)
