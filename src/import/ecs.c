@@ -125,10 +125,7 @@ int import_ecs_tasks(sgreach_model *m, struct jreader *r,
 		if (group && !strncmp(group, "service:", 8) && group[8] &&
 		    !(service = import_service_id(sid, sizeof(sid), cluster,
 						  group + 8)))
-			return json_fail(r, &tp, "group",
-					 "expected a cluster and a service "
-					 "name of at most 255 characters "
-					 "each");
+			return json_fail(r, &tp, "group", SERVICE_ID_EXPECTED);
 		if ((rc = sgreach_model_add_task(m, arn, eni, service)))
 			return import_add_failed(m, r, &tp, "taskArn", rc);
 	}
@@ -188,9 +185,7 @@ int import_ecs_services(sgreach_model *m, struct jreader *r,
 			return rc;
 		if (!(id = import_service_id(sid, sizeof(sid), cluster, name)))
 			return json_fail(r, &sp, "serviceName",
-					 "expected a cluster and a service "
-					 "name of at most 255 characters "
-					 "each");
+					 SERVICE_ID_EXPECTED);
 		/* A deleted service: describe-services still lists it, but it
 		 * runs nothing and never will (DRAINING ones still have
 		 * tasks). */

@@ -65,6 +65,9 @@ int import_terraform_plan(sgreach_model *m, struct jreader *r,
 const char *import_service_id(char *buf, size_t size, const char *cluster,
 			      const char *name);
 #define SERVICE_ID_MAX 512 /* ECS names: 255 characters at most */
+/* What a failed import_service_id() expected, for json_fail(). */
+#define SERVICE_ID_EXPECTED                                                    \
+	"expected a cluster and a service name of at most 255 characters each"
 
 /* Maps a failed add (rc) to an error at path at/key: the model's message,
  * prefixed with the file and JSON path.  Returns rc. */

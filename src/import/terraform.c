@@ -775,9 +775,7 @@ static int import_ecs_service(struct tf *tf, const struct tf_item *it)
 	    (rc = json_opt_string(tf->r, it->at, v, "cluster", &cluster)) < 0)
 		return rc;
 	if (!(name = import_service_id(sid, sizeof(sid), cluster, name)))
-		return json_fail(tf->r, it->at, "name",
-				 "expected a cluster and a service name of at "
-				 "most 255 characters each");
+		return json_fail(tf->r, it->at, "name", SERVICE_ID_EXPECTED);
 	if ((rc = json_opt_array(tf->r, it->at, v, "network_configuration",
 				 &nets)) < 0)
 		return rc;
