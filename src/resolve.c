@@ -811,12 +811,19 @@ static int build_selectors(sgreach_model *m)
 		struct sg_endpoint *e = &m->endpoints.v[i];
 
 		if (e->kind == SGREACH_ENDPOINT_SERVICE) {
-			/* service:CLUSTER/NAME, and service:NAME (ambiguous
-			 * when several clusters have a service NAME). */
+			/* service:CLUSTER/NAME, and service:NAME: ambiguous
+			 * when several clusters have a service NAME, the
+			 * service loaded without a cluster when there is one
+			 * (its id is NAME: nothing else could select it). */
+			const char *n = model_service_short(e->id);
+			uint32_t o;
+
 			rc = put_service_selector(m, e->id, i);
-			if (!rc && model_service_short(e->id) != e->id)
-				rc = put_service_selector(
-				    m, model_service_short(e->id), i);
+			if (!rc && n != e->id &&
+			    ((o = model_find_endpoint(m, n)) == SG_NONE ||
+			     m->endpoints.v[o].kind !=
+				 SGREACH_ENDPOINT_SERVICE))
+				rc = put_service_selector(m, n, i);
 		} else {
 			rc = put_selector(m, e->id, SEL_PACK(SEL_ENDPOINT, i));
 		}

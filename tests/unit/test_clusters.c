@@ -218,6 +218,31 @@ Test(clusters, task_without_its_cluster_and_two_candidates_joins_none)
 	sgreach_model_free(m);
 }
 
+/* A service loaded without its cluster beside one of its name that has
+ * one: service:NAME is the former's id and selects it; the other is
+ * service:CLUSTER/NAME.  Each is selectable by the name output gives it. */
+Test(clusters, service_without_a_cluster_keeps_its_name)
+{
+	sgreach_model *m = base();
+	sgreach_verdict *v = sgreach_verdict_new();
+
+	service(m, "web", "sg-web-staging");
+	service(m, "prod/web", "sg-web-prod");
+	task(m, "arn:aws:ecs:r:1:task/prod/p1", "eni-p1", "prod/web");
+	task(m, "arn:aws:ecs:r:1:task/x1", "eni-s1", "web");
+	cr_assert_eq(sgreach_model_finalize(m), 0);
+	cr_expect(has(ask(m, v, "service:web", SGREACH_DENIED),
+		      "service web (1 task address)"),
+		  "%s", sgreach_verdict_render(v, SGREACH_FORMAT_TEXT));
+	cr_expect(has(ask(m, v, "service:prod/web", SGREACH_ALLOWED),
+		      "service prod/web (1 task address)"),
+		  "%s", sgreach_verdict_render(v, SGREACH_FORMAT_TEXT));
+	cr_expect_eq(sgreach_model_warning_count(m), 0, "%s",
+		     sgreach_model_warning(m, 0));
+	sgreach_verdict_free(v);
+	sgreach_model_free(m);
+}
+
 /* Whatever the order of the tasks: a task without its cluster never makes
  * a service that takes in the tasks of clusters that have their own. */
 Test(clusters, task_without_its_cluster_first_takes_in_no_cluster)
