@@ -100,16 +100,36 @@ static int has(const char *text, const char *part)
 	return text && strstr(text, part) != NULL;
 }
 
+/* ask(), and its text says what. */
+static void expect_says(const sgreach_model *m, sgreach_verdict *v,
+			const char *src, sgreach_result want, const char *what)
+{
+	const char *out = ask(m, v, src, want);
+
+	cr_expect(has(out, what), "%s: no '%s' in: %s", src, what, out);
+}
+
+/* Some warning of m says part. */
+static int has_warning(const sgreach_model *m, const char *part)
+{
+	size_t i, n = sgreach_model_warning_count(m);
+
+	for (i = 0; i < n; i++)
+		if (has(sgreach_model_warning(m, i), part))
+			return 1;
+	return 0;
+}
+
 Test(clusters, same_name_in_two_clusters_is_two_services)
 {
 	sgreach_model *m = two_clusters();
 	sgreach_verdict *v = sgreach_verdict_new();
 	const char *out;
 
-	out = ask(m, v, "service:prod/web", SGREACH_ALLOWED);
-	cr_expect(has(out, "service prod/web (2 task addresses)"), "%s", out);
-	out = ask(m, v, "service:staging/web", SGREACH_DENIED);
-	cr_expect(has(out, "service staging/web (1 task address)"), "%s", out);
+	expect_says(m, v, "service:prod/web", SGREACH_ALLOWED,
+		    "service prod/web (2 task addresses)");
+	expect_says(m, v, "service:staging/web", SGREACH_DENIED,
+		    "service staging/web (1 task address)");
 	/* A task is shown with its service's name, cluster included. */
 	ask(m, v, "eni-s1", SGREACH_DENIED);
 	out = sgreach_verdict_render(v, SGREACH_FORMAT_JSON);
@@ -140,8 +160,8 @@ Test(clusters, one_cluster_keeps_the_short_name)
 	service(m, "prod/web", "sg-web-prod");
 	task(m, "arn:aws:ecs:r:1:task/prod/p1", "eni-p1", "prod/web");
 	cr_assert_eq(sgreach_model_finalize(m), 0);
-	out = ask(m, v, "service:web", SGREACH_ALLOWED);
-	cr_expect(has(out, "service web (1 task address)"), "%s", out);
+	expect_says(m, v, "service:web", SGREACH_ALLOWED,
+		    "service web (1 task address)");
 	ask(m, v, "service:prod/web", SGREACH_ALLOWED);
 	ask(m, v, "eni-p1", SGREACH_ALLOWED);
 	out = sgreach_verdict_render(v, SGREACH_FORMAT_JSON);
@@ -160,7 +180,6 @@ static void expect_joined(const char *svc, const char *group,
 {
 	sgreach_model *m = base();
 	sgreach_verdict *v = sgreach_verdict_new();
-	const char *out;
 
 	service(m, svc, group);
 	task(m, "arn:aws:ecs:r:1:task/t1", eni, task_svc);
@@ -168,8 +187,7 @@ static void expect_joined(const char *svc, const char *group,
 	cr_expect_eq(sgreach_model_count(m, SGREACH_COUNT_ENDPOINTS), 5,
 		     "%s, %s: no second service was made for the task", svc,
 		     task_svc);
-	out = ask(m, v, sel, want);
-	cr_expect(has(out, what), "%s", out);
+	expect_says(m, v, sel, want, what);
 	sgreach_verdict_free(v);
 	sgreach_model_free(m);
 }
@@ -189,31 +207,33 @@ Test(clusters, task_without_its_cluster_joins_the_one_service_of_its_name)
 		      "service web (1 task address)");
 }
 
-Test(clusters, task_without_its_cluster_and_two_candidates_joins_none)
+/* prod/web and its task p1 on eni-p1, a second service `other` of name
+ * web, and a task x1 on eni-s1 that names "web" without its cluster. */
+static sgreach_model *web_and(const char *other, const char *group)
 {
 	sgreach_model *m = base();
-	sgreach_verdict *v = sgreach_verdict_new();
-	size_t i, n;
-	int warned = 0;
 
 	service(m, "prod/web", "sg-web-prod");
-	service(m, "staging/web", "sg-web-staging");
+	service(m, other, group);
 	task(m, "arn:aws:ecs:r:1:task/prod/p1", "eni-p1", "prod/web");
 	task(m, "arn:aws:ecs:r:1:task/x1", "eni-s1", "web");
 	cr_assert_eq(sgreach_model_finalize(m), 0);
-	n = sgreach_model_warning_count(m);
-	for (i = 0; i < n; i++)
-		warned |= has(sgreach_model_warning(m, i),
-			      "task arn:aws:ecs:r:1:task/x1 names service web "
-			      "without its cluster, and several clusters have "
-			      "one");
-	cr_expect(warned, "the task's lost service is said");
-	cr_expect(has(ask(m, v, "service:prod/web", SGREACH_ALLOWED),
-		      "(1 task address)"),
-		  "the task is not counted in prod/web");
+	return m;
+}
+
+Test(clusters, task_without_its_cluster_and_two_candidates_joins_none)
+{
+	sgreach_model *m = web_and("staging/web", "sg-web-staging");
+	sgreach_verdict *v = sgreach_verdict_new();
+
+	cr_expect(has_warning(m, "task arn:aws:ecs:r:1:task/x1 names service "
+				 "web without its cluster, and several "
+				 "clusters have one"),
+		  "the task's lost service is said");
+	expect_says(m, v, "service:prod/web", SGREACH_ALLOWED,
+		    "(1 task address)");
 	/* staging/web has no task: its addresses are its subnets', none. */
-	cr_expect(has(ask(m, v, "x1", SGREACH_DENIED), "eni-s1 (task web/x1"),
-		  "the task still answers, under the name it gave");
+	expect_says(m, v, "x1", SGREACH_DENIED, "eni-s1 (task web/x1");
 	sgreach_verdict_free(v);
 	sgreach_model_free(m);
 }
@@ -223,20 +243,13 @@ Test(clusters, task_without_its_cluster_and_two_candidates_joins_none)
  * service:CLUSTER/NAME.  Each is selectable by the name output gives it. */
 Test(clusters, service_without_a_cluster_keeps_its_name)
 {
-	sgreach_model *m = base();
+	sgreach_model *m = web_and("web", "sg-web-staging");
 	sgreach_verdict *v = sgreach_verdict_new();
 
-	service(m, "web", "sg-web-staging");
-	service(m, "prod/web", "sg-web-prod");
-	task(m, "arn:aws:ecs:r:1:task/prod/p1", "eni-p1", "prod/web");
-	task(m, "arn:aws:ecs:r:1:task/x1", "eni-s1", "web");
-	cr_assert_eq(sgreach_model_finalize(m), 0);
-	cr_expect(has(ask(m, v, "service:web", SGREACH_DENIED),
-		      "service web (1 task address)"),
-		  "%s", sgreach_verdict_render(v, SGREACH_FORMAT_TEXT));
-	cr_expect(has(ask(m, v, "service:prod/web", SGREACH_ALLOWED),
-		      "service prod/web (1 task address)"),
-		  "%s", sgreach_verdict_render(v, SGREACH_FORMAT_TEXT));
+	expect_says(m, v, "service:web", SGREACH_DENIED,
+		    "service web (1 task address)");
+	expect_says(m, v, "service:prod/web", SGREACH_ALLOWED,
+		    "service prod/web (1 task address)");
 	cr_expect_eq(sgreach_model_warning_count(m), 0, "%s",
 		     sgreach_model_warning(m, 0));
 	sgreach_verdict_free(v);
@@ -249,24 +262,17 @@ Test(clusters, task_without_its_cluster_first_takes_in_no_cluster)
 {
 	sgreach_model *m = base();
 	sgreach_verdict *v = sgreach_verdict_new();
-	size_t i, n;
-	int warned = 0;
 
 	task(m, "arn:aws:ecs:r:1:task/x1", "eni-p2", "web");
 	task(m, "arn:aws:ecs:r:1:task/prod/p1", "eni-p1", "prod/web");
 	task(m, "arn:aws:ecs:r:1:task/staging/s1", "eni-s1", "staging/web");
 	cr_assert_eq(sgreach_model_finalize(m), 0);
-	cr_expect(has(ask(m, v, "service:prod/web", SGREACH_ALLOWED),
-		      "service prod/web (1 task address)"),
-		  "%s", sgreach_verdict_render(v, SGREACH_FORMAT_TEXT));
-	cr_expect(has(ask(m, v, "service:staging/web", SGREACH_DENIED),
-		      "service staging/web (1 task address)"),
-		  "%s", sgreach_verdict_render(v, SGREACH_FORMAT_TEXT));
-	n = sgreach_model_warning_count(m);
-	for (i = 0; i < n; i++)
-		warned |= has(sgreach_model_warning(m, i), "task/x1 names "
-							   "service web without");
-	cr_expect(warned, "x1's service is ambiguous, and said to be");
+	expect_says(m, v, "service:prod/web", SGREACH_ALLOWED,
+		    "service prod/web (1 task address)");
+	expect_says(m, v, "service:staging/web", SGREACH_DENIED,
+		    "service staging/web (1 task address)");
+	cr_expect(has_warning(m, "task/x1 names service web without"),
+		  "x1's service is ambiguous, and said to be");
 	cr_expect_eq(sgreach_model_count(m, SGREACH_COUNT_ENDPOINTS), 6,
 		     "four interfaces and two services");
 	sgreach_verdict_free(v);
