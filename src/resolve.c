@@ -526,6 +526,17 @@ static int index_service_names(const sgreach_model *m, struct hmap *names)
 	return 0;
 }
 
+/* The service endpoint with id `id`, or SG_NONE. */
+static uint32_t find_service(const sgreach_model *m, const char *id)
+{
+	uint32_t e = model_find_endpoint(m, id);
+
+	return e != SG_NONE &&
+		       m->endpoints.v[e].kind == SGREACH_ENDPOINT_SERVICE
+		   ? e
+		   : SG_NONE;
+}
+
 /*
  * The service a task belongs to.  Both sides name it CLUSTER/NAME when they
  * know the cluster (clusterArn), NAME when not: a task whose cluster is
@@ -542,11 +553,7 @@ static uint32_t find_task_service(const sgreach_model *m,
 	if (e != SG_NONE)
 		return e;
 	if (n != service) {
-		e = model_find_endpoint(m, n);
-		if (e != SG_NONE &&
-		    m->endpoints.v[e].kind != SGREACH_ENDPOINT_SERVICE)
-			e = SG_NONE;
-		return e;
+		return find_service(m, n);
 	}
 	if (hmap_get(names, n, strlen(n), &val))
 		return val;
@@ -816,13 +823,9 @@ static int build_selectors(sgreach_model *m)
 			 * service loaded without a cluster when there is one
 			 * (its id is NAME: nothing else could select it). */
 			const char *n = model_service_short(e->id);
-			uint32_t o;
 
 			rc = put_service_selector(m, e->id, i);
-			if (!rc && n != e->id &&
-			    ((o = model_find_endpoint(m, n)) == SG_NONE ||
-			     m->endpoints.v[o].kind !=
-				 SGREACH_ENDPOINT_SERVICE))
+			if (!rc && n != e->id && find_service(m, n) == SG_NONE)
 				rc = put_service_selector(m, n, i);
 		} else {
 			rc = put_selector(m, e->id, SEL_PACK(SEL_ENDPOINT, i));

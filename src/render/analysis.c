@@ -30,10 +30,11 @@ const char *an_node_kind(const struct an_ctx *c, const struct an_node *n)
 static const char *node_name(const struct an_ctx *c, const struct an_node *n,
 			     char *buf, size_t size, int qualified)
 {
-	const struct sg_endpoint *e = &c->m->endpoints.v[n->idx];
+	const struct sg_endpoint *e;
 
 	if (n->kind == NODE_GROUP)
 		return c->m->groups.v[n->idx].id;
+	e = &c->m->endpoints.v[n->idx]; /* a group's idx is no endpoint's */
 	if (n->kind == NODE_SERVICE || e->kind == SGREACH_ENDPOINT_SERVICE) {
 		snprintf(buf, size, "service:%s",
 			 qualified ? e->id : model_service_name(e));
