@@ -753,8 +753,11 @@ static int import_sg_attachment(struct tf *tf, const struct tf_item *it)
 
 /* aws_ecs_service: an endpoint named by the cluster and the service name
  * (import_service_id()), so that "service:NAME" selects it; its address is
- * any of its subnets' until its tasks are loaded.  In a plan the cluster is
- * often not known until apply: the service is then named by NAME alone. */
+ * any of its subnets' until its tasks are loaded.  In a plan that creates
+ * the cluster its ARN is not known until apply: the cluster is then the
+ * planned name of the aws_ecs_cluster the configuration's reference names
+ * (tf_read_id(), TF_CLUSTER), and when the reference names no one cluster,
+ * the service is named by NAME alone, with a warning. */
 static int import_ecs_service(struct tf *tf, const struct tf_item *it)
 {
 	const cJSON *v = it->res->values, *nets, *net;
@@ -771,9 +774,18 @@ static int import_ecs_service(struct tf *tf, const struct tf_item *it)
 		return rc;
 	if (!name)
 		name = it->res->address;
-	if (!tf_is_unknown(tf, v, "cluster") &&
-	    (rc = json_opt_string(tf->r, it->at, v, "cluster", &cluster)) < 0)
+	if ((rc = tf_read_id(tf, it, it->at, v, "cluster", TF_CLUSTER, &cluster,
+			     &ids)) < 0)
 		return rc;
+	if (rc == 2) {
+		cluster = NULL;
+		if (model_warn(tf->m,
+			       "%s: cluster not known until apply%s%s; the "
+			       "service is named %s alone",
+			       it->res->address, *ids.why ? ": " : "", ids.why,
+			       name))
+			return -ENOMEM;
+	}
 	if (!(name = import_service_id(sid, sizeof(sid), cluster, name)))
 		return json_fail(tf->r, it->at, "name", SERVICE_ID_EXPECTED);
 	if ((rc = json_opt_array(tf->r, it->at, v, "network_configuration",

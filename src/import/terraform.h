@@ -19,7 +19,15 @@
 #define TF_PREFIX_MAX	    512 /* "module.a[0].module.b." */
 
 /* What an id-valued attribute names, and the resource types that make it. */
-enum tf_kind { TF_GROUP, TF_SUBNET, TF_VPC, TF_PLIST, TF_ENI };
+enum tf_kind {
+	TF_GROUP,
+	TF_SUBNET,
+	TF_VPC,
+	TF_PLIST,
+	TF_ENI,
+	TF_CLUSTER, /* an ECS cluster, named by its name: "CLUSTER/NAME" */
+	TF_KINDS
+};
 
 struct tf_res {
 	const char *address, *type;

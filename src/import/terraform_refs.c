@@ -25,6 +25,7 @@ static const char *const tf_kind_types[][3] = {
     [TF_VPC] = {"aws_vpc", NULL, NULL},
     [TF_PLIST] = {"aws_ec2_managed_prefix_list", NULL, NULL},
     [TF_ENI] = {"aws_network_interface", NULL, NULL},
+    [TF_CLUSTER] = {"aws_ecs_cluster", NULL, NULL},
 };
 
 /* A module instance while references are followed. */
@@ -278,7 +279,7 @@ static int resolve_resource(struct tf *tf, const struct tf_scope *s,
 
 	/* A resource of another kind named in a shared expression feeds
 	 * another attribute. */
-	for (o = TF_GROUP; o <= TF_ENI; o++)
+	for (o = TF_GROUP; o < TF_KINDS; o++)
 		other |= o != kind && is_kind_type(o, ref, tl);
 	if (ref[tl] != '.')
 		return out->ambiguous = 1, 0;
@@ -292,8 +293,10 @@ static int resolve_resource(struct tf *tf, const struct tf_scope *s,
 		return out->ambiguous = 1, 0;
 	p += kl;
 	/* Only the id names the object; any other attribute is some other
-	 * string. */
-	if (*p && strcmp(p, ".id"))
+	 * string.  A cluster is named by its name, which its id (an ARN)
+	 * and arn end with, and which a plan knows. */
+	if (*p && strcmp(p, ".id") &&
+	    (kind != TF_CLUSTER || (strcmp(p, ".arn") && strcmp(p, ".name"))))
 		return out->shared_expr ? 0 : (out->ambiguous = 1, 0);
 	base = (size_t)(p - ref);
 	addr = tf_printf(tf, "%s%.*s", s->prefix, (int)base, ref);
@@ -313,7 +316,17 @@ static int resolve_resource(struct tf *tf, const struct tf_scope *s,
 		if (out->shared_expr &&
 		    tf_res_id(&tf->res[i]) != tf->res[i].address)
 			out->ambiguous = 1;
-		ids_add(out, tf_res_id(&tf->res[i]));
+		if (kind == TF_CLUSTER) {
+			const cJSON *name = json_get(tf->res[i].values, "name");
+
+			if (!cJSON_IsString(name) || !name->valuestring[0]) {
+				out->ambiguous = 1;
+				continue;
+			}
+			ids_add(out, name->valuestring);
+		} else {
+			ids_add(out, tf_res_id(&tf->res[i]));
+		}
 		found++;
 	}
 	if (!found)

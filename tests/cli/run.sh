@@ -558,6 +558,20 @@ check "one cluster: service:web selects it, shown as web" \
 query_case service:prod/web $tc_db tcp/5432 allowed \
 	"the cluster may be given when it is not needed" -f "$tmp/prod-only"
 
+# A Terraform plan that creates both clusters: their ARNs are unknown, so
+# each service's cluster is the planned name of the cluster its reference
+# names.  The plan once failed to load: "web: service added twice".
+tfc=$srcdir/tests/fixtures/terraform/clusters.plan.json
+query_case 10.6.0.9 service:staging/web tcp/443 allowed \
+	"a plan creating two clusters: each web by its cluster" -f "$tfc"
+run query -q -f "$tfc" 10.6.0.9 service:web tcp/443
+check "a plan creating two clusters: service:web is ambiguous, exit 2" \
+	sh -c '[ "$1" -eq 2 ] && grep -F "ambiguous" "$2" >/dev/null' \
+	sh "$rc" "$tmp/err"
+run query -f "$tfc" service:admin service:prod/web tcp/443
+check "a plan: a cluster the reference does not decide is a warning" \
+	contains "$tmp/err" "aws_ecs_service.admin: cluster not known until apply"
+
 # ------------------------------------------------------ fixture verdicts --
 
 has_json() { # has_json DIR: DIR holds some *.json

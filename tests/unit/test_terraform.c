@@ -708,6 +708,87 @@ Test(terraform, services_of_one_name_in_two_clusters)
 	sgreach_verdict_free(v);
 }
 
+/* The clusters fixture: services "web" in clusters prod and staging, and
+ * admin, whose cluster depends on a variable.  Each way of loading it
+ * must name the services alike. */
+static void clusters_verdicts(void)
+{
+	sgreach_verdict *v = sgreach_verdict_new();
+
+	expect("10.6.0.9", "service:prod/web", "tcp/443", "allowed");
+	expect("10.6.0.9", "service:staging/web", "tcp/443", "allowed");
+	expect("10.6.0.9", "service:prod/web", "tcp/22", "denied");
+	expect("service:admin", "service:staging/web", "tcp/443", "allowed");
+	cr_expect_eq(sgreach_query(m, "10.6.0.9", "service:web", "tcp/443", 0,
+				   v),
+		     -EINVAL);
+	cr_expect(strstr(sgreach_verdict_error(v), "ambiguous") != NULL, "%s",
+		  sgreach_verdict_error(v));
+	sgreach_verdict_free(v);
+}
+
+Test(terraform, clusters_state)
+{
+	load(FIX "clusters.state.json");
+	finalize();
+	cr_expect_eq(sgreach_model_count(m, SGREACH_COUNT_ENDPOINTS), 3);
+	clusters_verdicts();
+	expect("10.6.0.9", "service:prod/admin", "tcp/443", "allowed");
+}
+
+/* A plan that creates the clusters knows their names, not their ARNs: each
+ * service's cluster is the cluster its configuration's reference names
+ * (".id" for prod, ".arn" for staging).  Both services were once named
+ * "web", and the plan failed to load: "web: service added twice". */
+Test(terraform, clusters_plan_names_services_by_referenced_cluster)
+{
+	load(FIX "clusters.plan.json");
+	finalize();
+	cr_expect_eq(sgreach_model_count(m, SGREACH_COUNT_ENDPOINTS), 3);
+	clusters_verdicts();
+	/* admin's cluster is var.admin_in_prod ? prod : staging */
+	cr_expect(has_warning("aws_ecs_service.admin: cluster not known until "
+			      "apply: var.admin_in_prod"));
+	cr_expect(has_warning("the service is named admin alone"));
+	cr_expect(!has_warning("prod_web"));
+	cr_expect(!has_warning("staging_web"));
+}
+
+/* A later plan adds api to prod, whose ARN it knows; the others are
+ * unchanged, so a diff between the state and the plan shows only api. */
+Test(terraform, clusters_plan_change_adds_one_service)
+{
+	sgreach_model *plan;
+	sgreach_verdict *v = sgreach_verdict_new();
+	const char *out = NULL;
+	int gained = -1;
+
+	load(FIX "clusters.plan-change.json");
+	finalize();
+	clusters_verdicts();
+	expect("10.6.0.9", "service:prod/api", "tcp/443", "allowed");
+	plan = m;
+	m = sgreach_model_new();
+	cr_assert_not_null(m);
+	load(FIX "clusters.state.json");
+	finalize();
+	cr_assert_eq(sgreach_diff(m, plan, 0, SGREACH_FORMAT_TEXT, v, &out,
+				  &gained),
+		     0, "%s", sgreach_verdict_error(v));
+	/* api to and from each of the three others, to itself and to the
+	 * internet (its egress is open) */
+	cr_expect_eq(gained, 8, "%s", out);
+	cr_expect(strstr(out, "gained service:api -> service:prod/web") != NULL,
+		  "%s", out);
+	cr_expect(strstr(out, "gained service:prod/web -> service:api") != NULL,
+		  "%s", out);
+	cr_expect(strncmp(out, "lost ", 5) && !strstr(out, "\nlost "), "%s",
+		  out);
+	cr_expect(strstr(out, ", 0 lost flows") != NULL, "%s", out);
+	sgreach_verdict_free(v);
+	sgreach_model_free(plan);
+}
+
 /* A CIDR apply will compute (the VPC's, from IPAM): unknown, naming it. */
 Test(terraform, plan_unknown_cidr_names_its_expression)
 {
