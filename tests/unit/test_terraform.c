@@ -708,8 +708,9 @@ Test(terraform, services_of_one_name_in_two_clusters)
 	sgreach_verdict_free(v);
 }
 
-/* The clusters fixture: services "web" in clusters prod and staging, and
- * admin, whose cluster depends on a variable.  Each way of loading it
+/* The clusters fixture: services "web" in clusters prod, staging and
+ * env-blue (an instance of a for_each), and admin, whose cluster depends
+ * on a variable.  Each way of loading it
  * must name the services alike. */
 static void clusters_verdicts(void)
 {
@@ -717,6 +718,7 @@ static void clusters_verdicts(void)
 
 	expect("10.6.0.9", "service:prod/web", "tcp/443", "allowed");
 	expect("10.6.0.9", "service:staging/web", "tcp/443", "allowed");
+	expect("10.6.0.9", "service:env-blue/web", "tcp/443", "allowed");
 	expect("10.6.0.9", "service:prod/web", "tcp/22", "denied");
 	expect("service:admin", "service:staging/web", "tcp/443", "allowed");
 	cr_expect_eq(sgreach_query(m, "10.6.0.9", "service:web", "tcp/443", 0,
@@ -731,20 +733,20 @@ Test(terraform, clusters_state)
 {
 	load(FIX "clusters.state.json");
 	finalize();
-	cr_expect_eq(sgreach_model_count(m, SGREACH_COUNT_ENDPOINTS), 3);
+	cr_expect_eq(sgreach_model_count(m, SGREACH_COUNT_ENDPOINTS), 4);
 	clusters_verdicts();
 	expect("10.6.0.9", "service:prod/admin", "tcp/443", "allowed");
 }
 
 /* A plan that creates the clusters knows their names, not their ARNs: each
  * service's cluster is the cluster its configuration's reference names
- * (".id" for prod, ".arn" for staging).  Both services were once named
+ * (".id" for prod, ".arn" for staging, env["blue"].id for env-blue).  Both services were once named
  * "web", and the plan failed to load: "web: service added twice". */
 Test(terraform, clusters_plan_names_services_by_referenced_cluster)
 {
 	load(FIX "clusters.plan.json");
 	finalize();
-	cr_expect_eq(sgreach_model_count(m, SGREACH_COUNT_ENDPOINTS), 3);
+	cr_expect_eq(sgreach_model_count(m, SGREACH_COUNT_ENDPOINTS), 4);
 	clusters_verdicts();
 	/* admin's cluster is var.admin_in_prod ? prod : staging */
 	cr_expect(has_warning("aws_ecs_service.admin: cluster not known until "
@@ -775,9 +777,9 @@ Test(terraform, clusters_plan_change_adds_one_service)
 	cr_assert_eq(sgreach_diff(m, plan, 0, SGREACH_FORMAT_TEXT, v, &out,
 				  &gained),
 		     0, "%s", sgreach_verdict_error(v));
-	/* api to and from each of the three others, to itself and to the
+	/* api to and from each of the four others, to itself and to the
 	 * internet (its egress is open) */
-	cr_expect_eq(gained, 8, "%s", out);
+	cr_expect_eq(gained, 10, "%s", out);
 	cr_expect(strstr(out, "gained service:api -> service:prod/web") != NULL,
 		  "%s", out);
 	cr_expect(strstr(out, "gained service:prod/web -> service:api") != NULL,
