@@ -364,7 +364,8 @@ static inline int family_of(const int f[2], int proto, unsigned int flags,
 
 /* Sets v->family for the query (family_of()), or fails with its
  * message. */
-static int pick_family(sgreach_verdict *v, unsigned int flags)
+static inline __attribute__((always_inline)) int pick_family(sgreach_verdict *v,
+							     unsigned int flags)
 {
 	const struct selection *sel[2] = {&v->src, &v->dst};
 	const int f[2] = {
@@ -421,6 +422,63 @@ static int add_endpoint_members(sgreach_verdict *v, uint32_t e, void *vec)
 		x.p = ep->addrs.v[k].p;
 		if (vec_push(mem, x))
 			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* The one private address of the family that endpoint e holds, as
+ * add_endpoint_members() would add it, into x->p: 1; 0 when it holds
+ * none or several. */
+static int only_private(const struct sg_endpoint *e, int family,
+			struct member *x)
+{
+	int found = 0;
+	uint32_t k;
+
+	for (k = 0; k < e->addrs.n; k++) {
+		if (e->addrs.v[k].is_public || e->addrs.v[k].p.fam != family)
+			continue;
+		if (found++)
+			return 0;
+		x->p = e->addrs.v[k].p;
+	}
+	return found;
+}
+
+/*
+ * The member that build_members() would make of a selection that makes
+ * exactly one, into *x without the vector: returns 1; or 0 when the
+ * selection needs build_members() (a service, an interface without exactly
+ * one private address of the family).  A selection's fields, as struct
+ * selection and struct sgreach_selector both hold them; ep is the
+ * interface an interface or task selection names.
+ */
+static inline int one_member(const sgreach_model *m, int what, uint32_t ep,
+			     int addr_given, const struct sg_prefix *addr,
+			     int is_public, int family, struct member *x)
+{
+	memset(x, 0, sizeof(*x));
+	switch (what) {
+	case SELW_ADDRESS:
+	case SELW_CIDR:
+		x->ep = SG_NONE;
+		x->p = *addr;
+		return 1;
+	case SELW_ENDPOINT:
+	case SELW_TASK:
+		x->ep = ep;
+		if (addr_given) {
+			x->p = *addr;
+			x->is_public = (uint8_t)is_public;
+			return 1;
+		}
+		if (family == 4 && m->qep[ep].one_addr4) {
+			x->p.a.hi = (uint64_t)m->qep[ep].addr4 << 32;
+			x->p.len = 32;
+			x->p.fam = 4;
+			return 1;
+		}
+		return only_private(&m->endpoints.v[ep], family, x);
 	}
 	return 0;
 }
@@ -486,6 +544,25 @@ static int build_members(sgreach_verdict *v, const struct selection *s,
 	}
 	}
 	return qfail(v, -EINVAL, "internal: bad selection");
+}
+
+/* build_members() for a query: the commonest selections, which make one
+ * member, without its calls. */
+static inline int query_members(sgreach_verdict *v, const struct selection *s,
+				void *vec)
+{
+	VEC(struct member) *mem = vec;
+	uint32_t ep = s->idx;
+
+	if (s->what == SELW_TASK)
+		ep = v->m->tasks.v[s->idx].endpoint;
+	if (vec_reserve(mem, 1) == 0 &&
+	    one_member(v->m, s->what, ep, s->addr_given, &s->addr, s->is_public,
+		       v->family, mem->v)) {
+		mem->n = 1;
+		return 0;
+	}
+	return build_members(v, s, vec);
 }
 
 /* ---------------------------------------------------------------- rules -- */
@@ -1183,8 +1260,8 @@ static int query_run(sgreach_verdict *v, unsigned int flags)
 			     "both %s and %s are outside the model: security "
 			     "groups have nothing to say",
 			     v->src.text, v->dst.text);
-	if ((rc = build_members(v, &v->src, &v->smem)) ||
-	    (rc = build_members(v, &v->dst, &v->dmem)))
+	if ((rc = query_members(v, &v->src, &v->smem)) ||
+	    (rc = query_members(v, &v->dst, &v->dmem)))
 		return rc == -ENOMEM ? qfail(v, rc, "out of memory") : rc;
 	/* One pair, whose details may never be asked for: its result
 	 * alone, the details on the first rendering. */
@@ -1354,59 +1431,15 @@ SGREACH_API int sgreach_query_selected(const sgreach_model *m,
 
 /* ---------------------------------------------------- many at once -- */
 
-/* The one private address of the family that endpoint e holds, as
- * add_endpoint_members() would add it, into x->p: 1; 0 when it holds
- * none or several. */
-static int only_private(const struct sg_endpoint *e, int family,
-			struct member *x)
+/* one_member() of a selector. */
+static inline int selector_member(const sgreach_model *m,
+				  const struct sgreach_selector *s, int family,
+				  struct member *x)
 {
-	int found = 0;
-	uint32_t k;
+	const struct sg_prefix a = selector_addr(s);
 
-	for (k = 0; k < e->addrs.n; k++) {
-		if (e->addrs.v[k].is_public || e->addrs.v[k].p.fam != family)
-			continue;
-		if (found++)
-			return 0;
-		x->p = e->addrs.v[k].p;
-	}
-	return found;
-}
-
-/*
- * The member that build_members() would make of a selection that makes
- * exactly one, into *x without the vector: returns 1; or 0 when the
- * selection needs build_members() (a service, an interface without exactly
- * one private address of the family).
- */
-static inline int one_member(const sgreach_model *m,
-			     const struct sgreach_selector *s, int family,
-			     struct member *x)
-{
-	memset(x, 0, sizeof(*x));
-	switch (s->what) {
-	case SELW_ADDRESS:
-	case SELW_CIDR:
-		x->ep = SG_NONE;
-		x->p = selector_addr(s);
-		return 1;
-	case SELW_ENDPOINT:
-	case SELW_TASK:
-		x->ep = s->ep;
-		if (s->addr_given) {
-			x->p = selector_addr(s);
-			x->is_public = s->is_public;
-			return 1;
-		}
-		if (family == 4 && m->qep[s->ep].one_addr4) {
-			x->p.a.hi = (uint64_t)m->qep[s->ep].addr4 << 32;
-			x->p.len = 32;
-			x->p.fam = 4;
-			return 1;
-		}
-		return only_private(&m->endpoints.v[s->ep], family, x);
-	}
-	return 0;
+	return one_member(m, s->what, s->ep, s->addr_given, &a, s->is_public,
+			  family, x);
 }
 
 /*
@@ -1435,8 +1468,8 @@ static int answer(sgreach_verdict *v, sgreach_question *q)
 		struct member sm, dm;
 		struct pair p;
 
-		if (fam > 0 && one_member(m, s, fam, &sm) &&
-		    one_member(m, d, fam, &dm)) {
+		if (fam > 0 && selector_member(m, s, fam, &sm) &&
+		    selector_member(m, d, fam, &dm)) {
 			v->flow = q->flow;
 			v->fkey_ok = flow_key(&q->flow, &v->fkey);
 			v->family = fam;
