@@ -756,8 +756,9 @@ static int import_sg_attachment(struct tf *tf, const struct tf_item *it)
  * any of its subnets' until its tasks are loaded.  In a plan that creates
  * the cluster its ARN is not known until apply: the cluster is then the
  * planned name of the aws_ecs_cluster the configuration's reference names
- * (tf_read_id(), TF_CLUSTER), and when the reference names no one cluster,
- * the service is named by NAME alone, with a warning. */
+ * (tf_read_id(), TF_CLUSTER), or "default" when the configuration sets
+ * none; when the reference names no one cluster, the service is named by
+ * NAME alone, with a warning. */
 static int import_ecs_service(struct tf *tf, const struct tf_item *it)
 {
 	const cJSON *v = it->res->values, *nets, *net;
@@ -774,10 +775,15 @@ static int import_ecs_service(struct tf *tf, const struct tf_item *it)
 		return rc;
 	if (!name)
 		name = it->res->address;
-	if ((rc = tf_read_id(tf, it, it->at, v, "cluster", TF_CLUSTER, &cluster,
-			     &ids)) < 0)
+	if (tf_is_unknown(tf, v, "cluster") &&
+	    tf_config_sets(tf, it->res, "cluster") == 0) {
+		/* Left out of the configuration: ECS puts the service in
+		 * the cluster named "default", as a state then says. */
+		cluster = "default";
+	} else if ((rc = tf_read_id(tf, it, it->at, v, "cluster", TF_CLUSTER,
+				    &cluster, &ids)) < 0) {
 		return rc;
-	if (rc == 2) {
+	} else if (rc == 2) {
 		cluster = NULL;
 		if (model_warn(tf->m,
 			       "%s: cluster not known until apply%s%s; the "

@@ -791,6 +791,35 @@ Test(terraform, clusters_plan_change_adds_one_service)
 	sgreach_model_free(plan);
 }
 
+/* A plan's service whose configuration sets no cluster: ECS puts it in the
+ * cluster named "default", and a state after apply says so
+ * ("arn:...:cluster/default"), so the plan names it default/jobs too. */
+Test(terraform, plan_service_without_cluster_is_in_default)
+{
+	const char *doc =
+	    "{\"format_version\":\"1.2\",\"planned_values\":{\"root_module\":{"
+	    "\"resources\":[{\"address\":\"aws_ecs_service.jobs\",\"mode\":"
+	    "\"managed\",\"type\":\"aws_ecs_service\",\"name\":\"jobs\","
+	    "\"values\":{\"name\":\"jobs\",\"network_configuration\":[{"
+	    "\"assign_public_ip\":false,\"security_groups\":[\"sg-g\"],"
+	    "\"subnets\":[\"subnet-1\"]}]}}]}},\"configuration\":{"
+	    "\"root_module\":{\"resources\":[{\"address\":"
+	    "\"aws_ecs_service.jobs\",\"mode\":\"managed\",\"type\":"
+	    "\"aws_ecs_service\",\"name\":\"jobs\",\"expressions\":{"
+	    "\"name\":{\"constant_value\":\"jobs\"}}}]}}}";
+
+	cr_assert_eq(load_text(doc), 0, "%s", sgreach_model_error(m));
+	cr_assert_eq(sgreach_model_add_subnet(m, "subnet-1", "vpc-1",
+					      "10.0.1.0/24"),
+		     0);
+	cr_assert_eq(sgreach_model_add_group(m, "sg-g", NULL, "vpc-1",
+					     SGREACH_GROUP_COMPLETE),
+		     0);
+	finalize();
+	expect("10.0.1.9", "service:default/jobs", "tcp/443", "denied");
+	cr_expect(!has_warning("cluster"));
+}
+
 /* A CIDR apply will compute (the VPC's, from IPAM): unknown, naming it. */
 Test(terraform, plan_unknown_cidr_names_its_expression)
 {
