@@ -502,7 +502,7 @@ static int build_members(sgreach_verdict *v, const struct selection *s,
 		return vec_push(mem, x);
 	case SELW_ENDPOINT:
 	case SELW_TASK:
-		e = s->what == SELW_TASK ? m->tasks.v[s->idx].endpoint : s->idx;
+		e = selection_endpoint(m, s);
 		if (s->addr_given) {
 			x.ep = e;
 			x.p = s->addr;
@@ -552,13 +552,11 @@ static inline int query_members(sgreach_verdict *v, const struct selection *s,
 				void *vec)
 {
 	VEC(struct member) *mem = vec;
-	uint32_t ep = s->idx;
 
-	if (s->what == SELW_TASK)
-		ep = v->m->tasks.v[s->idx].endpoint;
 	if (vec_reserve(mem, 1) == 0 &&
-	    one_member(v->m, s->what, ep, s->addr_given, &s->addr, s->is_public,
-		       v->family, mem->v)) {
+	    one_member(v->m, s->what, selection_endpoint(v->m, s),
+		       s->addr_given, &s->addr, s->is_public, v->family,
+		       mem->v)) {
 		mem->n = 1;
 		return 0;
 	}
@@ -1387,9 +1385,7 @@ SGREACH_API int sgreach_select(const sgreach_model *m, const char *text,
 	s->m = m;
 	s->addr = v->src.addr.a;
 	s->idx = v->src.idx;
-	s->ep = v->src.what == SELW_ENDPOINT ? v->src.idx
-		: v->src.what == SELW_TASK   ? m->tasks.v[v->src.idx].endpoint
-					     : SG_NONE;
+	s->ep = selection_endpoint(m, &v->src);
 	s->len = v->src.len;
 	s->what = v->src.what;
 	s->addr_given = v->src.addr_given;

@@ -44,6 +44,18 @@ struct selection {
 	char text[256]; /* last: copies stop at text[len] (selection_copy) */
 };
 
+/* The interface a selection names: its own, or its task's; SG_NONE for
+ * addresses, ranges and services. */
+static inline uint32_t selection_endpoint(const sgreach_model *m,
+					  const struct selection *s)
+{
+	if (s->what == SELW_ENDPOINT)
+		return s->idx;
+	if (s->what == SELW_TASK)
+		return m->tasks.v[s->idx].endpoint;
+	return SG_NONE;
+}
+
 /* A selector resolved once, for queries by handle (sgreach_select()): a
  * struct selection's fields packed so that a short text (an interface id,
  * an address) shares the first 64 bytes, in an object aligned to 64.  A

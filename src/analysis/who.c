@@ -174,12 +174,8 @@ static void entry_range(struct who_out *o, const struct sg_range *r, int kinds,
 static int same_thing(const struct an_ctx *c, const struct an_node *n,
 		      const struct selection *s)
 {
-	uint32_t e = SG_NONE;
+	uint32_t e = selection_endpoint(c->m, s);
 
-	if (s->what == SELW_ENDPOINT)
-		e = s->idx;
-	else if (s->what == SELW_TASK)
-		e = c->m->tasks.v[s->idx].endpoint;
 	if (n->kind == NODE_ENDPOINT)
 		return e != SG_NONE
 			   ? n->idx == e

@@ -79,17 +79,6 @@ static const char *kind_name(const struct selection *s, int ep_kind)
 	return render_endpoint_kind(ep_kind);
 }
 
-/* The endpoint a selection names (SG_NONE for addresses and services). */
-static uint32_t sel_endpoint(const sgreach_verdict *v,
-			     const struct selection *s)
-{
-	if (s->what == SELW_ENDPOINT)
-		return s->idx;
-	if (s->what == SELW_TASK)
-		return v->m->tasks.v[s->idx].endpoint;
-	return SG_NONE;
-}
-
 static void addr_text(struct strbuf *sb, const struct sg_prefix *p)
 {
 	char buf[ADDR_TEXT_MAX];
@@ -638,7 +627,7 @@ static void text_selection(sgreach_verdict *v, const struct selection *s,
 	const VEC(struct member) *mem = members;
 	const sgreach_model *m = v->m;
 	struct strbuf *sb = &v->out;
-	uint32_t e = sel_endpoint(v, s);
+	uint32_t e = selection_endpoint(v->m, s);
 
 	if (s->what == SELW_ADDRESS || s->what == SELW_CIDR) {
 		sb_text(sb, s->text);
