@@ -290,6 +290,8 @@ void an_ext_free(struct ext_range *r, size_t n);
 /* Is the whole range non-public space (RFC 1918, RFC 6598, loopback,
  * link-local, multicast...)?  Ranges from an_external() never straddle. */
 int an_range_private(const struct sg_range *r);
+/* The prefixes an_range_private() tests, of family fam (4 or 6). */
+const struct sg_prefix *an_private_prefixes(int fam, size_t *n);
 
 /* Node naming and rendering helpers (render/analysis.c).  A name fits
  * AN_NAME_MAX bytes: "service:", a cluster's and a service's name (255

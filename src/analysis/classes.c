@@ -535,38 +535,43 @@ int an_members_to_node(struct an_ctx *c, const void *members, uint32_t node,
 /* ------------------------------------------------------ outside the model --
  */
 
-/* Address space that is not the internet's (RFC 6890 and friends). */
-static const char *const private4[] = {
-    "0.0.0.0/8",      "10.0.0.0/8",	"100.64.0.0/10",
-    "127.0.0.0/8",    "169.254.0.0/16", "172.16.0.0/12",
-    "192.168.0.0/16", "224.0.0.0/4",	"240.0.0.0/4",
+/* Address space that is not the internet's (RFC 6890 and friends), as
+ * constants: an_range_private() runs for every range of every class, and
+ * parsing the texts there was a quarter of `sgreach exposure` on large.
+ * tests/unit/test_analysis.c checks them against the texts.  IP4(): an
+ * IPv4 address as struct sg_addr holds it, in the top half of hi. */
+#define IP4(a, b, c, d)                                                        \
+	((uint64_t)((a) << 24 | (b) << 16 | (c) << 8 | (d)) << 32)
+static const struct sg_prefix private4[] = {
+    {{IP4(0u, 0, 0, 0), 0}, 8, 4},	{{IP4(10u, 0, 0, 0), 0}, 8, 4},
+    {{IP4(100u, 64, 0, 0), 0}, 10, 4},	{{IP4(127u, 0, 0, 0), 0}, 8, 4},
+    {{IP4(169u, 254, 0, 0), 0}, 16, 4}, {{IP4(172u, 16, 0, 0), 0}, 12, 4},
+    {{IP4(192u, 168, 0, 0), 0}, 16, 4}, {{IP4(224u, 0, 0, 0), 0}, 4, 4},
+    {{IP4(240u, 0, 0, 0), 0}, 4, 4},
 };
-static const char *const private6[] = {
-    "::/127",
-    "fc00::/7",
-    "fe80::/10",
-    "ff00::/8",
+#undef IP4
+static const struct sg_prefix private6[] = {
+    {{0, 0}, 127, 6},		   /* ::/127: unspecified, loopback */
+    {{0xfc00ull << 48, 0}, 7, 6},  /* unique local */
+    {{0xfe80ull << 48, 0}, 10, 6}, /* link local */
+    {{0xff00ull << 48, 0}, 8, 6},  /* multicast */
 };
 
-static int special(int fam, size_t i, struct sg_prefix *p)
+const struct sg_prefix *an_private_prefixes(int fam, size_t *n)
 {
-	const char *const *t = fam == 4 ? private4 : private6;
-	size_t n = fam == 4 ? sizeof(private4) / sizeof(*private4)
-			    : sizeof(private6) / sizeof(*private6);
-
-	if (i >= n)
-		return 0;
-	return addr_parse(t[i], 1, p, NULL) == 0;
+	*n = fam == 4 ? sizeof(private4) / sizeof(*private4)
+		      : sizeof(private6) / sizeof(*private6);
+	return fam == 4 ? private4 : private6;
 }
 
 int an_range_private(const struct sg_range *r)
 {
-	struct sg_prefix p;
+	size_t i, n;
+	const struct sg_prefix *t = an_private_prefixes(r->fam, &n);
 	struct sg_range s;
-	size_t i;
 
-	for (i = 0; special(r->fam, i, &p); i++) {
-		prefix_range(&p, &s);
+	for (i = 0; i < n; i++) {
+		prefix_range(&t[i], &s);
 		if (addr_cmp(&s.first, &r->first) <= 0 &&
 		    addr_cmp(&r->last, &s.last) <= 0)
 			return 1;
@@ -626,7 +631,9 @@ int an_external_cls(struct an_ctx *c, const uint32_t *clsv, uint32_t ncls,
 	} cls = {clsv, ncls};
 	VEC(struct sg_addr) b = {0};
 	struct ext_range *res = NULL;
-	struct sg_prefix top = {{0, 0}, 0, (uint8_t)c->fam}, sp;
+	struct sg_prefix top = {{0, 0}, 0, (uint8_t)c->fam};
+	const struct sg_prefix *sp;
+	size_t nsp;
 	struct sg_range all;
 	size_t nres = 0, i;
 	uint32_t k, nb;
@@ -668,8 +675,9 @@ int an_external_cls(struct an_ctx *c, const uint32_t *clsv, uint32_t ncls,
 					goto out;
 		}
 	}
-	for (i = 0; special(c->fam, i, &sp); i++)
-		if ((rc = push_bound(c, &sp)))
+	sp = an_private_prefixes(c->fam, &nsp);
+	for (i = 0; i < nsp; i++)
+		if ((rc = push_bound(c, &sp[i])))
 			goto out;
 	qsort(c->bounds.v, c->bounds.n, sizeof(*c->bounds.v), addr_sort_cmp);
 	for (k = 0, nb = 0; k < c->bounds.n; k++)

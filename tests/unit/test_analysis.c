@@ -1377,3 +1377,66 @@ Test(analysis_property, external_ranges_agree, .timeout = 60)
 	}
 	cr_expect_gt(checked, 1000, "too few comparisons: %ld", checked);
 }
+
+/* ------------------------------------------------------ private space -- */
+
+/* The constants an_range_private() tests are the prefixes these texts
+ * name, in this order, and nothing else. */
+Test(analysis_private, constants_are_the_documented_prefixes)
+{
+	static const char *const v4[] = {
+	    "0.0.0.0/8",      "10.0.0.0/8",	"100.64.0.0/10",
+	    "127.0.0.0/8",    "169.254.0.0/16", "172.16.0.0/12",
+	    "192.168.0.0/16", "224.0.0.0/4",	"240.0.0.0/4",
+	};
+	static const char *const v6[] = {"::/127", "fc00::/7", "fe80::/10",
+					 "ff00::/8"};
+	const char *const *text[2] = {v4, v6};
+	const size_t want[2] = {sizeof(v4) / sizeof(*v4),
+				sizeof(v6) / sizeof(*v6)};
+	int f;
+
+	for (f = 0; f < 2; f++) {
+		size_t n, i;
+		const struct sg_prefix *t = an_private_prefixes(f ? 6 : 4, &n);
+
+		cr_assert_eq(n, want[f], "IPv%d: %zu prefixes", f ? 6 : 4, n);
+		for (i = 0; i < n; i++) {
+			struct sg_prefix p;
+
+			cr_assert_eq(addr_parse(text[f][i], 1, &p, NULL), 0);
+			cr_expect(t[i].fam == p.fam && t[i].len == p.len &&
+				      t[i].a.hi == p.a.hi && t[i].a.lo == p.a.lo,
+				  "%s", text[f][i]);
+		}
+	}
+}
+
+/* A range is private when one prefix holds all of it. */
+Test(analysis_private, range_rows)
+{
+	static const struct {
+		const char *prefix;
+		int private_;
+	} rows[] = {
+	    {"10.1.2.3/32", 1},	    {"10.0.0.0/8", 1},	  {"10.0.0.0/7", 0},
+	    {"11.0.0.0/8", 0},	    {"172.31.255.255/32", 1},
+	    {"172.32.0.0/32", 0},   {"100.127.0.0/16", 1}, {"100.128.0.0/16", 0},
+	    {"8.8.8.8/32", 0},	    {"255.255.255.255/32", 1},
+	    {"0.0.0.0/0", 0},	    {"::1/128", 1},	  {"::2/128", 0},
+	    {"fd00::/8", 1},	    {"fe80::1/128", 1},	  {"fec0::/10", 0},
+	    {"2001:db8::/32", 0},   {"ff02::1/128", 1},	  {"::/0", 0},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(rows) / sizeof(*rows); i++) {
+		struct sg_prefix p;
+		struct sg_range r;
+
+		cr_assert_eq(addr_parse(rows[i].prefix, 1, &p, NULL), 0, "%s",
+			     rows[i].prefix);
+		prefix_range(&p, &r);
+		cr_expect_eq(an_range_private(&r), rows[i].private_, "%s",
+			     rows[i].prefix);
+	}
+}
