@@ -490,6 +490,31 @@ bool connset_is_subset(const struct connset *a, const struct connset *b)
 	return true;
 }
 
+bool connset_overlaps(const struct connset *a, const struct connset *b)
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		if (a->other[i] & b->other[i])
+			return true;
+	for (i = 0; i < CS_NLISTS; i++) {
+		const struct cs_range *x = list_cdata(&a->list[i]);
+		const struct cs_range *y = list_cdata(&b->list[i]);
+		size_t p = 0, q = 0;
+
+		/* Both sorted: step past whichever interval ends first. */
+		while (p < a->list[i].n && q < b->list[i].n) {
+			if (x[p].hi < y[q].lo)
+				p++;
+			else if (y[q].hi < x[p].lo)
+				q++;
+			else
+				return true;
+		}
+	}
+	return false;
+}
+
 bool connset_is_empty(const struct connset *s)
 {
 	int i;

@@ -113,6 +113,8 @@ int connset_subtract(struct connset *s, const struct connset *t);
 /* Predicates; none allocates. */
 bool connset_equal(const struct connset *a, const struct connset *b);
 bool connset_is_subset(const struct connset *a, const struct connset *b);
+/* Do a and b share a flow?  (a ∩ b non-empty, without building it.) */
+bool connset_overlaps(const struct connset *a, const struct connset *b);
 bool connset_is_empty(const struct connset *s);
 bool connset_is_all(const struct connset *s);
 

@@ -395,6 +395,8 @@ static int rule_cause(struct diff *d, int side, uint32_t ri,
 		return -ENOMEM;
 	if (sn == SG_NONE || (peer && pn == SG_NONE))
 		return 0;
+	if (!connset_overlaps(rs, flows))
+		return 0;
 	connset_init(&t);
 	if (connset_copy(&t, rs) || connset_intersect(&t, flows))
 		rc = -ENOMEM;

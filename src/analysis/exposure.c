@@ -103,19 +103,6 @@ static void widen(const struct exposed *x, size_t i, size_t last,
 	*env = pr;
 }
 
-static int overlaps(const struct connset *a, const struct connset *b)
-{
-	struct connset t;
-	int r;
-
-	connset_init(&t);
-	/* Out of memory counts as overlapping: a rule too many is shown. */
-	r = connset_copy(&t, a) || connset_intersect(&t, b) ||
-	    !connset_is_empty(&t);
-	connset_free(&t);
-	return r;
-}
-
 /* Is ingress rule ri of endpoint e behind the exposure of range x? */
 static int rule_exposes(struct an_ctx *c, uint32_t e, uint32_t ri,
 			const struct ext_range *x)
@@ -128,7 +115,7 @@ static int rule_exposes(struct an_ctx *c, uint32_t e, uint32_t ri,
 	if (!rs)
 		return 0;
 	for (i = 0; i < VS_N; i++)
-		if (i != VS_D && overlaps(rs, &x->sets.s[i]))
+		if (i != VS_D && connset_overlaps(rs, &x->sets.s[i]))
 			break;
 	if (i == VS_N)
 		return 0;

@@ -453,14 +453,13 @@ static int check_sensitive_family(struct lint *l, int fam)
 {
 	struct an_ctx *c = &l->c[fam == 6];
 	const sgreach_model *m = l->m;
-	struct connset sens, hit, t;
+	struct connset sens, hit;
 	uint32_t i, k, q;
 	size_t j;
 	int rc;
 
 	connset_init(&sens);
 	connset_init(&hit);
-	connset_init(&t);
 	for (j = 0; j < sizeof(sensitive) / sizeof(*sensitive); j++)
 		if ((rc = connset_add(&sens, sensitive[j].proto,
 				      sensitive[j].port, sensitive[j].port)))
@@ -523,11 +522,7 @@ static int check_sensitive_family(struct lint *l, int fam)
 					rc = -ENOMEM;
 					break;
 				}
-				connset_clear(&t);
-				if ((rc = connset_copy(&t, rs)) ||
-				    (rc = connset_intersect(&t, &hit)))
-					break;
-				if (connset_is_empty(&t))
+				if (!connset_overlaps(rs, &hit))
 					continue;
 				for (j = 0; j < next; j++) {
 					struct member peer;
@@ -556,7 +551,6 @@ static int check_sensitive_family(struct lint *l, int fam)
 out:
 	connset_free(&sens);
 	connset_free(&hit);
-	connset_free(&t);
 	return rc;
 }
 

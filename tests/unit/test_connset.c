@@ -314,6 +314,13 @@ Test(connset, random_operations_match_model)
 			assert_matches(&r, &mr, "operation result");
 			check_contains(&r, &mr);
 			cr_assert_eq(connset_is_empty(&r), model_is_empty(&mr));
+			if (op == OP_INTERSECT) {
+				cr_assert_eq(connset_overlaps(&a, &b),
+					     !model_is_empty(&mr),
+					     "iteration %d", it);
+				cr_assert_eq(connset_overlaps(&b, &a),
+					     !model_is_empty(&mr));
+			}
 			/* b is never touched by an operation on r. */
 			assert_matches(&b, &mb, "operand b");
 		}
@@ -823,6 +830,50 @@ Test(connset, parse_merges_items_in_any_order)
 	cr_assert_eq(connset_parse("", &s), 0);
 	cr_assert(connset_is_empty(&s));
 	connset_free(&s);
+}
+
+/* connset_overlaps() at the edges: intervals that touch share a flow,
+ * adjacent ones do not; every list and the other protocols count. */
+Test(connset, overlaps_rows)
+{
+	static const struct {
+		const char *a, *b;
+		bool overlap;
+	} orows[] = {
+	    {"", "", false},
+	    {"", "all", false},
+	    {"all", "all", true},
+	    {"tcp/80", "tcp/80", true},
+	    {"tcp/1-2", "tcp/3-4", false},
+	    {"tcp/1-3", "tcp/3-4", true},
+	    {"tcp/1-10", "tcp/4", true},
+	    {"tcp/1,5,9", "tcp/2-4,6-8,10", false},
+	    {"tcp/1,5,9", "tcp/2-4,6-9", true},
+	    {"tcp/443", "udp/443", false},
+	    {"udp/53", "udp", true},
+	    {"icmp/8", "icmp/8/0", true},
+	    {"icmp/3/4", "icmp/3/5", false},
+	    {"icmp/8", "icmpv6/8", false},
+	    {"esp", "gre", false},
+	    {"esp, tcp/22", "esp", true},
+	    {"proto-253", "all", true},
+	    {"tcp", "esp, udp, icmp, icmpv6", false},
+	};
+	struct connset a, b;
+	size_t i;
+
+	connset_init(&a);
+	connset_init(&b);
+	for (i = 0; i < sizeof(orows) / sizeof(orows[0]); i++) {
+		cr_assert_eq(connset_parse(orows[i].a, &a), 0, "%s", orows[i].a);
+		cr_assert_eq(connset_parse(orows[i].b, &b), 0, "%s", orows[i].b);
+		cr_assert_eq(connset_overlaps(&a, &b), orows[i].overlap,
+			     "'%s' and '%s'", orows[i].a, orows[i].b);
+		cr_assert_eq(connset_overlaps(&b, &a), orows[i].overlap,
+			     "'%s' and '%s'", orows[i].b, orows[i].a);
+	}
+	connset_free(&a);
+	connset_free(&b);
 }
 
 Test(connset, add_rejects_bad_arguments)
