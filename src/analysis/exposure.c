@@ -103,21 +103,29 @@ static void widen(const struct exposed *x, size_t i, size_t last,
 	*env = pr;
 }
 
-/* Is ingress rule ri of endpoint e behind the exposure of range x? */
-static int rule_exposes(struct an_ctx *c, uint32_t e, uint32_t ri,
-			const struct ext_range *x)
+/* Does rule ri admit a flow that sets s allow, allow in part or leave
+ * unknown? */
+static int rule_meets(struct an_ctx *c, uint32_t ri, const struct vsets *s)
 {
-	const struct sg_rule *r = &c->m->rules.v[ri];
 	const struct connset *rs = an_rule_conn(c, ri);
-	struct member peer;
 	int i;
 
 	if (!rs)
 		return 0;
 	for (i = 0; i < VS_N; i++)
-		if (i != VS_D && connset_overlaps(rs, &x->sets.s[i]))
-			break;
-	if (i == VS_N)
+		if (i != VS_D && connset_overlaps(rs, &s->s[i]))
+			return 1;
+	return 0;
+}
+
+/* Is ingress rule ri of endpoint e behind the exposure of range x? */
+static int rule_exposes(struct an_ctx *c, uint32_t e, uint32_t ri,
+			const struct ext_range *x)
+{
+	const struct sg_rule *r = &c->m->rules.v[ri];
+	struct member peer;
+
+	if (!rule_meets(c, ri, &x->sets))
 		return 0;
 	if (r->peer_kind == SGREACH_PEER_UNKNOWN ||
 	    (r->peer_kind == SGREACH_PEER_PREFIX_LIST &&
@@ -267,6 +275,10 @@ static void render_node(struct an_ctx *c, sgreach_format fmt,
 	for (k = 0; k < e->nrules[SGREACH_INGRESS]; k++) {
 		uint32_t ri = e->rules[SGREACH_INGRESS][k];
 
+		/* x->total holds the flows of every range below: a rule
+		 * that admits none of them exposes none. */
+		if (!rule_meets(c, ri, &x->total))
+			continue;
 		for (i = 0; i < x->next; i++)
 			if (x->ext[i].internet &&
 			    !vsets_all_denied(&x->ext[i].sets) &&
