@@ -1,10 +1,12 @@
 /*
  * fuzz_analysis.c - any document through the analyses (ports, who, reach,
- * matrix, exposure) in every format they write.
+ * matrix, exposure, lint, diff) in every format they write.
  *
  * The input is one document, loaded and finalized as fuzz_load does; the
  * selectors are the first interface ids and addresses the document names.
  * Every output must be clean text (newlines only) and, in JSON, parse.
+ * The model diffed against itself must show no change; diffed against an
+ * empty model (both ways), everything it allows is gained or lost.
  */
 #include <stdint.h>
 
@@ -78,16 +80,18 @@ static size_t find_selectors(const uint8_t *d, size_t n, char sel[][64],
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const sgreach_format fmts[] = {
-		SGREACH_FORMAT_TEXT, SGREACH_FORMAT_JSON, SGREACH_FORMAT_CSV,
-		SGREACH_FORMAT_DOT};
+	    SGREACH_FORMAT_TEXT, SGREACH_FORMAT_JSON, SGREACH_FORMAT_CSV,
+	    SGREACH_FORMAT_DOT};
 	char sel[MAX_SELECTORS][64];
 	sgreach_model *m = sgreach_model_new();
+	sgreach_model *empty = sgreach_model_new();
 	sgreach_verdict *ctx = sgreach_verdict_new();
 	size_t nsel, f;
 	const char *out;
-	int rc;
+	int rc, gained;
 
-	FUZZ_CHECK(m && ctx);
+	FUZZ_CHECK(m && empty && ctx);
+	FUZZ_CHECK(sgreach_model_finalize(empty) == 0);
 	if (sgreach_model_load_buffer(m, "doc", (const char *)data, size) ||
 	    sgreach_model_finalize(m))
 		goto done;
@@ -99,8 +103,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * check_output accepts. */
 	for (f = 0; f < sizeof(fmts) / sizeof(fmts[0]); f++) {
 		sgreach_format fmt = fmts[f];
-		unsigned int flags = (unsigned int)(size & 1) *
-				     SGREACH_QUERY_IPV6;
+		unsigned int flags =
+		    (unsigned int)(size & 1) * SGREACH_QUERY_IPV6;
 
 		rc = sgreach_exposure(m, flags, fmt, ctx, &out);
 		check_output(rc, ctx, fmt, out);
@@ -119,9 +123,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					   &out);
 			check_output(rc, ctx, fmt, out);
 		}
+		rc = sgreach_lint(m, 0, fmt, ctx, &out, NULL);
+		check_output(rc, ctx, fmt, out);
+		rc = sgreach_diff(m, m, flags, fmt, ctx, &out, &gained);
+		check_output(rc, ctx, fmt, out);
+		if (!rc) {
+			FUZZ_CHECK(gained == 0);
+			if (fmt == SGREACH_FORMAT_JSON)
+				FUZZ_CHECK(
+				    strstr(out, "\"gained\":[],\"lost\":[]}"));
+		}
+		rc = sgreach_diff(empty, m, flags, fmt, ctx, &out, &gained);
+		check_output(rc, ctx, fmt, out);
+		rc = sgreach_diff(m, empty, flags, fmt, ctx, &out, &gained);
+		check_output(rc, ctx, fmt, out);
+		FUZZ_CHECK(rc || gained == 0);
 	}
 done:
 	sgreach_verdict_free(ctx);
 	sgreach_model_free(m);
+	sgreach_model_free(empty);
 	return 0;
 }

@@ -914,7 +914,7 @@ static int compare(struct diff *d, struct strbuf *gained, struct strbuf *lost)
 				rc = -ENOMEM;
 		}
 	}
-	if (!rc)
+	if (!rc && at.n) /* qsort() of NULL: undefined, even of nothing */
 		qsort(at.v, at.n, sizeof(*at.v), at_cmp);
 	for (k = 0; k < at.n && !rc; k++)
 		rc = compare_pair(

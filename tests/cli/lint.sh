@@ -81,6 +81,11 @@ expect "diff --fail-on-gain exits 1 on a gain" 1
 run diff -q -o json "$d/after" "$d/after"
 expect "diff -o json of a snapshot with itself" 0 \
 	'"gained":[],"lost":[]'
+# No interface, so no pair at all (fuzz_analysis found qsort() handed NULL).
+printf '{"SecurityGroups": []}' >"$tmp/nogroups.json"
+run diff -q -o json "$tmp/nogroups.json" "$tmp/nogroups.json"
+expect "diff of a model with no interface with itself" 0 \
+	'{"family":4,"gained":[],"lost":[]}'
 tf=$ex/terraform
 run diff -q -o json "$tf/state.json" "$tf/plan-change.json"
 expect "diff: Terraform state vs plan (change.tf)" 0 \
