@@ -249,14 +249,24 @@ void sb_json_str(struct strbuf *sb, const char *s)
 
 void sb_text(struct strbuf *sb, const char *s)
 {
-	static const char hex[] = "0123456789abcdef";
-	const unsigned char *p;
-
 	if (!s) {
 		sb_puts(sb, "-");
 		return;
 	}
+	sb_text_quoted(sb, s, 0);
+}
+
+void sb_text_quoted(struct strbuf *sb, const char *s, char quote)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p;
+
 	for (p = (const unsigned char *)s; *p; p++) {
+		if (quote && *p == (unsigned char)quote) {
+			sb_putc(sb, quote);
+			sb_putc(sb, quote);
+			continue;
+		}
 		/* U+0080..U+009F (C1 controls, 0xC2 0x80..0x9F in UTF-8)
 		 * include CSI, which some terminals honour. */
 		if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {

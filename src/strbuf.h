@@ -56,6 +56,9 @@ void sb_json_str(struct strbuf *sb, const char *s);
 /* Appends s for a terminal: control characters, DEL and invalid bytes are
  * written as \xNN so input data cannot inject escape sequences. */
 void sb_text(struct strbuf *sb, const char *s);
+/* sb_text() of a string (not NULL) that goes between quote characters:
+ * each quote in it is doubled (CSV, RFC 4180); quote 0 doubles nothing. */
+void sb_text_quoted(struct strbuf *sb, const char *s, char quote);
 /* Copies src to dst (size bytes, always terminated) with control
  * characters, DEL and C1 controls written as \xNN: for messages that quote
  * input and end up on a terminal. */

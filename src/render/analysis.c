@@ -3,8 +3,9 @@
  * rules, address ranges, CSV fields.
  *
  * Strings from the input are data: text output goes through sb_text (no
- * escape sequences reach a terminal), JSON through sb_json_str, CSV is
- * quoted per RFC 4180 and DOT escapes quotes and backslashes.
+ * escape sequences reach a terminal), JSON through sb_json_str, CSV as the
+ * text form, then quoted per RFC 4180, and DOT escapes quotes and
+ * backslashes.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -140,22 +141,19 @@ void an_sets_text(struct an_ctx *c, struct strbuf *sb, const struct vsets *v)
 	sb_putc(sb, '\n');
 }
 
+/* Control characters are written as the text form writes them (\xNN),
+ * so that no CR or LF breaks a record and nothing reaches a terminal raw;
+ * then the field is quoted per RFC 4180 if it holds a comma or a quote. */
 void an_csv_field(struct strbuf *sb, const char *s)
 {
-	const char *p;
-
 	if (!s)
 		return;
-	if (!strpbrk(s, ",\"\r\n")) {
-		sb_puts(sb, s);
+	if (!strpbrk(s, ",\"")) {
+		sb_text_quoted(sb, s, 0);
 		return;
 	}
 	sb_putc(sb, '"');
-	for (p = s; *p; p++) {
-		if (*p == '"')
-			sb_putc(sb, '"');
-		sb_putc(sb, *p);
-	}
+	sb_text_quoted(sb, s, '"');
 	sb_putc(sb, '"');
 }
 

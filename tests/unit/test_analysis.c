@@ -1440,3 +1440,39 @@ Test(analysis_private, range_rows)
 			     rows[i].prefix);
 	}
 }
+
+/* ---------------------------------------------------------- CSV fields -- */
+
+/* Control characters as the text form writes them, then RFC 4180 quoting
+ * (fuzz_analysis found a form feed in an interface id written raw). */
+Test(analysis_csv, field_rows)
+{
+	static const struct {
+		const char *in, *out;
+	} rows[] = {
+	    {"eni-0a1b", "eni-0a1b"},
+	    {"a,b", "\"a,b\""},
+	    {"say \"hi\"", "\"say \"\"hi\"\"\""},
+	    {"a\r\nb", "a\\x0d\\x0ab"},
+	    {"eni-1\f2", "eni-1\\x0c2"},
+	    {"x\x1b[31m,y", "\"x\\x1b[31m,y\""},
+	    {"back\\slash", "back\\\\slash"},
+	    {"c1 \xc2\x9b csi", "c1 \\u009b csi"},
+	    {"del\x7f", "del\\x7f"},
+	    {"caf\xc3\xa9", "caf\xc3\xa9"},
+	    {"", ""},
+	};
+	struct strbuf sb;
+	size_t i;
+
+	sb_init(&sb);
+	for (i = 0; i < sizeof(rows) / sizeof(*rows); i++) {
+		sb_reset(&sb);
+		an_csv_field(&sb, rows[i].in);
+		cr_expect_str_eq(sb_str(&sb), rows[i].out, "row %zu", i);
+	}
+	sb_reset(&sb);
+	an_csv_field(&sb, NULL);
+	cr_expect_str_eq(sb_str(&sb), "", "NULL writes nothing");
+	sb_free(&sb);
+}
