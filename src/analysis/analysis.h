@@ -102,7 +102,7 @@ struct an_ctx {
 	int fam;
 	struct connset universe;
 	struct connset others; /* protocols without ports or types */
-	/* When set, an_node_pair() keeps only these flows (a FLOW). */
+	/* When set, an_node_pair_id() keeps only these flows (a FLOW). */
 	const struct connset *only;
 	struct connset *rconn; /* per rule, filled lazily */
 	uint8_t *rconn_ok;     /* 1: computed, non-empty; 2: computed, empty */
@@ -259,10 +259,8 @@ int an_add_node(struct an_ctx *c, int kind, uint32_t idx);
  * some endpoint. */
 int an_add_nodes(struct an_ctx *c, int group_by);
 int an_finish_nodes(struct an_ctx *c);
-/* Verdict sets of node a to node b (cached by node class). */
-int an_node_pair(struct an_ctx *c, uint32_t a, uint32_t b,
-		 const struct vsets **out);
-/* The same as a result id (into c->res). */
+/* The verdict sets of node a to node b, as a result id (into c->res;
+ * cached by node class). */
 int an_node_pair_id(struct an_ctx *c, uint32_t a, uint32_t b, uint32_t *id);
 /* The distinct member classes of members, sorted, into out (a
  * VEC(uint32_t) *). */

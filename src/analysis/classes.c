@@ -436,17 +436,6 @@ int an_restrict_id(struct an_ctx *c, uint32_t id, uint32_t *out)
 	return u64map_put(&c->only_memo, id, *out);
 }
 
-int an_node_pair(struct an_ctx *c, uint32_t a, uint32_t b,
-		 const struct vsets **out)
-{
-	uint32_t id;
-	int rc = an_node_pair_id(c, a, b, &id);
-
-	if (!rc)
-		*out = &c->res.v[id];
-	return rc;
-}
-
 int an_node_pair_id(struct an_ctx *c, uint32_t a, uint32_t b, uint32_t *out)
 {
 	const struct an_node *x = &c->nodes.v[a], *y = &c->nodes.v[b];

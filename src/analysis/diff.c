@@ -122,22 +122,56 @@ static int add_names(struct diff *d, int side)
 
 /* ------------------------------------------------------------- sets -- */
 
+/* The flows a pair answer allows (allowed or partial), by result id,
+ * worked out once per id. */
+static int res_flows(struct dside *s, uint32_t id, const struct connset **out)
+{
+	if (id >= s->nres_flows) {
+		size_t n = s->c.res.n > id ? s->c.res.n : (size_t)id + 1, k;
+		struct connset *f = realloc(s->res_flows, n * sizeof(*f));
+		uint8_t *ok;
+
+		if (!f)
+			return -ENOMEM;
+		s->res_flows = f;
+		ok = realloc(s->res_flows_ok, n);
+		if (!ok)
+			return -ENOMEM;
+		s->res_flows_ok = ok;
+		for (k = s->nres_flows; k < n; k++)
+			ok[k] = 0;
+		s->nres_flows = n;
+	}
+	if (!s->res_flows_ok[id]) {
+		const struct vsets *v = &s->c.res.v[id];
+		struct connset *f = &s->res_flows[id];
+		int rc;
+
+		connset_init(f);
+		s->res_flows_ok[id] = 1;
+		if ((rc = connset_union(f, &v->s[VS_A])) ||
+		    (rc = connset_union(f, &v->s[VS_P])))
+			return rc;
+	}
+	*out = &s->res_flows[id];
+	return 0;
+}
+
 /* Flows node a may open to node b (allowed for some member). */
 static int pair_flows(struct dside *s, uint32_t a, uint32_t b,
 		      struct connset *out)
 {
-	const struct vsets *v;
+	const struct connset *f;
+	uint32_t id;
 	int rc;
 
 	connset_clear(out);
 	if (a == SG_NONE || b == SG_NONE)
 		return 0;
-	if ((rc = an_node_pair(&s->c, a, b, &v)))
+	if ((rc = an_node_pair_id(&s->c, a, b, &id)) ||
+	    (rc = res_flows(s, id, &f)))
 		return rc;
-	if ((rc = connset_union(out, &v->s[VS_A])) ||
-	    (rc = connset_union(out, &v->s[VS_P])))
-		return rc;
-	return 0;
+	return connset_copy(out, f);
 }
 
 /* Flows between node b and some internet address: opened by the internet
@@ -783,41 +817,6 @@ static int compare_pair(struct diff *d, const struct name *src,
 		d->nlost++;
 	}
 	return rc;
-}
-
-/* The flows a pair answer allows (allowed or partial), by result id,
- * worked out once per id. */
-static int res_flows(struct dside *s, uint32_t id, const struct connset **out)
-{
-	if (id >= s->nres_flows) {
-		size_t n = s->c.res.n > id ? s->c.res.n : (size_t)id + 1, k;
-		struct connset *f = realloc(s->res_flows, n * sizeof(*f));
-		uint8_t *ok;
-
-		if (!f)
-			return -ENOMEM;
-		s->res_flows = f;
-		ok = realloc(s->res_flows_ok, n);
-		if (!ok)
-			return -ENOMEM;
-		s->res_flows_ok = ok;
-		for (k = s->nres_flows; k < n; k++)
-			ok[k] = 0;
-		s->nres_flows = n;
-	}
-	if (!s->res_flows_ok[id]) {
-		const struct vsets *v = &s->c.res.v[id];
-		struct connset *f = &s->res_flows[id];
-		int rc;
-
-		connset_init(f);
-		s->res_flows_ok[id] = 1;
-		if ((rc = connset_union(f, &v->s[VS_A])) ||
-		    (rc = connset_union(f, &v->s[VS_P])))
-			return rc;
-	}
-	*out = &s->res_flows[id];
-	return 0;
 }
 
 struct diff_at {

@@ -747,11 +747,13 @@ Test(analysis_property, agrees_with_query, .timeout = 120)
 				for (b = 0; b < c.nodes.n; b++) {
 					const struct vsets *vs;
 					char sa[128], sb[128];
+					uint32_t id;
 
 					if (a == b || rnd(3))
 						continue;
 					cr_assert_eq(
-					    an_node_pair(&c, a, b, &vs), 0);
+					    an_node_pair_id(&c, a, b, &id), 0);
+					vs = &c.res.v[id];
 					checked += check_sets(
 					    m, q, node_sel(&c, a, sa, 128),
 					    node_sel(&c, b, sb, 128), vs, seed);
