@@ -217,6 +217,13 @@ int an_pair_id(struct an_ctx *c, const struct member *src,
 int an_side_id_bits(struct an_ctx *c, uint32_t self, int dir,
 		    const struct member *peer, const uint64_t *bits,
 		    uint32_t *id);
+/* As an_pair_id() of ext, one address outside the model, and member self
+ * of an interface: from ext to self when dir is SGREACH_INGRESS, from
+ * self to ext when SGREACH_EGRESS.  The caller has put the key of self's
+ * side against ext in c->skey, as memo.c's side_key() would write it
+ * (an_external_cls() keeps it up to date along the address space). */
+int an_ext_pair_id(struct an_ctx *c, const struct member *ext,
+		   const struct member *self, int dir, uint32_t *id);
 /* Side results that stand for no side (the peer is outside the model). */
 #define SIDE_NONE 0x7fffffffu
 /* A pair's result from its interned egress and ingress results (or

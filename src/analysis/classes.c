@@ -596,6 +596,210 @@ static int push_bound(struct an_ctx *c, const struct sg_prefix *p)
 	return 0;
 }
 
+/*
+ * Along the address space outside the model, the key of a class's side
+ * against an outside address (memo.c's side_key()) changes only where one
+ * of the class's own rules starts or stops holding the address.  So each
+ * class keeps the rules that can hold such an address (candidates, in the
+ * order of its rules), how many of each one's prefixes hold the current
+ * piece, and the addresses where those counts change, sorted; the key is
+ * written again only at those addresses.  Testing every rule at every
+ * piece instead cost a class's rules times its pieces, 75% of `lint`.
+ */
+struct ext_event {
+	struct sg_addr at;
+	uint32_t cand;
+	int32_t delta;
+};
+
+struct ext_sweep {
+	int outside;	/* the class is outside the model: one answer */
+	uint32_t flags; /* the key's first word */
+	/* ri << 2 | 3: in the key everywhere (a peer not loaded or not
+	 * known); ri << 2: in the key, as a match, where held[] > 0. */
+	VEC(uint32_t) cand;
+	uint32_t *held;
+	VEC(struct ext_event) ev;
+	uint32_t at; /* the next event */
+};
+
+static int ev_cmp(const void *a, const void *b)
+{
+	return addr_cmp(&((const struct ext_event *)a)->at,
+			&((const struct ext_event *)b)->at);
+}
+
+/* Candidate cand holds the addresses of p. */
+static int sweep_prefix(struct an_ctx *c, struct ext_sweep *w, uint32_t cand,
+			const struct sg_prefix *p)
+{
+	struct sg_prefix top = {{0, 0}, 0, (uint8_t)c->fam};
+	struct sg_range r, all;
+	struct ext_event e;
+
+	prefix_range(p, &r);
+	prefix_range(&top, &all);
+	e.at = r.first;
+	e.cand = cand;
+	e.delta = 1;
+	if (vec_push(&w->ev, e))
+		return -ENOMEM;
+	if (addr_cmp(&r.last, &all.last) < 0) {
+		e.at = addr_next(&r.last, c->fam);
+		e.delta = -1;
+		if (vec_push(&w->ev, e))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* The rules of rep's interface in direction dir that can hold an outside
+ * address, as side_key() and an_rule_how() see them: live rules with a
+ * CIDR or a prefix list of the family, and those whose peer is not
+ * loaded or not known.  A group reference never holds one. */
+static int sweep_init(struct an_ctx *c, struct ext_sweep *w,
+		      const struct member *rep, int dir)
+{
+	const sgreach_model *m = c->m;
+	const struct sg_endpoint *e;
+	uint32_t i, k;
+	int rc;
+
+	if (rep->ep == SG_NONE) {
+		w->outside = 1;
+		return 0;
+	}
+	e = &m->endpoints.v[rep->ep];
+	w->flags = (uint32_t)dir << 2 | (e->missing_groups ? 2u : 0u);
+	for (i = 0; i < e->nrules[dir]; i++) {
+		uint32_t ri = e->rules[dir][i];
+		const struct sg_rule *r = &m->rules.v[ri];
+		const struct sg_plist *pl;
+		int live = an_rule_live(c, ri);
+
+		if (live <= 0) {
+			if (live < 0)
+				return live;
+			continue;
+		}
+		switch (r->peer_kind) {
+		case SGREACH_PEER_CIDR:
+			if (r->cidr.fam != c->fam)
+				break;
+			if (vec_push(&w->cand, ri << 2))
+				return -ENOMEM;
+			if ((rc = sweep_prefix(c, w, w->cand.n - 1, &r->cidr)))
+				return rc;
+			break;
+		case SGREACH_PEER_PREFIX_LIST:
+			pl = &m->plists.v[r->peer];
+			if (vec_push(&w->cand, ri << 2 | (pl->loaded ? 0 : 3)))
+				return -ENOMEM;
+			for (k = 0; pl->loaded && k < pl->entries.n; k++)
+				if (pl->entries.v[k].fam == c->fam &&
+				    (rc = sweep_prefix(c, w, w->cand.n - 1,
+						       &pl->entries.v[k])))
+					return rc;
+			break;
+		case SGREACH_PEER_UNKNOWN:
+			if (vec_push(&w->cand, ri << 2 | 3))
+				return -ENOMEM;
+			break;
+		default:
+			break;
+		}
+	}
+	if (!(w->held = calloc(w->cand.n + 1, sizeof(*w->held))))
+		return -ENOMEM;
+	if (w->ev.n > 32) {
+		qsort(w->ev.v, w->ev.n, sizeof(*w->ev.v), ev_cmp);
+		return 0;
+	}
+	/* A few: insertion, without qsort()'s call per compare. */
+	for (i = 1; i < w->ev.n; i++) {
+		struct ext_event x = w->ev.v[i];
+
+		for (k = i; k && addr_cmp(&w->ev.v[k - 1].at, &x.at) > 0; k--)
+			w->ev.v[k] = w->ev.v[k - 1];
+		w->ev.v[k] = x;
+	}
+	return 0;
+}
+
+/* Merges the addresses of w's events (sorted) into the sorted, distinct
+ * addresses of bvec (VEC(struct sg_addr)), through tmpvec (the same). */
+static int merge_bounds(void *bvec, void *tmpvec, const struct ext_sweep *w)
+{
+	VEC(struct sg_addr) *b = bvec, *t = tmpvec, swap;
+	uint32_t i = 0, j = 0;
+
+	if (!w->ev.n)
+		return 0;
+	t->n = 0;
+	if (vec_reserve(t, b->n + w->ev.n))
+		return -ENOMEM;
+	while (i < b->n || j < w->ev.n) {
+		const struct sg_addr *x;
+
+		if (j == w->ev.n ||
+		    (i < b->n && addr_cmp(&b->v[i], &w->ev.v[j].at) <= 0))
+			x = &b->v[i++];
+		else
+			x = &w->ev.v[j++].at;
+		if (!t->n || addr_cmp(&t->v[t->n - 1], x))
+			t->v[t->n++] = *x;
+	}
+	swap = *b;
+	*b = *t;
+	*t = swap;
+	return 0;
+}
+
+/* Moves w to the piece that starts at a; 1 when some count changed. */
+static int sweep_to(struct ext_sweep *w, const struct sg_addr *a)
+{
+	int moved = 0;
+
+	for (; w->at < w->ev.n && addr_cmp(&w->ev.v[w->at].at, a) <= 0;
+	     w->at++) {
+		w->held[w->ev.v[w->at].cand] += (uint32_t)w->ev.v[w->at].delta;
+		moved = 1;
+	}
+	return moved;
+}
+
+/* side_key() of the class's side against an address of the piece, into
+ * c->skey. */
+static int sweep_key(struct an_ctx *c, const struct ext_sweep *w)
+{
+	uint32_t i;
+
+	c->skey.n = 0;
+	if (vec_push(&c->skey, w->flags))
+		return -ENOMEM;
+	for (i = 0; i < w->cand.n; i++) {
+		uint32_t x = w->cand.v[i];
+
+		if ((x & 3) != 3 && !w->held[i])
+			continue;
+		if (vec_push(&c->skey, (x & 3) == 3 ? x : x | AN_MATCH_ALL))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static void sweep_free(struct ext_sweep *w, uint32_t n)
+{
+	uint32_t i;
+
+	for (i = 0; w && i < n; i++) {
+		vec_free(&w[i].cand);
+		vec_free(&w[i].ev);
+		free(w[i].held);
+	}
+	free(w);
+}
+
 int an_external(struct an_ctx *c, const void *members, int dir,
 		struct ext_range **out, size_t *nout)
 {
@@ -620,51 +824,34 @@ int an_external_cls(struct an_ctx *c, const uint32_t *clsv, uint32_t ncls,
 	} cls = {clsv, ncls};
 	VEC(struct sg_addr) b = {0};
 	struct ext_range *res = NULL;
+	struct ext_sweep *sw = NULL;
 	uint32_t *pids = NULL;
 	struct sg_prefix top = {{0, 0}, 0, (uint8_t)c->fam};
 	const struct sg_prefix *sp;
 	size_t nsp;
 	struct sg_range all;
 	size_t nres = 0, i;
-	uint32_t k, nb;
+	uint32_t k, nb = 0;
 	int rc;
 
 	*out = NULL;
 	*nout = 0;
 	prefix_range(&top, &all);
-	/* Cut the address space at every rule CIDR's ends and at the edges
-	 * of the non-internet ranges: within a piece every rule CIDR holds
-	 * all addresses or none. */
+	sw = calloc(cls.n ? cls.n : 1, sizeof(*sw));
+	if (!sw) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (k = 0; k < cls.n; k++)
+		if ((rc = sweep_init(c, &sw[k], &c->mcls.v[cls.v[k]].rep, dir)))
+			goto out;
+	/* Cut the address space where some class's key may change and at
+	 * the edges of the non-internet ranges: within a piece each class
+	 * has one answer, and the piece is all internet or none.  (Only
+	 * this side's rules look at an outside address.) */
 	c->bounds.n = 0;
 	if ((rc = push_bound(c, &top)))
 		goto out;
-	/* Only this side's rules look at an outside address: the CIDRs of
-	 * the members' rules in direction dir are the only cuts needed. */
-	for (k = 0; k < cls.n; k++) {
-		uint32_t ep = c->mcls.v[cls.v[k]].rep.ep, i2, e2;
-		const struct sg_endpoint *e;
-
-		if (ep == SG_NONE)
-			continue;
-		e = &c->m->endpoints.v[ep];
-		for (i2 = 0; i2 < e->nrules[dir]; i2++) {
-			const struct sg_rule *r =
-			    &c->m->rules.v[e->rules[dir][i2]];
-			const struct sg_plist *pl;
-
-			if (r->peer_kind == SGREACH_PEER_CIDR &&
-			    r->cidr.fam == c->fam &&
-			    (rc = push_bound(c, &r->cidr)))
-				goto out;
-			if (r->peer_kind != SGREACH_PEER_PREFIX_LIST)
-				continue;
-			pl = &c->m->plists.v[r->peer];
-			for (e2 = 0; pl->loaded && e2 < pl->entries.n; e2++)
-				if (pl->entries.v[e2].fam == c->fam &&
-				    (rc = push_bound(c, &pl->entries.v[e2])))
-					goto out;
-		}
-	}
 	sp = an_private_prefixes(c->fam, &nsp);
 	for (i = 0; i < nsp; i++)
 		if ((rc = push_bound(c, &sp[i])))
@@ -673,13 +860,17 @@ int an_external_cls(struct an_ctx *c, const uint32_t *clsv, uint32_t ncls,
 	for (k = 0, nb = 0; k < c->bounds.n; k++)
 		if (!nb || addr_cmp(&c->bounds.v[nb - 1], &c->bounds.v[k]))
 			c->bounds.v[nb++] = c->bounds.v[k];
-	/* Keep the bounds: an_pair() below reuses c->bounds. */
+	/* Kept in b: an_pair() below reuses c->bounds. */
 	if (vec_reserve(&b, nb)) {
 		rc = -ENOMEM;
 		goto out;
 	}
 	memcpy(b.v, c->bounds.v, nb * sizeof(*b.v));
 	b.n = nb;
+	for (k = 0; k < cls.n; k++)
+		if ((rc = merge_bounds(&b, &c->bounds, &sw[k])))
+			goto out;
+	nb = b.n;
 	res = calloc(nb, sizeof(*res));
 	/* The pair answers at this piece, and at the one before. */
 	pids = malloc(2 * (cls.n ? cls.n : 1) * sizeof(*pids));
@@ -706,14 +897,22 @@ int an_external_cls(struct an_ctx *c, const uint32_t *clsv, uint32_t ncls,
 		    k + 1 < nb ? addr_prev(&b.v[k + 1], c->fam) : all.last;
 		x->internet = !an_range_private(&x->r);
 		vsets_init(&x->sets);
-		for (j = 0; j < cls.n; j++)
-			if ((rc = dir == SGREACH_INGRESS
-				      ? an_pair_id(c, &ext,
-						   &c->mcls.v[cls.v[j]].rep,
-						   &cur[j])
-				      : an_pair_id(c, &c->mcls.v[cls.v[j]].rep,
-						   &ext, &cur[j])))
+		for (j = 0; j < cls.n; j++) {
+			const struct member *rep = &c->mcls.v[cls.v[j]].rep;
+
+			if (sw[j].outside && k)
+				cur[j] = prev[j];
+			else if (sw[j].outside)
+				rc = dir == SGREACH_INGRESS
+					 ? an_pair_id(c, &ext, rep, &cur[j])
+					 : an_pair_id(c, rep, &ext, &cur[j]);
+			else if (!sweep_to(&sw[j], &ext.p.a) && k)
+				cur[j] = prev[j];
+			else if (!(rc = sweep_key(c, &sw[j])))
+				rc = an_ext_pair_id(c, &ext, rep, dir, &cur[j]);
+			if (rc)
 				goto out;
+		}
 		/* The same answers as the piece before (half the pieces of
 		 * the bench's estates): the same sets, without working
 		 * them out again. */
@@ -749,6 +948,7 @@ int an_external_cls(struct an_ctx *c, const uint32_t *clsv, uint32_t ncls,
 out:
 	vec_free(&b);
 	free(pids);
+	sweep_free(sw, cls.n);
 	if (rc) {
 		an_ext_free(res, nres);
 		return rc;

@@ -109,18 +109,16 @@ static int side_key(struct an_ctx *c, uint32_t self, int dir,
 	return 0;
 }
 
-static int side_id(struct an_ctx *c, uint32_t self, int dir,
-		   const struct member *peer, const uint64_t *bits,
-		   uint32_t *id)
+/* The side whose key side_key() (or an_ext_pair_id()'s caller) left in
+ * c->skey: looked up, or worked out and remembered. */
+static int side_of_skey(struct an_ctx *c, uint32_t self, int dir,
+			const struct member *peer, uint32_t *id)
 {
 	struct vsets v;
 	uint32_t *key;
-	size_t len;
+	size_t len = c->skey.n * sizeof(uint32_t);
 	int rc;
 
-	if ((rc = side_key(c, self, dir, peer, bits, &c->skey)))
-		return rc;
-	len = c->skey.n * sizeof(uint32_t);
 	if (hmap_get(&c->side_ids, c->skey.v, len, id))
 		return 0;
 	vsets_init(&v);
@@ -138,6 +136,15 @@ static int side_id(struct an_ctx *c, uint32_t self, int dir,
 		return -ENOMEM;
 	}
 	return hmap_put(&c->side_ids, key, len, *id);
+}
+
+static int side_id(struct an_ctx *c, uint32_t self, int dir,
+		   const struct member *peer, const uint64_t *bits,
+		   uint32_t *id)
+{
+	int rc = side_key(c, self, dir, peer, bits, &c->skey);
+
+	return rc ? rc : side_of_skey(c, self, dir, peer, id);
 }
 
 int an_side_id(struct an_ctx *c, uint32_t self, int dir,
@@ -205,14 +212,32 @@ int an_combine_ids(struct an_ctx *c, uint32_t eg, uint32_t in, uint32_t nopath,
 	return rc;
 }
 
+/* The pair's result from its side results: looked up by them, or worked
+ * out and remembered. */
+static int pair_of_sides(struct an_ctx *c, const struct member *src,
+			 const struct member *dst, uint32_t eg, uint32_t in,
+			 uint32_t nopath, uint32_t *id)
+{
+	uint64_t key = (uint64_t)eg << 32 | (uint64_t)in << 1 | nopath;
+	struct vsets v;
+	int rc;
+
+	if (u64map_get(&c->pair_memo, key, id))
+		return 0;
+	vsets_init(&v);
+	if ((rc = an_pair(c, src, dst, &v)) || (rc = an_intern(c, &v, id))) {
+		vsets_free(&v);
+		return rc;
+	}
+	return u64map_put(&c->pair_memo, key, *id);
+}
+
 static int pair_id(struct an_ctx *c, const struct member *src,
 		   const struct member *dst, const uint64_t *sbits,
 		   const uint64_t *dbits, uint32_t *id)
 {
 	struct member seen;
 	uint32_t eg = SIDE_NONE, in = SIDE_NONE, nopath = 0;
-	uint64_t key;
-	struct vsets v;
 	int rc;
 
 	an_seen_source(c, src, dst, &seen);
@@ -229,15 +254,22 @@ static int pair_id(struct an_ctx *c, const struct member *src,
 	    !an_vpcs_connected(c->m, c->m->endpoints.v[src->ep].vpc,
 			       c->m->endpoints.v[dst->ep].vpc))
 		nopath = 1;
-	key = (uint64_t)eg << 32 | (uint64_t)in << 1 | nopath;
-	if (u64map_get(&c->pair_memo, key, id))
-		return 0;
-	vsets_init(&v);
-	if ((rc = an_pair(c, src, dst, &v)) || (rc = an_intern(c, &v, id))) {
-		vsets_free(&v);
+	return pair_of_sides(c, src, dst, eg, in, nopath, id);
+}
+
+int an_ext_pair_id(struct an_ctx *c, const struct member *ext,
+		   const struct member *self, int dir, uint32_t *id)
+{
+	uint32_t side;
+	int rc;
+
+	/* An outside source is seen as itself (an_seen_source()), and
+	 * with one side outside the model there is no VPC to compare. */
+	if ((rc = side_of_skey(c, self->ep, dir, ext, &side)))
 		return rc;
-	}
-	return u64map_put(&c->pair_memo, key, *id);
+	return dir == SGREACH_INGRESS
+		   ? pair_of_sides(c, ext, self, SIDE_NONE, side, 0, id)
+		   : pair_of_sides(c, self, ext, side, SIDE_NONE, 0, id);
 }
 
 int an_pair_id(struct an_ctx *c, const struct member *src,

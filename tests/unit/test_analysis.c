@@ -1380,6 +1380,115 @@ Test(analysis_property, external_ranges_agree, .timeout = 60)
 	cr_expect_gt(checked, 1000, "too few comparisons: %ld", checked);
 }
 
+/* The ranges outside the model tile the address space, adjacent ranges
+ * differ (in their sets or in being internet space), and at both ends of
+ * every range the answer is the query's: the cuts between them are where
+ * a rule's prefix starts or stops (an_external_cls() moves each class's
+ * side along them). */
+Test(analysis_property, external_range_edges_agree, .timeout = 120)
+{
+	static const char *const inside[] = {"eni-0",	      "eni-6",
+					     "eni-13",	      "service:svc-a",
+					     "service:svc-c", "task5"};
+	uint64_t seed;
+	size_t i, r;
+	long checked = 0, edges = 0;
+
+	test_fam = 4;
+	for (seed = 1; seed <= 12; seed++) {
+		sgreach_model *m = random_estate(seed);
+		sgreach_verdict *ctx = sgreach_verdict_new();
+		sgreach_verdict *q = sgreach_verdict_new();
+
+		for (i = 0; i < sizeof(inside) / sizeof(*inside); i++) {
+			int dir;
+
+			for (dir = 0; dir < 2; dir++) {
+				struct an_ctx c;
+				struct selection s;
+				VEC(struct member) mem = {0};
+				struct ext_range *ext;
+				size_t next;
+
+				memset(&s, 0, sizeof(s));
+				cr_assert_eq(an_init(&c, m, ctx, 4), 0);
+				cr_assert_eq(an_select(&c, inside[i], &s, &mem),
+					     0, "%s",
+					     sgreach_verdict_error(ctx));
+				cr_assert_eq(
+				    an_external(&c, &mem, dir, &ext, &next), 0);
+				cr_assert_gt(next, 0);
+				cr_assert_eq(ext[0].r.first.hi, 0);
+				cr_assert_eq(ext[next - 1].r.last.hi >> 32,
+					     0xffffffffu);
+				for (r = 0; r < next; r++) {
+					const struct sg_addr *a[2] = {
+					    &ext[r].r.first, &ext[r].r.last};
+					int e;
+
+					if (r + 1 < next) {
+						struct sg_addr nx = addr_next(
+						    &ext[r].r.last, 4);
+
+						cr_assert_eq(
+						    addr_cmp(&nx,
+							     &ext[r + 1].r.first),
+						    0, "seed %llu: a gap after "
+						       "range %zu",
+						    (unsigned long long)seed,
+						    r);
+						cr_assert(
+						    ext[r].internet !=
+							    ext[r + 1].internet ||
+							!vsets_equal(
+							    &ext[r].sets,
+							    &ext[r + 1].sets),
+						    "seed %llu: ranges %zu and "
+						    "%zu not merged",
+						    (unsigned long long)seed, r,
+						    r + 1);
+					}
+					for (e = 0; e < 2; e++) {
+						struct sg_prefix p = {
+						    *a[e], 32, 4};
+						struct selection o;
+						char t[64];
+
+						addr_format(&p, 1, t,
+							    sizeof(t));
+						memset(&o, 0, sizeof(o));
+						cr_assert_eq(
+						    eval_resolve_selector(
+							ctx, t, &o),
+						    0);
+						if (o.what != SELW_ADDRESS)
+							continue;
+						edges++;
+						checked += check_sets(
+						    m, q,
+						    dir == SGREACH_INGRESS
+							? t
+							: inside[i],
+						    dir == SGREACH_INGRESS
+							? inside[i]
+							: t,
+						    &ext[r].sets, seed);
+					}
+				}
+				an_ext_free(ext, next);
+				vec_free(&mem);
+				an_free(&c);
+			}
+		}
+		sgreach_verdict_free(q);
+		sgreach_verdict_free(ctx);
+		sgreach_model_free(m);
+	}
+	cr_log_info("%ld range ends, %ld flows checked", edges, checked);
+	cr_expect_gt(edges, 1000, "too few range ends: %ld", edges);
+	cr_expect_gt(checked, 10000, "too few comparisons: %ld", checked);
+}
+
 /* ------------------------------------------------------ private space -- */
 
 /* The constants an_range_private() tests are the prefixes these texts
