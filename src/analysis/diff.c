@@ -38,7 +38,16 @@ struct dside {
 	struct allpairs ap;
 	struct connset *res_flows;
 	uint8_t *res_flows_ok;
+	uint32_t *res_fid; /* per answer: its flows' id (res_fid()), or
+			      SG_NONE */
 	size_t nres_flows;
+};
+
+/* The flow sets of the answers of both sides, each distinct set once:
+ * compare() tells two answers apart by their ids, not their sets. */
+struct fset {
+	struct connset s;
+	uint32_t next; /* the next set of the same hash, or SG_NONE */
 };
 
 struct name {
@@ -63,6 +72,8 @@ struct diff {
 	VEC(struct name) names;
 	VEC(struct change) changes;
 	uint32_t ngained, nlost;
+	VEC(struct fset) fsets;
+	struct u64map fset_ids; /* hash -> the last set of that hash */
 };
 
 static char *xstrdup(const char *s)
@@ -129,6 +140,7 @@ static int res_flows(struct dside *s, uint32_t id, const struct connset **out)
 	if (id >= s->nres_flows) {
 		size_t n = s->c.res.n > id ? s->c.res.n : (size_t)id + 1, k;
 		struct connset *f = realloc(s->res_flows, n * sizeof(*f));
+		uint32_t *fid;
 		uint8_t *ok;
 
 		if (!f)
@@ -138,8 +150,14 @@ static int res_flows(struct dside *s, uint32_t id, const struct connset **out)
 		if (!ok)
 			return -ENOMEM;
 		s->res_flows_ok = ok;
-		for (k = s->nres_flows; k < n; k++)
+		fid = realloc(s->res_fid, n * sizeof(*fid));
+		if (!fid)
+			return -ENOMEM;
+		s->res_fid = fid;
+		for (k = s->nres_flows; k < n; k++) {
 			ok[k] = 0;
+			fid[k] = SG_NONE;
+		}
 		s->nres_flows = n;
 	}
 	if (!s->res_flows_ok[id]) {
@@ -154,6 +172,50 @@ static int res_flows(struct dside *s, uint32_t id, const struct connset **out)
 			return rc;
 	}
 	*out = &s->res_flows[id];
+	return 0;
+}
+
+/* The id of flow set f among d->fsets, added if new. */
+static int intern_flows(struct diff *d, const struct connset *f, uint32_t *out)
+{
+	/* u64map keys are 64 bits less one value. */
+	uint64_t h = connset_hash(f) >> 1;
+	uint32_t k = SG_NONE;
+	struct fset x;
+	int rc;
+
+	if (u64map_get(&d->fset_ids, h, &k))
+		for (; k != SG_NONE; k = d->fsets.v[k].next)
+			if (connset_equal(&d->fsets.v[k].s, f)) {
+				*out = k;
+				return 0;
+			}
+	x.next = SG_NONE;
+	u64map_get(&d->fset_ids, h, &x.next);
+	connset_init(&x.s);
+	if ((rc = connset_copy(&x.s, f)) || (rc = vec_push(&d->fsets, x))) {
+		connset_free(&x.s);
+		return rc;
+	}
+	*out = d->fsets.n - 1;
+	return u64map_put(&d->fset_ids, h, *out);
+}
+
+/* The id of the flows answer id allows (res_flows()): equal for two
+ * answers, of either side, that allow the same flows. */
+static int res_fid(struct diff *d, struct dside *s, uint32_t id, uint32_t *out)
+{
+	const struct connset *f;
+	int rc;
+
+	if (id < s->nres_flows && s->res_fid[id] != SG_NONE) {
+		*out = s->res_fid[id];
+		return 0;
+	}
+	if ((rc = res_flows(s, id, &f)) ||
+	    (rc = intern_flows(d, f, &s->res_fid[id])))
+		return rc;
+	*out = s->res_fid[id];
 	return 0;
 }
 
@@ -846,7 +908,7 @@ static int compare(struct diff *d, struct strbuf *gained, struct strbuf *lost)
 	VEC(struct diff_at) at = {0};
 	uint32_t *row[2] = {NULL, NULL}, cur[2] = {SG_NONE, SG_NONE};
 	struct connset o, n, t, empty;
-	uint32_t i, j;
+	uint32_t i, j, empty_fid = SG_NONE;
 	size_t k;
 	int rc = 0, side;
 
@@ -854,6 +916,7 @@ static int compare(struct diff *d, struct strbuf *gained, struct strbuf *lost)
 	connset_init(&n);
 	connset_init(&t);
 	connset_init(&empty);
+	rc = intern_flows(d, &empty, &empty_fid);
 	for (side = 0; side < 2 && !rc; side++) {
 		struct dside *s = &d->s[side];
 
@@ -882,25 +945,39 @@ static int compare(struct diff *d, struct strbuf *gained, struct strbuf *lost)
 
 			if (!src && !dst)
 				continue;
+			if (src && dst) {
+				/* Two nodes: their answers' flows, by id. */
+				uint32_t fid[2] = {empty_fid, empty_fid};
+
+				for (side = 0; side < 2 && !rc; side++) {
+					struct dside *s = &d->s[side];
+					uint32_t a = src->node[side];
+					uint32_t b = dst->node[side];
+
+					if (a != SG_NONE && b != SG_NONE)
+						rc = res_fid(
+						    d, s,
+						    row[side]
+						       [s->c.nodes.v[b].nclass],
+						    &fid[side]);
+				}
+				if (rc || fid[0] == fid[1])
+					continue;
+				if (vec_push(&at, ((struct diff_at){j, i})))
+					rc = -ENOMEM;
+				continue;
+			}
 			for (side = 0; side < 2 && !rc; side++) {
 				struct dside *s = &d->s[side];
 				uint32_t a = src ? src->node[side] : SG_NONE;
 				uint32_t b = dst ? dst->node[side] : SG_NONE;
 
 				f[side] = &empty;
-				if (src && dst) {
-					if (a != SG_NONE && b != SG_NONE)
-						rc = res_flows(
-						    s,
-						    row[side]
-						       [s->c.nodes.v[b].nclass],
-						    &f[side]);
-				} else if ((rc = inet_flows(
-						s, src ? a : b,
-						src ? SGREACH_EGRESS
-						    : SGREACH_INGRESS,
-						&t)) == 0 &&
-					   (src ? a : b) != SG_NONE) {
+				if ((rc = inet_flows(s, src ? a : b,
+						     src ? SGREACH_EGRESS
+							 : SGREACH_INGRESS,
+						     &t)) == 0 &&
+				    (src ? a : b) != SG_NONE) {
 					f[side] =
 					    &s->inet[src ? SGREACH_EGRESS
 							 : SGREACH_INGRESS]
@@ -971,6 +1048,7 @@ static void side_free(struct dside *s)
 			connset_free(&s->res_flows[i]);
 	free(s->res_flows);
 	free(s->res_flows_ok);
+	free(s->res_fid);
 	ap_free(&s->ap);
 	if (s->rkey)
 		for (i = 0; i < s->c.m->rules.n; i++)
@@ -1053,5 +1131,9 @@ out:
 		free(d.names.v[i].text);
 	vec_free(&d.names);
 	vec_free(&d.changes);
+	for (i = 0; i < d.fsets.n; i++)
+		connset_free(&d.fsets.v[i].s);
+	vec_free(&d.fsets);
+	u64map_free(&d.fset_ids);
 	return rc;
 }
