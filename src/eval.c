@@ -1212,6 +1212,33 @@ static int eval_quick(sgreach_verdict *v)
 	return 0;
 }
 
+/*
+ * eval_quick() for several members (services, interfaces with several
+ * addresses): each pair's verdict alone, tallied as eval_pairs() tallies
+ * them.  `sgreach check service:* service:*` asks this of every pair of
+ * services, and failing pairs aside nobody reads their details.  Returns
+ * as eval_quick().
+ */
+static int eval_quick_pairs(sgreach_verdict *v)
+{
+	struct tally all = {{0}, 0};
+	int reasons[2] = {REASON_NONE, REASON_NONE};
+	uint32_t i, j;
+	int rc;
+
+	for (i = 0; i < v->smem.n; i++)
+		for (j = 0; j < v->dmem.n; j++) {
+			struct pair p;
+
+			if ((rc = eval_pair(v, i, j, &v->smem.v[i],
+					    &v->dmem.v[j], &p, reasons, 1)))
+				return rc;
+			tally_add(&all, p.verdict);
+		}
+	v->result = (sgreach_result)tally_result(&all);
+	return 0;
+}
+
 /* Readies v for a call on m, which must be a finalized model; have_args
  * says whether the call's other pointers are there (missing is written in
  * the message otherwise). */
@@ -1261,11 +1288,11 @@ static int query_run(sgreach_verdict *v, unsigned int flags)
 	if ((rc = query_members(v, &v->src, &v->smem)) ||
 	    (rc = query_members(v, &v->dst, &v->dmem)))
 		return rc == -ENOMEM ? qfail(v, rc, "out of memory") : rc;
-	/* One pair, whose details may never be asked for: its result
-	 * alone, the details on the first rendering. */
-	if (!(flags & SGREACH_QUERY_DETAILS) && v->smem.n == 1 &&
-	    v->dmem.n == 1) {
-		rc = eval_quick(v);
+	/* Details may never be asked for: the result alone, the details on
+	 * the first rendering. */
+	if (!(flags & SGREACH_QUERY_DETAILS) && v->smem.n && v->dmem.n) {
+		rc = v->smem.n == 1 && v->dmem.n == 1 ? eval_quick(v)
+						      : eval_quick_pairs(v);
 		if (rc == SIDE_AGAIN)
 			reset_details(v);
 		else if (rc)
