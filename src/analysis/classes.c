@@ -927,12 +927,19 @@ int an_external_cls(struct an_ctx *c, const uint32_t *clsv, uint32_t ncls,
 				goto out;
 			continue;
 		}
-		presence_init(&p);
-		for (j = 0; j < cls.n && !rc; j++)
-			rc = presence_add(&p, &c->res.v[cur[j]]);
-		if (!rc)
-			rc = presence_result(&p, &c->universe, &x->sets);
-		presence_free(&p);
+		if (cls.n == 1) {
+			/* One class: its answer, as lists_pair() takes the
+			 * answer of one pair of classes. */
+			rc = vsets_copy(&x->sets, &c->res.v[cur[0]]);
+		} else {
+			presence_init(&p);
+			for (j = 0; j < cls.n && !rc; j++)
+				rc = presence_add(&p, &c->res.v[cur[j]]);
+			if (!rc)
+				rc =
+				    presence_result(&p, &c->universe, &x->sets);
+			presence_free(&p);
+		}
 		nres++;
 		if (rc)
 			goto out;
