@@ -123,6 +123,10 @@ struct sgreach_verdict {
 	struct strbuf tmp;
 	struct render_cache *cache; /* render/verdict.c; NULL until used */
 	unsigned int json_renders;  /* before the cache: render/verdict.c */
+	/* The analyses' output goes here when set
+	 * (sgreach_verdict_set_writer(), analysis/common.c). */
+	sgreach_write_fn writer;
+	void *writer_cookie;
 };
 
 /* Rule matching shared with the analyses: one definition each, in eval.c. */

@@ -148,8 +148,16 @@ struct an_ctx {
 int an_begin(const sgreach_model *m, sgreach_verdict *v, const char **out,
 	     sgreach_format fmt, unsigned int formats, const char *what);
 /* Turns an allocation failure (rc or in the output buffer) into -ENOMEM
- * with its message; on success points *out at the output. */
+ * with its message; on success writes what is left of the output through
+ * the writer if v has one (an_spill()) and points *out at the output. */
 int an_end(struct an_ctx *c, int rc, const char **out);
+/* With a writer on v (sgreach_verdict_set_writer()): v->out through it
+ * and emptied, once it holds an_spill_bytes or more, or whatever it holds
+ * when all.  0, -EIO when the writer fails, -ENOMEM when the output could
+ * not be built (messages in v).  Without a writer: 0, nothing done. */
+int an_spill(sgreach_verdict *v, int all);
+/* 64 KiB; lowered by tests to write after every piece. */
+extern size_t an_spill_bytes;
 
 /* The one flow f as a set. */
 int an_flow_set(const sgreach_flow *f, struct connset *s);

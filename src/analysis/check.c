@@ -358,7 +358,12 @@ static int run(struct check *k)
 	uint32_t i, s, d;
 	int rc = 0;
 
-	if (k->fmt == SGREACH_FORMAT_JSON)
+	/* A wildcard that matches nothing is an error found before any
+	 * output, which a writer may already have sent on. */
+	for (i = 0; i < k->a.n && !rc; i++)
+		if (!(rc = expand(k, &k->a.v[i], k->a.v[i].src, &srcs)))
+			rc = expand(k, &k->a.v[i], k->a.v[i].dst, &dsts);
+	if (!rc && k->fmt == SGREACH_FORMAT_JSON)
 		sb_puts(&k->ctx->out, "{\"results\":[");
 	for (i = 0; i < k->a.n && !rc; i++) {
 		const struct assertion *a = &k->a.v[i];
@@ -390,6 +395,8 @@ static int run(struct check *k)
 				else
 					k->failed++;
 				report(k, a, srcs.v[s], dsts.v[d], ok);
+				/* Through the writer, if any, as it grows. */
+				rc = an_spill(k->ctx, 0);
 			}
 	}
 	vec_free(&srcs);
@@ -447,6 +454,8 @@ SGREACH_API int sgreach_check(const sgreach_model *m, const char *assertions,
 		rc = run(&k);
 	if (!rc && ctx->out.failed)
 		rc = cfail(&k, -ENOMEM, "out of memory");
+	if (!rc)
+		rc = an_spill(ctx, 1);
 	if (!rc) {
 		*out = sb_str(&ctx->out);
 		if (failed)

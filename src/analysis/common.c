@@ -112,12 +112,48 @@ int an_begin(const sgreach_model *m, sgreach_verdict *v, const char **out,
 	return 0;
 }
 
+SGREACH_API void sgreach_verdict_set_writer(sgreach_verdict *ctx,
+					    sgreach_write_fn write,
+					    void *cookie)
+{
+	if (!ctx)
+		return;
+	ctx->writer = write;
+	ctx->writer_cookie = write ? cookie : NULL;
+}
+
+size_t an_spill_bytes = 64u << 10;
+
+int an_spill(sgreach_verdict *v, int all)
+{
+	struct strbuf *sb = &v->out;
+	int rc;
+
+	if (!v->writer || (!all && sb->len < an_spill_bytes))
+		return 0;
+	if (sb->failed) {
+		snprintf(v->err, sizeof(v->err), "out of memory");
+		return -ENOMEM;
+	}
+	rc = sb->len ? v->writer(v->writer_cookie, sb->s, sb->len) : 0;
+	sb_reset(sb);
+	if (rc) {
+		snprintf(v->err, sizeof(v->err),
+			 "writing the output failed (the writer returned %d)",
+			 rc);
+		return -EIO;
+	}
+	return 0;
+}
+
 int an_end(struct an_ctx *c, int rc, const char **out)
 {
 	if (rc == -ENOMEM || (!rc && c->v->out.failed)) {
 		an_fail(c, -ENOMEM, "out of memory");
 		rc = -ENOMEM;
 	}
+	if (!rc)
+		rc = an_spill(c->v, 1);
 	if (!rc)
 		*out = sb_str(&c->v->out);
 	return rc;

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "sgreach.h"
+#include "analysis/analysis.h"
 
 #ifndef SRCDIR
 #define SRCDIR "."
@@ -573,6 +574,130 @@ Test(lint, check_json_and_errors)
 		     -ENOENT);
 	cr_assert_eq(check("[{\"src\":\"a\"}]", 0, &out, &failed, v), -EINVAL);
 	cr_assert_eq(check("[] x", 0, &out, &failed, v), -EINVAL);
+	sgreach_verdict_free(v);
+}
+
+/* What a writer was given: the pieces joined, and how many. */
+struct written {
+	char *text;
+	size_t len, calls;
+	int fail_at; /* the call that fails, 0: none */
+};
+
+static int collect(void *cookie, const char *text, size_t len)
+{
+	struct written *w = cookie;
+
+	w->calls++;
+	if (w->fail_at && w->calls == (size_t)w->fail_at)
+		return 7;
+	cr_assert_gt(len, 0, "an empty piece");
+	w->text = realloc(w->text, w->len + len + 1);
+	cr_assert_not_null(w->text);
+	memcpy(w->text + w->len, text, len);
+	w->len += len;
+	w->text[w->len] = '\0';
+	return 0;
+}
+
+/* With a writer, the report goes through it, in pieces as it grows, and
+ * is the text the analysis gives without one; a writer that fails stops
+ * the analysis with -EIO. */
+Test(lint, check_writer_gets_the_report)
+{
+	static const char *const lines =
+	    "service:* service:* tcp/5432 denied\n"
+	    "eni-* eni-* tcp/22 denied\n"
+	    "eni-* eni-* tcp/5432 denied\n"
+	    "service:web eni-8a387e54d69e9c897 tcp/5432 allowed\n";
+	const sgreach_format fmts[] = {SGREACH_FORMAT_TEXT,
+				       SGREACH_FORMAT_JSON};
+	const size_t spill = an_spill_bytes;
+	sgreach_verdict *v = sgreach_verdict_new();
+	const char *out = NULL;
+	size_t f, b;
+	int failed = -1, want_failed;
+
+	example_model();
+	for (f = 0; f < 2; f++) {
+		char *want;
+
+		sgreach_verdict_set_writer(v, NULL, NULL);
+		cr_assert_eq(check(lines, fmts[f], &out, &want_failed, v), 0,
+			     "%s", sgreach_verdict_error(v));
+		cr_assert_gt(want_failed, 0, "the report has failures");
+		want = strdup(out);
+		/* Every piece at once, a few bytes, the default 64 KiB. */
+		for (b = 0; b < 3; b++) {
+			struct written w = {NULL, 0, 0, 0};
+
+			an_spill_bytes = b == 0 ? 1 : b == 1 ? 300 : spill;
+			sgreach_verdict_set_writer(v, collect, &w);
+			cr_assert_eq(check(lines, fmts[f], &out, &failed, v),
+				     0, "%s", sgreach_verdict_error(v));
+			cr_assert_str_eq(out, "");
+			cr_assert_eq(failed, want_failed);
+			cr_assert_not_null(w.text);
+			cr_assert_str_eq(w.text, want);
+			/* Text lists the two failures, then the count. */
+			if (b < 2)
+				cr_assert_geq(w.calls, f ? 10 : 3,
+					      "pieces as it grows: %zu",
+					      w.calls);
+			free(w.text);
+		}
+		an_spill_bytes = spill;
+		free(want);
+	}
+	/* Other analyses write once, at the end. */
+	{
+		struct written w = {NULL, 0, 0, 0};
+		char *want;
+
+		sgreach_verdict_set_writer(v, NULL, NULL);
+		cr_assert_eq(sgreach_lint(M, 0, SGREACH_FORMAT_JSON, v, &out,
+					  NULL),
+			     0);
+		want = strdup(out);
+		sgreach_verdict_set_writer(v, collect, &w);
+		cr_assert_eq(sgreach_lint(M, 0, SGREACH_FORMAT_JSON, v, &out,
+					  NULL),
+			     0);
+		cr_assert_str_eq(out, "");
+		cr_assert_eq(w.calls, 1);
+		cr_assert_str_eq(w.text, want);
+		free(w.text);
+		free(want);
+	}
+	/* A writer that fails stops the check where it fails. */
+	{
+		struct written w = {NULL, 0, 0, 3};
+
+		an_spill_bytes = 1;
+		sgreach_verdict_set_writer(v, collect, &w);
+		cr_assert_eq(check(lines, SGREACH_FORMAT_JSON, &out, &failed,
+				   v),
+			     -EIO);
+		cr_assert(strstr(sgreach_verdict_error(v), "writing"), "%s",
+			  sgreach_verdict_error(v));
+		cr_assert_eq(w.calls, 3, "stopped at the failure");
+		free(w.text);
+		an_spill_bytes = spill;
+	}
+	/* A wildcard matching nothing fails before anything is written. */
+	{
+		struct written w = {NULL, 0, 0, 0};
+
+		an_spill_bytes = 1;
+		sgreach_verdict_set_writer(v, collect, &w);
+		cr_assert_eq(check("service:web eni-8a387e54d69e9c897 "
+				   "tcp/5432 allowed\n"
+				   "svc:* eni-8a387e54d69e9c897 tcp/1 denied\n",
+				   SGREACH_FORMAT_JSON, &out, &failed, v),
+			     -ENOENT);
+		cr_assert_eq(w.calls, 0);
+		an_spill_bytes = spill;
+	}
 	sgreach_verdict_free(v);
 }
 

@@ -65,6 +65,11 @@ _PS = ctypes.POINTER(ctypes.c_char_p)  # const char **out
 _PI = ctypes.POINTER(ctypes.c_int)  # int *worst_severity, *gained, *failed
 _PH = ctypes.POINTER(ctypes.c_void_p)  # sgreach_selector **out
 
+#: sgreach_write_fn: (cookie, text, len) -> 0 or non-zero to stop; text is
+#: not NUL-terminated, hence a char pointer and not c_char_p.
+WRITE_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p,
+                            ctypes.POINTER(ctypes.c_char), ctypes.c_size_t)
+
 #: name -> (restype, argtypes), in the order of include/sgreach.h.  The tests
 #: check that this table names exactly the symbols of src/libsgreach.map.
 PROTOTYPES = {
@@ -107,6 +112,7 @@ PROTOTYPES = {
     "sgreach_verdict_error": (_S, [_H]),
     "sgreach_verdict_render": (_S, [_H, _I]),
     "sgreach_model_set_endpoint_public": (_I, [_H, _S, _I]),
+    "sgreach_verdict_set_writer": (None, [_H, WRITE_FN, _H]),
     "sgreach_ports": (_I, [_H, _S, _S, _U, _I, _H, _PS]),
     "sgreach_who": (_I, [_H, _S, _S, _U, _I, _H, _PS]),
     "sgreach_reach": (_I, [_H, _S, _S, _U, _I, _H, _PS]),

@@ -1,6 +1,7 @@
 """Finding the library and declaring its prototypes."""
 
 import ctypes
+import errno
 import os
 import re
 import unittest
@@ -86,6 +87,54 @@ class LibraryLookup(unittest.TestCase):
                            header).group(1)
                  for k in ("MAJOR", "MINOR", "MICRO")]
         self.assertEqual(version, ".".join(parts))
+
+
+class Writer(unittest.TestCase):
+    """sgreach_verdict_set_writer() through its ctypes prototype: the check
+    report arrives in pieces that make the text sgreach_check() gives
+    without a writer, and a writer that fails stops it with -EIO."""
+
+    def test_check_report_through_a_writer(self):
+        lib = sgreach.load_library(support.library_path())
+        m = lib.model_new()
+        ctx = lib.verdict_new()
+        try:
+            self.assertEqual(lib.model_load_file(
+                m, str(support.EXAMPLE_DIR).encode()), 0)
+            self.assertEqual(lib.model_finalize(m), 0)
+            text = b"eni-* eni-* tcp/5432 denied\n"
+            out = ctypes.c_char_p()
+            failed = ctypes.c_int()
+
+            def check():
+                return lib.check(m, text, len(text), b"t", 0,
+                                 _lib.FORMAT_JSON, ctx, ctypes.byref(out),
+                                 ctypes.byref(failed))
+
+            self.assertEqual(check(), 0)
+            want = out.value
+            pieces = []
+
+            def write(cookie, buf, n):
+                pieces.append(ctypes.string_at(buf, n))
+                return 0
+
+            fn = _lib.WRITE_FN(write)
+            lib.verdict_set_writer(ctx, fn, None)
+            self.assertEqual(check(), 0)
+            self.assertEqual(out.value, b"")
+            self.assertEqual(b"".join(pieces), want)
+            # ctypes frees a callback with its Python object: each is kept
+            # for as long as the library may call it.
+            refuse = _lib.WRITE_FN(lambda cookie, buf, n: 1)
+            lib.verdict_set_writer(ctx, refuse, None)
+            self.assertEqual(check(), -errno.EIO)
+            lib.verdict_set_writer(ctx, _lib.WRITE_FN(), None)
+            self.assertEqual(check(), 0)
+            self.assertEqual(out.value, want)
+        finally:
+            lib.verdict_free(ctx)
+            lib.model_free(m)
 
 
 class Prototypes(unittest.TestCase):
