@@ -180,18 +180,17 @@ static int intern_flows(struct diff *d, const struct connset *f, uint32_t *out)
 {
 	/* u64map keys are 64 bits less one value. */
 	uint64_t h = connset_hash(f) >> 1;
-	uint32_t k = SG_NONE;
+	uint32_t first = SG_NONE, k;
 	struct fset x;
 	int rc;
 
-	if (u64map_get(&d->fset_ids, h, &k))
-		for (; k != SG_NONE; k = d->fsets.v[k].next)
-			if (connset_equal(&d->fsets.v[k].s, f)) {
-				*out = k;
-				return 0;
-			}
-	x.next = SG_NONE;
-	u64map_get(&d->fset_ids, h, &x.next);
+	u64map_get(&d->fset_ids, h, &first);
+	for (k = first; k != SG_NONE; k = d->fsets.v[k].next)
+		if (connset_equal(&d->fsets.v[k].s, f)) {
+			*out = k;
+			return 0;
+		}
+	x.next = first;
 	connset_init(&x.s);
 	if ((rc = connset_copy(&x.s, f)) || (rc = vec_push(&d->fsets, x))) {
 		connset_free(&x.s);
