@@ -450,12 +450,13 @@ const char *sgreach_verdict_render(sgreach_verdict *v, sgreach_format fmt);
  * Where an analysis writes.  By default its output is gathered into one
  * text that *out points at.  With a writer set on ctx, the analyses that
  * take ctx write it through write(cookie, text, len) instead, in pieces
- * and in order, and *out points at an empty string: sgreach_check() as it
- * goes (its memory then does not grow with the number of pairs a wildcard
- * makes), the others once, at the end.  write returns 0, or non-zero to
- * stop the analysis, which then returns -EIO.  An analysis that fails may
- * have written part of its output.  write NULL restores the default.
- * Queries and sgreach_verdict_render() are not affected.
+ * and in order, and *out points at an empty string: sgreach_check() and
+ * the listing of sgreach_matrix() as they go (their memory then does not
+ * grow with the number of pairs), the others once, at the end.  write
+ * returns 0, or non-zero to stop the analysis, which then returns -EIO.
+ * An analysis that fails may have written part of its output.  write NULL
+ * restores the default.  Queries and sgreach_verdict_render() are not
+ * affected.
  */
 typedef int (*sgreach_write_fn)(void *cookie, const char *text, size_t len);
 void sgreach_verdict_set_writer(sgreach_verdict *ctx, sgreach_write_fn write,

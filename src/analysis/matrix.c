@@ -293,6 +293,28 @@ static void row_fast(struct an_ctx *c, sgreach_format fmt,
 	tail(c, fmt, t, id, sb);
 }
 
+/*
+ * The listing so far through the writer, if ctx has one and it has grown
+ * (an_spill()): the listing of large for one flow is 2.4 GB of JSON.  The
+ * text form keeps its last byte back, a newline that the end of
+ * sgreach_matrix() takes off the last line.
+ */
+static int spill_rows(sgreach_verdict *v, sgreach_format fmt)
+{
+	char last;
+	int rc;
+
+	if (!v->writer || v->out.len < an_spill_bytes || v->out.failed)
+		return 0;
+	if (fmt != SGREACH_FORMAT_TEXT)
+		return an_spill(v, 0);
+	last = v->out.s[v->out.len - 1];
+	v->out.len--;
+	rc = an_spill(v, 1);
+	sb_putc(&v->out, last);
+	return rc;
+}
+
 static void header(struct an_ctx *c, sgreach_format fmt, const char *flow,
 		   const char *group_by, size_t width)
 {
@@ -466,6 +488,8 @@ SGREACH_API int sgreach_matrix(const sgreach_model *m, const char *flow_text,
 			else
 				row_fast(&c, fmt, &names, a, b, id, &tails, &n);
 		}
+		if ((rc = spill_rows(ctx, fmt)))
+			goto out;
 	}
 	if (fmt == SGREACH_FORMAT_JSON)
 		sb_puts(&ctx->out, "]}");

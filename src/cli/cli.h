@@ -70,6 +70,23 @@ struct cli_command {
 /* Prints "sgreach: MESSAGE" on stderr.  Returns CLI_EXIT_USAGE. */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * The output of an analysis, written to standard output as the library
+ * makes it (sgreach_verdict_set_writer()) rather than gathered first: a
+ * wildcard check or a matrix listing over a large estate runs to
+ * gigabytes.  cli_output_start() sets it on ctx; cli_output_end() ends
+ * the output with a newline if it has none, or, for an analysis that
+ * failed (err), reports the error: once, by main(), when it is that
+ * standard output could not be written.  Returns the exit status.
+ */
+struct cli_output {
+	size_t written;
+	char last; /* the last byte written */
+};
+void cli_output_start(struct cli_output *o, sgreach_verdict *ctx);
+int cli_output_end(struct cli_output *o, sgreach_verdict *ctx, int err,
+		   int status);
+
 /* Writes s as the contents of a JSON string (no quotes) to f: escapes '"',
  * '\\' and control characters, replaces invalid UTF-8 with U+FFFD. */
 void cli_json_escape(FILE *f, const char *s, size_t len);

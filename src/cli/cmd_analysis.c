@@ -39,11 +39,13 @@ static int run(struct cli *cli, enum analysis what, int argc, char **argv)
 {
 	sgreach_verdict *ctx = sgreach_verdict_new();
 	sgreach_format fmt = lib_format(cli->format);
-	const char *out = NULL, *msg;
+	struct cli_output o;
+	const char *out = NULL;
 	int err = -EINVAL, rc;
 
 	if (!ctx)
 		return cli_error("%s", sgreach_strerror(-ENOMEM));
+	cli_output_start(&o, ctx);
 	switch (what) {
 	case A_PORTS:
 		err = sgreach_ports(cli->model, argv[0], argv[1],
@@ -69,18 +71,8 @@ static int run(struct cli *cli, enum analysis what, int argc, char **argv)
 				       &out);
 		break;
 	}
-	if (err) {
-		msg = sgreach_verdict_error(ctx);
-		rc = cli_error("%s", msg && *msg ? msg : sgreach_strerror(err));
-	} else {
-		size_t len = strlen(out);
-
-		fputs(out, stdout);
-		/* DOT and CSV end their own lines. */
-		if (!len || out[len - 1] != '\n')
-			fputc('\n', stdout);
-		rc = 0;
-	}
+	/* DOT and CSV end their own lines; the others get one. */
+	rc = cli_output_end(&o, ctx, err, 0);
 	sgreach_verdict_free(ctx);
 	return rc;
 }

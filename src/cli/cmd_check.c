@@ -59,19 +59,11 @@ out:
 	return buf;
 }
 
-/* The report goes to standard output as it is made: a wildcard over a
- * large estate makes millions of results, which would otherwise all be
- * held in memory first. */
-static int write_stdout(void *cookie, const char *text, size_t len)
-{
-	(void)cookie;
-	return fwrite(text, 1, len, stdout) == len ? 0 : -1;
-}
-
 static int run_check(struct cli *cli, int argc, char **argv)
 {
 	sgreach_verdict *ctx = NULL;
-	const char *out = NULL, *msg;
+	struct cli_output o;
+	const char *out = NULL;
 	size_t len = 0;
 	char *text;
 	int err, failed = 0, rc;
@@ -83,21 +75,13 @@ static int run_check(struct cli *cli, int argc, char **argv)
 		free(text);
 		return cli_error("%s", sgreach_strerror(-ENOMEM));
 	}
-	sgreach_verdict_set_writer(ctx, write_stdout, NULL);
+	cli_output_start(&o, ctx);
 	err =
 	    sgreach_check(cli->model, text, len, argv[0], cli->query_flags,
 			  cli->format == CLI_FORMAT_JSON ? SGREACH_FORMAT_JSON
 							 : SGREACH_FORMAT_TEXT,
 			  ctx, &out, &failed);
-	if (err == -EIO && ferror(stdout)) {
-		rc = CLI_EXIT_USAGE; /* main() reports the write error */
-	} else if (err) {
-		msg = sgreach_verdict_error(ctx);
-		rc = cli_error("%s", msg && *msg ? msg : sgreach_strerror(err));
-	} else {
-		puts(out); /* empty: the report is written; its newline */
-		rc = failed ? 1 : 0;
-	}
+	rc = cli_output_end(&o, ctx, err, failed ? 1 : 0);
 	sgreach_verdict_free(ctx);
 	free(text);
 	return rc;

@@ -48,6 +48,41 @@ static const struct option common_options[] = {
  * printing its own message, which would name the libtool wrapper's argv[0]. */
 static const char short_options[] = ":f:o:46qh";
 
+static int write_stdout(void *cookie, const char *text, size_t len)
+{
+	struct cli_output *o = cookie;
+
+	if (fwrite(text, 1, len, stdout) != len)
+		return -1;
+	o->written += len;
+	o->last = text[len - 1];
+	return 0;
+}
+
+void cli_output_start(struct cli_output *o, sgreach_verdict *ctx)
+{
+	o->written = 0;
+	o->last = '\0';
+	sgreach_verdict_set_writer(ctx, write_stdout, o);
+}
+
+int cli_output_end(struct cli_output *o, sgreach_verdict *ctx, int err,
+		   int status)
+{
+	const char *msg;
+
+	if (err == -EIO && ferror(stdout))
+		return CLI_EXIT_USAGE; /* main() reports the write error */
+	if (err) {
+		msg = sgreach_verdict_error(ctx);
+		return cli_error("%s",
+				 msg && *msg ? msg : sgreach_strerror(err));
+	}
+	if (!o->written || o->last != '\n')
+		fputc('\n', stdout);
+	return status;
+}
+
 int cli_error(const char *fmt, ...)
 {
 	va_list ap;

@@ -669,6 +669,34 @@ Test(lint, check_writer_gets_the_report)
 		free(w.text);
 		free(want);
 	}
+	/* The matrix listing is written a row of nodes at a time, in every
+	 * format; the text form still ends without a newline. */
+	for (f = 0; f < 4; f++) {
+		char *want;
+
+		sgreach_verdict_set_writer(v, NULL, NULL);
+		cr_assert_eq(sgreach_matrix(M, NULL, SGREACH_GROUP_BY_NONE, 0,
+					    (sgreach_format)f, v, &out),
+			     0, "%s", sgreach_verdict_error(v));
+		want = strdup(out);
+		for (b = 0; b < 2; b++) {
+			struct written w = {NULL, 0, 0, 0};
+
+			an_spill_bytes = b ? 300 : 1;
+			sgreach_verdict_set_writer(v, collect, &w);
+			cr_assert_eq(sgreach_matrix(M, NULL,
+						    SGREACH_GROUP_BY_NONE, 0,
+						    (sgreach_format)f, v, &out),
+				     0);
+			cr_assert_str_eq(out, "");
+			cr_assert_str_eq(w.text, want, "format %zu", f);
+			cr_assert_gt(w.calls, 2, "format %zu: %zu pieces", f,
+				     w.calls);
+			free(w.text);
+		}
+		an_spill_bytes = spill;
+		free(want);
+	}
 	/* A writer that fails stops the check where it fails. */
 	{
 		struct written w = {NULL, 0, 0, 3};
