@@ -72,3 +72,20 @@ run_in() {
 	"$SGREACH" "$@" >"$tmp/out" 2>"$tmp/err" <"$f"
 	rc=$?
 }
+
+# expect_full DESC ARGS...: with standard output on /dev/full, sgreach ARGS
+# exits 2 with one line on stderr, the write error.  Not run (and not
+# counted) where there is no /dev/full.
+expect_full() {
+	desc=$1
+	shift
+	[ -w /dev/full ] || return 0
+	"$SGREACH" "$@" >/dev/full 2>"$tmp/err" </dev/null
+	rc=$?
+	if [ "$rc" -eq 2 ] && grep -q "write error" "$tmp/err" &&
+		[ "$(wc -l <"$tmp/err")" -eq 1 ]; then
+		ok "$desc"
+	else
+		not_ok "$desc: exit $rc, $(cat "$tmp/err")"
+	fi
+}
