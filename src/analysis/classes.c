@@ -577,22 +577,32 @@ void an_ext_free(struct ext_range *r, size_t n)
 	free(r);
 }
 
-static int push_bound(struct an_ctx *c, const struct sg_prefix *p)
+/* Where prefix p starts holding addresses and where it stops (the address
+ * after its last, unless that is the family's last): into e[]; returns 1
+ * or 2, the number of them. */
+static int prefix_edges(const struct an_ctx *c, const struct sg_prefix *p,
+			struct sg_addr e[2])
 {
-	struct sg_range r;
 	struct sg_prefix top = {{0, 0}, 0, (uint8_t)c->fam};
-	struct sg_range all;
+	struct sg_range r, all;
 
 	prefix_range(p, &r);
 	prefix_range(&top, &all);
-	if (vec_push(&c->bounds, r.first))
-		return -ENOMEM;
-	if (addr_cmp(&r.last, &all.last) < 0) {
-		struct sg_addr nx = addr_next(&r.last, c->fam);
+	e[0] = r.first;
+	if (addr_cmp(&r.last, &all.last) >= 0)
+		return 1;
+	e[1] = addr_next(&r.last, c->fam);
+	return 2;
+}
 
-		if (vec_push(&c->bounds, nx))
+static int push_bound(struct an_ctx *c, const struct sg_prefix *p)
+{
+	struct sg_addr e[2];
+	int i, n = prefix_edges(c, p, e);
+
+	for (i = 0; i < n; i++)
+		if (vec_push(&c->bounds, e[i]))
 			return -ENOMEM;
-	}
 	return 0;
 }
 
@@ -633,23 +643,13 @@ static int ev_cmp(const void *a, const void *b)
 static int sweep_prefix(struct an_ctx *c, struct ext_sweep *w, uint32_t cand,
 			const struct sg_prefix *p)
 {
-	struct sg_prefix top = {{0, 0}, 0, (uint8_t)c->fam};
-	struct sg_range r, all;
-	struct ext_event e;
+	struct sg_addr at[2];
+	int i, n = prefix_edges(c, p, at);
 
-	prefix_range(p, &r);
-	prefix_range(&top, &all);
-	e.at = r.first;
-	e.cand = cand;
-	e.delta = 1;
-	if (vec_push(&w->ev, e))
-		return -ENOMEM;
-	if (addr_cmp(&r.last, &all.last) < 0) {
-		e.at = addr_next(&r.last, c->fam);
-		e.delta = -1;
-		if (vec_push(&w->ev, e))
+	for (i = 0; i < n; i++)
+		if (vec_push(&w->ev,
+			     ((struct ext_event){at[i], cand, i ? -1 : 1})))
 			return -ENOMEM;
-	}
 	return 0;
 }
 
