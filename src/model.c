@@ -146,6 +146,11 @@ uint32_t model_find_endpoint(const sgreach_model *m, const char *id)
 	return find(&m->endpoint_ids, id);
 }
 
+uint32_t model_find_plist(const sgreach_model *m, const char *id)
+{
+	return find(&m->plist_ids, id);
+}
+
 /* ------------------------------------------------------------- rollback -- */
 
 /*

@@ -392,6 +392,7 @@ int model_fail(sgreach_model *m, int err, const char *fmt, ...)
 /* Looks up by id; SG_NONE when absent. */
 uint32_t model_find_group(const sgreach_model *m, const char *id);
 uint32_t model_find_endpoint(const sgreach_model *m, const char *id);
+uint32_t model_find_plist(const sgreach_model *m, const char *id);
 
 /* A service id's NAME: what follows "CLUSTER/", or the whole id. */
 static inline const char *model_service_short(const char *id)

@@ -306,6 +306,16 @@ int an_range_private(const struct sg_range *r);
 /* The prefixes an_range_private() tests, of family fam (4 or 6). */
 const struct sg_prefix *an_private_prefixes(int fam, size_t *n);
 
+/* sgreach_diff() with a choice of how the pairs that differ are found
+ * (diff.c): DIFF_AUTO as sgreach_diff(); DIFF_FULL every pair, by the
+ * all-pairs engine's rows; DIFF_SCREEN_ROWS and DIFF_SCREEN_PAIRS only
+ * the pairs with a changed name, by rows or pair by pair.  The output is
+ * the same whatever the mode: the tests compare them. */
+enum { DIFF_AUTO = 0, DIFF_FULL, DIFF_SCREEN_ROWS, DIFF_SCREEN_PAIRS };
+int an_diff(const sgreach_model *old_model, const sgreach_model *new_model,
+	    unsigned int flags, sgreach_format fmt, sgreach_verdict *ctx,
+	    const char **out, int *gained, int mode);
+
 /* Node naming and rendering helpers (render/analysis.c).  A name fits
  * AN_NAME_MAX bytes: "service:", a cluster's and a service's name (255
  * characters each, ECS's limit) and the slash between them. */

@@ -880,6 +880,269 @@ static int compare_pair(struct diff *d, const struct name *src,
 	return rc;
 }
 
+/* -------------------------------------------------------- screening -- */
+
+/*
+ * Which names can answer differently at all.  A pair's answer is a
+ * function of its two nodes: their members' addresses, VPCs and groups,
+ * those groups' rules (and completeness), the prefix lists the rules
+ * name, and the VPC peerings (sgreach_query() reads nothing else; the
+ * analyses agree with it, test_analysis.c).  So when the peerings are the
+ * same on both sides, a pair of names whose nodes are both the same on
+ * both sides answers the same, and only the pairs with a changed name
+ * need comparing: a diff of a large estate against itself, or against a
+ * change of a few rules, then asks a few pairs instead of every pair.
+ */
+struct screen {
+	int8_t *group; /* per new group: -1 not known yet, 0 differs, 1 same */
+	int8_t *plist; /* per new prefix list: likewise */
+};
+
+static int str_same(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+static int prefix_same(const struct sg_prefix *a, const struct sg_prefix *b)
+{
+	return a->len == b->len && a->fam == b->fam && !addr_cmp(&a->a, &b->a);
+}
+
+static int plist_same(struct diff *d, struct screen *sc, uint32_t np)
+{
+	const sgreach_model *om = d->s[0].c.m, *nm = d->s[1].c.m;
+	const struct sg_plist *n = &nm->plists.v[np], *o;
+	uint32_t op, k;
+
+	if (sc->plist[np] >= 0)
+		return sc->plist[np];
+	sc->plist[np] = 0;
+	op = model_find_plist(om, n->id);
+	if (op == SG_NONE)
+		return 0;
+	o = &om->plists.v[op];
+	if (o->loaded != n->loaded || o->entries.n != n->entries.n)
+		return 0;
+	for (k = 0; k < n->entries.n; k++)
+		if (!prefix_same(&o->entries.v[k], &n->entries.v[k]))
+			return 0;
+	sc->plist[np] = 1;
+	return 1;
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The keys (rule_key()) of a group's live rules of one direction, sorted,
+ * into keys (room for g->nrules[dir]). */
+static void group_keys(const struct dside *s, const struct sg_group *g, int dir,
+		       const char **keys)
+{
+	uint32_t k;
+
+	for (k = 0; k < g->nrules[dir]; k++)
+		keys[k] = s->rkey[g->rules[dir][k]];
+	if (g->nrules[dir])
+		qsort(keys, g->nrules[dir], sizeof(*keys), key_cmp);
+}
+
+/* Does new group ng have the same rules on both sides, with the same
+ * prefix lists behind them?  1, 0 or -ENOMEM. */
+static int group_same(struct diff *d, struct screen *sc, uint32_t ng)
+{
+	const sgreach_model *om = d->s[0].c.m, *nm = d->s[1].c.m;
+	const struct sg_group *n = &nm->groups.v[ng], *o;
+	const char **keys[2] = {NULL, NULL};
+	uint32_t og, k;
+	int dir, same = 1;
+
+	if (sc->group[ng] >= 0)
+		return sc->group[ng];
+	og = model_find_group(om, n->id);
+	if (og == SG_NONE) {
+		sc->group[ng] = 0;
+		return 0;
+	}
+	o = &om->groups.v[og];
+	if (o->complete != n->complete || o->nrules[0] != n->nrules[0] ||
+	    o->nrules[1] != n->nrules[1])
+		same = 0;
+	for (dir = 0; dir < 2 && same; dir++) {
+		keys[0] = malloc((n->nrules[dir] + 1) * sizeof(*keys[0]));
+		keys[1] = malloc((n->nrules[dir] + 1) * sizeof(*keys[1]));
+		if (!keys[0] || !keys[1]) {
+			free(keys[0]);
+			free(keys[1]);
+			return -ENOMEM;
+		}
+		group_keys(&d->s[0], o, dir, keys[0]);
+		group_keys(&d->s[1], n, dir, keys[1]);
+		for (k = 0; k < n->nrules[dir] && same; k++)
+			same = !strcmp(keys[0][k], keys[1][k]);
+		free(keys[0]);
+		free(keys[1]);
+		/* The same prefix list ids: the same lists? */
+		for (k = 0; k < n->nrules[dir] && same; k++) {
+			const struct sg_rule *r =
+			    &nm->rules.v[n->rules[dir][k]];
+
+			if (r->peer_kind == SGREACH_PEER_PREFIX_LIST)
+				same = plist_same(d, sc, r->peer);
+		}
+	}
+	sc->group[ng] = (int8_t)same;
+	return same;
+}
+
+/* Is endpoint ne of the new side the same as endpoint oe of the old, in
+ * everything an answer reads?  1, 0 or -ENOMEM. */
+static int endpoint_same(struct diff *d, struct screen *sc, uint32_t oe,
+			 uint32_t ne)
+{
+	const sgreach_model *om = d->s[0].c.m, *nm = d->s[1].c.m;
+	const struct sg_endpoint *o = &om->endpoints.v[oe],
+				 *n = &nm->endpoints.v[ne];
+	uint32_t k, j;
+	int rc;
+
+	if (o->kind != n->kind || o->assign_public != n->assign_public ||
+	    !str_same(o->vpc, n->vpc) || !str_same(o->id, n->id) ||
+	    o->addrs.n != n->addrs.n || o->groups.n != n->groups.n ||
+	    o->subnet_ids.n != n->subnet_ids.n ||
+	    o->missing_groups != n->missing_groups ||
+	    o->members.n != n->members.n)
+		return 0;
+	for (k = 0; k < n->addrs.n; k++)
+		if (o->addrs.v[k].is_public != n->addrs.v[k].is_public ||
+		    !prefix_same(&o->addrs.v[k].p, &n->addrs.v[k].p))
+			return 0;
+	for (k = 0; k < n->subnet_ids.n; k++)
+		if (!str_same(o->subnet_ids.v[k], n->subnet_ids.v[k]))
+			return 0;
+	/* The same groups (an endpoint lists a group once), each the same. */
+	for (k = 0; k < n->groups.n; k++) {
+		const char *id = nm->groups.v[n->groups.v[k]].id;
+
+		for (j = 0; j < o->groups.n; j++)
+			if (!strcmp(om->groups.v[o->groups.v[j]].id, id))
+				break;
+		if (j == o->groups.n)
+			return 0;
+		if ((rc = group_same(d, sc, n->groups.v[k])) <= 0)
+			return rc;
+	}
+	/* A service: the same tasks' interfaces, each the same. */
+	for (k = 0; k < n->members.n; k++)
+		if ((rc = endpoint_same(d, sc, o->members.v[k],
+					n->members.v[k])) <= 0)
+			return rc;
+	return 1;
+}
+
+static int peering_cmp(const void *a, const void *b)
+{
+	const char *const *x = a, *const *y = b;
+	int c = strcmp(x[0], y[0]);
+
+	return c ? c : strcmp(x[1], y[1]);
+}
+
+/* The active peerings of m as sorted pairs of VPC ids, each pair sorted
+ * and listed once, into *out (2 x *n strings). */
+static int peerings(const sgreach_model *m, const char ***out, uint32_t *n)
+{
+	const char **p = malloc((2 * (size_t)m->peerings.n + 1) * sizeof(*p));
+	uint32_t i, k = 0, w = 0;
+
+	if (!p)
+		return -ENOMEM;
+	for (i = 0; i < m->peerings.n; i++) {
+		const struct sg_peering *x = &m->peerings.v[i];
+		const char *a = x->vpc_a ? x->vpc_a : "",
+			   *b = x->vpc_b ? x->vpc_b : "";
+
+		if (!x->active)
+			continue;
+		p[2 * k] = strcmp(a, b) <= 0 ? a : b;
+		p[2 * k + 1] = strcmp(a, b) <= 0 ? b : a;
+		k++;
+	}
+	if (k)
+		qsort(p, k, 2 * sizeof(*p), peering_cmp);
+	for (i = 0; i < k; i++)
+		if (!w || peering_cmp(p + 2 * (w - 1), p + 2 * i)) {
+			p[2 * w] = p[2 * i];
+			p[2 * w + 1] = p[2 * i + 1];
+			w++;
+		}
+	*out = p;
+	*n = w;
+	return 0;
+}
+
+static int peerings_same(const sgreach_model *om, const sgreach_model *nm)
+{
+	const char **p[2] = {NULL, NULL};
+	uint32_t n[2] = {0, 0}, i;
+	int rc;
+
+	if ((rc = peerings(om, &p[0], &n[0])) ||
+	    (rc = peerings(nm, &p[1], &n[1]))) {
+		free(p[0]);
+		return rc;
+	}
+	rc = n[0] == n[1];
+	for (i = 0; i < n[0] && rc; i++)
+		rc = !peering_cmp(p[0] + 2 * i, p[1] + 2 * i);
+	free(p[0]);
+	free(p[1]);
+	return rc;
+}
+
+/*
+ * dirty[i] = 1 for every name whose pairs may answer differently on the
+ * two sides: it is missing from one, or its node is not the same on both
+ * (endpoint_same()); every name when the peerings differ.  *ndirty is
+ * their count.  0 or -ENOMEM.
+ */
+static int screen_names(struct diff *d, uint8_t *dirty, uint32_t *ndirty)
+{
+	const sgreach_model *nm = d->s[1].c.m;
+	struct screen sc;
+	uint32_t i;
+	int rc, all;
+
+	*ndirty = 0;
+	if ((rc = peerings_same(d->s[0].c.m, nm)) < 0)
+		return rc;
+	all = !rc;
+	sc.group = malloc(nm->groups.n + 1);
+	sc.plist = malloc(nm->plists.n + 1);
+	if (!sc.group || !sc.plist) {
+		free(sc.group);
+		free(sc.plist);
+		return -ENOMEM;
+	}
+	memset(sc.group, -1, nm->groups.n + 1);
+	memset(sc.plist, -1, nm->plists.n + 1);
+	for (i = 0, rc = 0; i < d->names.n && rc >= 0; i++) {
+		const struct name *x = &d->names.v[i];
+
+		rc = all || x->node[0] == SG_NONE || x->node[1] == SG_NONE
+			 ? 0
+			 : endpoint_same(d, &sc,
+					 d->s[0].c.nodes.v[x->node[0]].idx,
+					 d->s[1].c.nodes.v[x->node[1]].idx);
+		dirty[i] = rc == 0;
+		*ndirty += dirty[i];
+	}
+	free(sc.group);
+	free(sc.plist);
+	return rc < 0 ? rc : 0;
+}
+
 struct diff_at {
 	uint32_t dst, src; /* name indexes, names.n: the internet */
 };
@@ -893,30 +1156,79 @@ static int at_cmp(const void *a, const void *b)
 	return x->src < y->src ? -1 : x->src > y->src;
 }
 
+/* The id of the flows node a opens to node b on one side (res_fid()):
+ * from row, a's row of the all-pairs engine, or pair by pair. */
+static int node_fid(struct diff *d, int side, uint32_t a, uint32_t b,
+		    const uint32_t *row, uint32_t *fid)
+{
+	struct dside *s = &d->s[side];
+	uint32_t id;
+	int rc;
+
+	if (row)
+		id = row[s->c.nodes.v[b].nclass];
+	else if ((rc = an_node_pair_id(&s->c, a, b, &id)))
+		return rc;
+	return res_fid(d, s, id, fid);
+}
+
 /*
- * Every pair of names, the internet included: which pairs' flows differ
- * is found by source, a row of pair answers at a time from the all-pairs
- * engine (allpairs.h), comparing the flows of each answer, worked out once
- * per answer.  Pair by pair, a large estate's diff took ten minutes.  The
- * pairs that differ are then rendered by destination, then source, as
- * before.
+ * A pair asked one by one (an_node_pair_id()) costs about as much as
+ * PAIR_COST cells of the all-pairs engine's rows, tables included: 29 on
+ * bench/'s medium estate, 123 on large (2.5 and 7.6 us a pair, 87 and
+ * 62 ns a cell).  Fewer pairs than the rows' cells / PAIR_COST are asked
+ * one by one, without the engine's tables (3 GB on xl).
  */
-static int compare(struct diff *d, struct strbuf *gained, struct strbuf *lost)
+#define PAIR_COST 100
+
+/*
+ * Every pair of names with a changed name (screen_names()), the internet
+ * included, and every pair under DIFF_FULL: which pairs' flows differ is
+ * found by source, either a row of pair answers at a time from the
+ * all-pairs engine (allpairs.h) or pair by pair when the changed names are
+ * few, comparing the flows of each answer, worked out once per answer.
+ * Pair by pair over every pair, a large estate's diff took ten minutes.
+ * The pairs that differ are then rendered by destination, then source.
+ */
+static int compare(struct diff *d, int mode, struct strbuf *gained,
+		   struct strbuf *lost)
 {
 	const uint32_t nn = (uint32_t)d->names.n;
 	VEC(struct diff_at) at = {0};
 	uint32_t *row[2] = {NULL, NULL}, cur[2] = {SG_NONE, SG_NONE};
+	uint32_t *dlist = NULL, ndirty = 0;
+	uint8_t *dirty = NULL;
 	struct connset o, n, t, empty;
-	uint32_t i, j, empty_fid = SG_NONE;
-	size_t k;
-	int rc = 0, side;
+	uint32_t i, j, k, empty_fid = SG_NONE;
+	uint64_t asked;
+	size_t x;
+	int rc = 0, side, rows;
 
 	connset_init(&o);
 	connset_init(&n);
 	connset_init(&t);
 	connset_init(&empty);
-	rc = intern_flows(d, &empty, &empty_fid);
-	for (side = 0; side < 2 && !rc; side++) {
+	dirty = malloc(nn + 1);
+	dlist = malloc((nn + 1) * sizeof(*dlist));
+	if (!dirty || !dlist)
+		rc = -ENOMEM;
+	else if (mode == DIFF_FULL) {
+		memset(dirty, 1, nn + 1);
+		ndirty = nn;
+	} else
+		rc = screen_names(d, dirty, &ndirty);
+	for (i = 0, k = 0; i < nn && !rc; i++)
+		if (dirty[i])
+			dlist[k++] = i;
+	/* The pairs to ask: a changed name's row, and every other row's
+	 * cells of changed names. */
+	asked = (uint64_t)ndirty * (nn + 1) + (uint64_t)(nn - ndirty) * ndirty;
+	rows = mode == DIFF_FULL || mode == DIFF_SCREEN_ROWS ||
+	       (mode == DIFF_AUTO &&
+		asked * PAIR_COST > (uint64_t)(nn + 1) * (nn + 1));
+	if (!rc)
+		rc = intern_flows(d, &empty, &empty_fid);
+	for (side = 0; side < 2 && rows && !rc; side++) {
 		struct dside *s = &d->s[side];
 
 		if ((rc = ap_init(&s->ap, &s->c, NULL)))
@@ -925,23 +1237,27 @@ static int compare(struct diff *d, struct strbuf *gained, struct strbuf *lost)
 		if (!row[side])
 			rc = -ENOMEM;
 	}
-	for (i = 0; i <= nn && !rc; i++) {
+	for (i = 0; i <= nn && ndirty && !rc; i++) {
 		const struct name *src = i < nn ? &d->names.v[i] : NULL;
+		/* A changed name's row whole, the others at changed names. */
+		const int whole = src && dirty[i];
 
-		for (side = 0; side < 2 && src && !rc; side++) {
-			uint32_t a = src->node[side], x;
+		for (side = 0; side < 2 && src && rows && !rc; side++) {
+			uint32_t a = src->node[side], y;
 
 			if (a == SG_NONE)
 				continue;
-			x = d->s[side].c.nodes.v[a].nclass;
-			if (x != cur[side] &&
-			    !(rc = ap_row(&d->s[side].ap, x, row[side])))
-				cur[side] = x;
+			y = d->s[side].c.nodes.v[a].nclass;
+			if (y != cur[side] &&
+			    !(rc = ap_row(&d->s[side].ap, y, row[side])))
+				cur[side] = y;
 		}
-		for (j = 0; j <= nn && !rc; j++) {
-			const struct name *dst = j < nn ? &d->names.v[j] : NULL;
+		for (k = 0; k < (whole ? nn + 1 : ndirty) && !rc; k++) {
+			const struct name *dst;
 			const struct connset *f[2];
 
+			j = whole ? k : dlist[k];
+			dst = j < nn ? &d->names.v[j] : NULL;
 			if (!src && !dst)
 				continue;
 			if (src && dst) {
@@ -949,16 +1265,13 @@ static int compare(struct diff *d, struct strbuf *gained, struct strbuf *lost)
 				uint32_t fid[2] = {empty_fid, empty_fid};
 
 				for (side = 0; side < 2 && !rc; side++) {
-					struct dside *s = &d->s[side];
 					uint32_t a = src->node[side];
 					uint32_t b = dst->node[side];
 
 					if (a != SG_NONE && b != SG_NONE)
-						rc = res_fid(
-						    d, s,
-						    row[side]
-						       [s->c.nodes.v[b].nclass],
-						    &fid[side]);
+						rc = node_fid(d, side, a, b,
+							      row[side],
+							      &fid[side]);
 				}
 				if (rc || fid[0] == fid[1])
 					continue;
@@ -991,14 +1304,16 @@ static int compare(struct diff *d, struct strbuf *gained, struct strbuf *lost)
 	}
 	if (!rc && at.n) /* qsort() of NULL: undefined, even of nothing */
 		qsort(at.v, at.n, sizeof(*at.v), at_cmp);
-	for (k = 0; k < at.n && !rc; k++)
+	for (x = 0; x < at.n && !rc; x++)
 		rc = compare_pair(
-		    d, at.v[k].src < nn ? &d->names.v[at.v[k].src] : NULL,
-		    at.v[k].dst < nn ? &d->names.v[at.v[k].dst] : NULL, &o, &n,
+		    d, at.v[x].src < nn ? &d->names.v[at.v[x].src] : NULL,
+		    at.v[x].dst < nn ? &d->names.v[at.v[x].dst] : NULL, &o, &n,
 		    &t, gained, lost);
 	vec_free(&at);
 	free(row[0]);
 	free(row[1]);
+	free(dirty);
+	free(dlist);
 	connset_free(&o);
 	connset_free(&n);
 	connset_free(&t);
@@ -1059,10 +1374,9 @@ static void side_free(struct dside *s)
 		an_free(&s->c);
 }
 
-SGREACH_API int sgreach_diff(const sgreach_model *old_model,
-			     const sgreach_model *new_model, unsigned int flags,
-			     sgreach_format fmt, sgreach_verdict *ctx,
-			     const char **out, int *gained)
+int an_diff(const sgreach_model *old_model, const sgreach_model *new_model,
+	    unsigned int flags, sgreach_format fmt, sgreach_verdict *ctx,
+	    const char **out, int *gained, int mode)
 {
 	struct diff d;
 	struct strbuf g, l;
@@ -1095,7 +1409,7 @@ SGREACH_API int sgreach_diff(const sgreach_model *old_model,
 	sb_init(&l);
 	if ((rc = side_init(&d, 0, old_model, fam)) ||
 	    (rc = side_init(&d, 1, new_model, fam)) ||
-	    (rc = find_changes(&d)) || (rc = compare(&d, &g, &l)))
+	    (rc = find_changes(&d)) || (rc = compare(&d, mode, &g, &l)))
 		goto out;
 	if (g.failed || l.failed) {
 		rc = -ENOMEM;
@@ -1135,4 +1449,13 @@ out:
 	vec_free(&d.fsets);
 	u64map_free(&d.fset_ids);
 	return rc;
+}
+
+SGREACH_API int sgreach_diff(const sgreach_model *old_model,
+			     const sgreach_model *new_model, unsigned int flags,
+			     sgreach_format fmt, sgreach_verdict *ctx,
+			     const char **out, int *gained)
+{
+	return an_diff(old_model, new_model, flags, fmt, ctx, out, gained,
+		       DIFF_AUTO);
 }

@@ -405,6 +405,30 @@ static uint32_t rnd(uint32_t n)
 #define NGROUPS 15
 #define NENIS	30
 
+/* A second generator for random_estate()'s changes (diff), apart from the
+ * first so that a changed estate draws everything else alike. */
+static uint64_t mut_state;
+static uint32_t mut_scale; /* the odds of a change, times this */
+
+/* rnd() of the changes' generator. */
+static uint32_t mrnd(uint32_t n)
+{
+	uint64_t keep = rnd_state;
+	uint32_t r;
+
+	rnd_state = mut_state;
+	r = rnd(n);
+	mut_state = rnd_state;
+	rnd_state = keep;
+	return r;
+}
+
+/* 1 once in `odds` draws when changes are asked for, else 0. */
+static int mutate(uint32_t odds)
+{
+	return mut_state && mrnd(odds * mut_scale) == 0;
+}
+
 static const char *const cidrs[] = {
     "0.0.0.0/0",
     "10.0.0.0/16",
@@ -440,7 +464,9 @@ static const char *const cidrs6[] = {
 /* The family under test: 4 or 6. */
 static int test_fam = 4;
 
-static void add_random_rule(sgreach_model *m, const char *g, int dir)
+/* Draws a rule and adds it when add is set: the draws are the same
+ * either way. */
+static void draw_rule(sgreach_model *m, const char *g, int dir, int add)
 {
 	static const char *const protos[] = {"-1",  "tcp",  "tcp",    "tcp",
 					     "udp", "icmp", "50",     "47",
@@ -450,7 +476,7 @@ static void add_random_rule(sgreach_model *m, const char *g, int dir)
 				       {-1, -1},     {443, 8443}};
 	static const int icmp[][2] = {{-1, -1}, {8, -1}, {8, 0}, {3, 4}};
 	const char *proto = protos[rnd(12)];
-	int from = -1, to = -1, kind = (int)rnd(10), rc;
+	int from = -1, to = -1, kind = (int)rnd(10), rc, flags = 0;
 	char peer[64];
 
 	if (!strcmp(proto, "tcp") || !strcmp(proto, "udp") ||
@@ -473,36 +499,61 @@ static void add_random_rule(sgreach_model *m, const char *g, int dir)
 		else
 			snprintf(peer, sizeof(peer), "%s",
 				 cidrs[rnd(sizeof(cidrs) / sizeof(*cidrs))]);
-		rc = sgreach_model_add_rule(m, g, dir, proto, from, to,
-					    SGREACH_PEER_CIDR, peer, NULL, NULL,
-					    0);
 	} else if (kind < 9) {
 		snprintf(peer, sizeof(peer), "sg-%u", rnd(NGROUPS));
-		rc = sgreach_model_add_rule(
-		    m, g, dir, proto, from, to, SGREACH_PEER_GROUP, peer, NULL,
-		    NULL, rnd(8) ? 0 : SGREACH_RULE_STALE);
+		flags = rnd(8) ? 0 : SGREACH_RULE_STALE;
 	} else {
-		rc = sgreach_model_add_rule(
-		    m, g, dir, proto, from, to, SGREACH_PEER_PREFIX_LIST,
-		    rnd(3) ? "pl-loaded" : "pl-missing", NULL, NULL, 0);
+		snprintf(peer, sizeof(peer), "%s",
+			 rnd(3) ? "pl-loaded" : "pl-missing");
 	}
+	if (!add)
+		return;
+	rc = sgreach_model_add_rule(m, g, dir, proto, from, to,
+				    kind < 5   ? SGREACH_PEER_CIDR
+				    : kind < 9 ? SGREACH_PEER_GROUP
+					       : SGREACH_PEER_PREFIX_LIST,
+				    peer, NULL, NULL, flags);
 	cr_assert_eq(rc, 0, "%s", sgreach_model_error(m));
 }
 
-/* About 30 interfaces, 15 groups (3 of them without rules), two peered or
+/* A rule of the estate: under changes, sometimes left out, sometimes with
+ * another one (drawn from the changes' generator) after it. */
+static void add_random_rule(sgreach_model *m, const char *g, int dir)
+{
+	draw_rule(m, g, dir, !mutate(25));
+	if (mutate(25)) {
+		uint64_t keep = rnd_state;
+
+		rnd_state = mut_state;
+		draw_rule(m, g, dir, 1);
+		mut_state = rnd_state;
+		rnd_state = keep;
+	}
+}
+
+/*
+ * About 30 interfaces, 15 groups (3 of them without rules), two peered or
  * unpeered VPCs, prefix lists loaded and missing, public addresses, two
- * services with tasks and one without. */
-static sgreach_model *random_estate(uint64_t seed)
+ * services with tasks and one without.  With mut not 0, the same estate
+ * with random changes drawn from mut (mutate()), fewer the larger mut %
+ * 8: rules left out or
+ * added, groups attached or not, incomplete groups, addresses and VPCs
+ * moved, tasks in the other service or none, a prefix list changed, and
+ * the peering turned over when mut % 5 is 4.
+ */
+static sgreach_model *random_estate_mut(uint64_t seed, uint64_t mut)
 {
 	sgreach_model *m = sgreach_model_new();
 	char id[64], addr[64];
 	int i, k;
 
 	rnd_state = seed * 2654435761u + 88172645463325252ull;
+	mut_state = mut ? mut * 0x9e3779b97f4a7c15ull | 1 : 0;
+	mut_scale = 1 + (uint32_t)(mut % 8); /* from many changes to one */
 	cr_assert_eq(sgreach_model_add_vpc(m, "vpc-a", "10.0.0.0/16"), 0);
 	cr_assert_eq(sgreach_model_add_vpc(m, "vpc-b", "10.1.0.0/16"), 0);
 	cr_assert_eq(sgreach_model_add_peering(m, "pcx-1", "vpc-a", "vpc-b",
-					       (int)rnd(2)),
+					       (int)rnd(2) ^ (mut % 5 == 4)),
 		     0);
 	cr_assert_eq(
 	    sgreach_model_add_subnet(m, "subnet-a1", "vpc-a", "10.0.1.0/24"),
@@ -514,9 +565,10 @@ static sgreach_model *random_estate(uint64_t seed)
 	cr_assert_eq(
 	    sgreach_model_add_prefix_list_entry(m, "pl-loaded", "10.0.2.0/25"),
 	    0);
-	cr_assert_eq(sgreach_model_add_prefix_list_entry(m, "pl-loaded",
-							 "198.51.100.0/24"),
-		     0);
+	if (!mutate(15))
+		cr_assert_eq(sgreach_model_add_prefix_list_entry(
+				 m, "pl-loaded", "198.51.100.0/24"),
+			     0);
 	cr_assert_eq(sgreach_model_add_prefix_list_entry(m, "pl-loaded",
 							 "2001:db8:1::/56"),
 		     0);
@@ -527,9 +579,9 @@ static sgreach_model *random_estate(uint64_t seed)
 		int nin = (int)rnd(5), neg = (int)rnd(4);
 
 		snprintf(id, sizeof(id), "sg-%d", i);
-		cr_assert_eq(sgreach_model_add_group(m, id, NULL,
-						     i % 4 ? "vpc-a" : "vpc-b",
-						     SGREACH_GROUP_COMPLETE),
+		cr_assert_eq(sgreach_model_add_group(
+				 m, id, NULL, i % 4 ? "vpc-a" : "vpc-b",
+				 mutate(30) ? 0 : SGREACH_GROUP_COMPLETE),
 			     0);
 		for (k = 0; k < nin; k++)
 			add_random_rule(m, id, SGREACH_INGRESS);
@@ -566,13 +618,17 @@ static sgreach_model *random_estate(uint64_t seed)
 		snprintf(id, sizeof(id), "eni-%d", i);
 		cr_assert_eq(sgreach_model_add_endpoint(
 				 m, id, SGREACH_ENDPOINT_ENI,
-				 vpc_b ? "vpc-b" : "vpc-a", NULL, NULL),
+				 vpc_b ^ mutate(40) ? "vpc-b" : "vpc-a", NULL,
+				 NULL),
 			     0);
 		if (vpc_b)
 			snprintf(addr, sizeof(addr), "10.1.1.%d", 10 + i);
 		else
 			snprintf(addr, sizeof(addr), "10.0.%d.%d", 1 + i % 2,
 				 rnd(3) ? 10 + i : (int)rnd(30));
+		if (mutate(30)) /* nobody else's: 200 and up */
+			snprintf(addr, sizeof(addr), "10.0.%d.%d", 1 + i % 2,
+				 200 + i);
 		/* Clashes are possible by design of the draw: skip them. */
 		if (sgreach_model_add_address(m, id, addr, 0) != 0)
 			cr_assert_fail("%s", sgreach_model_error(m));
@@ -598,6 +654,13 @@ static sgreach_model *random_estate(uint64_t seed)
 			    sgreach_model_add_endpoint_group(m, id, "sg-2"), 0);
 		for (k = 0; k < ng; k++) {
 			snprintf(addr, sizeof(addr), "sg-%u", rnd(NGROUPS));
+			if (!mutate(20))
+				cr_assert_eq(sgreach_model_add_endpoint_group(
+						 m, id, addr),
+					     0);
+		}
+		if (mutate(20)) {
+			snprintf(addr, sizeof(addr), "sg-%u", mrnd(NGROUPS));
 			cr_assert_eq(
 			    sgreach_model_add_endpoint_group(m, id, addr), 0);
 		}
@@ -608,8 +671,12 @@ static sgreach_model *random_estate(uint64_t seed)
 		snprintf(arn, sizeof(arn),
 			 "arn:aws:ecs:eu-west-1:1:task/c/task%d", i);
 		snprintf(id, sizeof(id), "eni-%d", i);
+		if (mutate(15))
+			continue;
 		cr_assert_eq(sgreach_model_add_task(m, arn, id,
-						    i < 4 ? "svc-a" : "svc-b"),
+						    (i < 4) ^ mutate(10)
+							? "svc-a"
+							: "svc-b"),
 			     0);
 	}
 	cr_assert_eq(sgreach_model_add_endpoint(m, "svc-c",
@@ -618,12 +685,19 @@ static sgreach_model *random_estate(uint64_t seed)
 		     0);
 	cr_assert_eq(sgreach_model_add_endpoint_subnet(m, "svc-c", "subnet-a1"),
 		     0);
-	cr_assert_eq(sgreach_model_add_endpoint_subnet(m, "svc-c", "subnet-a2"),
-		     0);
+	if (!mutate(10))
+		cr_assert_eq(
+		    sgreach_model_add_endpoint_subnet(m, "svc-c", "subnet-a2"),
+		    0);
 	cr_assert_eq(sgreach_model_add_endpoint_group(m, "svc-c", "sg-1"), 0);
 	cr_assert_eq(sgreach_model_finalize(m), 0, "%s",
 		     sgreach_model_error(m));
 	return m;
+}
+
+static sgreach_model *random_estate(uint64_t seed)
+{
+	return random_estate_mut(seed, 0);
 }
 
 /* Flows at and around the ports and types the generator writes. */
@@ -1467,6 +1541,87 @@ Test(analysis_property, external_range_edges_agree, .timeout = 120)
 
 /* The constants an_range_private() tests are the prefixes these texts
  * name, in this order, and nothing else. */
+/*
+ * diff finds the pairs that differ by screening (only pairs with a name
+ * whose node changed are asked) and asks them pair by pair or by rows:
+ * every way gives what asking every pair gives (DIFF_FULL), byte for
+ * byte, on random estates against changed copies of themselves, both
+ * ways, in both formats and families.
+ */
+static const char *diff_out(const sgreach_model *a, const sgreach_model *b,
+			    unsigned int flags, sgreach_format fmt, int mode,
+			    int *gained, uint64_t seed)
+{
+	static sgreach_verdict *v;
+	const char *out = NULL;
+	int rc;
+
+	if (!v)
+		v = sgreach_verdict_new();
+	rc = an_diff(a, b, flags, fmt, v, &out, gained, mode);
+	cr_assert_eq(rc, 0, "seed %llu mode %d: %s", (unsigned long long)seed,
+		     mode, sgreach_verdict_error(v));
+	return out;
+}
+
+Test(analysis_property, diff_modes_agree, .timeout = 120)
+{
+	uint64_t seed;
+	int changed = 0, pairs = 0;
+
+	for (seed = 1; seed <= 60; seed++) {
+		sgreach_model *m[3] = {random_estate(seed),
+				       random_estate_mut(seed, seed),
+				       random_estate(seed)};
+		static const int ab[][2] = {{0, 1}, {1, 0}, {0, 2}};
+		unsigned int flags = seed % 2 ? 0 : SGREACH_QUERY_IPV6;
+		int k, fmt, mode;
+		char empty[64];
+
+		snprintf(empty, sizeof(empty),
+			 "{\"family\":%d,\"gained\":[],\"lost\":[]}",
+			 flags ? 6 : 4);
+
+		for (k = 0; k < 3; k++)
+			for (fmt = 0; fmt < 2; fmt++) {
+				const sgreach_format f =
+				    fmt ? SGREACH_FORMAT_TEXT
+					: SGREACH_FORMAT_JSON;
+				int g0, g;
+				char *full = strdup(
+				    diff_out(m[ab[k][0]], m[ab[k][1]], flags,
+					     f, DIFF_FULL, &g0, seed));
+
+				cr_assert_not_null(full);
+				for (mode = DIFF_AUTO; mode <= DIFF_SCREEN_PAIRS;
+				     mode++) {
+					if (mode == DIFF_FULL)
+						continue;
+					cr_assert_str_eq(
+					    diff_out(m[ab[k][0]], m[ab[k][1]],
+						     flags, f, mode, &g, seed),
+					    full, "seed %llu, %d to %d, mode %d",
+					    (unsigned long long)seed, ab[k][0],
+					    ab[k][1], mode);
+					cr_assert_eq(g, g0);
+				}
+				if (k == 2 && fmt == 0)
+					cr_assert_str_eq(full, empty);
+				if (k == 0 && fmt == 0) {
+					changed += strcmp(full, empty) != 0;
+					pairs += g0;
+				}
+				free(full);
+			}
+		for (k = 0; k < 3; k++)
+			sgreach_model_free(m[k]);
+	}
+	cr_log_info("%d of 60 changed estates diff, %d pairs gained", changed,
+		    pairs);
+	/* The changes must change something, or nothing is tested. */
+	cr_expect_gt(changed, 30, "only %d changed estates differ", changed);
+}
+
 Test(analysis_private, constants_are_the_documented_prefixes)
 {
 	static const char *const v4[] = {
