@@ -661,6 +661,11 @@ int eval_endpoint_has_group(const sgreach_model *m, uint32_t e, uint32_t g)
 	return 0;
 }
 
+int eval_endpoints_connected(const sgreach_model *m, uint32_t a, uint32_t b)
+{
+	return same_net(m, a, b);
+}
+
 int eval_vpcs_connected(const sgreach_model *m, const char *a, const char *b)
 {
 	uint32_t i;

@@ -136,6 +136,9 @@ int eval_endpoint_has_group(const sgreach_model *m, uint32_t e, uint32_t g);
 /* Same VPC, or joined by an active peering (an unknown VPC invents no
  * boundary). */
 int eval_vpcs_connected(const sgreach_model *m, const char *a, const char *b);
+/* eval_vpcs_connected() of endpoints a and b's VPCs, from the finalized
+ * model's table when it has one. */
+int eval_endpoints_connected(const sgreach_model *m, uint32_t a, uint32_t b);
 
 /* Works out the details of a verdict that holds a result without them
  * (a quick query): 0, or -ENOMEM with the verdict still holding its

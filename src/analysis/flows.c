@@ -484,7 +484,8 @@ static int rule_how(struct an_ctx *c, const struct sg_endpoint *e, uint32_t ri,
 		    peer->nat || peer->p.fam != c->fam)
 			break;
 		if (eval_endpoint_has_group(m, peer->ep, r->peer) &&
-		    an_vpcs_connected(m, e->vpc, m->endpoints.v[peer->ep].vpc))
+		    eval_endpoints_connected(m, (uint32_t)(e - m->endpoints.v),
+					     peer->ep))
 			how = M_ALL;
 		break;
 	case SGREACH_PEER_PREFIX_LIST: {
@@ -760,8 +761,7 @@ int an_pair(struct an_ctx *c, const struct member *src_in,
 	if (rc)
 		goto out;
 	if (src.ep != SG_NONE && dst->ep != SG_NONE && !dst->is_public &&
-	    !an_vpcs_connected(m, m->endpoints.v[src.ep].vpc,
-			       m->endpoints.v[dst->ep].vpc)) {
+	    !eval_endpoints_connected(m, src.ep, dst->ep)) {
 		/* No path between the VPCs: not denied becomes unknown. */
 		if ((rc = connset_union(&out->s[VS_U], &out->s[VS_A])) ||
 		    (rc = connset_union(&out->s[VS_U], &out->s[VS_P])))

@@ -251,8 +251,7 @@ static int pair_id(struct an_ctx *c, const struct member *src,
 	    (rc = side_id(c, dst->ep, SGREACH_INGRESS, &seen, sbits, &in)))
 		return rc;
 	if (src->ep != SG_NONE && dst->ep != SG_NONE && !dst->is_public &&
-	    !an_vpcs_connected(c->m, c->m->endpoints.v[src->ep].vpc,
-			       c->m->endpoints.v[dst->ep].vpc))
+	    !eval_endpoints_connected(c->m, src->ep, dst->ep))
 		nopath = 1;
 	return pair_of_sides(c, src, dst, eg, in, nopath, id);
 }
@@ -291,8 +290,7 @@ int an_class_pair_id(struct an_ctx *c, uint32_t a, uint32_t b, uint32_t *id)
 	eg = c->stab[SGREACH_EGRESS][(size_t)a * n + b];
 	in = c->stab[SGREACH_INGRESS][(size_t)b * n + a];
 	if (s->ep != SG_NONE && d->ep != SG_NONE && !d->is_public &&
-	    !an_vpcs_connected(c->m, c->m->endpoints.v[s->ep].vpc,
-			       c->m->endpoints.v[d->ep].vpc))
+	    !eval_endpoints_connected(c->m, s->ep, d->ep))
 		nopath = 1;
 	key = (uint64_t)eg << 32 | (uint64_t)in << 1 | nopath;
 	if (u64map_get(&c->pair_memo, key, id))
@@ -337,11 +335,11 @@ static int group_bits(struct an_ctx *c, uint32_t g, const uint8_t *fast,
 	return 0;
 }
 
-/* How rule ri of endpoint self (e) matches fast class y: a CIDR rule by
+/* How rule ri of endpoint self matches fast class y: a CIDR rule by
  * the class's address bits, a group rule by the group's class bits (gb)
  * and the VPCs, anything else the exact way. */
-static int class_how(struct an_ctx *c, const struct sg_endpoint *e,
-		     uint32_t self, uint32_t ri, const uint64_t *gb, uint32_t y)
+static int class_how(struct an_ctx *c, uint32_t self, uint32_t ri,
+		     const uint64_t *gb, uint32_t y)
 {
 	const struct member *peer = &c->mcls.v[y].rep;
 	uint32_t cx = c->rcidx[ri];
@@ -356,8 +354,7 @@ static int class_how(struct an_ctx *c, const struct sg_endpoint *e,
 	if (gb) {
 		if (!(gb[y >> 6] >> (y & 63) & 1))
 			return AN_MATCH_NO;
-		return an_vpcs_connected(c->m, e->vpc,
-					 c->m->endpoints.v[peer->ep].vpc)
+		return eval_endpoints_connected(c->m, self, peer->ep)
 			   ? AN_MATCH_ALL
 			   : AN_MATCH_NO;
 	}
@@ -444,8 +441,7 @@ int an_build_tables(struct an_ctx *c)
 
 					if (!fast[y])
 						continue;
-					how = class_how(c, e, self->ep, ri, gb,
-							y);
+					how = class_how(c, self->ep, ri, gb, y);
 					if (!how)
 						continue;
 					slot =
