@@ -29,6 +29,9 @@ struct dside {
 	struct hmap names; /* name -> node index */
 	struct hmap rules; /* rule key -> rule index */
 	char **rkey;	   /* per rule: its key, NULL when dropped */
+	/* The live rules naming group g as their peer, in rule order:
+	 * gref[gref_off[g]] to gref[gref_off[g + 1] - 1]. */
+	uint32_t *gref_off, *gref;
 	/* Per direction and node: flows between it and some internet
 	 * address ([SGREACH_INGRESS]: from the internet to the node). */
 	struct connset *inet[2];
@@ -299,8 +302,22 @@ static int index_rules(struct dside *s)
 	uint32_t i;
 
 	s->rkey = calloc(m->rules.n ? m->rules.n : 1, sizeof(*s->rkey));
-	if (!s->rkey)
+	s->gref_off = calloc(m->groups.n + 2, sizeof(*s->gref_off));
+	s->gref = malloc((m->rules.n + 1) * sizeof(*s->gref));
+	if (!s->rkey || !s->gref_off || !s->gref)
 		return -ENOMEM;
+	/* Counted into gref_off[g + 2], summed, then filled: each slot
+	 * gref_off[g + 1] ends up at the end of g's rules. */
+	for (i = 0; i < m->rules.n; i++)
+		if (!m->rules.v[i].dropped &&
+		    m->rules.v[i].peer_kind == SGREACH_PEER_GROUP)
+			s->gref_off[m->rules.v[i].peer + 2]++;
+	for (i = 0; i < m->groups.n; i++)
+		s->gref_off[i + 2] += s->gref_off[i + 1];
+	for (i = 0; i < m->rules.n; i++)
+		if (!m->rules.v[i].dropped &&
+		    m->rules.v[i].peer_kind == SGREACH_PEER_GROUP)
+			s->gref[s->gref_off[m->rules.v[i].peer + 1]++] = i;
 	for (i = 0; i < m->rules.n; i++) {
 		if (m->rules.v[i].dropped)
 			continue;
@@ -432,14 +449,21 @@ static int node_has_endpoint(const struct dside *s, uint32_t n, uint32_t e)
 	return 0;
 }
 
-/* Does node n (of side s) carry group g? */
+/* Does node n (of side s) carry group g: its endpoint, or one of its
+ * service's tasks?  (Asked of the node's few endpoints, not of the
+ * group's members: a group like "base" has thousands.) */
 static int node_carries(const struct dside *s, uint32_t n, uint32_t g)
 {
 	const sgreach_model *m = s->c.m;
+	const uint32_t e = s->c.nodes.v[n].idx;
+	const struct sg_endpoint *ne = &m->endpoints.v[e];
 	uint32_t k;
 
-	for (k = 0; k < m->groups.v[g].nmembers; k++)
-		if (node_has_endpoint(s, n, m->groups.v[g].members[k]))
+	if (eval_endpoint_has_group(m, e, g))
+		return 1;
+	for (k = 0; ne->kind == SGREACH_ENDPOINT_SERVICE && k < ne->members.n;
+	     k++)
+		if (eval_endpoint_has_group(m, ne->members.v[k], g))
 			return 1;
 	return 0;
 }
@@ -570,7 +594,7 @@ static int groups_change_relevant(struct diff *d, const struct change *ch,
 	struct dside *s = &d->s[side];
 	const sgreach_model *m = s->c.m;
 	const struct sg_endpoint *e = &m->endpoints.v[ch->ep[side]];
-	uint32_t k, q, g;
+	uint32_t k, q, g, i;
 	int r;
 
 	for (k = 0; k < e->groups.n; k++) {
@@ -593,12 +617,10 @@ static int groups_change_relevant(struct diff *d, const struct change *ch,
 					    src, flows)))
 				return r;
 		/* Membership: the other end's rules naming the group. */
-		for (q = 0; q < m->rules.n; q++) {
-			const struct sg_rule *x = &m->rules.v[q];
+		for (i = s->gref_off[g]; i < s->gref_off[g + 1]; i++) {
+			const struct sg_rule *x = &m->rules.v[s->gref[i]];
 
-			if (x->dropped || x->peer_kind != SGREACH_PEER_GROUP ||
-			    x->peer != g)
-				continue;
+			q = s->gref[i];
 			if (in_src && dst && x->dir == SGREACH_INGRESS &&
 			    dst->node[side] != SG_NONE)
 				r = node_carries(s, dst->node[side], x->group)
@@ -1368,6 +1390,8 @@ static void side_free(struct dside *s)
 		for (i = 0; i < s->c.m->rules.n; i++)
 			free(s->rkey[i]);
 	free(s->rkey);
+	free(s->gref_off);
+	free(s->gref);
 	hmap_free(&s->names);
 	hmap_free(&s->rules);
 	if (s->c.m)
