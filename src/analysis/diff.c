@@ -74,6 +74,12 @@ struct diff {
 	sgreach_format fmt;
 	VEC(struct name) names;
 	VEC(struct change) changes;
+	/* Per side: the rule changes of each group (whose rule on that
+	 * side is in it), in change order, gch[gch_off[g]] on; and each
+	 * endpoint's attachment change (ech[e], SG_NONE when none).  A
+	 * pair asks only the changes of its nodes (render_entry()). */
+	uint32_t *gch_off[2], *gch[2], *ech[2];
+	VEC(uint32_t) cand;
 	uint32_t ngained, nlost;
 	VEC(struct fset) fsets;
 	struct u64map fset_ids; /* hash -> the last set of that hash */
@@ -429,6 +435,112 @@ static int find_changes(struct diff *d)
 		if (vec_push(&d->changes, ch))
 			return -ENOMEM;
 	}
+	return 0;
+}
+
+/* The changes by group and by endpoint, per side (struct diff). */
+static int index_changes(struct diff *d)
+{
+	uint32_t k;
+	int side;
+
+	for (side = 0; side < 2; side++) {
+		const sgreach_model *m = d->s[side].c.m;
+		uint32_t *off, *gch, *ech;
+
+		off = d->gch_off[side] = calloc(m->groups.n + 2, sizeof(*off));
+		gch = d->gch[side] = malloc((d->changes.n + 1) * sizeof(*gch));
+		ech = d->ech[side] =
+		    malloc((m->endpoints.n + 1) * sizeof(*ech));
+		if (!off || !gch || !ech)
+			return -ENOMEM;
+		for (k = 0; k < m->endpoints.n; k++)
+			ech[k] = SG_NONE;
+		/* As index_rules()'s gref: counted, summed, filled. */
+		for (k = 0; k < d->changes.n; k++) {
+			const struct change *ch = &d->changes.v[k];
+
+			if (ch->kind == CH_GROUPS) {
+				if (ch->ep[side] != SG_NONE)
+					ech[ch->ep[side]] = k;
+			} else if (ch->rule[side] != SG_NONE) {
+				off[m->rules.v[ch->rule[side]].group + 2]++;
+			}
+		}
+		for (k = 0; k < m->groups.n; k++)
+			off[k + 2] += off[k + 1];
+		for (k = 0; k < d->changes.n; k++) {
+			const struct change *ch = &d->changes.v[k];
+
+			if (ch->kind != CH_GROUPS && ch->rule[side] != SG_NONE)
+				gch[off[m->rules.v[ch->rule[side]].group +
+					1]++] = k;
+		}
+	}
+	return 0;
+}
+
+static int u32_cmp(const void *a, const void *b)
+{
+	const uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Adds to d->cand the changes that may concern node n of one side: the
+ * rule changes of the groups its endpoints carry, and their attachment
+ * changes. */
+static int node_candidates(struct diff *d, int side, uint32_t n)
+{
+	const sgreach_model *m = d->s[side].c.m;
+	const uint32_t e0 = d->s[side].c.nodes.v[n].idx;
+	const struct sg_endpoint *ne = &m->endpoints.v[e0];
+	uint32_t k, j, i;
+
+	for (k = 0; k <= ne->members.n; k++) {
+		const uint32_t e = k ? ne->members.v[k - 1] : e0;
+		const struct sg_endpoint *ep = &m->endpoints.v[e];
+
+		if (k && ne->kind != SGREACH_ENDPOINT_SERVICE)
+			break;
+		if (d->ech[side][e] != SG_NONE &&
+		    vec_push(&d->cand, d->ech[side][e]))
+			return -ENOMEM;
+		for (j = 0; j < ep->groups.n; j++) {
+			const uint32_t g = ep->groups.v[j];
+
+			for (i = d->gch_off[side][g];
+			     i < d->gch_off[side][g + 1]; i++)
+				if (vec_push(&d->cand, d->gch[side][i]))
+					return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/* d->cand: the changes, in order and once each, that may be behind a
+ * change of flows from src to dst (NULL: the internet) on the side gain
+ * picks (change_relevant() returns 0 for every other). */
+static int candidates(struct diff *d, const struct name *src,
+		      const struct name *dst, int gain)
+{
+	const int side = gain ? 1 : 0;
+	uint32_t k, w;
+	int rc;
+
+	d->cand.n = 0;
+	if (src && src->node[side] != SG_NONE &&
+	    (rc = node_candidates(d, side, src->node[side])))
+		return rc;
+	if (dst && dst->node[side] != SG_NONE &&
+	    (rc = node_candidates(d, side, dst->node[side])))
+		return rc;
+	if (d->cand.n > 1)
+		qsort(d->cand.v, d->cand.n, sizeof(*d->cand.v), u32_cmp);
+	for (k = 0, w = 0; k < d->cand.n; k++)
+		if (!w || d->cand.v[w - 1] != d->cand.v[k])
+			d->cand.v[w++] = d->cand.v[k];
+	d->cand.n = w;
 	return 0;
 }
 
@@ -855,13 +967,16 @@ static int render_entry(struct diff *d, struct strbuf *sb,
 		put_set(d, sb, flows, 0);
 		sb_putc(sb, '\n');
 	}
-	for (k = 0; k < d->changes.n; k++) {
-		rc =
-		    change_relevant(d, &d->changes.v[k], src, dst, flows, gain);
+	if ((rc = candidates(d, src, dst, gain)))
+		return rc;
+	for (k = 0; k < d->cand.n; k++) {
+		const struct change *ch = &d->changes.v[d->cand.v[k]];
+
+		rc = change_relevant(d, ch, src, dst, flows, gain);
 		if (rc < 0)
 			return rc;
 		if (rc)
-			render_change(d, sb, &d->changes.v[k], !shown++);
+			render_change(d, sb, ch, !shown++);
 	}
 	if (json)
 		sb_puts(sb, "]}");
@@ -1433,7 +1548,8 @@ int an_diff(const sgreach_model *old_model, const sgreach_model *new_model,
 	sb_init(&l);
 	if ((rc = side_init(&d, 0, old_model, fam)) ||
 	    (rc = side_init(&d, 1, new_model, fam)) ||
-	    (rc = find_changes(&d)) || (rc = compare(&d, mode, &g, &l)))
+	    (rc = find_changes(&d)) || (rc = index_changes(&d)) ||
+	    (rc = compare(&d, mode, &g, &l)))
 		goto out;
 	if (g.failed || l.failed) {
 		rc = -ENOMEM;
@@ -1468,6 +1584,12 @@ out:
 		free(d.names.v[i].text);
 	vec_free(&d.names);
 	vec_free(&d.changes);
+	for (i = 0; i < 2; i++) {
+		free(d.gch_off[i]);
+		free(d.gch[i]);
+		free(d.ech[i]);
+	}
+	vec_free(&d.cand);
 	for (i = 0; i < d.fsets.n; i++)
 		connset_free(&d.fsets.v[i].s);
 	vec_free(&d.fsets);
