@@ -68,6 +68,11 @@ struct change {
 	uint32_t ep[2];
 };
 
+/* A pair of names whose flows differ. */
+struct diff_at {
+	uint32_t dst, src; /* name indexes, names.n: the internet */
+};
+
 struct diff {
 	struct dside s[2]; /* [0] old, [1] new */
 	sgreach_verdict *v;
@@ -80,6 +85,7 @@ struct diff {
 	 * pair asks only the changes of its nodes (render_entry()). */
 	uint32_t *gch_off[2], *gch[2], *ech[2];
 	VEC(uint32_t) cand;
+	VEC(struct diff_at) at; /* compare(): the pairs that differ, sorted */
 	uint32_t ngained, nlost;
 	VEC(struct fset) fsets;
 	struct u64map fset_ids; /* hash -> the last set of that hash */
@@ -987,11 +993,12 @@ static int render_entry(struct diff *d, struct strbuf *sb,
 }
 
 /* The flows of pair (src, dst) on both sides into o and n, and what was
- * gained and lost rendered: the slow path, for the pairs that differ. */
+ * gained (gain set) or lost rendered into sb: the slow path, for the pairs
+ * that differ. */
 static int compare_pair(struct diff *d, const struct name *src,
 			const struct name *dst, struct connset *o,
-			struct connset *n, struct connset *t,
-			struct strbuf *gained, struct strbuf *lost)
+			struct connset *n, struct connset *t, struct strbuf *sb,
+			int gain)
 {
 	int side, rc = 0;
 
@@ -1002,19 +1009,11 @@ static int compare_pair(struct diff *d, const struct name *src,
 					     SGREACH_EGRESS, side ? n : o)
 				: inet_flows(&d->s[side], dst->node[side],
 					     SGREACH_INGRESS, side ? n : o);
-	if (rc || (rc = connset_copy(t, n)) || (rc = connset_subtract(t, o)))
+	if (rc || (rc = connset_copy(t, gain ? n : o)) ||
+	    (rc = connset_subtract(t, gain ? o : n)) || connset_is_empty(t))
 		return rc;
-	if (!connset_is_empty(t)) {
-		rc = render_entry(d, gained, src, dst, t, 1, d->ngained);
-		d->ngained++;
-	}
-	if (rc || (rc = connset_copy(t, o)) || (rc = connset_subtract(t, n)))
-		return rc;
-	if (!connset_is_empty(t)) {
-		rc = render_entry(d, lost, src, dst, t, 0, d->nlost);
-		d->nlost++;
-	}
-	return rc;
+	return render_entry(d, sb, src, dst, t, gain,
+			    gain ? d->ngained++ : d->nlost++);
 }
 
 /* -------------------------------------------------------- screening -- */
@@ -1280,10 +1279,6 @@ static int screen_names(struct diff *d, uint8_t *dirty, uint32_t *ndirty)
 	return rc < 0 ? rc : 0;
 }
 
-struct diff_at {
-	uint32_t dst, src; /* name indexes, names.n: the internet */
-};
-
 static int at_cmp(const void *a, const void *b)
 {
 	const struct diff_at *x = a, *y = b;
@@ -1325,24 +1320,19 @@ static int node_fid(struct diff *d, int side, uint32_t a, uint32_t b,
  * all-pairs engine (allpairs.h) or pair by pair when the changed names are
  * few, comparing the flows of each answer, worked out once per answer.
  * Pair by pair over every pair, a large estate's diff took ten minutes.
- * The pairs that differ are then rendered by destination, then source.
+ * The pairs that differ go to d->at, by destination, then source.
  */
-static int compare(struct diff *d, int mode, struct strbuf *gained,
-		   struct strbuf *lost)
+static int compare(struct diff *d, int mode)
 {
 	const uint32_t nn = (uint32_t)d->names.n;
-	VEC(struct diff_at) at = {0};
 	uint32_t *row[2] = {NULL, NULL}, cur[2] = {SG_NONE, SG_NONE};
 	uint32_t *dlist = NULL, ndirty = 0;
 	uint8_t *dirty = NULL;
-	struct connset o, n, t, empty;
+	struct connset t, empty;
 	uint32_t i, j, k, empty_fid = SG_NONE;
 	uint64_t asked;
-	size_t x;
 	int rc = 0, side, rows;
 
-	connset_init(&o);
-	connset_init(&n);
 	connset_init(&t);
 	connset_init(&empty);
 	dirty = malloc(nn + 1);
@@ -1412,7 +1402,7 @@ static int compare(struct diff *d, int mode, struct strbuf *gained,
 				}
 				if (rc || fid[0] == fid[1])
 					continue;
-				if (vec_push(&at, ((struct diff_at){j, i})))
+				if (vec_push(&d->at, ((struct diff_at){j, i})))
 					rc = -ENOMEM;
 				continue;
 			}
@@ -1435,26 +1425,48 @@ static int compare(struct diff *d, int mode, struct strbuf *gained,
 			}
 			if (rc || connset_equal(f[0], f[1]))
 				continue;
-			if (vec_push(&at, ((struct diff_at){j, i})))
+			if (vec_push(&d->at, ((struct diff_at){j, i})))
 				rc = -ENOMEM;
 		}
 	}
-	if (!rc && at.n) /* qsort() of NULL: undefined, even of nothing */
-		qsort(at.v, at.n, sizeof(*at.v), at_cmp);
-	for (x = 0; x < at.n && !rc; x++)
-		rc = compare_pair(
-		    d, at.v[x].src < nn ? &d->names.v[at.v[x].src] : NULL,
-		    at.v[x].dst < nn ? &d->names.v[at.v[x].dst] : NULL, &o, &n,
-		    &t, gained, lost);
-	vec_free(&at);
+	if (!rc && d->at.n) /* qsort() of NULL: undefined, even of nothing */
+		qsort(d->at.v, d->at.n, sizeof(*d->at.v), at_cmp);
 	free(row[0]);
 	free(row[1]);
 	free(dirty);
 	free(dlist);
+	connset_free(&t);
+	connset_free(&empty);
+	return rc;
+}
+
+/*
+ * The entries of the pairs that differ (d->at) that gained flows (gain
+ * set) or lost some, written into the context's output and sent on
+ * through its writer, if any, as they grow (an_spill()).
+ */
+static int write_entries(struct diff *d, int gain)
+{
+	const uint32_t nn = (uint32_t)d->names.n;
+	struct connset o, n, t;
+	size_t x;
+	int rc = 0;
+
+	connset_init(&o);
+	connset_init(&n);
+	connset_init(&t);
+	for (x = 0; x < d->at.n && !rc; x++) {
+		const struct diff_at *p = &d->at.v[x];
+
+		rc = compare_pair(d, p->src < nn ? &d->names.v[p->src] : NULL,
+				  p->dst < nn ? &d->names.v[p->dst] : NULL, &o,
+				  &n, &t, &d->v->out, gain);
+		if (!rc)
+			rc = an_spill(d->v, 0);
+	}
 	connset_free(&o);
 	connset_free(&n);
 	connset_free(&t);
-	connset_free(&empty);
 	return rc;
 }
 
@@ -1518,7 +1530,6 @@ int an_diff(const sgreach_model *old_model, const sgreach_model *new_model,
 	    const char **out, int *gained, int mode)
 {
 	struct diff d;
-	struct strbuf g, l;
 	uint32_t i;
 	int rc, fam;
 
@@ -1544,29 +1555,28 @@ int an_diff(const sgreach_model *old_model, const sgreach_model *new_model,
 	}
 	if ((rc = an_pick_family(ctx, flags, NULL, NULL, NULL, &fam)))
 		return rc;
-	sb_init(&g);
-	sb_init(&l);
 	if ((rc = side_init(&d, 0, old_model, fam)) ||
 	    (rc = side_init(&d, 1, new_model, fam)) ||
 	    (rc = find_changes(&d)) || (rc = index_changes(&d)) ||
-	    (rc = compare(&d, mode, &g, &l)))
+	    (rc = compare(&d, mode)))
 		goto out;
-	if (g.failed || l.failed) {
-		rc = -ENOMEM;
-		goto out;
-	}
+	/* Gains, then losses, each written as it is rendered: the report
+	 * of a diff where much changed runs to gigabytes. */
 	sb_reset(&ctx->out);
 	if (fmt == SGREACH_FORMAT_JSON) {
 		sb_puts(&ctx->out, "{\"family\":");
 		sb_int(&ctx->out, fam);
 		sb_puts(&ctx->out, ",\"gained\":[");
-		sb_putn(&ctx->out, g.s ? g.s : "", g.len);
+	}
+	if ((rc = write_entries(&d, 1)))
+		goto out;
+	if (fmt == SGREACH_FORMAT_JSON)
 		sb_puts(&ctx->out, "],\"lost\":[");
-		sb_putn(&ctx->out, l.s ? l.s : "", l.len);
+	if ((rc = write_entries(&d, 0)))
+		goto out;
+	if (fmt == SGREACH_FORMAT_JSON) {
 		sb_puts(&ctx->out, "]}");
 	} else {
-		sb_putn(&ctx->out, g.s ? g.s : "", g.len);
-		sb_putn(&ctx->out, l.s ? l.s : "", l.len);
 		sb_printf(&ctx->out,
 			  "%u pair%s gained flows, %u lost flows "
 			  "(IPv%d)",
@@ -1575,8 +1585,6 @@ int an_diff(const sgreach_model *old_model, const sgreach_model *new_model,
 	if (gained)
 		*gained = (int)d.ngained;
 out:
-	sb_free(&g);
-	sb_free(&l);
 	rc = an_end(&d.s[0].c, rc, out);
 	side_free(&d.s[0]);
 	side_free(&d.s[1]);
@@ -1590,6 +1598,7 @@ out:
 		free(d.ech[i]);
 	}
 	vec_free(&d.cand);
+	vec_free(&d.at);
 	for (i = 0; i < d.fsets.n; i++)
 		connset_free(&d.fsets.v[i].s);
 	vec_free(&d.fsets);

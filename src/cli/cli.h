@@ -73,7 +73,7 @@ int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /*
  * The output of an analysis, written to standard output as the library
  * makes it (sgreach_verdict_set_writer()) rather than gathered first: a
- * wildcard check or a matrix listing over a large estate runs to
+ * wildcard check, a matrix listing or a diff over a large estate runs to
  * gigabytes.  cli_output_start() sets it on ctx; cli_output_end() ends
  * the output with a newline if it has none, or, for an analysis that
  * failed (err), reports the error: once, by main(), when it is that

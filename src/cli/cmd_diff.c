@@ -73,7 +73,8 @@ static int run_diff(struct cli *cli, int argc, char **argv)
 {
 	sgreach_model *old_m = NULL, *new_m = NULL;
 	sgreach_verdict *ctx = NULL;
-	const char *out = NULL, *msg;
+	struct cli_output o;
+	const char *out = NULL;
 	int err, gained = 0, rc = CLI_EXIT_USAGE;
 
 	(void)argc;
@@ -84,17 +85,12 @@ static int run_diff(struct cli *cli, int argc, char **argv)
 		rc = cli_error("%s", sgreach_strerror(-ENOMEM));
 		goto out;
 	}
+	cli_output_start(&o, ctx);
 	err = sgreach_diff(old_m, new_m, cli->query_flags,
 			   cli->format == CLI_FORMAT_JSON ? SGREACH_FORMAT_JSON
 							  : SGREACH_FORMAT_TEXT,
 			   ctx, &out, &gained);
-	if (err) {
-		msg = sgreach_verdict_error(ctx);
-		rc = cli_error("%s", msg && *msg ? msg : sgreach_strerror(err));
-		goto out;
-	}
-	puts(out);
-	rc = fail_on_gain && gained > 0 ? 1 : 0;
+	rc = cli_output_end(&o, ctx, err, fail_on_gain && gained > 0 ? 1 : 0);
 out:
 	sgreach_verdict_free(ctx);
 	sgreach_model_free(old_m);

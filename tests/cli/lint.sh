@@ -107,6 +107,9 @@ expect "diff --fail-on-gain: losses only exit 0" 0 \
 	"lost service:batch -> internet: tcp/80" \
 	"rule removed: sg-45401407e683b3aad (batch) egress #2 tcp 80 to 0.0.0.0/0" \
 	"0 pairs gained flows, 2 lost flows"
+# Written as it is made, as check's report: a full disk is one error.
+expect_full "diff: a report that cannot be written is one error, exit 2" \
+	diff -q -o json "$d/before" "$d/after"
 run diff -q "$d/before"
 expect "diff with one argument" 2
 run diff -q "$d/before" "$tmp/nothing"

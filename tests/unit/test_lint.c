@@ -697,6 +697,65 @@ Test(lint, check_writer_gets_the_report)
 		an_spill_bytes = spill;
 		free(want);
 	}
+	/* diff: gains, then losses, a pair at a time (the moto snapshots
+	 * gain three pairs and lose two). */
+	{
+		sgreach_model *a = sgreach_model_new(),
+			      *n = sgreach_model_new();
+		int gained, g2;
+
+		cr_assert_eq(sgreach_model_load_file(
+				 a, SRCDIR "/tests/fixtures/diff/before"),
+			     0);
+		cr_assert_eq(sgreach_model_load_file(
+				 n, SRCDIR "/tests/fixtures/diff/after"),
+			     0);
+		cr_assert_eq(sgreach_model_finalize(a), 0);
+		cr_assert_eq(sgreach_model_finalize(n), 0);
+		for (f = 0; f < 2; f++) {
+			char *want;
+
+			sgreach_verdict_set_writer(v, NULL, NULL);
+			cr_assert_eq(
+			    sgreach_diff(a, n, 0, fmts[f], v, &out, &gained), 0,
+			    "%s", sgreach_verdict_error(v));
+			cr_assert_eq(gained, 3, "%s", out);
+			want = strdup(out);
+			for (b = 0; b < 2; b++) {
+				struct written w = {NULL, 0, 0, 0};
+
+				an_spill_bytes = b ? 300 : 1;
+				sgreach_verdict_set_writer(v, collect, &w);
+				cr_assert_eq(sgreach_diff(a, n, 0, fmts[f], v,
+							  &out, &g2),
+					     0);
+				cr_assert_str_eq(out, "");
+				cr_assert_eq(g2, gained);
+				cr_assert_str_eq(w.text, want, "format %zu", f);
+				cr_assert_geq(w.calls, b ? 2 : 5,
+					      "pieces as it grows: %zu",
+					      w.calls);
+				free(w.text);
+			}
+			an_spill_bytes = spill;
+			free(want);
+		}
+		/* A writer that fails stops the diff where it fails. */
+		{
+			struct written w = {NULL, 0, 0, 2};
+
+			an_spill_bytes = 1;
+			sgreach_verdict_set_writer(v, collect, &w);
+			cr_assert_eq(sgreach_diff(a, n, 0, SGREACH_FORMAT_JSON,
+						  v, &out, &gained),
+				     -EIO);
+			cr_assert_eq(w.calls, 2, "stopped at the failure");
+			free(w.text);
+			an_spill_bytes = spill;
+		}
+		sgreach_model_free(a);
+		sgreach_model_free(n);
+	}
 	/* A writer that fails stops the check where it fails. */
 	{
 		struct written w = {NULL, 0, 0, 3};
