@@ -316,6 +316,14 @@ int an_diff(const sgreach_model *old_model, const sgreach_model *new_model,
 	    unsigned int flags, sgreach_format fmt, sgreach_verdict *ctx,
 	    const char **out, int *gained, int mode);
 
+/* sgreach_check(), with the all-pairs engine for two wildcards' pairs
+ * when they are many (engine 1, as sgreach_check()), always (2) or never
+ * (0: a query a pair).  The output is the same whatever the choice: the
+ * tests compare them. */
+int an_check(const sgreach_model *m, const char *assertions, size_t len,
+	     const char *name, unsigned int flags, sgreach_format fmt,
+	     sgreach_verdict *ctx, const char **out, int *failed, int engine);
+
 /* Node naming and rendering helpers (render/analysis.c).  A name fits
  * AN_NAME_MAX bytes: "service:", a cluster's and a service's name (255
  * characters each, ECS's limit) and the slash between them. */

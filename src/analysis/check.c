@@ -7,6 +7,9 @@
  * and deciding rules `sgreach query` would print.  A selector ending in
  * '*' expands to every loaded object whose selector starts with the rest:
  * services ("service:NAME"), interfaces (their id) and tasks (their ARN).
+ * When wildcards on both sides make many pairs, the all-pairs engine
+ * (allpairs.h) answers them instead, as the matrix does, and only the
+ * pairs that fail are asked again as queries, for their report.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -16,7 +19,9 @@
 
 #include <cjson/cJSON.h>
 
+#include "analysis/allpairs.h"
 #include "analysis/analysis.h"
+#include "flow.h"
 
 /* A list of selectors (VEC(const char *) as a named type). */
 struct strvec {
@@ -30,6 +35,12 @@ struct assertion {
 	int expect; /* sgreach_result */
 };
 
+/* What a wildcard's selector stands for: a node of the analyses. */
+struct selnode {
+	uint8_t kind; /* NODE_ENDPOINT or NODE_SERVICE */
+	uint32_t idx; /* the endpoint */
+};
+
 struct check {
 	const sgreach_model *m;
 	sgreach_verdict *ctx, *q;
@@ -37,8 +48,18 @@ struct check {
 	unsigned int flags;
 	sgreach_format fmt;
 	VEC(struct assertion) a;
-	struct strvec sel; /* every selector a wildcard may expand to */
+	struct strvec sel;	  /* every selector a wildcard may expand to */
+	VEC(struct selnode) seln; /* and what each stands for */
 	unsigned int passed, failed, shown;
+	int engine; /* 0: never the engine; 1: when the pairs are many;
+		       2: for any two wildcards (the tests compare) */
+};
+
+/* The selectors of an assertion's side, and their indexes in k->sel
+ * (SG_NONE for a selector that is no wildcard's). */
+struct side_sel {
+	struct strvec s;
+	VEC(uint32_t) at;
 };
 
 static int cfail(struct check *k, int rc, const char *fmt, ...)
@@ -256,6 +277,12 @@ static int collect_selectors(struct check *k)
 			free(d);
 			return -ENOMEM;
 		}
+		if (vec_push(&k->seln, ((struct selnode){
+					   e->kind == SGREACH_ENDPOINT_SERVICE
+					       ? NODE_SERVICE
+					       : NODE_ENDPOINT,
+					   i})))
+			return -ENOMEM;
 	}
 	for (i = 0; i < m->tasks.n; i++) {
 		char *d;
@@ -267,50 +294,63 @@ static int collect_selectors(struct check *k)
 			free(d);
 			return -ENOMEM;
 		}
+		/* A task selects its interface. */
+		if (vec_push(&k->seln,
+			     ((struct selnode){NODE_ENDPOINT,
+					       m->tasks.v[i].endpoint})))
+			return -ENOMEM;
 	}
 	return 0;
 }
 
 /* The selectors text stands for: itself, or a wildcard's matches. */
 static int expand(struct check *k, const struct assertion *a, const char *text,
-		  struct strvec *out)
+		  struct side_sel *out)
 {
 	size_t n = strlen(text);
 	uint32_t i;
 
-	out->n = 0;
+	out->s.n = 0;
+	out->at.n = 0;
 	if (!n || text[n - 1] != '*')
-		return vec_push(out, text) ? cfail(k, -ENOMEM, "out of memory")
-					   : 0;
+		return vec_push(&out->s, text) || vec_push(&out->at, SG_NONE)
+			   ? cfail(k, -ENOMEM, "out of memory")
+			   : 0;
 	for (i = 0; i < k->sel.n; i++)
 		if (!strncmp(k->sel.v[i], text, n - 1) &&
-		    vec_push(out, k->sel.v[i]))
+		    (vec_push(&out->s, k->sel.v[i]) || vec_push(&out->at, i)))
 			return cfail(k, -ENOMEM, "out of memory");
-	if (!out->n)
+	if (!out->s.n)
 		return cfail(k, -ENOENT, "line %u: %s matches nothing loaded",
 			     a->line, text);
 	return 0;
 }
 
+/* One pair's line of the report: got is its result; when it is not the
+ * expected one, k->q holds its verdict (a query), shown with it. */
 static void report(struct check *k, const struct assertion *a, const char *src,
-		   const char *dst, int ok)
+		   const char *dst, int ok, sgreach_result got)
 {
 	struct strbuf *sb = &k->ctx->out;
-	sgreach_result got = sgreach_verdict_result(k->q);
 	const char *rendered;
 
 	if (k->fmt == SGREACH_FORMAT_JSON) {
 		if (k->shown++)
 			sb_putc(sb, ',');
-		sb_printf(sb, "{\"line\":%u,\"src\":", a->line);
+		/* Millions of these for two wildcards: no printf. */
+		sb_puts(sb, "{\"line\":");
+		sb_int(sb, a->line);
+		sb_puts(sb, ",\"src\":");
 		sb_json_str(sb, src);
 		sb_puts(sb, ",\"dst\":");
 		sb_json_str(sb, dst);
 		sb_puts(sb, ",\"flow\":");
 		sb_json_str(sb, a->flow);
-		sb_printf(sb, ",\"expect\":\"%s\",\"actual\":\"%s\",\"ok\":%s",
-			  sgreach_result_name((sgreach_result)a->expect),
-			  sgreach_result_name(got), ok ? "true" : "false");
+		sb_puts(sb, ",\"expect\":\"");
+		sb_puts(sb, sgreach_result_name((sgreach_result)a->expect));
+		sb_puts(sb, "\",\"actual\":\"");
+		sb_puts(sb, sgreach_result_name(got));
+		sb_puts(sb, ok ? "\",\"ok\":true" : "\",\"ok\":false");
 		if (!ok) {
 			rendered = eval_details(k->q)
 				       ? NULL
@@ -352,12 +392,150 @@ static void report(struct check *k, const struct assertion *a, const char *src,
 	}
 }
 
+/* ------------------------------------------------------------ engine -- */
+
+/* Wildcards on both sides making at least this many pairs are answered
+ * by the all-pairs engine: building it costs about what this many
+ * queries of services do (bench/'s large estate). */
+#define ENGINE_PAIRS 4096
+
+/* One assertion's pairs answered by the all-pairs engine for its flow,
+ * as `sgreach matrix FLOW` answers them (the property tests hold both to
+ * sgreach_query()). */
+struct engine {
+	struct an_ctx c;
+	struct allpairs ap;
+	struct connset only;
+	int on;		/* built */
+	uint32_t *node; /* per selector of k->sel: its node, or SG_NONE */
+	uint32_t *row;	/* ap_row() of the node class cur */
+	uint32_t cur;
+	VEC(int8_t)
+	res; /* per answer id: the flow's sgreach_result, -1 not
+		known yet, -2 none */
+};
+
+static void engine_free(struct engine *e)
+{
+	if (e->on) {
+		ap_free(&e->ap);
+		an_free(&e->c);
+	}
+	connset_free(&e->only);
+	free(e->node);
+	free(e->row);
+	vec_free(&e->res);
+	memset(e, 0, sizeof(*e));
+}
+
+/*
+ * Builds the engine for assertion a's flow over the nodes of the
+ * selectors srcs and dsts name, when both sides are wildcards and make
+ * many pairs.  0 with e->on set or not (not: ask queries, which also
+ * report any error of the flow or family), or -ENOMEM.
+ */
+static int engine_build(struct check *k, const struct assertion *a,
+			const struct side_sel *srcs,
+			const struct side_sel *dsts, struct engine *e)
+{
+	const struct side_sel *sides[2] = {srcs, dsts};
+	sgreach_flow flow;
+	char msg[256];
+	uint32_t i;
+	int fam, rc, side;
+
+	memset(e, 0, sizeof(*e));
+	connset_init(&e->only);
+	if (!k->engine || srcs->at.v[0] == SG_NONE ||
+	    dsts->at.v[0] == SG_NONE ||
+	    (k->engine == 1 &&
+	     (uint64_t)srcs->s.n * dsts->s.n < ENGINE_PAIRS) ||
+	    flow_parse(a->flow, &flow, msg, sizeof(msg)) ||
+	    an_pick_family(k->q, k->flags, NULL, NULL, &flow, &fam))
+		return 0;
+	e->node = malloc((k->sel.n + 1) * sizeof(*e->node));
+	if (!e->node)
+		return -ENOMEM;
+	for (i = 0; i < k->sel.n; i++)
+		e->node[i] = SG_NONE;
+	e->on = 1; /* an_free() takes what an_init() left, even failing */
+	if ((rc = an_init(&e->c, k->m, k->q, fam)) ||
+	    (rc = an_flow_set(&flow, &e->only)))
+		return rc;
+	/* A node per selector named: none when it has no address of the
+	 * family (its query then fails, as without the engine). */
+	for (side = 0; side < 2; side++)
+		for (i = 0; i < sides[side]->at.n; i++) {
+			const uint32_t at = sides[side]->at.v[i];
+			const struct selnode *sn = &k->seln.v[at];
+			const uint32_t before = e->c.nodes.n;
+
+			if (e->node[at] != SG_NONE || sn->idx == SG_NONE)
+				continue;
+			if ((rc = an_add_node(&e->c, sn->kind, sn->idx)))
+				return rc;
+			if (e->c.nodes.n > before)
+				e->node[at] = before;
+		}
+	if ((rc = an_finish_nodes(&e->c)))
+		return rc;
+	e->c.only = &e->only;
+	if ((rc = ap_init(&e->ap, &e->c, &flow)))
+		return rc;
+	e->row = malloc((e->ap.nnc + 1) * sizeof(*e->row));
+	if (!e->row)
+		return -ENOMEM;
+	e->cur = SG_NONE;
+	return 0;
+}
+
+/* The engine's answer for the pair of selectors k->sel[s], k->sel[d], as
+ * an sgreach_result into *res; -1 when it has none (ask a query).  0 or
+ * -ENOMEM. */
+static int engine_answer(struct engine *e, uint32_t s, uint32_t d, int *res)
+{
+	static const int results[VS_N] = {SGREACH_ALLOWED, SGREACH_DENIED,
+					  SGREACH_UNKNOWN, SGREACH_PARTIAL};
+	const uint32_t x = e->node[s], y = e->node[d];
+	uint32_t id;
+	int rc, v;
+
+	*res = -1;
+	if (x == SG_NONE || y == SG_NONE)
+		return 0;
+	if (e->c.nodes.v[x].nclass != e->cur) {
+		e->cur = e->c.nodes.v[x].nclass;
+		if ((rc = ap_row(&e->ap, e->cur, e->row))) {
+			e->cur = SG_NONE;
+			return rc;
+		}
+	}
+	id = e->row[e->c.nodes.v[y].nclass];
+	while (e->res.n <= id)
+		if (vec_push(&e->res, (int8_t)-1))
+			return -ENOMEM;
+	if (e->res.v[id] == -1) {
+		e->res.v[id] = -2;
+		for (v = 0; v < VS_N; v++)
+			if (connset_overlaps(&e->c.res.v[id].s[v], &e->only)) {
+				e->res.v[id] = (int8_t)results[v];
+				break;
+			}
+	}
+	*res = e->res.v[id] >= 0 ? e->res.v[id] : -1;
+	return 0;
+}
+
+/* ------------------------------------------------------------- run -- */
+
 static int run(struct check *k)
 {
-	struct strvec srcs = {0}, dsts = {0};
+	struct side_sel srcs = {{0}, {0}}, dsts = {{0}, {0}};
+	struct engine e;
 	uint32_t i, s, d;
 	int rc = 0;
 
+	memset(&e, 0, sizeof(e));
 	/* A wildcard that matches nothing is an error found before any
 	 * output, which a writer may already have sent on. */
 	for (i = 0; i < k->a.n && !rc; i++)
@@ -371,36 +549,58 @@ static int run(struct check *k)
 		if ((rc = expand(k, a, a->src, &srcs)) ||
 		    (rc = expand(k, a, a->dst, &dsts)))
 			break;
-		for (s = 0; s < srcs.n && !rc; s++)
-			for (d = 0; d < dsts.n && !rc; d++) {
-				int ok;
+		engine_free(&e);
+		if ((rc = engine_build(k, a, &srcs, &dsts, &e))) {
+			rc = cfail(k, rc, "out of memory");
+			break;
+		}
+		for (s = 0; s < srcs.s.n && !rc; s++)
+			for (d = 0; d < dsts.s.n && !rc; d++) {
+				int ok, got = -1;
 
 				/* A wildcard pairing a thing with itself
 				 * asserts nothing about it. */
-				if ((srcs.n > 1 || dsts.n > 1) &&
-				    !strcmp(srcs.v[s], dsts.v[d]))
+				if ((srcs.s.n > 1 || dsts.s.n > 1) &&
+				    !strcmp(srcs.s.v[s], dsts.s.v[d]))
 					continue;
-				rc = sgreach_query(k->m, srcs.v[s], dsts.v[d],
-						   a->flow, k->flags, k->q);
-				if (rc) {
-					rc =
-					    cfail(k, rc, "line %u: %s", a->line,
-						  sgreach_verdict_error(k->q));
+				if (e.on &&
+				    (rc = engine_answer(&e, srcs.at.v[s],
+							dsts.at.v[d], &got))) {
+					rc = cfail(k, rc, "out of memory");
 					break;
 				}
-				ok = (int)sgreach_verdict_result(k->q) ==
-				     a->expect;
+				/* A failure is asked as a query: its report
+				 * is the query's. */
+				if (got != a->expect) {
+					rc = sgreach_query(k->m, srcs.s.v[s],
+							   dsts.s.v[d], a->flow,
+							   k->flags, k->q);
+					if (rc) {
+						rc =
+						    cfail(k, rc, "line %u: %s",
+							  a->line,
+							  sgreach_verdict_error(
+							      k->q));
+						break;
+					}
+					got = (int)sgreach_verdict_result(k->q);
+				}
+				ok = got == a->expect;
 				if (ok)
 					k->passed++;
 				else
 					k->failed++;
-				report(k, a, srcs.v[s], dsts.v[d], ok);
+				report(k, a, srcs.s.v[s], dsts.s.v[d], ok,
+				       (sgreach_result)got);
 				/* Through the writer, if any, as it grows. */
 				rc = an_spill(k->ctx, 0);
 			}
 	}
-	vec_free(&srcs);
-	vec_free(&dsts);
+	engine_free(&e);
+	vec_free(&srcs.s);
+	vec_free(&srcs.at);
+	vec_free(&dsts.s);
+	vec_free(&dsts.at);
 	if (rc)
 		return rc;
 	if (k->fmt == SGREACH_FORMAT_JSON)
@@ -412,10 +612,9 @@ static int run(struct check *k)
 	return 0;
 }
 
-SGREACH_API int sgreach_check(const sgreach_model *m, const char *assertions,
-			      size_t len, const char *name, unsigned int flags,
-			      sgreach_format fmt, sgreach_verdict *ctx,
-			      const char **out, int *failed)
+int an_check(const sgreach_model *m, const char *assertions, size_t len,
+	     const char *name, unsigned int flags, sgreach_format fmt,
+	     sgreach_verdict *ctx, const char **out, int *failed, int engine)
 {
 	struct check k;
 	size_t i;
@@ -435,6 +634,7 @@ SGREACH_API int sgreach_check(const sgreach_model *m, const char *assertions,
 	k.name = name ? name : "<assertions>";
 	k.flags = flags;
 	k.fmt = fmt;
+	k.engine = engine;
 	if (!assertions && len)
 		return cfail(&k, -EINVAL, "no assertions");
 	if (flags & ~(unsigned int)(SGREACH_QUERY_IPV4 | SGREACH_QUERY_IPV6))
@@ -471,5 +671,15 @@ SGREACH_API int sgreach_check(const sgreach_model *m, const char *assertions,
 	for (j = 0; j < k.sel.n; j++)
 		free((char *)k.sel.v[j]);
 	vec_free(&k.sel);
+	vec_free(&k.seln);
 	return rc;
+}
+
+SGREACH_API int sgreach_check(const sgreach_model *m, const char *assertions,
+			      size_t len, const char *name, unsigned int flags,
+			      sgreach_format fmt, sgreach_verdict *ctx,
+			      const char **out, int *failed)
+{
+	return an_check(m, assertions, len, name, flags, fmt, ctx, out, failed,
+			1);
 }

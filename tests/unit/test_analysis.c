@@ -1622,6 +1622,77 @@ Test(analysis_property, diff_modes_agree, .timeout = 120)
 	cr_expect_gt(changed, 30, "only %d changed estates differ", changed);
 }
 
+/*
+ * check answers two wildcards' pairs with the all-pairs engine and asks
+ * only the failures as queries: the report, the count of failures and
+ * any error are those of a query for every pair, byte for byte.
+ */
+Test(analysis_property, check_engine_agrees, .timeout = 120)
+{
+	static const char *const lines[] = {
+	    "* * tcp/443 allowed\n",
+	    "eni-* eni-* tcp/22 denied\n",
+	    "service:* eni-* udp/53 unknown\n",
+	    "eni-1* service:* 50 partial\n",
+	    "arn:* * tcp/5432 allowed\n",
+	    "* eni-2* icmp/8/0 denied\n",
+	    /* Two assertions: the engine built for each. */
+	    "eni-1* eni-2* tcp/1000 allowed\n"
+	    "service:* service:* tcp/80 denied\n",
+	};
+	sgreach_verdict *v = sgreach_verdict_new();
+	uint64_t seed;
+	int answered = 0, failures = 0;
+
+	for (seed = 1; seed <= 30; seed++) {
+		sgreach_model *m = random_estate(seed);
+		unsigned int flags = seed % 3 ? 0 : SGREACH_QUERY_IPV6;
+		size_t i;
+		int fmt;
+
+		for (i = 0; i < sizeof(lines) / sizeof(*lines); i++)
+			for (fmt = 0; fmt < 2; fmt++) {
+				const sgreach_format f =
+				    fmt ? SGREACH_FORMAT_TEXT
+					: SGREACH_FORMAT_JSON;
+				const char *out = NULL;
+				char *want = NULL, *werr;
+				int rc0, rc, failed0 = -1, failed = -1;
+
+				rc0 = an_check(m, lines[i], strlen(lines[i]),
+					       "t", flags, f, v, &out,
+					       &failed0, 0);
+				if (!rc0)
+					want = strdup(out);
+				werr = strdup(sgreach_verdict_error(v));
+				rc = an_check(m, lines[i], strlen(lines[i]),
+					      "t", flags, f, v, &out, &failed,
+					      2);
+				cr_assert_eq(rc, rc0, "seed %llu line %zu",
+					     (unsigned long long)seed, i);
+				if (rc0) {
+					cr_assert_str_eq(
+					    sgreach_verdict_error(v), werr);
+				} else {
+					cr_assert_str_eq(
+					    out, want, "seed %llu line %zu",
+					    (unsigned long long)seed, i);
+					cr_assert_eq(failed, failed0);
+					answered++;
+					failures += failed0 > 0;
+				}
+				free(want);
+				free(werr);
+			}
+		sgreach_model_free(m);
+	}
+	sgreach_verdict_free(v);
+	cr_log_info("%d reports compared, %d with failures", answered,
+		    failures);
+	cr_expect_gt(answered, 150, "too few reports: %d", answered);
+	cr_expect_gt(failures, 50, "too few failures: %d", failures);
+}
+
 Test(analysis_private, constants_are_the_documented_prefixes)
 {
 	static const char *const v4[] = {
