@@ -15,10 +15,10 @@
  *
  * The matrix is timed in both forms: the listing of every pair of nodes,
  * and the class form (SGREACH_MATRIX_CLASSES), whose size grows with the
- * classes.  Listing every pair of a large estate is gigabytes: the
- * listing's all-flows run is skipped when its one-flow output passed
- * LISTING_SKIP_BYTES (for all flows it would pass the memory cap of a
- * matrix child, MATRIX_MAX_BYTES).  -C times the class form only.
+ * classes.  Listing every pair of a large estate is gigabytes: the output
+ * goes through a writer (sgreach_verdict_set_writer()) that counts it, as
+ * `sgreach matrix` writes it to a pipe, so its time is the library's and
+ * not the memory of a whole report.  -C times the class form only.
  *
  * Memory is measured in a child forked before anything else is allocated,
  * so that its heap holds the model alone: mallinfo2() before and after
@@ -620,12 +620,6 @@ struct matrix_run {
  * with ENOMEM rather than pushing the machine into swap or the OOM killer. */
 #define MATRIX_MAX_BYTES ((rlim_t)8 << 30)
 
-/* A one-flow listing larger than this: its all-flows run is not made. */
-#define LISTING_SKIP_BYTES ((size_t)1 << 30)
-
-/* time_matrix() was not called: the listing would be too large. */
-#define MATRIX_SKIPPED 999
-
 /* One form of the matrix, for one flow and for all flows. */
 struct matrix_form {
 	const char *name; /* in the row labels */
@@ -635,6 +629,14 @@ struct matrix_form {
 	size_t bytes[2];
 	long rss_kb[2];
 };
+
+/* The matrix's writer: counts what it is given. */
+static int count_bytes(void *cookie, const char *text, size_t len)
+{
+	(void)text;
+	*(size_t *)cookie += len;
+	return 0;
+}
 
 /* One sgreach_matrix() in a child limited to `limit` CPU seconds: a run of
  * the large estate may take far longer than the benchmark should.  Returns
@@ -667,6 +669,7 @@ static int matrix_child(const struct opts *o, const sgreach_model *m,
 		setrlimit(RLIMIT_CORE, &core); /* SIGXCPU dumps core */
 		setrlimit(RLIMIT_CPU, &cpu);
 		setrlimit(RLIMIT_AS, &as);
+		sgreach_verdict_set_writer(ctx, count_bytes, &c.bytes);
 		a = stamp();
 		c.rc = sgreach_matrix(m, flow, o->group_by, flags,
 				      SGREACH_FORMAT_JSON, ctx, &text);
@@ -678,8 +681,8 @@ static int matrix_child(const struct opts *o, const sgreach_model *m,
 		if (c.rc)
 			snprintf(c.err, sizeof(c.err), "%s",
 				 sgreach_verdict_error(ctx));
-		else
-			c.bytes = strlen(text);
+		else if (*text)
+			die("matrix", "the output did not go to the writer");
 		if (write(fds[1], &c, sizeof(c)) != (ssize_t)sizeof(c))
 			_exit(1);
 		_exit(0);
@@ -744,9 +747,7 @@ static void row_matrix(const struct opts *o, const char *what, int rc,
 {
 	char buf[48];
 
-	if (rc == MATRIX_SKIPPED) {
-		row(what, "not run", "the one-flow listing > 1 GiB", "", 0);
-	} else if (rc < 0) {
+	if (rc < 0) {
 		row(what, "error", sgreach_strerror(rc), "", 0);
 	} else if (rc > 1000) {
 		snprintf(buf, sizeof(buf), "crashed: %s", strsignal(rc - 1000));
@@ -911,14 +912,10 @@ int main(int argc, char **argv)
 		    time_matrix(&o, m, v, "tcp/443", mf->flags, &mf->f[0],
 				&mf->bytes[0], &mf->rss_kb[0]);
 		/* All flows cost more than one: not when one flow alone was
-		 * stopped or failed, nor when its listing was huge. */
+		 * stopped or failed. */
 		if (mf->rc[0])
 			continue;
-		if (!mf->flags && mf->bytes[0] > LISTING_SKIP_BYTES)
-			mf->rc[1] = MATRIX_SKIPPED;
-		else
-			mf->rc[1] =
-			    time_matrix(&o, m, v, NULL, mf->flags, &mf->f[1],
+		mf->rc[1] = time_matrix(&o, m, v, NULL, mf->flags, &mf->f[1],
 					&mf->bytes[1], &mf->rss_kb[1]);
 	}
 
