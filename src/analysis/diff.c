@@ -308,28 +308,59 @@ static char *rule_key(const sgreach_model *m, const struct sg_rule *r)
 	return key;
 }
 
+/*
+ * Items 0..nitems-1 listed by key: *list holds, for each key k, the items
+ * whose key[] is k, in item order, from (*off)[k] to (*off)[k + 1] (items
+ * whose key is SG_NONE are left out).  0 or -ENOMEM.
+ */
+static int index_by_key(const uint32_t *key, uint32_t nitems, uint32_t nkeys,
+			uint32_t **off, uint32_t **list)
+{
+	uint32_t *o = calloc((size_t)nkeys + 2, sizeof(*o)), i;
+	uint32_t *l = malloc(((size_t)nitems + 1) * sizeof(*l));
+
+	*off = o;
+	*list = l;
+	if (!o || !l)
+		return -ENOMEM;
+	/* Counted into o[k + 2], summed, then filled: o[k + 1] advances
+	 * to the end of k's items, which is where k + 1's start. */
+	for (i = 0; i < nitems; i++)
+		if (key[i] != SG_NONE)
+			o[key[i] + 2]++;
+	for (i = 0; i < nkeys; i++)
+		o[i + 2] += o[i + 1];
+	for (i = 0; i < nitems; i++)
+		if (key[i] != SG_NONE)
+			l[o[key[i] + 1]++] = i;
+	return 0;
+}
+
 static int index_rules(struct dside *s)
 {
 	const sgreach_model *m = s->c.m;
-	uint32_t i;
+	uint32_t *peer, i;
+	int rc;
 
 	s->rkey = calloc(m->rules.n ? m->rules.n : 1, sizeof(*s->rkey));
-	s->gref_off = calloc(m->groups.n + 2, sizeof(*s->gref_off));
-	s->gref = malloc((m->rules.n + 1) * sizeof(*s->gref));
-	if (!s->rkey || !s->gref_off || !s->gref)
+	peer = calloc(m->rules.n + 1, sizeof(*peer));
+	if (!s->rkey || !peer) {
+		free(peer);
 		return -ENOMEM;
-	/* Counted into gref_off[g + 2], summed, then filled: each slot
-	 * gref_off[g + 1] ends up at the end of g's rules. */
-	for (i = 0; i < m->rules.n; i++)
-		if (!m->rules.v[i].dropped &&
-		    m->rules.v[i].peer_kind == SGREACH_PEER_GROUP)
-			s->gref_off[m->rules.v[i].peer + 2]++;
-	for (i = 0; i < m->groups.n; i++)
-		s->gref_off[i + 2] += s->gref_off[i + 1];
-	for (i = 0; i < m->rules.n; i++)
-		if (!m->rules.v[i].dropped &&
-		    m->rules.v[i].peer_kind == SGREACH_PEER_GROUP)
-			s->gref[s->gref_off[m->rules.v[i].peer + 1]++] = i;
+	}
+	/* The rules naming each group. */
+	for (i = 0; i < m->rules.n; i++) {
+		const struct sg_rule *r = &m->rules.v[i];
+
+		peer[i] = SG_NONE;
+		if (!r->dropped && r->peer_kind == SGREACH_PEER_GROUP)
+			peer[i] = r->peer;
+	}
+	rc =
+	    index_by_key(peer, m->rules.n, m->groups.n, &s->gref_off, &s->gref);
+	free(peer);
+	if (rc)
+		return rc;
 	for (i = 0; i < m->rules.n; i++) {
 		if (m->rules.v[i].dropped)
 			continue;
@@ -452,36 +483,34 @@ static int index_changes(struct diff *d)
 
 	for (side = 0; side < 2; side++) {
 		const sgreach_model *m = d->s[side].c.m;
-		uint32_t *off, *gch, *ech;
+		uint32_t *group, *ech;
+		int rc;
 
-		off = d->gch_off[side] = calloc(m->groups.n + 2, sizeof(*off));
-		gch = d->gch[side] = malloc((d->changes.n + 1) * sizeof(*gch));
+		group = calloc(d->changes.n + 1, sizeof(*group));
 		ech = d->ech[side] =
 		    malloc((m->endpoints.n + 1) * sizeof(*ech));
-		if (!off || !gch || !ech)
+		if (!group || !ech) {
+			free(group);
 			return -ENOMEM;
+		}
 		for (k = 0; k < m->endpoints.n; k++)
 			ech[k] = SG_NONE;
-		/* As index_rules()'s gref: counted, summed, filled. */
 		for (k = 0; k < d->changes.n; k++) {
 			const struct change *ch = &d->changes.v[k];
 
+			group[k] = SG_NONE;
 			if (ch->kind == CH_GROUPS) {
 				if (ch->ep[side] != SG_NONE)
 					ech[ch->ep[side]] = k;
 			} else if (ch->rule[side] != SG_NONE) {
-				off[m->rules.v[ch->rule[side]].group + 2]++;
+				group[k] = m->rules.v[ch->rule[side]].group;
 			}
 		}
-		for (k = 0; k < m->groups.n; k++)
-			off[k + 2] += off[k + 1];
-		for (k = 0; k < d->changes.n; k++) {
-			const struct change *ch = &d->changes.v[k];
-
-			if (ch->kind != CH_GROUPS && ch->rule[side] != SG_NONE)
-				gch[off[m->rules.v[ch->rule[side]].group +
-					1]++] = k;
-		}
+		rc = index_by_key(group, d->changes.n, m->groups.n,
+				  &d->gch_off[side], &d->gch[side]);
+		free(group);
+		if (rc)
+			return rc;
 	}
 	return 0;
 }
