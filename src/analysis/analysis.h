@@ -306,6 +306,10 @@ int an_range_private(const struct sg_range *r);
 /* The prefixes an_range_private() tests, of family fam (4 or 6). */
 const struct sg_prefix *an_private_prefixes(int fam, size_t *n);
 
+/* qsort() comparisons of uint32_t and of struct sg_addr. */
+int an_u32_cmp(const void *a, const void *b);
+int an_addr_cmp(const void *a, const void *b);
+
 /* sgreach_diff() with a choice of how the pairs that differ are found
  * (diff.c): DIFF_AUTO as sgreach_diff(); DIFF_FULL every pair, by the
  * all-pairs engine's rows; DIFF_SCREEN_ROWS and DIFF_SCREEN_PAIRS only

@@ -16,11 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int addr_sort_cmp(const void *a, const void *b)
-{
-	return addr_cmp(a, b);
-}
-
 /* ------------------------------------------------------------ 64-bit map -- */
 
 static uint64_t mix64(uint64_t x)
@@ -96,13 +91,6 @@ int u64map_put(struct u64map *h, uint64_t key, uint32_t val)
 }
 
 /* --------------------------------------------------------------- classes -- */
-
-static int u32_cmp(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 struct keybuf {
 	uint8_t *b;
@@ -188,7 +176,7 @@ int an_member_class(struct an_ctx *c, const struct member *x, uint32_t *cls)
 		}
 		if (e->groups.n)
 			memcpy(g, e->groups.v, e->groups.n * sizeof(*g));
-		qsort(g, e->groups.n, sizeof(*g), u32_cmp);
+		qsort(g, e->groups.n, sizeof(*g), an_u32_cmp);
 		rc = kb_put(&k, &e->groups.n, sizeof(e->groups.n));
 		if (!rc)
 			rc = kb_put(&k, g, e->groups.n * sizeof(*g));
@@ -321,7 +309,7 @@ int an_add_node(struct an_ctx *c, int kind, uint32_t idx)
 		vec_free(&cls);
 		return rc;
 	}
-	qsort(cls.v, cls.n, sizeof(*cls.v), u32_cmp);
+	qsort(cls.v, cls.n, sizeof(*cls.v), an_u32_cmp);
 	for (k = 0, w = 0; k < cls.n; k++)
 		if (!w || cls.v[w - 1] != cls.v[k])
 			cls.v[w++] = cls.v[k];
@@ -474,7 +462,7 @@ int an_members_classes(struct an_ctx *c, const void *members, void *out)
 		if ((rc = an_member_class(c, &mem->v[i], &id)) ||
 		    (rc = vec_push(cls, id)))
 			return rc;
-	qsort(cls->v, cls->n, sizeof(*cls->v), u32_cmp);
+	qsort(cls->v, cls->n, sizeof(*cls->v), an_u32_cmp);
 	for (i = 0, w = 0; i < cls->n; i++)
 		if (!w || cls->v[w - 1] != cls->v[i])
 			cls->v[w++] = cls->v[i];
@@ -856,7 +844,7 @@ int an_external_cls(struct an_ctx *c, const uint32_t *clsv, uint32_t ncls,
 	for (i = 0; i < nsp; i++)
 		if ((rc = push_bound(c, &sp[i])))
 			goto out;
-	qsort(c->bounds.v, c->bounds.n, sizeof(*c->bounds.v), addr_sort_cmp);
+	qsort(c->bounds.v, c->bounds.n, sizeof(*c->bounds.v), an_addr_cmp);
 	for (k = 0, nb = 0; k < c->bounds.n; k++)
 		if (!nb || addr_cmp(&c->bounds.v[nb - 1], &c->bounds.v[k]))
 			c->bounds.v[nb++] = c->bounds.v[k];

@@ -87,6 +87,18 @@ int an_select(struct an_ctx *c, const char *text, struct selection *sel,
 /* ----------------------------------------------------------- entry points --
  */
 
+int an_u32_cmp(const void *a, const void *b)
+{
+	const uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int an_addr_cmp(const void *a, const void *b)
+{
+	return addr_cmp(a, b);
+}
+
 int an_begin(const sgreach_model *m, sgreach_verdict *v, const char **out,
 	     sgreach_format fmt, unsigned int formats, const char *what)
 {

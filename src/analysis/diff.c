@@ -515,13 +515,6 @@ static int index_changes(struct diff *d)
 	return 0;
 }
 
-static int u32_cmp(const void *a, const void *b)
-{
-	const uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* Adds to d->cand the changes that may concern node n of one side: the
  * rule changes of the groups its endpoints carry, and their attachment
  * changes. */
@@ -571,7 +564,7 @@ static int candidates(struct diff *d, const struct name *src,
 	    (rc = node_candidates(d, side, dst->node[side])))
 		return rc;
 	if (d->cand.n > 1)
-		qsort(d->cand.v, d->cand.n, sizeof(*d->cand.v), u32_cmp);
+		qsort(d->cand.v, d->cand.n, sizeof(*d->cand.v), an_u32_cmp);
 	for (k = 0, w = 0; k < d->cand.n; k++)
 		if (!w || d->cand.v[w - 1] != d->cand.v[k])
 			d->cand.v[w++] = d->cand.v[k];

@@ -539,11 +539,6 @@ static int push_cov(struct an_ctx *c, const struct sg_prefix *p, uint32_t ri)
 	return 0;
 }
 
-static int addr_sort_cmp(const void *a, const void *b)
-{
-	return addr_cmp(a, b);
-}
-
 /*
  * Rules that cover part of a range peer allow a flow when the parts that
  * the rules matching that flow cover make up the whole range (eval_side's
@@ -571,7 +566,7 @@ static int covered_flows(struct an_ctx *c, const struct member *peer,
 		    vec_push(&c->bounds, nx))
 			return -ENOMEM;
 	}
-	qsort(c->bounds.v, c->bounds.n, sizeof(*c->bounds.v), addr_sort_cmp);
+	qsort(c->bounds.v, c->bounds.n, sizeof(*c->bounds.v), an_addr_cmp);
 	for (i = 0, nb = 0; i < c->bounds.n; i++)
 		if (!nb || addr_cmp(&c->bounds.v[nb - 1], &c->bounds.v[i]))
 			c->bounds.v[nb++] = c->bounds.v[i];
