@@ -1372,9 +1372,9 @@ static int compare(struct diff *d, int mode)
 	/* The pairs to ask: a changed name's row, and every other row's
 	 * cells of changed names. */
 	asked = (uint64_t)ndirty * (nn + 1) + (uint64_t)(nn - ndirty) * ndirty;
-	rows = mode == DIFF_FULL || mode == DIFF_SCREEN_ROWS ||
-	       (mode == DIFF_AUTO &&
-		asked * PAIR_COST > (uint64_t)(nn + 1) * (nn + 1));
+	rows = ndirty && (mode == DIFF_FULL || mode == DIFF_SCREEN_ROWS ||
+			  (mode == DIFF_AUTO &&
+			   asked * PAIR_COST > (uint64_t)(nn + 1) * (nn + 1)));
 	if (!rc)
 		rc = intern_flows(d, &empty, &empty_fid);
 	for (side = 0; side < 2 && rows && !rc; side++) {
