@@ -7,10 +7,43 @@
  * Every output must be clean text (newlines only) and, in JSON, parse.
  * The model diffed against itself must show no change; diffed against an
  * empty model (both ways), everything it allows is gained or lost.
+ *
+ * A form feed (never valid in JSON) ends the document and starts a second
+ * one: the two models are diffed both ways, and every way diff has of
+ * finding the pairs that differ (an_diff()) must give the same bytes as
+ * asking every pair.
  */
 #include <stdint.h>
 
+#include "analysis/analysis.h"
 #include "common.h"
+
+/* an_diff() of a and b in every mode: the bytes and the count of every
+ * mode are those of DIFF_FULL, and so is any error. */
+static void diff_modes(const sgreach_model *a, const sgreach_model *b,
+		       unsigned int flags, sgreach_format fmt,
+		       sgreach_verdict *ctx)
+{
+	static const int modes[] = {DIFF_AUTO, DIFF_SCREEN_ROWS,
+				    DIFF_SCREEN_PAIRS};
+	const char *out = NULL;
+	char *want = NULL;
+	int rc0, rc, g0 = 0, g = 0;
+	size_t k;
+
+	rc0 = an_diff(a, b, flags, fmt, ctx, &out, &g0, DIFF_FULL);
+	if (!rc0)
+		FUZZ_CHECK((want = strdup(out)) != NULL);
+	for (k = 0; k < sizeof(modes) / sizeof(modes[0]); k++) {
+		rc = an_diff(a, b, flags, fmt, ctx, &out, &g, modes[k]);
+		FUZZ_CHECK(rc == rc0);
+		if (!rc) {
+			FUZZ_CHECK(!strcmp(out, want));
+			FUZZ_CHECK(g == g0);
+		}
+	}
+	free(want);
+}
 
 #define MAX_SELECTORS 4
 
@@ -85,16 +118,39 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char sel[MAX_SELECTORS][64];
 	sgreach_model *m = sgreach_model_new();
 	sgreach_model *empty = sgreach_model_new();
+	sgreach_model *m2 = NULL;
 	sgreach_verdict *ctx = sgreach_verdict_new();
+	const uint8_t *ff = memchr(data, '\f', size);
 	size_t nsel, f;
 	const char *out;
 	int rc, gained;
 
 	FUZZ_CHECK(m && empty && ctx);
 	FUZZ_CHECK(sgreach_model_finalize(empty) == 0);
+	if (ff) {
+		/* Two documents: the first is analysed, then diffed with
+		 * the second. */
+		FUZZ_CHECK((m2 = sgreach_model_new()) != NULL);
+		if (sgreach_model_load_buffer(m2, "doc2", (const char *)ff + 1,
+					      size - (size_t)(ff - data) - 1) ||
+		    sgreach_model_finalize(m2)) {
+			sgreach_model_free(m2);
+			m2 = NULL;
+		}
+		size = (size_t)(ff - data);
+	}
 	if (sgreach_model_load_buffer(m, "doc", (const char *)data, size) ||
 	    sgreach_model_finalize(m))
 		goto done;
+	if (m2)
+		for (f = 0; f < 4; f++) {
+			sgreach_format fmt =
+			    f & 1 ? SGREACH_FORMAT_JSON : SGREACH_FORMAT_TEXT;
+			unsigned int flags = f & 2 ? SGREACH_QUERY_IPV6 : 0;
+
+			diff_modes(m, m2, flags, fmt, ctx);
+			diff_modes(m2, m, flags, fmt, ctx);
+		}
 	nsel = find_selectors(data, size, sel, MAX_SELECTORS);
 	strcpy(sel[nsel < MAX_SELECTORS ? nsel++ : MAX_SELECTORS - 1],
 	       "0.0.0.0/0");
@@ -142,6 +198,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 done:
 	sgreach_verdict_free(ctx);
 	sgreach_model_free(m);
+	sgreach_model_free(m2);
 	sgreach_model_free(empty);
 	return 0;
 }

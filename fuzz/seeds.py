@@ -4,8 +4,9 @@
 Seeds come from the repository itself: every JSON file under tests/fixtures
 and examples, every document embedded in tests/cases/*.json (and the cases'
 documents joined with a form feed, the multi-document separator of
-fuzz_load), the queries of the expected.tsv files, and address spellings
-that must be refused.
+fuzz_load), every pair of Terraform states and plans joined the same way
+(fuzz_analysis diffs the two), the queries of the expected.tsv files, and
+address spellings that must be refused.
 
 usage: seeds.py SRCDIR OUTDIR
 """
@@ -28,6 +29,20 @@ def put(outdir, target, data):
 def main():
     src, out = sys.argv[1], sys.argv[2]
     flows, queries = set(), set()
+
+    # Pairs of Terraform states and plans, one document each, for the
+    # diff of fuzz_analysis (two documents joined with a form feed).
+    tf = []
+    for top in ("tests/fixtures/terraform", "examples/ecs-awsvpc/terraform"):
+        d = os.path.join(src, top)
+        for fn in sorted(os.listdir(d)) if os.path.isdir(d) else []:
+            if fn.endswith(".json"):
+                with open(os.path.join(d, fn), "rb") as f:
+                    tf.append(f.read())
+    for a in tf:
+        for b in tf:
+            if a is not b:
+                put(out, "fuzz_analysis", a + b"\f" + b)
 
     for top in ("tests/fixtures", "examples", "tests/bad-input"):
         for root, _, files in os.walk(os.path.join(src, top)):
