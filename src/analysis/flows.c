@@ -458,10 +458,10 @@ int an_rule_live(struct an_ctx *c, uint32_t ri)
 
 static int push_cov(struct an_ctx *c, const struct sg_prefix *p, uint32_t ri);
 
-/* How rule ri of endpoint e matches peer (M_NO, M_ALL, M_SOME), as
+/* How rule ri of endpoint self matches peer (M_NO, M_ALL, M_SOME), as
  * eval_side() classifies it; *unknown when it depends on missing data.
  * With push, the parts of a range peer it covers go to c->cov. */
-static int rule_how(struct an_ctx *c, const struct sg_endpoint *e, uint32_t ri,
+static int rule_how(struct an_ctx *c, uint32_t self, uint32_t ri,
 		    const struct member *peer, int push, int *unknown, int *rc)
 {
 	const sgreach_model *m = c->m;
@@ -484,8 +484,7 @@ static int rule_how(struct an_ctx *c, const struct sg_endpoint *e, uint32_t ri,
 		    peer->nat || peer->p.fam != c->fam)
 			break;
 		if (eval_endpoint_has_group(m, peer->ep, r->peer) &&
-		    eval_endpoints_connected(m, (uint32_t)(e - m->endpoints.v),
-					     peer->ep))
+		    eval_endpoints_connected(m, self, peer->ep))
 			how = M_ALL;
 		break;
 	case SGREACH_PEER_PREFIX_LIST: {
@@ -517,7 +516,7 @@ int an_rule_how(struct an_ctx *c, uint32_t self, uint32_t ri,
 {
 	int rc;
 
-	return rule_how(c, &c->m->endpoints.v[self], ri, peer, 0, unknown, &rc);
+	return rule_how(c, self, ri, peer, 0, unknown, &rc);
 }
 
 int an_rule_matches(struct an_ctx *c, uint32_t self, uint32_t ri,
@@ -525,8 +524,7 @@ int an_rule_matches(struct an_ctx *c, uint32_t self, uint32_t ri,
 {
 	int unknown, rc;
 
-	return rule_how(c, &c->m->endpoints.v[self], ri, peer, 0, &unknown,
-			&rc) != M_NO;
+	return rule_how(c, self, ri, peer, 0, &unknown, &rc) != M_NO;
 }
 
 static int push_cov(struct an_ctx *c, const struct sg_prefix *p, uint32_t ri)
@@ -621,7 +619,7 @@ int an_side(struct an_ctx *c, uint32_t self, int dir, const struct member *peer,
 		}
 		if (connset_is_empty(rc_set))
 			continue; /* flows of the other family only */
-		how = rule_how(c, e, ri, peer, 1, &unknown, &rc);
+		how = rule_how(c, self, ri, peer, 1, &unknown, &rc);
 		if (rc)
 			goto out;
 		if (how == M_ALL) {
