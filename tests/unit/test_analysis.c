@@ -1379,27 +1379,35 @@ struct ext_case {
 	const struct ext_range *ext;
 	size_t next;
 	uint64_t seed;
+	int fam; /* 4 or 6 */
 };
 
 /* Calls check(x) for the outside ranges of a few selections of every kind,
- * both ways, on twelve seeded estates; returns the sum of what it
- * returns. */
-static long each_external(long (*check)(const struct ext_case *x))
+ * both ways, in both families, on twelve seeded estates; sum[0] and sum[1]
+ * are what it returns summed for IPv4 and IPv6. */
+static void each_external(long (*check)(const struct ext_case *x),
+			  long sum[2])
 {
+	/* task5 is eni-5, which has no IPv6 address; task4 has one. */
 	static const char *const inside[] = {"eni-0",	      "eni-6",
 					     "eni-13",	      "service:svc-a",
 					     "service:svc-c", "task5"};
+	static const char *const inside6[] = {"eni-0",	       "eni-6",
+					      "eni-13",	       "service:svc-a",
+					      "service:svc-c", "task4"};
 	uint64_t seed;
 	size_t i;
-	long sum = 0;
 
-	test_fam = 4;
-	for (seed = 1; seed <= 12; seed++) {
-		sgreach_model *m = random_estate(seed);
+	sum[0] = sum[1] = 0;
+	for (seed = 1; seed <= 24; seed++) {
+		sgreach_model *m = random_estate((seed + 1) / 2);
 		sgreach_verdict *ctx = sgreach_verdict_new();
 		sgreach_verdict *q = sgreach_verdict_new();
+		const int fam = seed % 2 ? 4 : 6;
 
+		test_fam = fam;
 		for (i = 0; i < sizeof(inside) / sizeof(*inside); i++) {
+			const char *in = fam == 4 ? inside[i] : inside6[i];
 			int dir;
 
 			for (dir = 0; dir < 2; dir++) {
@@ -1411,15 +1419,15 @@ static long each_external(long (*check)(const struct ext_case *x))
 				struct ext_case x;
 
 				memset(&s, 0, sizeof(s));
-				cr_assert_eq(an_init(&c, m, ctx, 4), 0);
-				cr_assert_eq(an_select(&c, inside[i], &s, &mem),
-					     0, "%s",
-					     sgreach_verdict_error(ctx));
+				cr_assert_eq(an_init(&c, m, ctx, fam), 0);
+				cr_assert_eq(an_select(&c, in, &s, &mem), 0,
+					     "%s", sgreach_verdict_error(ctx));
 				cr_assert_eq(
 				    an_external(&c, &mem, dir, &ext, &next), 0);
-				x = (struct ext_case){m,   ctx,  q,   inside[i],
-						      dir, ext, next, seed};
-				sum += check(&x);
+				x = (struct ext_case){
+				    m,	 ctx,  q,		  in,	     dir,
+				    ext, next, (seed + 1) / 2, fam};
+				sum[fam == 6] += check(&x);
 				an_ext_free(ext, next);
 				vec_free(&mem);
 				an_free(&c);
@@ -1429,7 +1437,6 @@ static long each_external(long (*check)(const struct ext_case *x))
 		sgreach_verdict_free(ctx);
 		sgreach_model_free(m);
 	}
-	return sum;
 }
 
 /* The flows of sets agree with the query between the selection and the
@@ -1452,17 +1459,39 @@ static long outside_agrees(const struct ext_case *x, const char *text,
 
 static long addresses_agree(const struct ext_case *x)
 {
-	static const char *const outside[] = {
+	static const char *const outside4[] = {
 	    "8.8.8.8",	   "203.0.113.7",     "10.0.1.200",   "10.0.1.17",
 	    "192.168.4.4", "100.64.0.1",      "198.51.100.5", "10.1.200.1",
 	    "0.0.0.1",	   "255.255.255.255", "10.0.2.130",   "172.16.0.1"};
+	/* Inside and around the generator's prefixes (2001:db8:1::1a is
+	 * an interface's, which outside_agrees() passes over), the ends
+	 * of the space, unique local, link local and the internet. */
+	static const char *const outside6[] = {
+	    "2001:db8:1::1a",
+	    "2001:db8:1::ffff",
+	    "2001:db8:1:0:1::1",
+	    "2001:db8:1:1::1",
+	    "2001:db8:2::5",
+	    "2001:db8:3::1",
+	    "2001:db7:ffff:ffff:ffff:ffff:ffff:ffff",
+	    "2001:db9::",
+	    "::",
+	    "::1",
+	    "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+	    "2606:4700::1111",
+	    "fd00::1",
+	    "fe80::1"};
+	const char *const *outside = x->fam == 4 ? outside4 : outside6;
+	const size_t n = x->fam == 4 ? sizeof(outside4) / sizeof(*outside4)
+				     : sizeof(outside6) / sizeof(*outside6);
 	size_t j, r;
 	long checked = 0;
 
-	for (j = 0; j < sizeof(outside) / sizeof(*outside); j++) {
+	for (j = 0; j < n; j++) {
 		struct sg_prefix p;
 
 		cr_assert_eq(addr_parse(outside[j], 0, &p, NULL), 0);
+		cr_assert_eq(p.fam, x->fam);
 		for (r = 0; r < x->next; r++)
 			if (addr_cmp(&x->ext[r].r.first, &p.a) <= 0 &&
 			    addr_cmp(&p.a, &x->ext[r].r.last) <= 0)
@@ -1477,12 +1506,16 @@ static long addresses_agree(const struct ext_case *x)
  * the query's answer from (who) or to (reach) that address. */
 Test(analysis_property, external_ranges_agree, .timeout = 60)
 {
-	long checked = each_external(addresses_agree);
+	long checked[2];
 
-	cr_expect_gt(checked, 1000, "too few comparisons: %ld", checked);
+	each_external(addresses_agree, checked);
+	cr_log_info("%ld IPv4, %ld IPv6 addresses checked", checked[0],
+		    checked[1]);
+	cr_expect_gt(checked[0], 1000, "too few comparisons: %ld", checked[0]);
+	cr_expect_gt(checked[1], 1000, "too few comparisons: %ld", checked[1]);
 }
 
-static long edges, edge_flows;
+static long edges[2], edge_flows[2];
 
 static long edges_agree(const struct ext_case *x)
 {
@@ -1491,13 +1524,21 @@ static long edges_agree(const struct ext_case *x)
 
 	cr_assert_gt(x->next, 0);
 	cr_assert_eq(ext[0].r.first.hi, 0);
-	cr_assert_eq(ext[x->next - 1].r.last.hi >> 32, 0xffffffffu);
+	cr_assert_eq(ext[0].r.first.lo, 0);
+	if (x->fam == 4) {
+		cr_assert_eq(ext[x->next - 1].r.last.hi, 0xffffffffull << 32);
+		cr_assert_eq(ext[x->next - 1].r.last.lo, 0);
+	} else {
+		cr_assert_eq(ext[x->next - 1].r.last.hi, ~0ull);
+		cr_assert_eq(ext[x->next - 1].r.last.lo, ~0ull);
+	}
 	for (r = 0; r < x->next; r++) {
 		const struct sg_addr *a[2] = {&ext[r].r.first, &ext[r].r.last};
 		int e;
 
+		cr_assert_eq(ext[r].r.fam, x->fam);
 		if (r + 1 < x->next) {
-			struct sg_addr nx = addr_next(&ext[r].r.last, 4);
+			struct sg_addr nx = addr_next(&ext[r].r.last, x->fam);
 
 			cr_assert_eq(addr_cmp(&nx, &ext[r + 1].r.first), 0,
 				     "seed %llu: a gap after range %zu",
@@ -1509,14 +1550,15 @@ static long edges_agree(const struct ext_case *x)
 				  (unsigned long long)x->seed, r, r + 1);
 		}
 		for (e = 0; e < 2; e++) {
-			struct sg_prefix p = {*a[e], 32, 4};
+			struct sg_prefix p = {*a[e], x->fam == 4 ? 32 : 128,
+					      (uint8_t)x->fam};
 			char t[64];
 			long n;
 
 			addr_format(&p, 1, t, sizeof(t));
 			n = outside_agrees(x, t, &ext[r].sets);
-			edges += n > 0;
-			edge_flows += n;
+			edges[x->fam == 6] += n > 0;
+			edge_flows[x->fam == 6] += n;
 		}
 	}
 	return 0;
@@ -1529,12 +1571,20 @@ static long edges_agree(const struct ext_case *x)
  * side along them). */
 Test(analysis_property, external_range_edges_agree, .timeout = 120)
 {
-	edges = edge_flows = 0;
-	each_external(edges_agree);
-	cr_log_info("%ld range ends, %ld flows checked", edges, edge_flows);
-	cr_expect_gt(edges, 1000, "too few range ends: %ld", edges);
-	cr_expect_gt(edge_flows, 10000, "too few comparisons: %ld",
-		     edge_flows);
+	long unused[2];
+	int f;
+
+	memset(edges, 0, sizeof(edges));
+	memset(edge_flows, 0, sizeof(edge_flows));
+	each_external(edges_agree, unused);
+	for (f = 0; f < 2; f++) {
+		cr_log_info("IPv%d: %ld range ends, %ld flows checked",
+			    f ? 6 : 4, edges[f], edge_flows[f]);
+		cr_expect_gt(edges[f], 1000, "too few range ends: %ld",
+			     edges[f]);
+		cr_expect_gt(edge_flows[f], 10000, "too few comparisons: %ld",
+			     edge_flows[f]);
+	}
 }
 
 /* ------------------------------------------------------ private space -- */
