@@ -126,5 +126,11 @@ int ap_table_row(struct allpairs *ap, uint32_t s, uint32_t *out);
 /* The class form of the matrix (matrix_classes.c), text or JSON, after
  * the header: source and destination classes, then their pairs. */
 int mx_classes(struct an_ctx *c, struct allpairs *ap, sgreach_format fmt);
+/* For tests: the bytes of rows of one flow kept between mx_classes()'s
+ * two passes (256 MiB; 0 computes every row twice), and a hash so weak
+ * that every row (1) or every row and column (2) collides: the rows are
+ * compared, the collision found and the form made without hashing. */
+extern size_t mx_cache_bytes;
+extern int mx_hash_weak;
 
 #endif

@@ -156,34 +156,63 @@ struct form {
 	uint32_t *aidx;
 	VEC(uint32_t) answers;
 	uint32_t rows;
-	/* One flow: every row of the first pass, 2 bits a cell (the index of
-	 * its answer among ap->vid), for the second to read, not compute. */
+	/* One flow: the first ncached rows of the first pass, 2 bits a cell
+	 * (the index of its answer among ap->vid), for the second to read,
+	 * not compute. */
 	uint8_t *cache;
+	uint32_t ncached;
 	size_t stride;
 };
 
+size_t mx_cache_bytes = (size_t)256 << 20;
+int mx_hash_weak;
+
+/* Row values (0-3, the VS_* codes of AP_FLOW) four to a byte: every
+ * byte of the stride written, the bits past n clear. */
+static void pack_row(const uint32_t *row, uint32_t n, uint8_t *c)
+{
+	uint32_t y, i;
+
+	for (y = 0; y + 4 <= n; y += 4)
+		c[y / 4] = (uint8_t)(row[y] | row[y + 1] << 2 |
+				     row[y + 2] << 4 | row[y + 3] << 6);
+	if (y < n) {
+		c[y / 4] = 0;
+		for (i = 0; y + i < n; i++)
+			c[y / 4] |= (uint8_t)(row[y + i] << 2 * i);
+	}
+}
+
+static void unpack_row(const uint8_t *c, uint32_t n, uint32_t *row)
+{
+	uint32_t y;
+
+	for (y = 0; y + 4 <= n; y += 4) {
+		row[y] = c[y / 4] & 3u;
+		row[y + 1] = c[y / 4] >> 2 & 3u;
+		row[y + 2] = c[y / 4] >> 4 & 3u;
+		row[y + 3] = (uint32_t)c[y / 4] >> 6;
+	}
+	for (; y < n; y++)
+		row[y] = c[y / 4] >> (y % 4 * 2) & 3u;
+}
+
 /* The values (ap_row_values()) of node class x: from the cache, or
- * computed (and cached when there is a cache and fill is set). */
+ * computed (and cached when it is one of the cached rows and fill is
+ * set). */
 static int get_row(struct form *f, uint32_t x, int fill)
 {
-	uint32_t nnc = f->ap->nnc, y;
-	uint8_t *c;
+	uint32_t nnc = f->ap->nnc;
 	int rc;
 
-	if (!f->cache || fill) {
+	if (x >= f->ncached || fill) {
 		if ((rc = ap_row_values(f->ap, x, f->row)))
 			return rc;
-		if (!f->cache)
-			return 0;
-		c = f->cache + (size_t)x * f->stride;
-		memset(c, 0, f->stride);
-		for (y = 0; y < nnc; y++)
-			c[y / 4] |= (uint8_t)(f->row[y] << (y % 4 * 2));
+		if (x < f->ncached)
+			pack_row(f->row, nnc, f->cache + (size_t)x * f->stride);
 		return 0;
 	}
-	c = f->cache + (size_t)x * f->stride;
-	for (y = 0; y < nnc; y++)
-		f->row[y] = c[y / 4] >> (y % 4 * 2) & 3;
+	unpack_row(f->cache + (size_t)x * f->stride, nnc, f->row);
 	return 0;
 }
 
@@ -422,10 +451,12 @@ static int hash_rows(struct form *f, uint64_t seed, struct hkey *rows,
 			cols[y].h[0] = mix(cols[y].h[0], v, k0);
 			cols[y].h[1] = mix(cols[y].h[1], v, k1);
 		}
-		rows[x].h[0] = h0;
-		rows[x].h[1] = h1;
+		rows[x].h[0] = mx_hash_weak ? 0 : h0;
+		rows[x].h[1] = mx_hash_weak ? 0 : h1;
 		rows[x].x = x;
 	}
+	for (y = 0; y < nnc && mx_hash_weak > 1; y++)
+		cols[y].h[0] = cols[y].h[1] = 0;
 	return 0;
 }
 
@@ -447,8 +478,23 @@ static int write_pairs(struct form *f, const struct part *src,
 		f->aidx[k] = SG_NONE;
 	}
 	for (a = 0; a < src->n; a++) {
+		uint32_t first = src->list[src->off[a]];
+
 		for (k = src->off[a]; k < src->off[a + 1]; k++) {
-			if ((rc = get_row(f, src->list[k], 0)))
+			uint32_t x = src->list[k];
+
+			/* Two cached rows: the same bytes, or not.  The class's
+			 * first row was checked against the columns' classes
+			 * below, so an equal row is too. */
+			if (k > src->off[a] && x < f->ncached &&
+			    first < f->ncached) {
+				if (memcmp(f->cache + (size_t)x * f->stride,
+					   f->cache + (size_t)first * f->stride,
+					   f->stride))
+					return 1;
+				continue;
+			}
+			if ((rc = get_row(f, x, 0)))
 				return rc;
 			if (k == src->off[a])
 				for (b = 0; b < dst->n; b++)
@@ -492,11 +538,18 @@ int mx_classes(struct an_ctx *c, struct allpairs *ap, sgreach_format fmt)
 		rc = -ENOMEM;
 		goto out;
 	}
-	/* One flow: 33 MB for 11,600 node classes, and the second pass
-	 * costs nothing; beyond 256 MB, compute the rows twice. */
+	/* One flow: the rows of the first pass, for the second, in at most
+	 * 256 MB (8,655 node classes on large take 19 MB, 38,171 on xl
+	 * 364 MB); the rows beyond are computed again. */
 	f.stride = ((size_t)nnc + 3) / 4;
-	if (ap->mode == AP_FLOW && f.stride * nnc <= ((size_t)256 << 20))
-		f.cache = malloc(f.stride * nnc + 1);
+	if (ap->mode == AP_FLOW) {
+		size_t fit = mx_cache_bytes / f.stride;
+
+		f.ncached = fit < nnc ? (uint32_t)fit : nnc;
+		f.cache = malloc(f.stride * f.ncached + 1);
+		if (!f.cache)
+			f.ncached = 0;
+	}
 	/* Three seeds, then no hashing at all (every node class alone). */
 	for (attempt = 0; attempt < 4; attempt++) {
 		int last = attempt == 3;
