@@ -82,6 +82,30 @@ static int flow_transpose(struct allpairs *ap)
 	return 0;
 }
 
+#define BYTE_ONES 0x0101010101010101ull
+
+/* The low 8 bits of b, bit k to byte k in memory (0 or 1 each). */
+static inline uint64_t spread8(uint64_t b)
+{
+	uint64_t x;
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/* b in every byte; byte k keeps bit k (0 or 1 << k); adding 0x7f
+	 * sets a byte's top bit when it is not 0, with no carry out of it;
+	 * that bit moves to the byte's bottom. */
+	x = ((b & 0xff) * BYTE_ONES) & 0x8040201008040201ull;
+	x = (x + 0x7f7f7f7f7f7f7f7full) >> 7 & BYTE_ONES;
+#else
+	uint8_t by[8];
+	int k;
+
+	for (k = 0; k < 8; k++)
+		by[k] = (uint8_t)(b >> k & 1);
+	memcpy(&x, by, 8);
+#endif
+	return x;
+}
+
 /* The verdict of the flow for class s to every class, as VS_* codes. */
 static void flow_codes(struct allpairs *ap, uint32_t s, uint8_t *out)
 {
@@ -103,10 +127,21 @@ static void flow_codes(struct allpairs *ap, uint32_t s, uint8_t *out)
 		uint64_t f = ap->fast[i], a = e[i] & ia[i] & vr[i] & f;
 		/* Neither side denied: allowed, or unknown. */
 		uint64_t u = (eunk ? f : e[i]) & (ia[i] | ap->iunk[i]) & ~a;
-		size_t j, end = (i + 1) * 64 < ap->n ? (i + 1) * 64 : ap->n;
+		size_t j = i * 64,
+		       end = (i + 1) * 64 < ap->n ? (i + 1) * 64 : ap->n;
 
-		/* VS_A 0, VS_D 1, VS_U 2: 1 - a + u (u excludes a). */
-		for (j = i * 64; j < end; j++)
+		/* VS_A 0, VS_D 1, VS_U 2: 1 - a + u (u excludes a), eight
+		 * codes at a time where the word is whole: no lane borrows
+		 * or carries, so the lanes are bytes in either byte order. */
+		if (end - j == 64)
+			for (; j < end; j += 8) {
+				uint64_t x = BYTE_ONES -
+					     spread8(a >> (j & 63)) +
+					     spread8(u >> (j & 63));
+
+				memcpy(out + j, &x, 8);
+			}
+		for (; j < end; j++)
 			out[j] = (uint8_t)(1 - (a >> (j & 63) & 1) +
 					   (u >> (j & 63) & 1));
 	}
