@@ -754,6 +754,7 @@ void ap_free(struct allpairs *ap)
 	free(ap->exact_colc);
 	free(ap->codes);
 	free(ap->pres);
+	free(ap->presbits);
 	free(ap->iat);
 	free(ap->iunk);
 	free(ap->egress);

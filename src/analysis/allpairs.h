@@ -68,6 +68,7 @@ struct allpairs {
 	uint32_t vid[VS_N]; /* the answer "the flow is in set k" */
 	uint8_t cfin[16];   /* the tally's VS_* code, by presence of VS_* */
 	uint8_t *codes, *pres; /* n: one class's codes; presence bits */
+	uint64_t *presbits;    /* VS_N x w: presence bitsets, per code */
 	/* AP_TABLE: egress[profile x n] and ingress[class x profile] slots
 	 * (16 bits), and the answer of each pair of slots (x 2: VPCs
 	 * connected or not), lazily, in a table or a map. */

@@ -106,30 +106,54 @@ static inline uint64_t spread8(uint64_t b)
 	return x;
 }
 
+/* Class s's side of the flow against every class, a word at a time:
+ * flow_word() gives the classes allowed and unknown in word i (the fast
+ * classes only; the others are exact). */
+struct flow_src {
+	const uint64_t *e, *ia, *vr;
+	int eunk;
+};
+
+static void flow_src(const struct allpairs *ap, uint32_t s, struct flow_src *fs)
+{
+	const struct ap_side *eg = &ap->side[SGREACH_EGRESS];
+	uint32_t p = eg->prof[s];
+
+	fs->e = eg->rows + (size_t)p * ap->w;
+	fs->ia = ap->iat + (size_t)s * ap->w;
+	fs->vr = ap->vrow + (size_t)ap->vslot[s] * ap->w;
+	fs->eunk = eg->unknown[p];
+}
+
+static inline void flow_word(const struct allpairs *ap,
+			     const struct flow_src *fs, size_t i, uint64_t *a,
+			     uint64_t *u)
+{
+	uint64_t f = ap->fast[i];
+
+	*a = fs->e[i] & fs->ia[i] & fs->vr[i] & f;
+	/* Neither side denied: allowed, or unknown. */
+	*u = (fs->eunk ? f : fs->e[i]) & (fs->ia[i] | ap->iunk[i]) & ~*a;
+}
+
 /* The verdict of the flow for class s to every class, as VS_* codes. */
 static void flow_codes(struct allpairs *ap, uint32_t s, uint8_t *out)
 {
-	const struct ap_side *eg = &ap->side[SGREACH_EGRESS];
-	uint32_t p = eg->prof[s], k;
-	const uint64_t *e, *ia, *vr;
-	int eunk;
+	struct flow_src fs;
+	uint32_t k;
 	size_t i;
 
 	if ((k = ap->exact_idx[s]) != SG_NONE) {
 		memcpy(out, ap->exact_rowc + (size_t)k * ap->n, ap->n);
 		return;
 	}
-	e = eg->rows + (size_t)p * ap->w;
-	ia = ap->iat + (size_t)s * ap->w;
-	vr = ap->vrow + (size_t)ap->vslot[s] * ap->w;
-	eunk = eg->unknown[p];
+	flow_src(ap, s, &fs);
 	for (i = 0; i < ap->w; i++) {
-		uint64_t f = ap->fast[i], a = e[i] & ia[i] & vr[i] & f;
-		/* Neither side denied: allowed, or unknown. */
-		uint64_t u = (eunk ? f : e[i]) & (ia[i] | ap->iunk[i]) & ~a;
+		uint64_t a, u;
 		size_t j = i * 64,
 		       end = (i + 1) * 64 < ap->n ? (i + 1) * 64 : ap->n;
 
+		flow_word(ap, &fs, i, &a, &u);
 		/* VS_A 0, VS_D 1, VS_U 2: 1 - a + u (u excludes a), eight
 		 * codes at a time where the word is whole: no lane borrows
 		 * or carries, so the lanes are bytes in either byte order. */
@@ -147,6 +171,71 @@ static void flow_codes(struct allpairs *ap, uint32_t s, uint8_t *out)
 	}
 	for (k = 0; k < ap->nexact; k++)
 		out[ap->exact[k]] = ap->exact_colc[(size_t)k * ap->n + s];
+}
+
+/* Ors the codes of flow_codes(ap, s) into the presence bitsets pb: bit d
+ * of pb[c * w...] is set when class d's code is c. */
+static void flow_presence(struct allpairs *ap, uint32_t s, uint64_t *pb)
+{
+	const size_t w = ap->w;
+	struct flow_src fs;
+	uint32_t k, d;
+	size_t i;
+
+	if ((k = ap->exact_idx[s]) != SG_NONE) {
+		const uint8_t *rc = ap->exact_rowc + (size_t)k * ap->n;
+
+		for (d = 0; d < ap->n; d++)
+			pb[rc[d] * w + d / 64] |= 1ull << (d & 63);
+		return;
+	}
+	flow_src(ap, s, &fs);
+	for (i = 0; i < w; i++) {
+		uint64_t a, u;
+
+		flow_word(ap, &fs, i, &a, &u);
+		pb[VS_A * w + i] |= a;
+		pb[VS_U * w + i] |= u;
+		/* The other fast classes are denied; the exact ones below. */
+		pb[VS_D * w + i] |= ap->fast[i] & ~(a | u);
+	}
+	for (k = 0; k < ap->nexact; k++) {
+		d = ap->exact[k];
+		pb[ap->exact_colc[(size_t)k * ap->n + s] * w + d / 64] |=
+		    1ull << (d & 63);
+	}
+}
+
+/* The presence bytes of the bitsets pb (flow_presence()): bit c of
+ * pres[d] is bit d of pb[c * w...]. */
+static void presence_bytes(const struct allpairs *ap, const uint64_t *pb,
+			   uint8_t *pres)
+{
+	const size_t w = ap->w;
+	size_t i, j;
+	int c;
+
+	for (i = 0; i < w; i++) {
+		size_t end = (i + 1) * 64 < ap->n ? (i + 1) * 64 : ap->n;
+
+		j = i * 64;
+		if (end - j == 64)
+			for (; j < end; j += 8) {
+				uint64_t x = 0;
+
+				for (c = 0; c < VS_N; c++)
+					x |= spread8(pb[c * w + i] >> (j & 63))
+					     << c;
+				memcpy(pres + j, &x, 8);
+			}
+		for (; j < end; j++) {
+			pres[j] = 0;
+			for (c = 0; c < VS_N; c++)
+				pres[j] |=
+				    (uint8_t)((pb[c * w + i] >> (j & 63) & 1)
+					      << c);
+		}
+	}
 }
 
 /* The VS_* code of a result restricted to the one flow. */
@@ -195,8 +284,8 @@ void ap_flow_node_codes(struct allpairs *ap, uint32_t x, uint32_t *out)
 	uint8_t *pres = ap->pres, *codes = ap->codes;
 	uint32_t y, k, d;
 
-	flow_codes(ap, nx->cls[0], codes);
 	if (nx->ncls == 1) {
+		flow_codes(ap, nx->cls[0], codes);
 		/* A lone member pair is its own tally. */
 		for (y = 0; y < ap->nnc; y++)
 			out[y] = codes[ap->ncfirst[y]];
@@ -209,13 +298,12 @@ void ap_flow_node_codes(struct allpairs *ap, uint32_t x, uint32_t *out)
 		}
 		return;
 	}
-	for (d = 0; d < ap->n; d++)
-		pres[d] = (uint8_t)(1u << codes[d]);
-	for (k = 1; k < nx->ncls; k++) {
-		flow_codes(ap, nx->cls[k], codes);
-		for (d = 0; d < ap->n; d++)
-			pres[d] |= (uint8_t)(1u << codes[d]);
-	}
+	/* Several member classes: their codes ored as bitsets, a word at
+	 * a time, then made bytes once. */
+	memset(ap->presbits, 0, (size_t)VS_N * ap->w * sizeof(uint64_t));
+	for (k = 0; k < nx->ncls; k++)
+		flow_presence(ap, nx->cls[k], ap->presbits);
+	presence_bytes(ap, ap->presbits, pres);
 	for (y = 0; y < ap->nnc; y++)
 		out[y] = ap->cfin[pres[ap->ncfirst[y]]];
 	for (k = 0; k < ap->nmulti; k++) {
@@ -251,7 +339,8 @@ int ap_flow_init(struct allpairs *ap, const sgreach_flow *f)
 	}
 	ap->codes = malloc(ap->n + 1);
 	ap->pres = malloc(ap->n + 1);
-	if (!ap->codes || !ap->pres)
+	ap->presbits = malloc(((size_t)VS_N * ap->w + 1) * sizeof(uint64_t));
+	if (!ap->codes || !ap->pres || !ap->presbits)
 		return -ENOMEM;
 	if ((rc = flow_tally(ap)) || (rc = flow_rows(ap, SGREACH_EGRESS)) ||
 	    (rc = flow_rows(ap, SGREACH_INGRESS)))

@@ -1112,55 +1112,70 @@ Test(analysis_property, matrix_wide_profiles, .timeout = 60)
 	sgreach_verdict *ctx = sgreach_verdict_new(), *q = sgreach_verdict_new();
 	static const sgreach_flow flows[] = {
 	    {6, 1000, -1}, {6, 1064, -1}, {6, 1129, -1}, {6, 1130, -1}};
-	long checked = 0;
-	int fi;
+	long checked = 0, group_cells = 0;
+	int fi, gb;
 
 	test_fam = 4;
-	for (fi = -1; fi < 4; fi++) {
-		struct an_ctx c;
-		struct allpairs ap;
-		struct connset only;
-		uint32_t *row, a, b;
+	/* By interface, then by group: a group's node has many member
+	 * classes (sg-out's all 70), whose answers are tallied. */
+	for (gb = 0; gb < 2; gb++)
+		for (fi = -1; fi < 4; fi++) {
+			struct an_ctx c;
+			struct allpairs ap;
+			struct connset only;
+			uint32_t *row, a, b;
 
-		cr_assert_eq(an_init(&c, m, ctx, 4), 0);
-		connset_init(&only);
-		cr_assert_eq(fi < 0 ? connset_copy(&only, &c.universe)
-				    : an_flow_set(&flows[fi], &only),
-			     0);
-		cr_assert_eq(an_add_nodes(&c, NODE_ENDPOINT), 0);
-		cr_assert_eq(an_finish_nodes(&c), 0);
-		c.only = &only;
-		cr_assert_eq(ap_init(&ap, &c, fi < 0 ? NULL : &flows[fi]), 0);
-		row = malloc((ap.nnc + 1) * sizeof(*row));
-		cr_assert_not_null(row);
-		for (a = 0; a < c.nodes.n; a++) {
-			cr_assert_eq(ap_row(&ap, c.nodes.v[a].nclass, row), 0);
-			for (b = 0; b < c.nodes.n; b++) {
-				uint32_t id = row[c.nodes.v[b].nclass], ex;
-				char sa[128], sb[128];
-				const char *na = node_sel(&c, a, sa, 128);
-				const char *nb = node_sel(&c, b, sb, 128);
+			cr_assert_eq(an_init(&c, m, ctx, 4), 0);
+			connset_init(&only);
+			cr_assert_eq(fi < 0 ? connset_copy(&only, &c.universe)
+					    : an_flow_set(&flows[fi], &only),
+				     0);
+			cr_assert_eq(
+			    an_add_nodes(&c, gb ? NODE_GROUP : NODE_ENDPOINT),
+			    0);
+			cr_assert_eq(an_finish_nodes(&c), 0);
+			c.only = &only;
+			cr_assert_eq(
+			    ap_init(&ap, &c, fi < 0 ? NULL : &flows[fi]), 0);
+			row = malloc((ap.nnc + 1) * sizeof(*row));
+			cr_assert_not_null(row);
+			for (a = 0; a < c.nodes.n; a++) {
+				cr_assert_eq(
+				    ap_row(&ap, c.nodes.v[a].nclass, row), 0);
+				for (b = 0; b < c.nodes.n; b++) {
+					uint32_t id = row[c.nodes.v[b].nclass],
+						 ex;
+					char sa[128], sb[128];
+					const char *na = node_sel(&c, a, sa, 128);
+					const char *nb = node_sel(&c, b, sb, 128);
 
-				cr_assert_eq(an_node_pair_id(&c, a, b, &ex), 0);
-				cr_assert(vsets_equal(&c.res.v[id],
-						      &c.res.v[ex]),
-					  "flow %d: %s -> %s", fi, na, nb);
-				if (a == b)
-					continue;
-				checked +=
-				    fi < 0 ? check_sets(m, q, na, nb,
-							&c.res.v[id], 0)
-					   : check_flow(m, q, na, nb,
-							&c.res.v[id],
-							&flows[fi], 0);
+					cr_assert_eq(
+					    an_node_pair_id(&c, a, b, &ex), 0);
+					cr_assert(vsets_equal(&c.res.v[id],
+							      &c.res.v[ex]),
+						  "flow %d, group_by %d: %s -> "
+						  "%s",
+						  fi, gb, na, nb);
+					group_cells += gb;
+					if (a == b || gb)
+						continue;
+					checked +=
+					    fi < 0
+						? check_sets(m, q, na, nb,
+							     &c.res.v[id], 0)
+						: check_flow(m, q, na, nb,
+							     &c.res.v[id],
+							     &flows[fi], 0);
+				}
 			}
+			free(row);
+			ap_free(&ap);
+			connset_free(&only);
+			an_free(&c);
 		}
-		free(row);
-		ap_free(&ap);
-		connset_free(&only);
-		an_free(&c);
-	}
 	cr_expect_gt(checked, 20000, "too few comparisons: %ld", checked);
+	cr_expect_gt(group_cells, 100, "too few group cells: %ld",
+		     group_cells);
 	sgreach_verdict_free(q);
 	sgreach_verdict_free(ctx);
 	sgreach_model_free(m);
