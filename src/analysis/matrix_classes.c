@@ -58,6 +58,25 @@ static uint64_t mix(uint64_t h, uint64_t v, uint64_t k)
 	return h * k + v + 1;
 }
 
+/* As mix(), without its weakness: h * k + v is a polynomial in k modulo
+ * 2^64, for which some different sequences of small values (0-3 here)
+ * give the same hash whatever k is.  The shift makes each step
+ * nonlinear. */
+static uint64_t mix_strong(uint64_t h, uint64_t v, uint64_t k)
+{
+	h = (h ^ v) * k;
+	return h ^ h >> 29;
+}
+
+/* A 64-bit value of x with every bit depending on every bit of x. */
+static uint64_t splitmix(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ull;
+	x = (x ^ x >> 30) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ x >> 27) * 0x94d049bb133111ebull;
+	return x ^ x >> 31;
+}
+
 static void part_free(struct part *p)
 {
 	free(p->of);
@@ -162,6 +181,7 @@ struct form {
 	uint8_t *cache;
 	uint32_t ncached;
 	size_t stride;
+	uint8_t *packed; /* stride: a row not cached, packed */
 };
 
 size_t mx_cache_bytes = (size_t)256 << 20;
@@ -443,13 +463,44 @@ static int hash_rows(struct form *f, uint64_t seed, struct hkey *rows,
 
 		if ((rc = get_row(f, x, 1)))
 			return rc;
-		for (y = 0; y < nnc; y++) {
-			uint32_t v = f->row[y];
+		if (f->ap->mode == AP_FLOW) {
+			/* Values 0-3: the row hashes its packed bytes, eight
+			 * at a time; each column adds row x's random word for
+			 * its value (no multiply, no chain between cells). */
+			const uint8_t *pk =
+			    x < f->ncached ? f->cache + (size_t)x * f->stride
+					   : f->packed;
+			uint64_t t0[4], t1[4], wd;
+			size_t b;
+			int i;
 
-			h0 = mix(h0, v, k0);
-			h1 = mix(h1, v, k1);
-			cols[y].h[0] = mix(cols[y].h[0], v, k0);
-			cols[y].h[1] = mix(cols[y].h[1], v, k1);
+			if (x >= f->ncached)
+				pack_row(f->row, nnc, f->packed);
+			for (b = 0; b < f->stride; b += 8) {
+				wd = 0;
+				memcpy(&wd, pk + b,
+				       f->stride - b < 8 ? f->stride - b : 8);
+				h0 = mix_strong(h0, wd, k0);
+				h1 = mix_strong(h1, wd, k1);
+			}
+			for (i = 0; i < 4; i++) {
+				t0[i] = splitmix(seed ^ ((uint64_t)x << 2 | i));
+				t1[i] =
+				    splitmix(~seed ^ ((uint64_t)x << 2 | i));
+			}
+			for (y = 0; y < nnc; y++) {
+				cols[y].h[0] += t0[f->row[y]];
+				cols[y].h[1] += t1[f->row[y]];
+			}
+		} else {
+			for (y = 0; y < nnc; y++) {
+				uint32_t v = f->row[y];
+
+				h0 = mix(h0, v, k0);
+				h1 = mix(h1, v, k1);
+				cols[y].h[0] = mix(cols[y].h[0], v, k0);
+				cols[y].h[1] = mix(cols[y].h[1], v, k1);
+			}
 		}
 		rows[x].h[0] = mx_hash_weak ? 0 : h0;
 		rows[x].h[1] = mx_hash_weak ? 0 : h1;
@@ -547,6 +598,11 @@ int mx_classes(struct an_ctx *c, struct allpairs *ap, sgreach_format fmt)
 
 		f.ncached = fit < nnc ? (uint32_t)fit : nnc;
 		f.cache = malloc(f.stride * f.ncached + 1);
+		f.packed = malloc(f.stride + 1);
+		if (!f.packed) {
+			rc = -ENOMEM;
+			goto out;
+		}
 		if (!f.cache)
 			f.ncached = 0;
 	}
@@ -592,6 +648,7 @@ out:
 	free(f.aidx);
 	vec_free(&f.answers);
 	free(f.cache);
+	free(f.packed);
 	free(f.denied);
 	free(f.grp);
 	free(f.stamp);
