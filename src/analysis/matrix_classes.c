@@ -51,18 +51,11 @@ static int hkey_cmp(const void *a, const void *b)
 	return p->x < q->x ? -1 : p->x > q->x;
 }
 
-/* Two polynomial hashes of a row or column (odd multipliers, mod 2^64):
- * one multiply-add a cell.  Good enough to group; the second pass checks. */
+/* One step of a row's hash: a multiply and a shift.  Not h * k + v + 1,
+ * a polynomial in k modulo 2^64, under which some different sequences of
+ * small values give the same hash whatever k is.  The second pass checks
+ * every row anyway. */
 static uint64_t mix(uint64_t h, uint64_t v, uint64_t k)
-{
-	return h * k + v + 1;
-}
-
-/* As mix(), without its weakness: h * k + v is a polynomial in k modulo
- * 2^64, for which some different sequences of small values (0-3 here)
- * give the same hash whatever k is.  The shift makes each step
- * nonlinear. */
-static uint64_t mix_strong(uint64_t h, uint64_t v, uint64_t k)
 {
 	h = (h ^ v) * k;
 	return h ^ h >> 29;
@@ -480,8 +473,8 @@ static int hash_rows(struct form *f, uint64_t seed, struct hkey *rows,
 				wd = 0;
 				memcpy(&wd, pk + b,
 				       f->stride - b < 8 ? f->stride - b : 8);
-				h0 = mix_strong(h0, wd, k0);
-				h1 = mix_strong(h1, wd, k1);
+				h0 = mix(h0, wd, k0);
+				h1 = mix(h1, wd, k1);
 			}
 			for (i = 0; i < 4; i++) {
 				t0[i] = splitmix(seed ^ ((uint64_t)x << 2 | i));
@@ -493,13 +486,37 @@ static int hash_rows(struct form *f, uint64_t seed, struct hkey *rows,
 				cols[y].h[1] += t1[f->row[y]];
 			}
 		} else {
-			for (y = 0; y < nnc; y++) {
-				uint32_t v = f->row[y];
+			/* Answer ids: the row in four chains; each column
+			 * adds its value + 1 times row x's random odd word. */
+			const uint64_t r0 = splitmix(seed ^ x) | 1,
+				       r1 = splitmix(~seed ^ x) | 1;
+			uint64_t l0[4], l1[4];
+			int i;
 
-				h0 = mix(h0, v, k0);
-				h1 = mix(h1, v, k1);
-				cols[y].h[0] = mix(cols[y].h[0], v, k0);
-				cols[y].h[1] = mix(cols[y].h[1], v, k1);
+			for (i = 0; i < 4; i++) {
+				l0[i] = h0 + (uint64_t)i;
+				l1[i] = h1 + (uint64_t)i;
+			}
+			for (y = 0; y + 4 <= nnc; y += 4)
+				for (i = 0; i < 4; i++) {
+					uint64_t v = f->row[y + i];
+
+					l0[i] = mix(l0[i], v, k0);
+					l1[i] = mix(l1[i], v, k1);
+					cols[y + i].h[0] += (v + 1) * r0;
+					cols[y + i].h[1] += (v + 1) * r1;
+				}
+			for (; y < nnc; y++) {
+				uint64_t v = f->row[y];
+
+				l0[0] = mix(l0[0], v, k0);
+				l1[0] = mix(l1[0], v, k1);
+				cols[y].h[0] += (v + 1) * r0;
+				cols[y].h[1] += (v + 1) * r1;
+			}
+			for (i = 0; i < 4; i++) {
+				h0 = mix(h0, l0[i], k0);
+				h1 = mix(h1, l1[i], k1);
 			}
 		}
 		rows[x].h[0] = mx_hash_weak ? 0 : h0;
