@@ -175,6 +175,7 @@ struct form {
 	uint32_t ncached;
 	size_t stride;
 	uint8_t *packed; /* stride: a row not cached, packed */
+	uint64_t *colr;	 /* all flows: per column, two random odd words */
 };
 
 size_t mx_cache_bytes = (size_t)256 << 20;
@@ -450,6 +451,12 @@ static int hash_rows(struct form *f, uint64_t seed, struct hkey *rows,
 	for (y = 0; y < nnc; y++) {
 		cols[y].h[0] = cols[y].h[1] = seed;
 		cols[y].x = y;
+		if (f->colr) {
+			f->colr[2 * (size_t)y] =
+			    splitmix(seed ^ ((uint64_t)y << 32 | 1)) | 1;
+			f->colr[2 * (size_t)y + 1] =
+			    splitmix(~seed ^ ((uint64_t)y << 32 | 1)) | 1;
+		}
 	}
 	for (x = 0; x < nnc; x++) {
 		uint64_t h0 = seed, h1 = ~seed;
@@ -486,37 +493,20 @@ static int hash_rows(struct form *f, uint64_t seed, struct hkey *rows,
 				cols[y].h[1] += t1[f->row[y]];
 			}
 		} else {
-			/* Answer ids: the row in four chains; each column
-			 * adds its value + 1 times row x's random odd word. */
+			/* Answer ids (v + 1, never 0): random linear hashes,
+			 * the row's with a random odd word per column, each
+			 * column's with one per row.  Four multiplies a cell
+			 * and no chain of them. */
 			const uint64_t r0 = splitmix(seed ^ x) | 1,
 				       r1 = splitmix(~seed ^ x) | 1;
-			uint64_t l0[4], l1[4];
-			int i;
 
-			for (i = 0; i < 4; i++) {
-				l0[i] = h0 + (uint64_t)i;
-				l1[i] = h1 + (uint64_t)i;
-			}
-			for (y = 0; y + 4 <= nnc; y += 4)
-				for (i = 0; i < 4; i++) {
-					uint64_t v = f->row[y + i];
+			for (y = 0; y < nnc; y++) {
+				uint64_t v = (uint64_t)f->row[y] + 1;
 
-					l0[i] = mix(l0[i], v, k0);
-					l1[i] = mix(l1[i], v, k1);
-					cols[y + i].h[0] += (v + 1) * r0;
-					cols[y + i].h[1] += (v + 1) * r1;
-				}
-			for (; y < nnc; y++) {
-				uint64_t v = f->row[y];
-
-				l0[0] = mix(l0[0], v, k0);
-				l1[0] = mix(l1[0], v, k1);
-				cols[y].h[0] += (v + 1) * r0;
-				cols[y].h[1] += (v + 1) * r1;
-			}
-			for (i = 0; i < 4; i++) {
-				h0 = mix(h0, l0[i], k0);
-				h1 = mix(h1, l1[i], k1);
+				h0 += v * f->colr[2 * (size_t)y];
+				h1 += v * f->colr[2 * (size_t)y + 1];
+				cols[y].h[0] += v * r0;
+				cols[y].h[1] += v * r1;
 			}
 		}
 		rows[x].h[0] = mx_hash_weak ? 0 : h0;
@@ -622,6 +612,12 @@ int mx_classes(struct an_ctx *c, struct allpairs *ap, sgreach_format fmt)
 		}
 		if (!f.cache)
 			f.ncached = 0;
+	} else {
+		f.colr = malloc((2 * (size_t)nnc + 1) * sizeof(uint64_t));
+		if (!f.colr) {
+			rc = -ENOMEM;
+			goto out;
+		}
 	}
 	/* Three seeds, then no hashing at all (every node class alone). */
 	for (attempt = 0; attempt < 4; attempt++) {
@@ -666,6 +662,7 @@ out:
 	vec_free(&f.answers);
 	free(f.cache);
 	free(f.packed);
+	free(f.colr);
 	free(f.denied);
 	free(f.grp);
 	free(f.stamp);
