@@ -168,6 +168,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				    (sgreach_group_by)(f % 3), flags, fmt, ctx,
 				    &out);
 		check_output(rc, ctx, fmt, out);
+		/* The class form (text and JSON), the other flow choice. */
+		rc = sgreach_matrix(m, f & 1 ? NULL : "tcp/443",
+				    (sgreach_group_by)(f % 3),
+				    flags | SGREACH_MATRIX_CLASSES, fmt, ctx,
+				    &out);
+		check_output(rc, ctx, fmt, out);
 		rc = sgreach_who(m, sel[0], f & 1 ? NULL : "tcp/443", flags,
 				 fmt, ctx, &out);
 		check_output(rc, ctx, fmt, out);

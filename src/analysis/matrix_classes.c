@@ -601,7 +601,8 @@ int mx_classes(struct an_ctx *c, struct allpairs *ap, sgreach_format fmt)
 	 * 364 MB); the rows beyond are computed again. */
 	f.stride = ((size_t)nnc + 3) / 4;
 	if (ap->mode == AP_FLOW) {
-		size_t fit = mx_cache_bytes / f.stride;
+		/* No node: a stride of 0, and nothing to keep. */
+		size_t fit = f.stride ? mx_cache_bytes / f.stride : 0;
 
 		f.ncached = fit < nnc ? (uint32_t)fit : nnc;
 		f.cache = malloc(f.stride * f.ncached + 1);

@@ -92,6 +92,14 @@ expect "matrix --classes --group-by none -o json" 0 '"form":"classes"' \
 	"\"destinations\":[[\"$ALB\"]" '"answers":[{"allowed":["tcp/8080"]'
 run matrix -f "$ex" --classes -o csv
 expect "matrix --classes -o csv is a usage error" 2
+# No node at all (regression: one flow divided by a row of 0 bytes).
+printf '{"SecurityGroups": []}\n' >"$tmp/nothing.json"
+run matrix -f "$tmp/nothing.json" --classes tcp/443
+expect "matrix --classes tcp/443 of a model with no node" 0 \
+	"matrix by service (IPv4, tcp/443), classes" "sources" "pairs"
+run matrix -f "$tmp/nothing.json" --classes --group-by none -o json
+expect "matrix --classes -o json (all flows) of a model with no node" 0 \
+	'"form":"classes","sources":[],"destinations":[],"pairs":[]'
 if command -v dot >/dev/null 2>&1; then
 	run matrix -f "$ex" -o dot
 	if [ "$rc" -eq 0 ] && dot -Tsvg "$tmp/out" >"$tmp/svg" 2>"$tmp/err" &&
