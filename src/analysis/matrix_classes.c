@@ -620,7 +620,9 @@ int mx_classes(struct an_ctx *c, struct allpairs *ap, sgreach_format fmt)
 			goto out;
 		}
 	}
-	/* Three seeds, then no hashing at all (every node class alone). */
+	/* Three seeds, then no hashing at all (every node class alone).  The
+	 * last attempt reads the rows kept by the first pass of the others:
+	 * it must never come first. */
 	for (attempt = 0; attempt < 4; attempt++) {
 		int last = attempt == 3;
 
