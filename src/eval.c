@@ -454,8 +454,9 @@ static int only_private(const struct sg_endpoint *e, int family,
  * interface an interface or task selection names.
  */
 static inline int one_member(const sgreach_model *m, int what, uint32_t ep,
-			     int addr_given, const struct sg_prefix *addr,
-			     int is_public, int family, struct member *x)
+			     const struct sg_qep *view, int addr_given,
+			     const struct sg_prefix *addr, int is_public,
+			     int family, struct member *x)
 {
 	memset(x, 0, sizeof(*x));
 	switch (what) {
@@ -467,13 +468,16 @@ static inline int one_member(const sgreach_model *m, int what, uint32_t ep,
 	case SELW_ENDPOINT:
 	case SELW_TASK:
 		x->ep = ep;
+		x->view = view;
 		if (addr_given) {
 			x->p = *addr;
 			x->is_public = (uint8_t)is_public;
 			return 1;
 		}
-		if (family == 4 && m->qep[ep].one_addr4) {
-			x->p.a.hi = (uint64_t)m->qep[ep].addr4 << 32;
+		if (!view)
+			view = &m->qep[ep];
+		if (family == 4 && view->one_addr4) {
+			x->p.a.hi = (uint64_t)view->addr4 << 32;
 			x->p.len = 32;
 			x->p.fam = 4;
 			return 1;
@@ -554,7 +558,7 @@ static inline int query_members(sgreach_verdict *v, const struct selection *s,
 	VEC(struct member) *mem = vec;
 
 	if (vec_reserve(mem, 1) == 0 &&
-	    one_member(v->m, s->what, selection_endpoint(v->m, s),
+	    one_member(v->m, s->what, selection_endpoint(v->m, s), s->view,
 		       s->addr_given, &s->addr, s->is_public, v->family,
 		       mem->v)) {
 		mem->n = 1;
@@ -613,42 +617,53 @@ static inline int flow_key(const sgreach_flow *f, uint32_t *key)
 	}
 }
 
-/* The VPC of endpoint e, from its query view. */
-static inline const char *qep_vpc(const sgreach_model *m, uint32_t e)
+/* The VPC of endpoint e, from its query view q. */
+static inline const char *view_vpc(const sgreach_model *m,
+				   const struct sg_qep *q, uint32_t e)
 {
-	const uint16_t at = m->qep[e].vpc;
-
-	return at != SG_QEP_VPC_SLOW ? m->qvpc[at] : m->endpoints.v[e].vpc;
+	return q->vpc != SG_QEP_VPC_SLOW ? m->qvpc[q->vpc]
+					 : m->endpoints.v[e].vpc;
 }
 
-/* Whether endpoints a and b share a network (eval_vpcs_connected()). */
-static inline int same_net(const sgreach_model *m, uint32_t a, uint32_t b)
+/* Whether endpoints a and b, of views qa and qb, share a network
+ * (eval_vpcs_connected()). */
+static inline int views_same_net(const sgreach_model *m,
+				 const struct sg_qep *qa, uint32_t a,
+				 const struct sg_qep *qb, uint32_t b)
 {
-	const uint32_t x = m->qep[a].vpc, y = m->qep[b].vpc;
+	const uint32_t x = qa->vpc, y = qb->vpc;
 
 	if (m->qconn && x != SG_QEP_VPC_SLOW && y != SG_QEP_VPC_SLOW)
 		return (int)(m->qconn[x * m->qconn_words + y / 64] >> (y % 64) &
 			     1);
-	return eval_vpcs_connected(m, qep_vpc(m, a), qep_vpc(m, b));
+	return eval_vpcs_connected(m, view_vpc(m, qa, a), view_vpc(m, qb, b));
+}
+
+/* Whether the endpoints of members a and b share a network. */
+static inline int same_net(const sgreach_model *m, const struct member *a,
+			   const struct member *b)
+{
+	return views_same_net(m, member_view(m, a), a->ep, member_view(m, b),
+			      b->ep);
 }
 
 /* same_net(), asked once per side: *memo is -1 until then. */
-static inline int same_net_once(const sgreach_model *m, uint32_t a, uint32_t b,
-				int *memo)
+static inline int same_net_once(const sgreach_model *m, const struct member *a,
+				const struct member *b, int *memo)
 {
 	if (*memo < 0)
 		*memo = same_net(m, a, b);
 	return *memo;
 }
 
-int eval_endpoint_has_group(const sgreach_model *m, uint32_t e, uint32_t g)
+/* Whether endpoint e, of view q (NULL before finalize), carries group g. */
+static inline int view_has_group(const sgreach_model *m, const struct sg_qep *q,
+				 uint32_t e, uint32_t g)
 {
 	const struct sg_endpoint *ep;
 	uint32_t k;
 
-	if (m->qep && m->qep[e].inline_) {
-		const struct sg_qep *q = &m->qep[e];
-
+	if (q && q->inline_) {
 		for (k = 0; k < q->ngroups; k++)
 			if (q->groups[k] == g)
 				return 1;
@@ -661,9 +676,14 @@ int eval_endpoint_has_group(const sgreach_model *m, uint32_t e, uint32_t g)
 	return 0;
 }
 
+int eval_endpoint_has_group(const sgreach_model *m, uint32_t e, uint32_t g)
+{
+	return view_has_group(m, m->qep ? &m->qep[e] : NULL, e, g);
+}
+
 int eval_endpoints_connected(const sgreach_model *m, uint32_t a, uint32_t b)
 {
-	return same_net(m, a, b);
+	return views_same_net(m, &m->qep[a], a, &m->qep[b], b);
 }
 
 int eval_vpcs_connected(const sgreach_model *m, const char *a, const char *b)
@@ -773,12 +793,16 @@ static int range_cmp(const void *a, const void *b)
  * quick returns SIDE_AGAIN then.
  */
 static inline __attribute__((always_inline)) int
-side_eval(sgreach_verdict *v, uint32_t self, int dir, const struct member *peer,
-	  uint32_t *cov_first, uint32_t *cov_n, int *reason, const int quick)
+side_eval(sgreach_verdict *v, const struct member *me, int dir,
+	  const struct member *peer, uint32_t *cov_first, uint32_t *cov_n,
+	  int *reason, const int quick)
 {
 	const sgreach_model *m = v->m;
+	const uint32_t self = me->ep;
 	const struct sg_endpoint *e = &m->endpoints.v[self]; /* if needed */
-	const struct sg_qep *q = &m->qep[self];
+	const struct sg_qep *q = member_view(m, me);
+	/* The peer's view, when a rule names a group. */
+	const struct sg_qep *pq = NULL;
 	const uint32_t ngroups = q->inline_ ? q->ngroups : e->groups.n;
 	struct side *side = &v->side[dir];
 	int all = 0, unknown = 0, some = 0;
@@ -835,11 +859,13 @@ side_eval(sgreach_verdict *v, uint32_t self, int dir, const struct member *peer,
 						return SIDE_AGAIN;
 					how = M_NO; /* M_SOME: as written */
 				} else if (hk->kind == SG_HK_GROUP) {
-					if (!by_group ||
-					    !eval_endpoint_has_group(
-						m, peer->ep, hk->peer))
+					if (!by_group)
 						continue;
-					if (!same_net_once(m, self, peer->ep,
+					if (!pq)
+						pq = member_view(m, peer);
+					if (!view_has_group(m, pq, peer->ep,
+							    hk->peer) ||
+					    !same_net_once(m, me, peer,
 							   &same_net))
 						continue;
 					how = M_ALL;
@@ -859,11 +885,12 @@ side_eval(sgreach_verdict *v, uint32_t self, int dir, const struct member *peer,
 					return quick ? SIDE_AGAIN : -ENOMEM;
 				break;
 			case SGREACH_PEER_GROUP:
-				if (r->stale || !by_group ||
-				    !eval_endpoint_has_group(m, peer->ep,
-							     r->peer))
+				if (r->stale || !by_group)
 					break;
-				if (same_net_once(m, self, peer->ep, &same_net))
+				if (!pq)
+					pq = member_view(m, peer);
+				if (view_has_group(m, pq, peer->ep, r->peer) &&
+				    same_net_once(m, me, peer, &same_net))
 					how = M_ALL;
 				break;
 			case SGREACH_PEER_PREFIX_LIST: {
@@ -992,20 +1019,20 @@ side_eval(sgreach_verdict *v, uint32_t self, int dir, const struct member *peer,
 	return SGREACH_DENIED;
 }
 
-static int eval_side(sgreach_verdict *v, uint32_t self, int dir,
+static int eval_side(sgreach_verdict *v, const struct member *me, int dir,
 		     const struct member *peer, uint32_t *cov_first,
 		     uint32_t *cov_n, int *reason)
 {
-	return side_eval(v, self, dir, peer, cov_first, cov_n, reason, 0);
+	return side_eval(v, me, dir, peer, cov_first, cov_n, reason, 0);
 }
 
 static inline __attribute__((always_inline)) int
-eval_side_quick(sgreach_verdict *v, uint32_t self, int dir,
+eval_side_quick(sgreach_verdict *v, const struct member *me, int dir,
 		const struct member *peer, int *reason)
 {
 	uint32_t cov_first, cov_n;
 
-	return side_eval(v, self, dir, peer, &cov_first, &cov_n, reason, 1);
+	return side_eval(v, me, dir, peer, &cov_first, &cov_n, reason, 1);
 }
 
 /* Denied wins over everything, then unknown, then partial (spec 4). */
@@ -1128,18 +1155,18 @@ eval_pair(sgreach_verdict *v, uint32_t i, uint32_t j, const struct member *sm,
 	for (k = 0; k < 2; k++) {
 		const int d =
 		    (k == 0) == (quick != 0) ? SGREACH_INGRESS : SGREACH_EGRESS;
-		const uint32_t self = d == SGREACH_EGRESS ? src.ep : dst->ep;
+		const struct member *me = d == SGREACH_EGRESS ? &src : dst;
 		const struct member *peer = d == SGREACH_EGRESS ? dst : &src;
 		int *side = d == SGREACH_EGRESS ? &p->egress : &p->ingress;
 
-		if (self == SG_NONE)
+		if (me->ep == SG_NONE)
 			continue;
 		if (quick && k == 1 &&
 		    (p->egress == SGREACH_DENIED ||
 		     p->ingress == SGREACH_DENIED))
 			break;
-		*side = quick ? eval_side_quick(v, self, d, peer, &reason)
-			      : eval_side(v, self, d, peer, &p->cov_first[d],
+		*side = quick ? eval_side_quick(v, me, d, peer, &reason)
+			      : eval_side(v, me, d, peer, &p->cov_first[d],
 					  &p->cov_n[d], &reason);
 		if (*side < 0 || *side == SIDE_AGAIN)
 			return *side;
@@ -1150,7 +1177,7 @@ eval_pair(sgreach_verdict *v, uint32_t i, uint32_t j, const struct member *sm,
 	if (p->verdict == SIDE_NA)
 		p->verdict = SGREACH_ALLOWED;
 	if (src.ep != SG_NONE && dst->ep != SG_NONE && !dst->is_public &&
-	    !same_net(m, src.ep, dst->ep)) {
+	    !same_net(m, &src, dst)) {
 		v->no_path = 1;
 		if (p->verdict != SGREACH_DENIED)
 			p->verdict = SGREACH_UNKNOWN;
@@ -1386,6 +1413,8 @@ static void selection_of(struct selection *d, const struct sgreach_selector *s)
 	d->is_public = s->is_public;
 	d->len = s->len;
 	d->idx = s->idx;
+	d->view = s->ep != SG_NONE ? &s->view : NULL;
+	d->view_ep = s->ep;
 	memcpy(d->text, s->text, (size_t)s->len + 1);
 }
 
@@ -1418,6 +1447,10 @@ SGREACH_API int sgreach_select(const sgreach_model *m, const char *text,
 	s->addr = v->src.addr.a;
 	s->idx = v->src.idx;
 	s->ep = selection_endpoint(m, &v->src);
+	if (s->ep != SG_NONE)
+		s->view = m->qep[s->ep];
+	else
+		memset(&s->view, 0, sizeof(s->view));
 	s->len = v->src.len;
 	s->what = v->src.what;
 	s->addr_given = v->src.addr_given;
@@ -1433,6 +1466,23 @@ SGREACH_API int sgreach_select(const sgreach_model *m, const char *text,
 SGREACH_API void sgreach_selector_free(sgreach_selector *s)
 {
 	free(s);
+}
+
+/* The first key of the rule run that a side of the question reads
+ * first in direction dir. */
+static inline void ahead_runs(const sgreach_model *m,
+			      const struct sgreach_selector *s, int dir)
+{
+	const struct sg_qep *q;
+	uint32_t g;
+
+	if (!s || s->m != m || s->ep == SG_NONE)
+		return;
+	q = &s->view;
+	if (!q->inline_)
+		return;
+	for (g = 0; g < q->ngroups; g++)
+		__builtin_prefetch(m->hkey + q->at[g] + (dir ? q->n[g][0] : 0));
 }
 
 SGREACH_API int sgreach_query_selected(const sgreach_model *m,
@@ -1452,6 +1502,9 @@ SGREACH_API int sgreach_query_selected(const sgreach_model *m,
 	if (src->m != m || dst->m != m)
 		return qfail(v, -EINVAL,
 			     "a selector was resolved against another model");
+	/* The rule runs the two views point to, while the rest is read. */
+	ahead_runs(m, dst, SGREACH_INGRESS);
+	ahead_runs(m, src, SGREACH_EGRESS);
 	selection_of(&v->src, src);
 	selection_of(&v->dst, dst);
 	return query_run(v, flags);
@@ -1466,8 +1519,8 @@ static inline int selector_member(const sgreach_model *m,
 {
 	const struct sg_prefix a = selector_addr(s);
 
-	return one_member(m, s->what, s->ep, s->addr_given, &a, s->is_public,
-			  family, x);
+	return one_member(m, s->what, s->ep, s->ep != SG_NONE ? &s->view : NULL,
+			  s->addr_given, &a, s->is_public, family, x);
 }
 
 /*
@@ -1519,34 +1572,16 @@ static int answer(sgreach_verdict *v, sgreach_question *q)
 }
 
 /* How far ahead sgreach_query_many() reads, in questions: the selectors
- * first, then the interfaces' views, then the first key of each of their
- * rule runs, each step once the one before has arrived.  On large
- * (bench/), 12/6/3 to 20/10/5 are alike within the machine's noise;
- * without reading ahead the call is a third slower. */
-enum { AHEAD_SELECTORS = 16, AHEAD_VIEWS = 8, AHEAD_RUNS = 4 };
+ * (both lines: the view and the fields) first, then the first key of
+ * each rule run their views point to, once they have arrived. */
+enum { AHEAD_SELECTORS = 8, AHEAD_RUNS = 4 };
 
-static inline void ahead_view(const sgreach_model *m,
-			      const struct sgreach_selector *s)
+static inline void ahead_selector(const struct sgreach_selector *s)
 {
-	if (s && s->m == m && s->ep != SG_NONE)
-		__builtin_prefetch(&m->qep[s->ep]);
-}
-
-/* The first key of the rule run that a side of the question reads
- * first in direction dir. */
-static inline void ahead_runs(const sgreach_model *m,
-			      const struct sgreach_selector *s, int dir)
-{
-	const struct sg_qep *q;
-	uint32_t g;
-
-	if (!s || s->m != m || s->ep == SG_NONE)
-		return;
-	q = &m->qep[s->ep];
-	if (!q->inline_)
-		return;
-	for (g = 0; g < q->ngroups; g++)
-		__builtin_prefetch(m->hkey + q->at[g] + (dir ? q->n[g][0] : 0));
+	if (s) {
+		__builtin_prefetch(s);
+		__builtin_prefetch((const char *)s + 64);
+	}
 }
 
 SGREACH_API int sgreach_query_many(const sgreach_model *m, sgreach_question *q,
@@ -1564,12 +1599,8 @@ SGREACH_API int sgreach_query_many(const sgreach_model *m, sgreach_question *q,
 	}
 	for (i = 0; i < n; i++) {
 		if (i + AHEAD_SELECTORS < n) {
-			__builtin_prefetch(q[i + AHEAD_SELECTORS].src);
-			__builtin_prefetch(q[i + AHEAD_SELECTORS].dst);
-		}
-		if (i + AHEAD_VIEWS < n) {
-			ahead_view(m, q[i + AHEAD_VIEWS].src);
-			ahead_view(m, q[i + AHEAD_VIEWS].dst);
+			ahead_selector(q[i + AHEAD_SELECTORS].src);
+			ahead_selector(q[i + AHEAD_SELECTORS].dst);
 		}
 		if (i + AHEAD_RUNS < n) {
 			ahead_runs(m, q[i + AHEAD_RUNS].dst, SGREACH_INGRESS);

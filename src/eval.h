@@ -41,7 +41,12 @@ struct selection {
 	uint16_t len;	    /* of text */
 	uint32_t idx;	    /* endpoint / task / service index */
 	struct sg_prefix addr;
-	char text[256]; /* last: copies stop at text[len] (selection_copy) */
+	/* A selector's own copy of the view of the interface it names
+	 * (struct sgreach_selector), and that interface; NULL when the
+	 * selection was resolved from text: the model's view is read. */
+	const struct sg_qep *view;
+	uint32_t view_ep;
+	char text[256]; /* last: copies stop at text[len] (selection_of()) */
 };
 
 /* The interface a selection names: its own, or its task's; SG_NONE for
@@ -49,6 +54,8 @@ struct selection {
 static inline uint32_t selection_endpoint(const sgreach_model *m,
 					  const struct selection *s)
 {
+	if (s->view)
+		return s->view_ep;
 	if (s->what == SELW_ENDPOINT)
 		return s->idx;
 	if (s->what == SELW_TASK)
@@ -56,12 +63,19 @@ static inline uint32_t selection_endpoint(const sgreach_model *m,
 	return SG_NONE;
 }
 
-/* A selector resolved once, for queries by handle (sgreach_select()): a
- * struct selection's fields packed so that a short text (an interface id,
- * an address) shares the first 64 bytes, in an object aligned to 64.  A
- * query reads the object at random among thousands: one cache line, not
- * two. */
+/*
+ * A selector resolved once, for queries by handle (sgreach_select()), in an
+ * object aligned to 64: first a copy of the view of the interface it names
+ * (m->qep[ep], 64 bytes), then a struct selection's fields packed so that a
+ * short text (an interface id, an address) ends within the second 64.  A
+ * query reads the object at random among thousands, and then the rule runs
+ * the view points to: from the model's view that was three loads, each
+ * waiting for the one before (selector, view, runs); the two lines of the
+ * object are fetched together.  The model does not change once finalized,
+ * so the copy stays true.
+ */
 struct sgreach_selector {
+	struct sg_qep view; /* when ep != SG_NONE */
 	const sgreach_model *m;
 	struct sg_addr addr; /* struct selection's addr, without padding */
 	uint32_t idx;
@@ -77,6 +91,9 @@ struct sgreach_selector {
 /* One address (or range) of a selection. */
 struct member {
 	uint32_t ep; /* endpoint, or SG_NONE outside the model */
+	/* ep's view: a selector's copy, or NULL for m->qep[ep]
+	 * (member_view()) */
+	const struct sg_qep *view;
 	struct sg_prefix p;
 	uint8_t is_public;
 	uint8_t nat; /* source seen through an unknown NAT address */
@@ -91,6 +108,13 @@ struct side {
 	VEC(uint32_t) plists; /* prefix lists not loaded */
 	VEC(const char *) unknown_peers;
 };
+
+/* The view of member x's endpoint (not SG_NONE). */
+static inline const struct sg_qep *member_view(const sgreach_model *m,
+					       const struct member *x)
+{
+	return x->view ? x->view : &m->qep[x->ep];
+}
 
 /* The per-pair outcome, for partial answers. */
 struct pair {

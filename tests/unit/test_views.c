@@ -244,10 +244,12 @@ static struct ask ask(size_t nsel)
 Test(views, shortcuts_answer_as_the_general_path)
 {
 	static char sel[200][48];
+	static sgreach_selector *hs[200];
 	const size_t nsel = selectors(sel, 180);
 	sgreach_model *fast = build(), *slow;
 	sgreach_verdict *a = sgreach_verdict_new(), *b = sgreach_verdict_new();
-	size_t results[5] = {0}, errors = 0, inl = 0, i;
+	sgreach_verdict *c = sgreach_verdict_new();
+	size_t results[5] = {0}, errors = 0, inl = 0, handled = 0, i;
 
 	sg_hkey_rule_limit = 0;
 	sg_qep_groups_limit = 0;
@@ -256,7 +258,11 @@ Test(views, shortcuts_answer_as_the_general_path)
 	sg_hkey_rule_limit = SG_HKEY_RULES;
 	sg_qep_groups_limit = SG_QEP_GROUPS;
 	sg_qconn_limit = SG_QCONN_VPCS;
-	cr_assert(a && b);
+	cr_assert(a && b && c);
+	/* By handle too: a selector holds its own copy of its interface's
+	 * view (the selectors that do not resolve stay NULL). */
+	for (i = 0; i < nsel; i++)
+		sgreach_select(fast, sel[i], NULL, &hs[i]);
 	/* Both paths are taken in fast, only the general one in slow. */
 	for (i = 0; i < fast->endpoints.n; i++)
 		inl += fast->qep[i].inline_;
@@ -275,10 +281,20 @@ Test(views, shortcuts_answer_as_the_general_path)
 		int ra = sgreach_query(fast, s, d, f, fam, a);
 		int rb = sgreach_query(slow, s, d, f,
 				       fam | SGREACH_QUERY_DETAILS, b);
+		int rc = -1;
 		const char *ja, *jb;
+		sgreach_flow fl;
 
 		cr_assert_eq(ra, rb, "%s %s %s: %d, general path %d", s, d, f,
 			     ra, rb);
+		if (hs[q.s] && hs[q.d]) {
+			cr_assert_eq(sgreach_flow_parse(f, &fl), 0);
+			rc = sgreach_query_selected(fast, hs[q.s], hs[q.d], &fl,
+						    fam, c);
+			cr_assert_eq(rc, ra, "%s %s %s by handle: %d, %d", s,
+				     d, f, rc, ra);
+			handled++;
+		}
 		if (ra) {
 			cr_assert_str_eq(sgreach_verdict_error(a),
 					 sgreach_verdict_error(b));
@@ -291,6 +307,10 @@ Test(views, shortcuts_answer_as_the_general_path)
 			     sgreach_result_name(sgreach_verdict_result(a)),
 			     sgreach_result_name(sgreach_verdict_result(b)));
 		results[sgreach_verdict_result(a) % 5]++;
+		if (rc == 0)
+			cr_assert_eq(sgreach_verdict_result(c),
+				     sgreach_verdict_result(a),
+				     "%s %s %s by handle", s, d, f);
 		/* Every other answer rendered: the quick verdicts that are
 		 * never rendered must be right on their own too. */
 		if (i % 2)
@@ -302,6 +322,15 @@ Test(views, shortcuts_answer_as_the_general_path)
 		cr_assert(ja && jb);
 		cr_assert_str_eq(ja, jb, "%s %s %s:\n%s\ngeneral path:\n%s", s,
 				 d, f, ja, jb);
+		if (rc == 0) {
+			const char *jc = sgreach_verdict_render(
+			    c, i % 4 ? SGREACH_FORMAT_TEXT : SGREACH_FORMAT_JSON);
+
+			cr_assert(jc);
+			cr_assert_str_eq(jc, ja, "%s %s %s by handle:\n%s\n"
+						 "by text:\n%s",
+					 s, d, f, jc, ja);
+		}
 	}
 	/* Every answer occurs often enough to have been compared. */
 	cr_expect_gt(results[SGREACH_ALLOWED], NQUERIES / 20);
@@ -310,8 +339,12 @@ Test(views, shortcuts_answer_as_the_general_path)
 	cr_expect_gt(results[SGREACH_PARTIAL], NQUERIES / 100);
 	cr_expect_gt(errors, 0);
 	cr_expect_lt(errors, NQUERIES * 2 / 5, "%zu errors", errors);
+	cr_expect_gt(handled, NQUERIES / 2);
+	for (i = 0; i < nsel; i++)
+		sgreach_selector_free(hs[i]);
 	sgreach_verdict_free(a);
 	sgreach_verdict_free(b);
+	sgreach_verdict_free(c);
 	sgreach_model_free(fast);
 	sgreach_model_free(slow);
 }
