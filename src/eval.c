@@ -1418,6 +1418,11 @@ static void selection_of(struct selection *d, const struct sgreach_selector *s)
 	memcpy(d->text, s->text, (size_t)s->len + 1);
 }
 
+/* sgreach_query(3): 128 bytes for a text of up to 24 characters (an
+ * interface id has 21, an IPv4 address at most 15). */
+_Static_assert(offsetof(struct sgreach_selector, text) + 24 + 1 <= 128,
+	       "struct sgreach_selector: 128 bytes for 24 characters");
+
 SGREACH_API int sgreach_select(const sgreach_model *m, const char *text,
 			       sgreach_verdict *ctx, sgreach_selector **out)
 {
