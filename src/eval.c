@@ -858,6 +858,9 @@ side_eval(sgreach_verdict *v, const struct member *me, int dir,
 					if (quick)
 						return SIDE_AGAIN;
 					how = M_NO; /* M_SOME: as written */
+				} else if (hk->kind == SG_HK_CIDR6 &&
+					   peer->p.fam != 6) {
+					continue; /* prefix_match(): M_NO */
 				} else if (hk->kind == SG_HK_GROUP) {
 					if (!by_group)
 						continue;

@@ -95,10 +95,12 @@ struct sg_hot {
  * The two commonest peers are here too, so that a query reads a rule's
  * struct sg_hot only when it matches: an IPv4 CIDR (its network, the top
  * half of struct sg_addr.hi, and length) and a live group reference (the
- * group).  Everything else is SG_HK_SLOW and read from struct sg_hot.
+ * group).  An IPv6 CIDR is only marked as one (SG_HK_CIDR6): it holds no
+ * IPv4 peer, and a query of IPv4, most of them, passes over it unread.
+ * Everything else is SG_HK_SLOW and read from struct sg_hot.
  */
 #define SG_HKEY_SHIFT 18
-enum { SG_HK_SLOW = 0, SG_HK_CIDR4, SG_HK_GROUP };
+enum { SG_HK_SLOW = 0, SG_HK_CIDR4, SG_HK_GROUP, SG_HK_CIDR6 };
 #define SG_HKEY_RULES (1u << 24) /* rule indexes that struct sg_hkey holds */
 /* SG_HKEY_RULES, lowered by tests to take the wide path on small models. */
 extern uint32_t sg_hkey_rule_limit;

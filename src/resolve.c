@@ -278,6 +278,8 @@ static int build_hot_rules(sgreach_model *m)
 					   !r->stale) {
 					hk->kind = SG_HK_GROUP;
 					hk->peer = r->peer;
+				} else if (r->peer_kind == SGREACH_PEER_CIDR) {
+					hk->kind = SG_HK_CIDR6;
 				}
 			}
 		}
