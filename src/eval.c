@@ -838,7 +838,7 @@ side_eval(sgreach_verdict *v, const struct member *me, int dir,
 		nrules += n;
 		for (hk = m->hkey + at, hend = hk + n; hk < hend; hk++) {
 			const struct sg_hot *r;
-			uint32_t ri;
+			uint32_t ri, plist;
 			int how = M_NO;
 
 			if (fkey_ok) {
@@ -861,6 +861,12 @@ side_eval(sgreach_verdict *v, const struct member *me, int dir,
 				} else if (hk->kind == SG_HK_CIDR6 &&
 					   peer->p.fam != 6) {
 					continue; /* prefix_match(): M_NO */
+				} else if (hk->kind == SG_HK_PLIST) {
+					plist = hk->peer;
+					ri = m->hkey_wide
+						 ? m->hot[hk - m->hkey].rule
+						 : hk->rule;
+					goto prefix_list;
 				} else if (hk->kind == SG_HK_GROUP) {
 					if (!by_group)
 						continue;
@@ -896,15 +902,16 @@ side_eval(sgreach_verdict *v, const struct member *me, int dir,
 				    same_net_once(m, me, peer, &same_net))
 					how = M_ALL;
 				break;
-			case SGREACH_PEER_PREFIX_LIST: {
-				const struct sg_plist *pl =
-				    &m->plists.v[r->peer];
+			case SGREACH_PEER_PREFIX_LIST:
+				plist = r->peer;
+			prefix_list : {
+				const struct sg_plist *pl = &m->plists.v[plist];
 
 				if (!pl->loaded) {
 					unknown = 1;
 					*reason = REASON_PLIST_MISSING;
 					if (!quick &&
-					    push_unique(&side->plists, r->peer))
+					    push_unique(&side->plists, plist))
 						return -ENOMEM;
 					break;
 				}

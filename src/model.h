@@ -96,19 +96,22 @@ struct sg_hot {
  * struct sg_hot only when it matches: an IPv4 CIDR (its network, the top
  * half of struct sg_addr.hi, and length) and a live group reference (the
  * group).  An IPv6 CIDR is only marked as one (SG_HK_CIDR6): it holds no
- * IPv4 peer, and a query of IPv4, most of them, passes over it unread.
- * Everything else is SG_HK_SLOW and read from struct sg_hot.
+ * IPv4 peer, and a query of IPv4, most of them, passes over it unread.  A
+ * prefix list is its index (SG_HK_PLIST).  Everything else is SG_HK_SLOW
+ * and read from struct sg_hot.
  */
 #define SG_HKEY_SHIFT 18
-enum { SG_HK_SLOW = 0, SG_HK_CIDR4, SG_HK_GROUP, SG_HK_CIDR6 };
-#define SG_HKEY_RULES (1u << 24) /* rule indexes that struct sg_hkey holds */
+enum { SG_HK_SLOW = 0, SG_HK_CIDR4, SG_HK_GROUP, SG_HK_CIDR6, SG_HK_PLIST };
+#define SG_HKEY_RULES (1u << 23) /* rule indexes that struct sg_hkey holds */
 /* SG_HKEY_RULES, lowered by tests to take the wide path on small models. */
 extern uint32_t sg_hkey_rule_limit;
 struct sg_hkey {
 	uint32_t lo, span;
-	uint32_t peer; /* SG_HK_CIDR4: the network; SG_HK_GROUP: the group */
-	uint32_t rule : 24; /* index in m->rules, unless m->hkey_wide */
-	uint32_t kind : 2;  /* SG_HK_* */
+	/* SG_HK_CIDR4: the network; SG_HK_GROUP: the group; SG_HK_PLIST: the
+	 * prefix list */
+	uint32_t peer;
+	uint32_t rule : 23; /* index in m->rules, unless m->hkey_wide */
+	uint32_t kind : 3;  /* SG_HK_* */
 	uint32_t len : 6;   /* SG_HK_CIDR4: the prefix length */
 };
 _Static_assert(sizeof(struct sg_hkey) == 16, "struct sg_hkey: 16 bytes");

@@ -280,6 +280,10 @@ static int build_hot_rules(sgreach_model *m)
 					hk->peer = r->peer;
 				} else if (r->peer_kind == SGREACH_PEER_CIDR) {
 					hk->kind = SG_HK_CIDR6;
+				} else if (r->peer_kind ==
+					   SGREACH_PEER_PREFIX_LIST) {
+					hk->kind = SG_HK_PLIST;
+					hk->peer = r->peer;
 				}
 			}
 		}
