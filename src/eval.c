@@ -1413,6 +1413,13 @@ static inline struct sg_prefix selector_addr(const struct sgreach_selector *s)
 	return p;
 }
 
+/* The copy of its interface's view a selector holds, or NULL. */
+static inline const struct sg_qep *
+selector_view(const struct sgreach_selector *s)
+{
+	return s->ep != SG_NONE ? &s->view : NULL;
+}
+
 /* The selection a selector holds, up to the end of its text (every field:
  * nothing reads the padding). */
 static void selection_of(struct selection *d, const struct sgreach_selector *s)
@@ -1423,7 +1430,7 @@ static void selection_of(struct selection *d, const struct sgreach_selector *s)
 	d->is_public = s->is_public;
 	d->len = s->len;
 	d->idx = s->idx;
-	d->view = s->ep != SG_NONE ? &s->view : NULL;
+	d->view = selector_view(s);
 	d->view_ep = s->ep;
 	memcpy(d->text, s->text, (size_t)s->len + 1);
 }
@@ -1534,8 +1541,8 @@ static inline int selector_member(const sgreach_model *m,
 {
 	const struct sg_prefix a = selector_addr(s);
 
-	return one_member(m, s->what, s->ep, s->ep != SG_NONE ? &s->view : NULL,
-			  s->addr_given, &a, s->is_public, family, x);
+	return one_member(m, s->what, s->ep, selector_view(s), s->addr_given,
+			  &a, s->is_public, family, x);
 }
 
 /*
