@@ -126,9 +126,9 @@ static uint32_t delegated_owner(const sgreach_model *m,
 /* The query reads the endpoint's struct sg_qep next, and on a large
  * model it is not in the cache: its line (64 bytes, aligned: one line) is
  * fetched while the other selector is resolved. */
-static inline void prefetch_endpoint(const sgreach_model *m, uint32_t e)
+SG_PREFETCH_FN void prefetch_endpoint(const sgreach_model *m, uint32_t e)
 {
-	__builtin_prefetch(&m->qep[e]);
+	SG_PREFETCH(&m->qep[e]);
 }
 
 /* s names what the selector maps hold for its text (val, as SEL_PACK). */
@@ -152,7 +152,7 @@ static int select_loaded(sgreach_verdict *v, uint32_t val, struct selection *s)
 		break;
 	case SEL_TASK:
 		s->what = SELW_TASK;
-		__builtin_prefetch(&v->m->tasks.v[s->idx]);
+		SG_PREFETCH(&v->m->tasks.v[s->idx]);
 		break;
 	default:
 		s->what = SELW_SERVICE;
@@ -1490,21 +1490,26 @@ SGREACH_API void sgreach_selector_free(sgreach_selector *s)
 	free(s);
 }
 
-/* The first key of the rule run that a side of the question reads
- * first in direction dir. */
-static inline void ahead_runs(const sgreach_model *m,
-			      const struct sgreach_selector *s, int dir)
+/* The first key of each rule run an interface's view q points to in
+ * direction dir. */
+SG_PREFETCH_FN void ahead_view_runs(const sgreach_model *m,
+				    const struct sg_qep *q, int dir)
 {
-	const struct sg_qep *q;
 	uint32_t g;
 
-	if (!s || s->m != m || s->ep == SG_NONE)
-		return;
-	q = &s->view;
 	if (!q->inline_)
 		return;
 	for (g = 0; g < q->ngroups; g++)
-		__builtin_prefetch(m->hkey + q->at[g] + (dir ? q->n[g][0] : 0));
+		SG_PREFETCH(m->hkey + q->at[g] + (dir ? q->n[g][0] : 0));
+}
+
+/* The first key of the rule run that a side of the question reads
+ * first in direction dir. */
+SG_PREFETCH_FN void ahead_runs(const sgreach_model *m,
+			       const struct sgreach_selector *s, int dir)
+{
+	if (s && s->m == m && s->ep != SG_NONE)
+		ahead_view_runs(m, &s->view, dir);
 }
 
 SGREACH_API int sgreach_query_selected(const sgreach_model *m,
@@ -1598,11 +1603,11 @@ static int answer(sgreach_verdict *v, sgreach_question *q)
  * each rule run their views point to, once they have arrived. */
 enum { AHEAD_SELECTORS = 8, AHEAD_RUNS = 4 };
 
-static inline void ahead_selector(const struct sgreach_selector *s)
+SG_PREFETCH_FN void ahead_selector(const struct sgreach_selector *s)
 {
 	if (s) {
-		__builtin_prefetch(s);
-		__builtin_prefetch((const char *)s + 64);
+		SG_PREFETCH(s);
+		SG_PREFETCH((const char *)s + 64);
 	}
 }
 
@@ -1632,6 +1637,159 @@ SGREACH_API int sgreach_query_many(const sgreach_model *m, sgreach_question *q,
 		if (rc && !first) {
 			first = rc;
 			memcpy(first_err, v->err, sizeof(first_err));
+		}
+	}
+	reset(v);
+	if (first)
+		memcpy(v->err, first_err, sizeof(v->err));
+	return first;
+}
+
+/* ------------------------------------------------- many by selector text -- */
+
+/*
+ * sgreach_query_many_text() reads each question's two selectors ahead of
+ * answering it, in three steps (questions ahead): their texts, whose map
+ * slots it starts fetching; those slots, whose interface views (or tasks)
+ * it starts fetching; then those views, whose first rule keys it starts
+ * fetching.  Each step reads what the step before fetched, so none waits
+ * for memory, and the question itself finds all of it in the cache.  The
+ * lookups ahead are hints only: resolve_read() makes the lookup again,
+ * with its errors, when the question is answered.
+ */
+enum { TEXT_AHEAD_SLOTS = 8, TEXT_AHEAD_VIEWS = 4, TEXT_AHEAD_RUNS = 2 };
+#define TEXT_RING 16 /* a power of two above TEXT_AHEAD_SLOTS */
+
+struct text_ahead {
+	struct sel_text t[2]; /* source, destination */
+	uint32_t idx[2];      /* the interface or task named, or SG_NONE */
+	uint8_t task[2];      /* idx is a task */
+};
+
+/* Step two: what a selector text names, when it is an interface or a task
+ * (most of them), its view or task being fetched. */
+static void ahead_lookup(const sgreach_model *m, struct text_ahead *a, int k)
+{
+	const struct sel_text *t = &a->t[k];
+	uint32_t val;
+
+	a->idx[k] = SG_NONE;
+	a->task[k] = 0;
+	if (t->kind == SELT_IPV4) {
+		if (!u32map_get(&m->addr4, t->a4, &val) || val == SEL_AMBIGUOUS)
+			return;
+		a->idx[k] = val & ~ADDRV_PUBLIC;
+	} else if (t->kind == SELT_ID && kmap_get(&m->sel_ids, &t->key, &val) &&
+		   SEL_IDX(val) != SEL_AMBIGUOUS) {
+		if (SEL_KIND(val) == SEL_TASK) {
+			a->idx[k] = SEL_IDX(val);
+			a->task[k] = 1;
+			SG_PREFETCH(&m->tasks.v[a->idx[k]]);
+			return;
+		}
+		if (SEL_KIND(val) != SEL_ENDPOINT)
+			return;
+		a->idx[k] = SEL_IDX(val);
+	} else {
+		return;
+	}
+	prefetch_endpoint(m, a->idx[k]);
+}
+
+/* Step three: the first rule keys of the interface's view, or the view of
+ * a task's interface. */
+SG_PREFETCH_FN void ahead_view(const sgreach_model *m,
+			       const struct text_ahead *a, int k, int dir)
+{
+	uint32_t e = a->idx[k];
+
+	if (e == SG_NONE)
+		return;
+	if (a->task[k]) {
+		e = m->tasks.v[e].endpoint;
+		if (e != SG_NONE)
+			prefetch_endpoint(m, e);
+		return;
+	}
+	ahead_view_runs(m, &m->qep[e], dir);
+}
+
+/* Step one. */
+static inline void ahead_text(const sgreach_model *m,
+			      const sgreach_text_question *q,
+			      struct text_ahead *a)
+{
+	read_selector(m, q->src, &a->t[0]);
+	read_selector(m, q->dst, &a->t[1]);
+}
+
+/* sgreach_query_flow() of a question whose texts step one read. */
+static int answer_text(sgreach_verdict *v, const sgreach_text_question *q,
+		       const struct text_ahead *a)
+{
+	int rc;
+
+	if ((rc = query_begin(v->m, &q->flow, q->flags, v)) ||
+	    (rc = resolve_read(v, q->src, &a->t[0], &v->src)) ||
+	    (rc = resolve_read(v, q->dst, &a->t[1], &v->dst)))
+		return rc;
+	return query_run(v, q->flags);
+}
+
+SGREACH_API int sgreach_query_many_text(const sgreach_model *m,
+					sgreach_text_question *q, size_t n,
+					sgreach_verdict *v,
+					sgreach_answer_fn each, void *arg)
+{
+	struct text_ahead ring[TEXT_RING];
+	char first_err[sizeof(v->err)];
+	int first = 0, rc;
+	size_t i, j;
+
+	rc = v ? ready(v, m, q || !n, "no model or questions") : -EINVAL;
+	if (rc) {
+		for (i = 0; q && i < n; i++)
+			q[i].error = rc;
+		return rc;
+	}
+	/* The first questions, through the steps they would have taken. */
+	for (j = 0; j < n && j < TEXT_AHEAD_SLOTS; j++)
+		ahead_text(m, &q[j], &ring[j]);
+	for (j = 0; j < n && j < TEXT_AHEAD_VIEWS; j++) {
+		ahead_lookup(m, &ring[j], 0);
+		ahead_lookup(m, &ring[j], 1);
+	}
+	for (j = 0; j < n && j < TEXT_AHEAD_RUNS; j++) {
+		ahead_view(m, &ring[j], 0, SGREACH_EGRESS);
+		ahead_view(m, &ring[j], 1, SGREACH_INGRESS);
+	}
+	for (i = 0; i < n; i++) {
+		if ((j = i + TEXT_AHEAD_SLOTS) < n)
+			ahead_text(m, &q[j], &ring[j % TEXT_RING]);
+		if ((j = i + TEXT_AHEAD_VIEWS) < n) {
+			ahead_lookup(m, &ring[j % TEXT_RING], 0);
+			ahead_lookup(m, &ring[j % TEXT_RING], 1);
+		}
+		if ((j = i + TEXT_AHEAD_RUNS) < n) {
+			ahead_view(m, &ring[j % TEXT_RING], 0, SGREACH_EGRESS);
+			ahead_view(m, &ring[j % TEXT_RING], 1, SGREACH_INGRESS);
+		}
+		q[i].error = rc = answer_text(v, &q[i], &ring[i % TEXT_RING]);
+		if (!rc)
+			q[i].result = v->result;
+		if (rc && !first) {
+			first = rc;
+			memcpy(first_err, v->err, sizeof(first_err));
+		}
+		if (each && each(arg, i, v)) {
+			for (j = i + 1; j < n; j++)
+				q[j].error = -ECANCELED;
+			first = -ECANCELED;
+			snprintf(first_err, sizeof(first_err),
+				 "the answer function stopped the call after "
+				 "question %zu",
+				 i);
+			break;
 		}
 	}
 	reset(v);

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "prefetch.h"
+
 struct hslot {
 	const void *key;
 	uint32_t len;
@@ -86,13 +88,13 @@ static inline int kmap_get(const struct kmap *h, const struct kkey *k,
 
 /* Starts fetching the slot a lookup of k reads first, so that lookups
  * of several keys wait for memory once, not once each. */
-static inline void kmap_prefetch(const struct kmap *h, const struct kkey *k)
+SG_PREFETCH_FN void kmap_prefetch(const struct kmap *h, const struct kkey *k)
 {
 	if (h->slots) {
 		const struct kslot *s = &h->slots[kmap_slot(h, k)];
 
-		__builtin_prefetch(s);
-		__builtin_prefetch((const char *)(s + 1) - 1);
+		SG_PREFETCH(s);
+		SG_PREFETCH((const char *)(s + 1) - 1);
 	}
 }
 
@@ -139,10 +141,10 @@ static inline int u32map_get(const struct u32map *h, uint32_t key,
 	}
 }
 
-static inline void u32map_prefetch(const struct u32map *h, uint32_t key)
+SG_PREFETCH_FN void u32map_prefetch(const struct u32map *h, uint32_t key)
 {
 	if (h->slots)
-		__builtin_prefetch(&h->slots[u32map_slot(h, key)]);
+		SG_PREFETCH(&h->slots[u32map_slot(h, key)]);
 }
 
 /* Inserts or replaces.  Returns 0, -ENOMEM, or -EINVAL for UINT32_MAX. */

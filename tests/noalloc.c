@@ -59,6 +59,15 @@ static const char *queries[][3] = {
 };
 #define NQ (sizeof(queries) / sizeof(queries[0]))
 
+/* sgreach_answer_fn: renders each answer as JSON. */
+static int render_each(void *arg, size_t i, sgreach_verdict *v)
+{
+	(void)arg;
+	(void)i;
+	return sgreach_verdict_error(v)[0] == '\0' &&
+	       !sgreach_verdict_render(v, SGREACH_FORMAT_JSON);
+}
+
 int main(int argc, char **argv)
 {
 	const char *top = getenv("top_srcdir");
@@ -66,8 +75,9 @@ int main(int argc, char **argv)
 	sgreach_model *m = sgreach_model_new();
 	sgreach_verdict *v = sgreach_verdict_new();
 	unsigned long before, query_allocs, render_allocs, handle_allocs;
-	unsigned long many_allocs;
+	unsigned long many_allocs, text_allocs;
 	sgreach_question qs[sizeof(queries) / sizeof(queries[0])];
+	sgreach_text_question ts[sizeof(queries) / sizeof(queries[0])];
 	sgreach_selector *hs[sizeof(queries) / sizeof(queries[0])][2];
 	sgreach_flow hf[sizeof(queries) / sizeof(queries[0])];
 	int pass = 0, fail = 0, i;
@@ -143,6 +153,20 @@ int main(int argc, char **argv)
 	for (i = 0; i < 1000; i++)
 		sgreach_query_many(m, qs, NQ, v);
 	many_allocs = allocations - before;
+	/* Nor answering them by text in one call, each answer rendered
+	 * (as `sgreach batch` does). */
+	for (q = 0; q < NQ; q++) {
+		ts[q].src = queries[q][0];
+		ts[q].dst = queries[q][1];
+		ts[q].flow = hf[q];
+		ts[q].flags = SGREACH_QUERY_DETAILS;
+	}
+	sgreach_query_many_text(m, ts, NQ, v, render_each, NULL);
+	sgreach_query_many_text(m, ts, NQ, v, render_each, NULL);
+	before = allocations;
+	for (i = 0; i < 1000; i++)
+		sgreach_query_many_text(m, ts, NQ, v, render_each, NULL);
+	text_allocs = allocations - before;
 	for (q = 0; q < NQ; q++) {
 		sgreach_selector_free(hs[q][0]);
 		sgreach_selector_free(hs[q][1]);
@@ -183,6 +207,17 @@ int main(int argc, char **argv)
 		printf("not ok - %lu allocations in 1000 sgreach_query_many() "
 		       "calls\n",
 		       many_allocs);
+	}
+	if (text_allocs == 0) {
+		pass++;
+		printf("ok - sgreach_query_many_text() of %zu x 1000, rendered, "
+		       "made no allocation\n",
+		       NQ);
+	} else {
+		fail++;
+		printf("not ok - %lu allocations in 1000 "
+		       "sgreach_query_many_text() calls\n",
+		       text_allocs);
 	}
 	sgreach_verdict_free(v);
 	sgreach_model_free(m);

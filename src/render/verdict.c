@@ -11,6 +11,7 @@
 
 #include "eval.h"
 #include "flow.h"
+#include "prefetch.h"
 #include "proto.h"
 
 static const char *side_name(int verdict)
@@ -220,19 +221,9 @@ static void cache_put(struct render_cache *c, struct frag *f, const void *key,
 	f->len = (uint32_t)n;
 }
 
-/* Inline: otherwise GCC finds the prefetching functions free of side
- * effects and drops their calls. */
-#if defined(__GNUC__) || defined(__clang__)
-#define PREFETCH(p)   __builtin_prefetch(p)
-#define ALWAYS_INLINE inline __attribute__((always_inline))
-#else
-#define PREFETCH(p)   ((void)(p))
-#define ALWAYS_INLINE inline
-#endif
-
 /* The cached endpoint fragment a selection will copy, or NULL. */
-static ALWAYS_INLINE const struct frag *sel_frag(const struct render_cache *c,
-						 const struct selection *s)
+static inline const struct frag *sel_frag(const struct render_cache *c,
+					  const struct selection *s)
 {
 	if (s->what == SELW_ENDPOINT)
 		return &c->ep[s->idx];
@@ -241,12 +232,12 @@ static ALWAYS_INLINE const struct frag *sel_frag(const struct render_cache *c,
 	return NULL;
 }
 
-static ALWAYS_INLINE void prefetch_frag(const struct render_cache *c,
-					const struct frag *f)
+SG_PREFETCH_FN void prefetch_frag(const struct render_cache *c,
+				  const struct frag *f)
 {
 	if (f && f->len) {
-		PREFETCH(c->text.s + f->off);
-		PREFETCH(c->text.s + f->off + f->len - 1);
+		SG_PREFETCH(c->text.s + f->off);
+		SG_PREFETCH(c->text.s + f->off + f->len - 1);
 	}
 }
 
@@ -256,8 +247,8 @@ static ALWAYS_INLINE void prefetch_frag(const struct render_cache *c,
  * other waited for each in turn.  The cache's index entries are read here
  * (their misses overlap), then the fragments they point to are prefetched.
  */
-static ALWAYS_INLINE void cache_prefetch(const sgreach_verdict *v,
-					 const struct render_cache *c)
+SG_PREFETCH_FN void cache_prefetch(const sgreach_verdict *v,
+				   const struct render_cache *c)
 {
 	const struct frag *f[2];
 	int d;

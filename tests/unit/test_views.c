@@ -482,3 +482,165 @@ Test(views, many_answers_as_one_at_a_time)
 	sgreach_verdict_free(v);
 	sgreach_verdict_free(w);
 }
+
+/* What sgreach_query_many_text()'s callback saw of each question. */
+struct seen {
+	sgreach_text_question *q;
+	size_t calls, next, stop_at;
+	int rc[NQUERIES];
+	char text[NQUERIES][64]; /* the start of the rendering or message */
+};
+
+static int record(void *arg, size_t i, sgreach_verdict *v)
+{
+	struct seen *s = arg;
+	const char *out;
+
+	cr_assert_eq(i, s->next, "question %zu called back as %zu", s->next, i);
+	s->next++;
+	s->calls++;
+	s->rc[i] = s->q[i].error;
+	if (s->q[i].error) {
+		out = sgreach_verdict_error(v);
+	} else {
+		cr_assert_eq(sgreach_verdict_result(v), s->q[i].result);
+		out = sgreach_verdict_render(v, SGREACH_FORMAT_JSON);
+		cr_assert_not_null(out);
+	}
+	snprintf(s->text[i], sizeof(s->text[i]), "%s", out);
+	return s->stop_at == i;
+}
+
+/* sgreach_query_many_text() answers each question as sgreach_query_flow()
+ * would, and its callback sees each answer, in order, as that call leaves
+ * the verdict, whatever the reading ahead: with details or not, texts that
+ * name nothing, empty or NULL texts, a bad flow or flags; in calls of every
+ * size; stopped by the callback; the call's own errors. */
+Test(views, many_by_text_answers_as_one_at_a_time)
+{
+	static char sel[200][48];
+	static sgreach_text_question q[NQUERIES], again[NQUERIES];
+	static struct seen seen;
+	static const char *const odd[] = {"eni-999",  "",	   NULL,
+					  "10.9.9.9", "task/none", "fd00::99"};
+	const size_t nsel = selectors(sel, 180);
+	sgreach_model *m = build(), *unfinished;
+	sgreach_verdict *v = sgreach_verdict_new(), *w = sgreach_verdict_new();
+	size_t errors = 0, details = 0, i, k, first = NQUERIES;
+	char first_err[512] = "";
+	int rc;
+
+	cr_assert(m && v && w);
+	rnd_state = 11;
+	for (i = 0; i < NQUERIES; i++) {
+		struct ask a = ask(nsel);
+
+		q[i].src = sel[a.s];
+		q[i].dst = sel[a.d];
+		cr_assert_eq(sgreach_flow_parse(a.flow, &q[i].flow), 0);
+		q[i].flags = a.flags;
+		if (i % 3 == 0) {
+			q[i].flags |= SGREACH_QUERY_DETAILS;
+			details++;
+		}
+		if (i % 97 == 5)
+			q[i].src = odd[i % 6];
+		else if (i % 97 == 6)
+			q[i].dst = odd[i % 6];
+		else if (i % 500 == 49)
+			q[i].flags = SGREACH_QUERY_IPV4 | SGREACH_QUERY_IPV6;
+		else if (i % 500 == 65)
+			q[i].flow.protocol = 300;
+		else if (i % 500 == 81)
+			q[i].flags |= 0x100;
+		q[i].result = (sgreach_result)99;
+		q[i].error = 99;
+	}
+	memcpy(again, q, sizeof(q));
+	seen.q = q;
+	seen.stop_at = NQUERIES;
+	rc = sgreach_query_many_text(m, q, NQUERIES, v, record, &seen);
+	cr_assert_eq(seen.calls, NQUERIES);
+
+	for (i = 0; i < NQUERIES; i++) {
+		char one_text[64];
+		int one = sgreach_query_flow(m, q[i].src, q[i].dst, &q[i].flow,
+					     q[i].flags, w);
+
+		cr_assert_eq(q[i].error, one,
+			     "question %zu: %d, one at a time %d (%s)", i,
+			     q[i].error, one, sgreach_verdict_error(w));
+		snprintf(one_text, sizeof(one_text), "%s",
+			 one ? sgreach_verdict_error(w)
+			     : sgreach_verdict_render(w, SGREACH_FORMAT_JSON));
+		cr_assert_str_eq(seen.text[i], one_text, "question %zu", i);
+		if (one) {
+			if (first == NQUERIES) {
+				first = i;
+				snprintf(first_err, sizeof(first_err), "%s",
+					 sgreach_verdict_error(w));
+			}
+			cr_assert_eq(q[i].result, (sgreach_result)99);
+			errors++;
+			continue;
+		}
+		cr_assert_eq(q[i].result, sgreach_verdict_result(w),
+			     "question %zu", i);
+	}
+	cr_assert_lt(first, NQUERIES);
+	cr_assert_eq(rc, q[first].error);
+	cr_assert_str_eq(sgreach_verdict_error(v), first_err);
+	cr_assert_null(sgreach_verdict_render(v, SGREACH_FORMAT_JSON));
+	cr_expect_gt(errors, NQUERIES / 97);
+	cr_expect_lt(errors, NQUERIES * 2 / 5, "%zu errors", errors);
+
+	/* The same answers in calls of every size, without a callback:
+	 * reading ahead stops at the end of each call. */
+	for (i = 0, k = 1; i < NQUERIES; i += k, k = k % 19 + 1)
+		sgreach_query_many_text(m, again + i,
+					k < NQUERIES - i ? k : NQUERIES - i, v,
+					NULL, NULL);
+	for (i = 0; i < NQUERIES; i++) {
+		cr_assert_eq(again[i].error, q[i].error, "question %zu", i);
+		cr_assert_eq(again[i].result, q[i].result, "question %zu", i);
+	}
+
+	/* A callback that stops the call: the questions after it are not
+	 * answered. */
+	memset(&seen, 0, sizeof(seen));
+	seen.q = again;
+	seen.stop_at = 40;
+	cr_assert_eq(sgreach_query_many_text(m, again, 100, v, record, &seen),
+		     -ECANCELED);
+	cr_assert_eq(seen.calls, 41);
+	cr_assert_eq(again[40].error, q[40].error);
+	for (i = 41; i < 100; i++)
+		cr_assert_eq(again[i].error, -ECANCELED, "question %zu", i);
+	cr_assert_str_eq(sgreach_verdict_error(v),
+			 "the answer function stopped the call after "
+			 "question 40");
+
+	/* The call's own errors set every question's. */
+	cr_assert_eq(sgreach_query_many_text(m, q, 3, NULL, NULL, NULL),
+		     -EINVAL);
+	cr_assert_eq(sgreach_query_many_text(NULL, q, 3, v, NULL, NULL),
+		     -EINVAL);
+	for (i = 0; i < 3; i++)
+		cr_assert_eq(q[i].error, -EINVAL);
+	cr_assert_eq(sgreach_query_many_text(m, NULL, 3, v, NULL, NULL),
+		     -EINVAL);
+	cr_assert_eq(sgreach_query_many_text(m, NULL, 0, v, NULL, NULL), 0);
+	unfinished = sgreach_model_new();
+	cr_assert_not_null(unfinished);
+	cr_assert_eq(sgreach_query_many_text(unfinished, q, 2, v, NULL, NULL),
+		     -EBUSY);
+	cr_assert_eq(q[1].error, -EBUSY);
+	cr_assert_str_eq(sgreach_verdict_error(v),
+			 "the model is not finalized");
+	cr_expect_gt(details, NQUERIES / 4);
+
+	sgreach_model_free(unfinished);
+	sgreach_model_free(m);
+	sgreach_verdict_free(v);
+	sgreach_verdict_free(w);
+}

@@ -50,6 +50,21 @@ class QuestionStruct(ctypes.Structure):
     ]
 
 
+class TextQuestionStruct(ctypes.Structure):
+    """``struct sgreach_text_question``: one question of
+    ``sgreach_query_many_text``, by selector texts; ``result`` and
+    ``error`` are written by the call."""
+
+    _fields_ = [
+        ("src", ctypes.c_char_p),
+        ("dst", ctypes.c_char_p),
+        ("flow", FlowStruct),
+        ("flags", ctypes.c_uint),
+        ("result", ctypes.c_int),
+        ("error", ctypes.c_int),
+    ]
+
+
 #: QuestionStruct as a :mod:`struct` format, so that a list of questions is
 #: packed into one buffer at C speed rather than a field at a time through
 #: ctypes: src, dst, flow (protocol, port, code), flags, result, error, and
@@ -61,6 +76,7 @@ QUESTION_ROW = struct.Struct(
 
 _PFLOW = ctypes.POINTER(FlowStruct)
 _PQ = ctypes.POINTER(QuestionStruct)  # sgreach_question *q
+_PTQ = ctypes.POINTER(TextQuestionStruct)  # sgreach_text_question *q
 _PS = ctypes.POINTER(ctypes.c_char_p)  # const char **out
 _PI = ctypes.POINTER(ctypes.c_int)  # int *worst_severity, *gained, *failed
 _PH = ctypes.POINTER(ctypes.c_void_p)  # sgreach_selector **out
@@ -69,6 +85,10 @@ _PH = ctypes.POINTER(ctypes.c_void_p)  # sgreach_selector **out
 #: not NUL-terminated, hence a char pointer and not c_char_p.
 WRITE_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p,
                             ctypes.POINTER(ctypes.c_char), ctypes.c_size_t)
+
+#: sgreach_answer_fn: (arg, i, verdict) -> 0, or non-zero to stop the call.
+ANSWER_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_size_t,
+                             ctypes.c_void_p)
 
 #: name -> (restype, argtypes), in the order of include/sgreach.h.  The tests
 #: check that this table names exactly the symbols of src/libsgreach.map.
@@ -107,6 +127,7 @@ PROTOTYPES = {
     "sgreach_selector_free": (None, [_H]),
     "sgreach_query_selected": (_I, [_H, _H, _H, _PFLOW, _U, _H]),
     "sgreach_query_many": (_I, [_H, _PQ, _Z, _H]),
+    "sgreach_query_many_text": (_I, [_H, _PTQ, _Z, _H, ANSWER_FN, _H]),
     "sgreach_verdict_result": (_I, [_H]),
     "sgreach_result_name": (_S, [_I]),
     "sgreach_verdict_error": (_S, [_H]),
