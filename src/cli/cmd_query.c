@@ -215,8 +215,10 @@ struct line_reader {
 };
 
 /* The next line, its newline replaced by a NUL, its length in *len; NULL
- * at the end of input or on an error (r->err). */
-static char *next_line(struct line_reader *r, size_t *len)
+ * at the end of input or on an error (r->err), and when may_read is 0 and
+ * no whole line is left without reading more.  The lines returned stay in
+ * place until the next read. */
+static char *next_line(struct line_reader *r, size_t *len, int may_read)
 {
 	for (;;) {
 		char *line = r->buf + r->start, *nl = NULL;
@@ -236,7 +238,7 @@ static char *next_line(struct line_reader *r, size_t *len)
 			r->scanned = r->start;
 			return line;
 		}
-		if (r->eof)
+		if (r->eof || !may_read)
 			return NULL;
 		/* Keep the partial line, at the front; one byte stays free
 		 * for the NUL of a last line without a newline. */
@@ -299,85 +301,191 @@ static void batch_error(struct out_buffer *o, size_t lineno, const char *line,
 	fputs("\"}\n", stdout);
 }
 
+/*
+ * Lines are answered in blocks of the lines already read (up to
+ * BATCH_BLOCK), in one sgreach_query_many_text() call, which reads each
+ * line's selectors ahead of answering it: on a large model the lookups of
+ * several lines then wait for memory together.  A line is still answered
+ * as soon as it has arrived: a block never waits for more input.
+ */
+#define BATCH_BLOCK 64
+
+/* One line of a block. */
+struct batch_line {
+	char *line;
+	size_t len, lineno;
+	struct fields f;
+	unsigned int flags;
+	const char *error; /* rejected before any query, or NULL */
+	int alone;	   /* asked by sgreach_query(): its flow is invalid,
+			      and that query words the error */
+};
+
+struct batch {
+	struct cli *cli;
+	struct out_buffer *o;
+	sgreach_verdict *alone; /* for the lines asked alone */
+	struct batch_line line[BATCH_BLOCK];
+	sgreach_text_question q[BATCH_BLOCK];
+	size_t qline[BATCH_BLOCK]; /* the line of each question */
+	size_t nline, nq, written;
+	int rc; /* a failure that ends the batch */
+};
+
+/* Adds a line to the block, unless it is blank or a comment. */
+static void batch_add(struct batch *b, char *line, size_t len, size_t lineno)
+{
+	struct batch_line *l = &b->line[b->nline];
+	const char *first = line;
+	struct fields *f = &l->f;
+
+	while (first < line + len && is_space(*first))
+		first++;
+	if (first == line + len || *first == '#')
+		return;
+	b->nline++;
+	l->line = line;
+	l->len = len;
+	l->lineno = lineno;
+	l->error = NULL;
+	l->alone = 0;
+	l->flags = b->cli->query_flags;
+	f->n = 0;
+	if (memchr(line, '\0', len)) {
+		l->error = "the line contains a NUL byte";
+		return;
+	}
+	split_fields(line, line + len, f);
+	if (f->n == 4 && strcmp(f->field[3], "-4") == 0) {
+		l->flags = SGREACH_QUERY_IPV4;
+	} else if (f->n == 4 && strcmp(f->field[3], "-6") == 0) {
+		l->flags = SGREACH_QUERY_IPV6;
+	} else if (f->n == 4) {
+		restore_fields(f);
+		l->error = "the fourth field must be -4 or -6";
+		return;
+	}
+	if (f->n < 3 || f->excess) {
+		restore_fields(f);
+		l->error = "expected SRC DST FLOW [-4|-6]";
+		return;
+	}
+	/* Every answer is rendered: its rules are worked out at once, not
+	 * by a second pass in the rendering. */
+	l->flags |= SGREACH_QUERY_DETAILS;
+	if (sgreach_flow_parse(f->field[2], &b->q[b->nq].flow)) {
+		l->alone = 1;
+		return;
+	}
+	b->q[b->nq].src = f->field[0];
+	b->q[b->nq].dst = f->field[1];
+	b->q[b->nq].flags = l->flags;
+	b->qline[b->nq++] = b->nline - 1;
+}
+
+/* Writes line l's answer from v, or its error (err). */
+static int batch_write(struct batch *b, struct batch_line *l, int err,
+		       sgreach_verdict *v)
+{
+	const char *out;
+
+	if (err) {
+		restore_fields(&l->f);
+		batch_error(b->o, l->lineno, l->line, l->len,
+			    query_error(v, err));
+		return 0;
+	}
+	out = sgreach_verdict_render(v, SGREACH_FORMAT_JSON);
+	if (!out) {
+		b->rc = cli_error("line %zu: %s", l->lineno,
+				  sgreach_strerror(-ENOMEM));
+		return -1;
+	}
+	out_line(b->o, out, strlen(out));
+	/* A full disk or closed pipe ends the batch: the rest would be lost
+	 * anyway. */
+	return ferror(stdout) ? -1 : 0;
+}
+
+/* Writes the lines of the block before line `end` that are not
+ * questions of the block's sgreach_query_many_text() call. */
+static int batch_write_until(struct batch *b, size_t end)
+{
+	for (; b->written < end; b->written++) {
+		struct batch_line *l = &b->line[b->written];
+		const struct fields *f = &l->f;
+		int err;
+
+		if (l->error) {
+			batch_error(b->o, l->lineno, l->line, l->len, l->error);
+			continue;
+		}
+		err = sgreach_query(b->cli->model, f->field[0], f->field[1],
+				    f->field[2], l->flags, b->alone);
+		if (batch_write(b, l, err, b->alone))
+			return -1;
+	}
+	return 0;
+}
+
+/* sgreach_answer_fn: writes question i's line, after the lines before it. */
+static int batch_answer(void *arg, size_t i, sgreach_verdict *v)
+{
+	struct batch *b = arg;
+	size_t k = b->qline[i];
+
+	if (batch_write_until(b, k) ||
+	    batch_write(b, &b->line[k], b->q[i].error, v))
+		return -1;
+	b->written = k + 1;
+	return 0;
+}
+
 static int run_batch(struct cli *cli, int argc, char **argv)
 {
 	static char outbuf[BATCH_OUT_BUFFER];
+	struct batch b;
 	struct out_buffer o = {outbuf, 0};
 	struct line_reader in = {.out = &o};
 	sgreach_verdict *v;
-	struct fields f;
 	size_t len, lineno = 0;
 	char *line;
-	int rc = 0;
 
 	(void)argc;
 	(void)argv;
+	memset(&b, 0, sizeof(b));
+	b.cli = cli;
+	b.o = &o;
 	v = sgreach_verdict_new();
-	if (!v)
+	b.alone = sgreach_verdict_new();
+	if (!v || !b.alone) {
+		sgreach_verdict_free(v);
+		sgreach_verdict_free(b.alone);
 		return cli_error("%s", sgreach_strerror(-ENOMEM));
-
-	while ((line = next_line(&in, &len))) {
-		unsigned int flags = cli->query_flags;
-		const char *out, *first;
-		int err;
-
-		lineno++;
-		first = line;
-		while (first < line + len && is_space(*first))
-			first++;
-		if (first == line + len || *first == '#')
-			continue;
-		if (memchr(line, '\0', len)) {
-			batch_error(&o, lineno, line, len,
-				    "the line contains a NUL byte");
-			continue;
-		}
-		split_fields(line, line + len, &f);
-		if (f.n == 4 && strcmp(f.field[3], "-4") == 0) {
-			flags = SGREACH_QUERY_IPV4;
-		} else if (f.n == 4 && strcmp(f.field[3], "-6") == 0) {
-			flags = SGREACH_QUERY_IPV6;
-		} else if (f.n == 4) {
-			restore_fields(&f);
-			batch_error(&o, lineno, line, len,
-				    "the fourth field must be -4 or -6");
-			continue;
-		}
-		if (f.n < 3 || f.excess) {
-			restore_fields(&f);
-			batch_error(&o, lineno, line, len,
-				    "expected SRC DST FLOW [-4|-6]");
-			continue;
-		}
-		/* Every answer is rendered: its rules are worked out at
-		 * once, not by a second pass in the rendering. */
-		err =
-		    sgreach_query(cli->model, f.field[0], f.field[1],
-				  f.field[2], flags | SGREACH_QUERY_DETAILS, v);
-		if (err) {
-			restore_fields(&f);
-			batch_error(&o, lineno, line, len, query_error(v, err));
-			continue;
-		}
-		out = sgreach_verdict_render(v, SGREACH_FORMAT_JSON);
-		if (!out) {
-			rc = cli_error("line %zu: %s", lineno,
-				       sgreach_strerror(-ENOMEM));
-			break;
-		}
-		out_line(&o, out, strlen(out));
-		/* A full disk or closed pipe ends the batch: the rest would
-		 * be lost anyway. */
-		if (ferror(stdout))
-			break;
+	}
+	/* A failure to write, or to render (b.rc), ends the batch. */
+	while (b.rc == 0 && !ferror(stdout) &&
+	       (line = next_line(&in, &len, 1))) {
+		b.nline = b.nq = b.written = 0;
+		do
+			batch_add(&b, line, len, ++lineno);
+		while (b.nline < BATCH_BLOCK &&
+		       (line = next_line(&in, &len, 0)));
+		if (b.nq)
+			sgreach_query_many_text(cli->model, b.q, b.nq, v,
+						batch_answer, &b);
+		if (b.rc == 0 && !ferror(stdout))
+			batch_write_until(&b, b.nline);
 	}
 	out_flush(&o);
-	if (rc == 0 && in.err)
-		rc = cli_error("reading standard input: %s", strerror(in.err));
+	if (b.rc == 0 && in.err)
+		b.rc =
+		    cli_error("reading standard input: %s", strerror(in.err));
 	free(in.buf);
 	sgreach_verdict_free(v);
+	sgreach_verdict_free(b.alone);
 	/* A write error is reported by main() once stdout is flushed. */
-	return rc;
+	return b.rc;
 }
 
 const struct cli_command cmd_batch = {
