@@ -1,7 +1,7 @@
 /*
  * ab.c - two builds of libsgreach against each other, in one process.
  *
- *   bench/ab LIB_A LIB_B DIR s|h|m [ROUNDS [SECONDS]]
+ *   bench/ab LIB_A LIB_B DIR s|h|m|r|t [ROUNDS [SECONDS]]
  *
  * The machine this benchmark grew on (a VM) runs the same code 20-40%
  * faster or slower from one minute to the next, which hides the change a
@@ -13,7 +13,12 @@
  *
  * Modes, as bench/bench times them: s by selector strings
  * (sgreach_query()), h by handle (sgreach_query_selected()), m by
- * sgreach_query_many().  Both builds must give the answers of
+ * sgreach_query_many(); and r, the library's share of a line of `sgreach
+ * batch` as a program asking one question at a time does it:
+ * sgreach_query() with SGREACH_QUERY_DETAILS, then the answer rendered as
+ * JSON (sgreach_verdict_render()); t, the same through
+ * sgreach_query_many_text() 64 questions a call, rendering in its callback,
+ * as `sgreach batch` does (both builds must have that function).  Both builds must give the answers of
  * sgreach_query() (checked once, untimed, as bench/bench checks them).
  * Default: 20 rounds of 0.25 s of CPU time per build.
  *
@@ -44,6 +49,7 @@
 	X(sgreach_verdict_error)                                               \
 	X(sgreach_verdict_free)                                                \
 	X(sgreach_verdict_new)                                                 \
+	X(sgreach_verdict_render)                                              \
 	X(sgreach_verdict_result)                                              \
 	X(sgreach_verdict_set_writer)                                          \
 	X(sgreach_version)
@@ -52,6 +58,8 @@ struct lib {
 #define AB_FIELD(f) __typeof__(&f) f_##f;
 	AB_FUNCTIONS(AB_FIELD)
 #undef AB_FIELD
+	/* mode t only: builds before it lack it */
+	__typeof__(&sgreach_query_many_text) f_sgreach_query_many_text;
 };
 
 /* The build bench.c's calls go to. */
@@ -75,6 +83,7 @@ static struct lib *L;
 #define sgreach_verdict_error	    (L->f_sgreach_verdict_error)
 #define sgreach_verdict_free	    (L->f_sgreach_verdict_free)
 #define sgreach_verdict_new	    (L->f_sgreach_verdict_new)
+#define sgreach_verdict_render	    (L->f_sgreach_verdict_render)
 #define sgreach_verdict_result	    (L->f_sgreach_verdict_result)
 #define sgreach_verdict_set_writer  (L->f_sgreach_verdict_set_writer)
 #define sgreach_version		    (L->f_sgreach_version)
@@ -97,6 +106,82 @@ static void open_lib(struct lib *l, const char *path)
 		die(path, "a function of sgreach.h is missing: " #f);
 	AB_FUNCTIONS(AB_SYM)
 #undef AB_SYM
+	*(void **)&l->f_sgreach_query_many_text =
+	    dlsym(h, "sgreach_query_many_text");
+}
+
+/* Mode r: query_run() by selector strings, each answer detailed and
+ * rendered as JSON. */
+static size_t render_run(const sgreach_model *m, const struct queries *q,
+			 sgreach_verdict *v, double seconds, size_t *start)
+{
+	double t0 = now(CLOCK_PROCESS_CPUTIME_ID);
+	size_t done = 0, i = *start;
+
+	do {
+		for (int k = 0; k < 256; k++) {
+			if (sgreach_query(m, q->src[i], q->dst[i], q->flow[i],
+					  q->flags[i] | SGREACH_QUERY_DETAILS,
+					  v) == 0 &&
+			    !sgreach_verdict_render(v, SGREACH_FORMAT_JSON))
+				die("sgreach_verdict_render", "out of memory");
+			if (++i == q->n)
+				i = 0;
+		}
+		done += 256;
+	} while (now(CLOCK_PROCESS_CPUTIME_ID) - t0 < seconds);
+	*start = i;
+	return done;
+}
+
+/* Mode t: sgreach_query_many_text(), each answer rendered by the
+ * callback. */
+static int render_answer(void *arg, size_t i, sgreach_verdict *v)
+{
+	(void)i;
+	if (((const sgreach_text_question *)arg)[i].error == 0 &&
+	    !sgreach_verdict_render(v, SGREACH_FORMAT_JSON))
+		die("sgreach_verdict_render", "out of memory");
+	return 0;
+}
+
+static size_t text_run(const sgreach_model *m, sgreach_text_question *tq,
+		       size_t n, sgreach_verdict *v, double seconds,
+		       size_t *start)
+{
+	double t0 = now(CLOCK_PROCESS_CPUTIME_ID);
+	size_t done = 0, i = *start;
+
+	do {
+		for (int k = 0; k < 4; k++) {
+			size_t b = n - i < 64 ? n - i : 64;
+
+			L->f_sgreach_query_many_text(m, tq + i, b, v,
+						     render_answer, tq + i);
+			done += b;
+			if ((i += b) == n)
+				i = 0;
+		}
+	} while (now(CLOCK_PROCESS_CPUTIME_ID) - t0 < seconds);
+	*start = i;
+	return done;
+}
+
+/* The questions of queries.txt by text, for mode t. */
+static sgreach_text_question *text_questions(const struct queries *q)
+{
+	sgreach_text_question *tq = calloc(q->n + 1, sizeof(*tq));
+
+	if (!tq)
+		die("questions", "out of memory");
+	for (size_t i = 0; i < q->n; i++) {
+		tq[i].src = q->src[i];
+		tq[i].dst = q->dst[i];
+		if (sgreach_flow_parse(q->flow[i], &tq[i].flow))
+			die(q->flow[i], "invalid flow");
+		tq[i].flags = q->flags[i] | SGREACH_QUERY_DETAILS;
+	}
+	return tq;
 }
 
 static int double_cmp(const void *a, const void *b)
@@ -117,14 +202,15 @@ int main(int argc, char **argv)
 	sgreach_model *m[2];
 	sgreach_verdict *v[2];
 	sgreach_question *qs[2];
+	sgreach_text_question *tq[2] = {NULL, NULL};
 	size_t next[2] = {0, 0};
 	const char mode = argc > 4 ? argv[4][0] : 0;
 	const int rounds = argc > 5 ? atoi(argv[5]) : 20;
 	const double seconds = argc > 6 ? atof(argv[6]) : 0.25;
 
-	if (argc < 5 || argc > 7 || !strchr("shm", mode) || argv[4][1] ||
+	if (argc < 5 || argc > 7 || !strchr("shmrt", mode) || argv[4][1] ||
 	    rounds < 1 || rounds > AB_MAX_ROUNDS || !(seconds > 0)) {
-		fprintf(stderr, "usage: ab LIB_A LIB_B DIR s|h|m [ROUNDS "
+		fprintf(stderr, "usage: ab LIB_A LIB_B DIR s|h|m|r|t [ROUNDS "
 				"[SECONDS]]\n");
 		return 2;
 	}
@@ -140,6 +226,10 @@ int main(int argc, char **argv)
 		query_mix(m[k], &q, v[k], &mix[k]);
 		select_all(m[k], &q, v[k], &h[k]);
 		qs[k] = questions(m[k], &q, &h[k], v[k]);
+		if (mode == 't' && !lib[k].f_sgreach_query_many_text)
+			die(argv[1 + k], "mode t needs sgreach_query_many_text()");
+		if (mode == 't')
+			tq[k] = text_questions(&q);
 	}
 	if (memcmp(mix[0].result, mix[1].result, sizeof(mix[0].result)) ||
 	    mix[0].errors != mix[1].errors)
@@ -154,6 +244,12 @@ int main(int argc, char **argv)
 			if (mode == 'm')
 				n = (double)many_run(m[k], qs[k], q.n, v[k],
 						     seconds, &next[k]);
+			else if (mode == 't')
+				n = (double)text_run(m[k], tq[k], q.n, v[k],
+						     seconds, &next[k]);
+			else if (mode == 'r')
+				n = (double)render_run(m[k], &q, v[k], seconds,
+						       &next[k]);
 			else
 				n = (double)query_run(m[k], &q,
 						      mode == 'h' ? &h[k] : NULL,
@@ -166,6 +262,8 @@ int main(int argc, char **argv)
 	printf("%s, %s, %d rounds of %.2f s each:\n", argv[3],
 	       mode == 's'   ? "sgreach_query() (selector strings)"
 	       : mode == 'h' ? "sgreach_query_selected() (handles)"
+	       : mode == 'r' ? "sgreach_query() with details, rendered as JSON"
+	       : mode == 't' ? "sgreach_query_many_text(), rendered as JSON"
 			     : "sgreach_query_many()",
 	       rounds, seconds);
 	for (int k = 0; k < 2; k++) {
