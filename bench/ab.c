@@ -83,6 +83,7 @@ static struct lib *L;
 #define sgreach_verdict_error	    (L->f_sgreach_verdict_error)
 #define sgreach_verdict_free	    (L->f_sgreach_verdict_free)
 #define sgreach_verdict_new	    (L->f_sgreach_verdict_new)
+#define sgreach_query_many_text	    (L->f_sgreach_query_many_text)
 #define sgreach_verdict_render	    (L->f_sgreach_verdict_render)
 #define sgreach_verdict_result	    (L->f_sgreach_verdict_result)
 #define sgreach_verdict_set_writer  (L->f_sgreach_verdict_set_writer)
@@ -134,56 +135,6 @@ static size_t render_run(const sgreach_model *m, const struct queries *q,
 	return done;
 }
 
-/* Mode t: sgreach_query_many_text(), each answer rendered by the
- * callback. */
-static int render_answer(void *arg, size_t i, sgreach_verdict *v)
-{
-	(void)i;
-	if (((const sgreach_text_question *)arg)[i].error == 0 &&
-	    !sgreach_verdict_render(v, SGREACH_FORMAT_JSON))
-		die("sgreach_verdict_render", "out of memory");
-	return 0;
-}
-
-static size_t text_run(const sgreach_model *m, sgreach_text_question *tq,
-		       size_t n, sgreach_verdict *v, double seconds,
-		       size_t *start)
-{
-	double t0 = now(CLOCK_PROCESS_CPUTIME_ID);
-	size_t done = 0, i = *start;
-
-	do {
-		for (int k = 0; k < 4; k++) {
-			size_t b = n - i < 64 ? n - i : 64;
-
-			L->f_sgreach_query_many_text(m, tq + i, b, v,
-						     render_answer, tq + i);
-			done += b;
-			if ((i += b) == n)
-				i = 0;
-		}
-	} while (now(CLOCK_PROCESS_CPUTIME_ID) - t0 < seconds);
-	*start = i;
-	return done;
-}
-
-/* The questions of queries.txt by text, for mode t. */
-static sgreach_text_question *text_questions(const struct queries *q)
-{
-	sgreach_text_question *tq = calloc(q->n + 1, sizeof(*tq));
-
-	if (!tq)
-		die("questions", "out of memory");
-	for (size_t i = 0; i < q->n; i++) {
-		tq[i].src = q->src[i];
-		tq[i].dst = q->dst[i];
-		if (sgreach_flow_parse(q->flow[i], &tq[i].flow))
-			die(q->flow[i], "invalid flow");
-		tq[i].flags = q->flags[i] | SGREACH_QUERY_DETAILS;
-	}
-	return tq;
-}
-
 static int double_cmp(const void *a, const void *b)
 {
 	const double x = *(const double *)a, y = *(const double *)b;
@@ -229,7 +180,7 @@ int main(int argc, char **argv)
 		if (mode == 't' && !lib[k].f_sgreach_query_many_text)
 			die(argv[1 + k], "mode t needs sgreach_query_many_text()");
 		if (mode == 't')
-			tq[k] = text_questions(&q);
+			tq[k] = text_questions(&q, SGREACH_QUERY_DETAILS);
 	}
 	if (memcmp(mix[0].result, mix[1].result, sizeof(mix[0].result)) ||
 	    mix[0].errors != mix[1].errors)
@@ -245,7 +196,7 @@ int main(int argc, char **argv)
 				n = (double)many_run(m[k], qs[k], q.n, v[k],
 						     seconds, &next[k]);
 			else if (mode == 't')
-				n = (double)text_run(m[k], tq[k], q.n, v[k],
+				n = (double)text_run(m[k], tq[k], q.n, v[k], 1,
 						     seconds, &next[k]);
 			else if (mode == 'r')
 				n = (double)render_run(m[k], &q, v[k], seconds,

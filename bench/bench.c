@@ -508,6 +508,74 @@ static size_t many_run(const sgreach_model *m, sgreach_question *qs, size_t n,
 	return done;
 }
 
+/* The questions of queries.txt by selector text, for
+ * sgreach_query_many_text(): their flags, and `extra`. */
+static sgreach_text_question *text_questions(const struct queries *q,
+					     unsigned int extra)
+{
+	sgreach_text_question *tq = calloc(q->n + 1, sizeof(*tq));
+
+	if (!tq)
+		die("questions", "out of memory");
+	for (size_t i = 0; i < q->n; i++) {
+		tq[i].src = q->src[i];
+		tq[i].dst = q->dst[i];
+		if (sgreach_flow_parse(q->flow[i], &tq[i].flow))
+			die(q->flow[i], "invalid flow");
+		tq[i].flags = q->flags[i] | extra;
+	}
+	return tq;
+}
+
+/* sgreach_answer_fn: renders each answer as JSON (arg: the questions). */
+static int render_answer(void *arg, size_t i, sgreach_verdict *v)
+{
+	if (((const sgreach_text_question *)arg)[i].error == 0 &&
+	    !sgreach_verdict_render(v, SGREACH_FORMAT_JSON))
+		die("sgreach_verdict_render", "out of memory");
+	return 0;
+}
+
+/* sgreach_query_many_text() over the questions, TEXT_CHUNK at a time (as
+ * `sgreach batch` asks), each answer rendered when render is set, for at
+ * least `seconds` of CPU time; returns how many were answered. */
+enum { TEXT_CHUNK = 64 };
+static size_t text_run(const sgreach_model *m, sgreach_text_question *tq,
+		       size_t n, sgreach_verdict *v, int render,
+		       double seconds, size_t *start)
+{
+	double t0 = now(CLOCK_PROCESS_CPUTIME_ID);
+	size_t done = 0, i = *start;
+
+	do {
+		for (int k = 0; k < 4; k++) {
+			size_t b = n - i < TEXT_CHUNK ? n - i : TEXT_CHUNK;
+
+			sgreach_query_many_text(m, tq + i, b, v,
+						render ? render_answer : NULL,
+						tq);
+			done += b;
+			i = i + b == n ? 0 : i + b;
+		}
+	} while (now(CLOCK_PROCESS_CPUTIME_ID) - t0 < seconds);
+	*start = i;
+	return done;
+}
+
+/* The untimed pass by text must give the answers of query_mix(). */
+static void text_mix(const sgreach_model *m, sgreach_text_question *tq,
+		     size_t n, sgreach_verdict *v, struct mix *mix)
+{
+	memset(mix, 0, sizeof(*mix));
+	sgreach_query_many_text(m, tq, n, v, NULL, NULL);
+	for (size_t i = 0; i < n; i++) {
+		if (tq[i].error)
+			mix->errors++;
+		else
+			mix->result[tq[i].result % 5]++;
+	}
+}
+
 /* Queries cycling through the arrays for at least `seconds` of CPU time,
  * by selector strings, or by handle when h is given; returns how many
  * ran.  The clock is read every 256 queries. */
@@ -828,8 +896,11 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 int main(int argc, char **argv)
 {
 	struct figure floor = {0}, load = {0}, fin = {0}, total = {0};
-	struct figure qf = {0}, hf = {0}, nf = {0};
-	double qcount[MAX_RUNS], hcount[MAX_RUNS], mcount[MAX_RUNS];
+	struct figure qf = {0}, hf = {0}, nf = {0}, tf = {0};
+	double qcount[MAX_RUNS], hcount[MAX_RUNS], mcount[MAX_RUNS],
+	    tcount[MAX_RUNS];
+	sgreach_text_question *tq;
+	struct mix tmix;
 	sgreach_question *qs;
 	struct handles h;
 	struct memory mem;
@@ -896,6 +967,20 @@ int main(int argc, char **argv)
 		    (double)query_run(m, &q, &h, v, o.query_seconds, &next);
 		add_sample(&hf, a, stamp());
 	}
+	tq = text_questions(&q, 0);
+	text_mix(m, tq, q.n, v, &tmix);
+	if (memcmp(tmix.result, mix.result, sizeof(mix.result)) ||
+	    tmix.errors != mix.errors)
+		die("sgreach_query_many_text", "answers differ from sgreach_query()");
+	next = 0;
+	for (int r = 0; r < o.runs; r++) {
+		struct stamp a = stamp();
+
+		tcount[r] = (double)text_run(m, tq, q.n, v, 0, o.query_seconds,
+					     &next);
+		add_sample(&tf, a, stamp());
+	}
+	free(tq);
 	qs = questions(m, &q, &h, v);
 	next = 0;
 	for (int r = 0; r < o.runs; r++) {
@@ -955,6 +1040,7 @@ int main(int argc, char **argv)
 	snprintf(buf, sizeof(buf), "%.1f MB", (double)mem.maxrss_kb / 1e3);
 	row("peak RSS of load (getrusage)", buf, "", "", 1);
 	row_rate("sgreach_query (selector strings)", qcount, &qf);
+	row_rate("sgreach_query_many_text (strings, 64 a call)", tcount, &tf);
 	row_rate("sgreach_query_selected (handles)", hcount, &hf);
 	row_rate("sgreach_query_many (handles, 256 a call)", mcount, &nf);
 	if (o.no_matrix) {
