@@ -162,15 +162,15 @@ static int select_loaded(sgreach_verdict *v, uint32_t val, struct selection *s)
 }
 
 /* s names the interface holding the address p (full length), the one
- * whose delegated prefix holds it, or the address outside the model. */
-static int select_address(sgreach_verdict *v, const struct sg_prefix *p,
-			  struct selection *s)
+ * whose delegated prefix holds it, or the address outside the model;
+ * found and val are what lookup_address() gives for p. */
+static int select_address_found(sgreach_verdict *v, const struct sg_prefix *p,
+				struct selection *s, int found, uint32_t val)
 {
 	const sgreach_model *m = v->m;
-	uint32_t val;
 
 	s->addr = *p;
-	if (lookup_address(m, p, &val)) {
+	if (found) {
 		if (val == SEL_AMBIGUOUS)
 			return qfail(v, -EINVAL,
 				     "address %s is held by several "
@@ -196,6 +196,15 @@ static int select_address(sgreach_verdict *v, const struct sg_prefix *p,
 	return 0;
 }
 
+static int select_address(sgreach_verdict *v, const struct sg_prefix *p,
+			  struct selection *s)
+{
+	uint32_t val = 0;
+	int found = lookup_address(v->m, p, &val);
+
+	return select_address_found(v, p, s, found, val);
+}
+
 static int not_loaded(sgreach_verdict *v, const char *text)
 {
 	if (strncmp(text, "service:", 8) == 0)
@@ -216,6 +225,9 @@ struct sel_text {
 	enum { SELT_OTHER, SELT_ID, SELT_IPV4 } kind;
 	struct kkey key; /* SELT_ID */
 	uint32_t a4;	 /* SELT_IPV4 */
+	/* lookup_text(): whether the map was read, what it holds */
+	uint8_t looked, found;
+	uint32_t val;
 };
 
 /*
@@ -230,6 +242,7 @@ static inline void read_selector(const sgreach_model *m, const char *text,
 				 struct sel_text *t)
 {
 	t->kind = SELT_OTHER;
+	t->looked = 0;
 	t->len = text ? strlen(text) : 0;
 	if (t->len >= 7 &&
 	    (text[1] == '.' || text[2] == '.' || text[3] == '.')) {
@@ -245,8 +258,22 @@ static inline void read_selector(const sgreach_model *m, const char *text,
 	}
 }
 
+/* The map lookup of an id or IPv4 address that read_selector() told,
+ * into t (found, val), made once for both its uses. */
+static inline void lookup_text(const sgreach_model *m, struct sel_text *t)
+{
+	t->looked = 1;
+	t->val = 0;
+	if (t->kind == SELT_IPV4)
+		t->found = (uint8_t)u32map_get(&m->addr4, t->a4, &t->val);
+	else if (t->kind == SELT_ID)
+		t->found = (uint8_t)kmap_get(&m->sel_ids, &t->key, &t->val);
+	else
+		t->found = 0;
+}
+
 static int resolve_read(sgreach_verdict *v, const char *text,
-			const struct sel_text *t, struct selection *s)
+			struct sel_text *t, struct selection *s)
 {
 	const sgreach_model *m = v->m;
 	size_t len = t->len;
@@ -267,13 +294,17 @@ static int resolve_read(sgreach_verdict *v, const char *text,
 		p.a.hi = (uint64_t)t->a4 << 32;
 		p.len = 32;
 		p.fam = 4;
-		return select_address(v, &p, s);
+		if (!t->looked)
+			lookup_text(m, t);
+		return select_address_found(v, &p, s, t->found, t->val);
 	}
 	if (t->kind == SELT_ID) {
 		memcpy(s->text, text, len + 1);
 		s->len = (uint16_t)len;
-		if (kmap_get(&m->sel_ids, &t->key, &val))
-			return select_loaded(v, val, s);
+		if (!t->looked)
+			lookup_text(m, t);
+		if (t->found)
+			return select_loaded(v, t->val, s);
 		return not_loaded(v, text); /* and not an address */
 	}
 
@@ -1654,8 +1685,9 @@ SGREACH_API int sgreach_query_many(const sgreach_model *m, sgreach_question *q,
  * it starts fetching; then those views, whose first rule keys it starts
  * fetching.  Each step reads what the step before fetched, so none waits
  * for memory, and the question itself finds all of it in the cache.  The
- * lookups ahead are hints only: resolve_read() makes the lookup again,
- * with its errors, when the question is answered.
+ * map lookup of step two is kept with the text (lookup_text()) for
+ * resolve_read(), which decides from it, with its errors, when the
+ * question is answered.
  */
 enum { TEXT_AHEAD_SLOTS = 8, TEXT_AHEAD_VIEWS = 4, TEXT_AHEAD_RUNS = 2 };
 #define TEXT_RING 16 /* a power of two above TEXT_AHEAD_SLOTS */
@@ -1670,17 +1702,20 @@ struct text_ahead {
  * (most of them), its view or task being fetched. */
 static void ahead_lookup(const sgreach_model *m, struct text_ahead *a, int k)
 {
-	const struct sel_text *t = &a->t[k];
+	struct sel_text *t = &a->t[k];
 	uint32_t val;
 
 	a->idx[k] = SG_NONE;
 	a->task[k] = 0;
+	lookup_text(m, t);
+	val = t->val;
+	if (!t->found)
+		return;
 	if (t->kind == SELT_IPV4) {
-		if (!u32map_get(&m->addr4, t->a4, &val) || val == SEL_AMBIGUOUS)
+		if (val == SEL_AMBIGUOUS)
 			return;
 		a->idx[k] = val & ~ADDRV_PUBLIC;
-	} else if (t->kind == SELT_ID && kmap_get(&m->sel_ids, &t->key, &val) &&
-		   SEL_IDX(val) != SEL_AMBIGUOUS) {
+	} else if (t->kind == SELT_ID && SEL_IDX(val) != SEL_AMBIGUOUS) {
 		if (SEL_KIND(val) == SEL_TASK) {
 			a->idx[k] = SEL_IDX(val);
 			a->task[k] = 1;
@@ -1725,7 +1760,7 @@ static inline void ahead_text(const sgreach_model *m,
 
 /* sgreach_query_flow() of a question whose texts step one read. */
 static int answer_text(sgreach_verdict *v, const sgreach_text_question *q,
-		       const struct text_ahead *a)
+		       struct text_ahead *a)
 {
 	int rc;
 
