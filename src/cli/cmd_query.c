@@ -317,8 +317,6 @@ struct batch_line {
 	struct fields f;
 	unsigned int flags;
 	const char *error; /* rejected before any query, or NULL */
-	int alone;	   /* asked by sgreach_query(): its flow is invalid,
-			      and that query words the error */
 };
 
 struct batch {
@@ -348,7 +346,6 @@ static void batch_add(struct batch *b, char *line, size_t len, size_t lineno)
 	l->len = len;
 	l->lineno = lineno;
 	l->error = NULL;
-	l->alone = 0;
 	l->flags = b->cli->query_flags;
 	f->n = 0;
 	if (memchr(line, '\0', len)) {
@@ -373,10 +370,10 @@ static void batch_add(struct batch *b, char *line, size_t len, size_t lineno)
 	/* Every answer is rendered: its rules are worked out at once, not
 	 * by a second pass in the rendering. */
 	l->flags |= SGREACH_QUERY_DETAILS;
-	if (sgreach_flow_parse(f->field[2], &b->q[b->nq].flow)) {
-		l->alone = 1;
+	/* A flow that does not parse: the line is asked alone (by
+	 * batch_write_until()), and sgreach_query() words the error. */
+	if (sgreach_flow_parse(f->field[2], &b->q[b->nq].flow))
 		return;
-	}
 	b->q[b->nq].src = f->field[0];
 	b->q[b->nq].dst = f->field[1];
 	b->q[b->nq].flags = l->flags;
@@ -407,8 +404,10 @@ static int batch_write(struct batch *b, struct batch_line *l, int err,
 	return ferror(stdout) ? -1 : 0;
 }
 
-/* Writes the lines of the block before line `end` that are not
- * questions of the block's sgreach_query_many_text() call. */
+/* Writes the lines of the block from b->written up to line `end` that
+ * the block's sgreach_query_many_text() call does not answer: those
+ * rejected, with their error, and those asked alone (a flow that does not
+ * parse), through sgreach_query(). */
 static int batch_write_until(struct batch *b, size_t end)
 {
 	for (; b->written < end; b->written++) {

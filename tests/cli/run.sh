@@ -437,6 +437,38 @@ else
 		[ "$(grep -c '"error"' "$tmp/out")" = 4 ]
 fi
 
+# batch answers the lines it has read in blocks of 64 (one
+# sgreach_query_many_text() call each): the ten lines above (the last
+# ended here) repeated over four blocks give the same answers and errors,
+# in order, whatever their place in a block.
+i=0
+while [ $i -lt 25 ]; do
+	cat "$tmp/batch.in"
+	echo
+	i=$((i + 1))
+done >"$tmp/blocks64.in"
+run_in "$tmp/blocks64.in" batch -f "$G" -f "$E"
+check "batch: 25 copies over several blocks: exit 0" [ "$rc" -eq 0 ]
+check "batch: 25 copies over several blocks: 200 output lines" \
+	[ "$(lines "$tmp/out")" = 200 ]
+if [ "$have_python" = yes ]; then
+	got=$(python3 -c 'import json, sys
+out = []
+for line in open(sys.argv[1], encoding="utf-8"):
+    d = json.loads(line)
+    out.append(d["verdict"] if "verdict" in d else "error@%d" % ((d["line"] - 1) % 10 + 1))
+print(" ".join(out))' "$tmp/out" 2>"$tmp/pyerr")
+	want=""
+	i=0
+	while [ $i -lt 25 ]; do
+		want="$want${want:+ }allowed denied error@5 error@6 error@7 error@8 unknown allowed"
+		i=$((i + 1))
+	done
+	check "batch: 25 copies over several blocks: answers and errors in order" \
+		[ "$got" = "$want" ]
+	[ "$got" = "$want" ] || printf '#   got %s\n' "$got"
+fi
+
 # N KiB of zeros, to make a line long.
 kib_of_zeros() {
 	i=0
