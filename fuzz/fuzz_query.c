@@ -8,7 +8,9 @@
  * the parsed-flow path asks with SGREACH_QUERY_DETAILS, so the full
  * evaluation is checked against the result-first one.  The two selectors
  * are also asked both ways in one sgreach_query_many() call, whose answers
- * must be those of sgreach_query_selected().
+ * must be those of sgreach_query_selected(), and by text both ways in one
+ * sgreach_query_many_text() call with details, whose codes, results and
+ * renderings (seen by its callback) must be those of sgreach_query_flow().
  */
 #include <stdint.h>
 
@@ -35,6 +37,28 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		fprintf(stderr, "fuzz_query: %s\n", sgreach_model_error(model));
 		abort();
 	}
+	return 0;
+}
+
+/* What sgreach_query_many_text()'s callback saw: each question's code and
+ * JSON rendering (or message). */
+struct seen {
+	const sgreach_text_question *q;
+	int rc[2];
+	char *text[2];
+};
+
+static int see(void *arg, size_t i, sgreach_verdict *v)
+{
+	struct seen *s = arg;
+	const char *t = s->q[i].error
+			    ? sgreach_verdict_error(v)
+			    : sgreach_verdict_render(v, SGREACH_FORMAT_JSON);
+
+	FUZZ_CHECK(i < 2 && t != NULL);
+	s->rc[i] = s->q[i].error;
+	s->text[i] = strdup(t);
+	FUZZ_CHECK(s->text[i] != NULL);
 	return 0;
 }
 
@@ -118,6 +142,35 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		sgreach_selector_free(hs);
 		sgreach_selector_free(hd);
+		/* By text, both ways in one call, with details. */
+		{
+			const unsigned int d = flags | SGREACH_QUERY_DETAILS;
+			sgreach_text_question t[2] = {
+			    {field[0], field[1], f, d, SGREACH_DENIED, 1},
+			    {field[1], field[0], f, d, SGREACH_DENIED, 1}};
+			struct seen s = {t, {1, 1}, {NULL, NULL}};
+
+			sgreach_query_many_text(model, t, 2, v2, see, &s);
+			for (i = 0; i < 2; i++) {
+				rc2 = sgreach_query_flow(model, t[i].src,
+							 t[i].dst, &f, d, v1);
+				FUZZ_CHECK(t[i].error == rc2 &&
+					   s.rc[i] == rc2);
+				if (rc2 == 0)
+					FUZZ_CHECK(
+					    t[i].result ==
+						sgreach_verdict_result(v1) &&
+					    !strcmp(s.text[i],
+						    sgreach_verdict_render(
+							v1,
+							SGREACH_FORMAT_JSON)));
+				else
+					FUZZ_CHECK(!strcmp(
+					    s.text[i],
+					    sgreach_verdict_error(v1)));
+				free(s.text[i]);
+			}
+		}
 	} else {
 		/* A flow that does not parse is a query error. */
 		FUZZ_CHECK(rc == -EINVAL || rc == -ENOENT);
