@@ -13,7 +13,10 @@
  * Odd threads ask by handle (sgreach_query_selected) with selectors
  * resolved once and shared by all threads; the answers must not differ.
  * Every thread also asks all the queries that have handles in one
- * sgreach_query_many() call a round, whose answers must not differ either.
+ * sgreach_query_many() call a round, whose answers must not differ either,
+ * and every query whose flow parses by text in one
+ * sgreach_query_many_text() call with details, whose callback must see the
+ * single-threaded code, result and JSON rendering.
  *
  * The analyses (exposure, matrix, who, reach) run in every thread too and
  * must give the single-threaded output byte for byte.
@@ -41,6 +44,8 @@ struct query {
 	 * when a selector or the flow is an error) */
 	sgreach_selector *hsrc, *hdst;
 	sgreach_flow hflow;
+	int flow_ok; /* hflow holds the flow (by text, the selectors may
+			not resolve) */
 	/* the single-threaded answer */
 	int rc;
 	sgreach_result result;
@@ -65,6 +70,14 @@ struct worker {
 	unsigned int seed;
 	size_t mismatches, answered;
 	size_t many; /* answers of sgreach_query_many() */
+	size_t by_text; /* answers of sgreach_query_many_text() */
+};
+
+/* What sgreach_query_many_text()'s callback compares with. */
+struct text_check {
+	struct worker *w;
+	const sgreach_text_question *tq;
+	const size_t *of; /* the query of each question */
 };
 
 static void die(const char *what, const sgreach_model *m)
@@ -389,7 +402,8 @@ static void single_threaded(struct suite *s)
 		answer(s->m, q, 0, v, &q->rc, &q->result, &text, &json, &err);
 		/* Handles for the threads that ask by handle: the same
 		 * answer, from selectors every thread shares. */
-		if (sgreach_flow_parse(q->flow, &q->hflow) ||
+		q->flow_ok = sgreach_flow_parse(q->flow, &q->hflow) == 0;
+		if (!q->flow_ok ||
 		    sgreach_select(s->m, q->src, NULL, &q->hsrc) ||
 		    sgreach_select(s->m, q->dst, NULL, &q->hdst)) {
 			sgreach_selector_free(q->hsrc);
@@ -409,6 +423,29 @@ static void single_threaded(struct suite *s)
 	sgreach_verdict_free(v);
 }
 
+static int check_text(void *arg, size_t i, sgreach_verdict *v)
+{
+	struct text_check *c = arg;
+	const struct query *q = &c->w->s->q[c->of[i]];
+	const sgreach_text_question *t = &c->tq[i];
+	int bad = t->error != q->rc;
+
+	if (!bad && q->rc == 0)
+		bad = t->result != q->result ||
+		      strcmp(sgreach_verdict_render(v, SGREACH_FORMAT_JSON),
+			     q->json) != 0;
+	if (!bad && q->rc)
+		bad = strcmp(sgreach_verdict_error(v), q->error) != 0;
+	if (bad && c->w->mismatches++ < 3)
+		fprintf(stderr,
+			"threads: %s: thread %u: '%s' -> '%s' %s: "
+			"sgreach_query_many_text() differs from the "
+			"single-threaded answer\n",
+			c->w->s->name, c->w->seed, q->src, q->dst, q->flow);
+	c->w->by_text++;
+	return 0;
+}
+
 static void *work(void *arg)
 {
 	struct worker *w = arg;
@@ -416,12 +453,15 @@ static void *work(void *arg)
 	sgreach_verdict *v = sgreach_verdict_new();
 	size_t i, n = s->n, nq;
 	sgreach_question *qs = calloc(n, sizeof(*qs));
+	sgreach_text_question *tq = calloc(n, sizeof(*tq));
 	size_t *of = calloc(n, sizeof(*of));
+	struct text_check tc = {w, tq, of};
 	int r;
 
-	if (!v || !qs || !of) {
+	if (!v || !qs || !tq || !of) {
 		sgreach_verdict_free(v);
 		free(qs);
+		free(tq);
 		free(of);
 		return NULL;
 	}
@@ -485,6 +525,20 @@ static void *work(void *arg)
 					q->flow);
 			w->many++;
 		}
+		/* By text, with details, rendered in the callback. */
+		for (i = nq = 0; i < n; i++) {
+			const struct query *q = &s->q[(start + i * stride) % n];
+
+			if (!q->flow_ok)
+				continue;
+			of[nq] = (start + i * stride) % n;
+			tq[nq].src = q->src;
+			tq[nq].dst = q->dst;
+			tq[nq].flow = q->hflow;
+			tq[nq].flags = q->flags | SGREACH_QUERY_DETAILS;
+			nq++;
+		}
+		sgreach_query_many_text(s->m, tq, nq, v, check_text, &tc);
 		for (i = 0; i < NANALYSES; i++) {
 			int which = (int)((i + w->seed) % NANALYSES);
 			const char *out;
@@ -502,6 +556,7 @@ static void *work(void *arg)
 	}
 	sgreach_verdict_free(v);
 	free(qs);
+	free(tq);
 	free(of);
 	return NULL;
 }
@@ -510,7 +565,7 @@ static int run_suite(struct suite *s)
 {
 	pthread_t t[NTHREADS];
 	struct worker w[NTHREADS];
-	size_t i, bad = 0, answered = 0, many = 0, results[5] = {0};
+	size_t i, bad = 0, answered = 0, many = 0, by_text = 0, results[5] = {0};
 	size_t errors = 0;
 
 	single_threaded(s);
@@ -523,7 +578,7 @@ static int run_suite(struct suite *s)
 	for (i = 0; i < NTHREADS; i++) {
 		w[i].s = s;
 		w[i].seed = (unsigned int)i;
-		w[i].mismatches = w[i].answered = w[i].many = 0;
+		w[i].mismatches = w[i].answered = w[i].many = w[i].by_text = 0;
 		if (pthread_create(&t[i], NULL, work, &w[i]))
 			die("pthread_create", NULL);
 	}
@@ -532,16 +587,18 @@ static int run_suite(struct suite *s)
 		bad += w[i].mismatches;
 		answered += w[i].answered;
 		many += w[i].many;
+		by_text += w[i].by_text;
 	}
 	printf("%s: %zu queries (%zu allowed, %zu denied, %zu unknown, "
-	       "%zu partial, %zu errors), %zu answers from %d threads and "
-	       "%zu from sgreach_query_many(), %zu differ\n",
+	       "%zu partial, %zu errors), %zu answers from %d threads, "
+	       "%zu from sgreach_query_many() and %zu from "
+	       "sgreach_query_many_text(), %zu differ\n",
 	       s->name, s->n, results[SGREACH_ALLOWED], results[SGREACH_DENIED],
 	       results[SGREACH_UNKNOWN], results[SGREACH_PARTIAL], errors,
-	       answered, NTHREADS, many, bad);
+	       answered, NTHREADS, many, by_text, bad);
 	/* A list of nothing but errors would prove nothing. */
 	if (answered != (size_t)NTHREADS * s->n * (size_t)s->rounds ||
-	    errors == s->n || many == 0)
+	    errors == s->n || many == 0 || by_text == 0)
 		bad++;
 	for (i = 0; i < s->n; i++) {
 		free(s->q[i].text);
