@@ -175,6 +175,8 @@ const char *verdict_render_text(sgreach_verdict *v);
 const char *verdict_render_json(sgreach_verdict *v);
 /* Frees the verdict's cache of rendered JSON fragments. */
 void verdict_render_cache_free(sgreach_verdict *v);
+/* The bytes of text that cache holds (for tests). */
+size_t verdict_render_cache_bytes(const sgreach_verdict *v);
 /* The names both renderings give a rule's peer kind ("cidr", "group"...)
  * and an interface's kind ("eni", "branch", "trunk"). */
 const char *render_peer_kind(int k);

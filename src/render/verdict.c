@@ -110,13 +110,20 @@ struct frag {
 	uint32_t off, len; /* in render_cache.text; len 0: not cached */
 };
 
+/* The fragment of endpoint e rendered with an address of family fam (0:
+ * none). */
+#define EP_FRAG(e, fam) ((size_t)(e)*2 + ((fam) == 6))
+
 struct render_cache {
 	uint64_t model; /* serial of the model the fragments are of */
 	uint32_t nrules, neps;
 	struct frag *rule; /* nrules entries, by rule index */
-	/* By endpoint index: the address it was rendered with, the
-	 * endpoint's kind, then what a selection object says after its
-	 * kind (json_endpoint). */
+	/* Two per endpoint (EP_FRAG: an interface is selected by its IPv4
+	 * or its IPv6 address, and a batch asks both ways; one slot made
+	 * each rendering replace the other's, and the text filled up with
+	 * the copies): the address it was rendered with, the endpoint's
+	 * kind, then what a selection object says after its kind
+	 * (json_endpoint). */
 	struct frag *ep;
 	/* By task index: 1 + the task's endpoint, 0 when not seen yet.
 	 * Small and dense where the tasks are not: a task selection
@@ -128,7 +135,7 @@ struct render_cache {
 static void cache_clear(struct render_cache *c)
 {
 	memset(c->rule, 0, c->nrules * sizeof(*c->rule));
-	memset(c->ep, 0, c->neps * sizeof(*c->ep));
+	memset(c->ep, 0, c->neps * 2 * sizeof(*c->ep));
 	sb_reset(&c->text);
 }
 
@@ -142,6 +149,11 @@ void verdict_render_cache_free(sgreach_verdict *v)
 	sb_free(&v->cache->text);
 	free(v->cache);
 	v->cache = NULL;
+}
+
+size_t verdict_render_cache_bytes(const sgreach_verdict *v)
+{
+	return v->cache ? v->cache->text.len : 0;
 }
 
 /* The verdict's cache, ready for v->m; NULL if it cannot be allocated. */
@@ -168,7 +180,7 @@ static struct render_cache *cache_for(sgreach_verdict *v)
 	free(c->task_ep);
 	/* One more entry than needed: calloc(0) may return NULL. */
 	c->rule = calloc((size_t)m->rules.n + 1, sizeof(*c->rule));
-	c->ep = calloc((size_t)m->endpoints.n + 1, sizeof(*c->ep));
+	c->ep = calloc((size_t)m->endpoints.n * 2 + 1, sizeof(*c->ep));
 	c->task_ep = calloc((size_t)m->tasks.n + 1, sizeof(*c->task_ep));
 	if (!c->rule || !c->ep || !c->task_ep) {
 		free(c->rule);
@@ -223,12 +235,12 @@ static void cache_put(struct render_cache *c, struct frag *f, const void *key,
 
 /* The cached endpoint fragment a selection will copy, or NULL. */
 static inline const struct frag *sel_frag(const struct render_cache *c,
-					  const struct selection *s)
+					  const struct selection *s, int family)
 {
 	if (s->what == SELW_ENDPOINT)
-		return &c->ep[s->idx];
+		return &c->ep[EP_FRAG(s->idx, family)];
 	if (s->what == SELW_TASK && c->task_ep[s->idx])
-		return &c->ep[c->task_ep[s->idx] - 1];
+		return &c->ep[EP_FRAG(c->task_ep[s->idx] - 1, family)];
 	return NULL;
 }
 
@@ -254,8 +266,8 @@ SG_PREFETCH_FN void cache_prefetch(const sgreach_verdict *v,
 	int d;
 	uint32_t i;
 
-	f[0] = sel_frag(c, &v->src);
-	f[1] = sel_frag(c, &v->dst);
+	f[0] = sel_frag(c, &v->src, v->family);
+	f[1] = sel_frag(c, &v->dst, v->family);
 	prefetch_frag(c, f[0]);
 	prefetch_frag(c, f[1]);
 	for (d = 0; d < 2; d++)
@@ -311,7 +323,8 @@ static void json_endpoint(sgreach_verdict *v, struct render_cache *c,
 {
 	const VEC(struct member) *mem = members;
 	struct strbuf *sb = &v->out;
-	struct frag *f = c ? &c->ep[e] : NULL;
+	struct frag *f =
+	    c ? &c->ep[EP_FRAG(e, mem->n == 1 ? mem->v[0].p.fam : 0)] : NULL;
 	size_t start;
 	int kind;
 	/* the address: family (0: none), length, bits; then the kind */
