@@ -435,7 +435,9 @@ typedef int (*sgreach_answer_fn)(void *arg, size_t i, sgreach_verdict *v);
  * works on it there).  Faster than n calls on a large model: the call
  * reads the selectors of the questions ahead while it answers the ones
  * before them.  The texts of a question are read before it is answered:
- * they must stay as they are until the call returns.  Returns 0 when
+ * they must stay as they are until it has been answered: `each` may
+ * change those of the question it is called for and of the ones before,
+ * never those after.  Returns 0 when
  * every question is answered; -ECANCELED when each stopped the call; else
  * the error of the first question that failed, with its message in v, or
  * -EINVAL / -EBUSY for the call itself (as sgreach_query_many()).  v holds
