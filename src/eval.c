@@ -1629,6 +1629,32 @@ static int answer(sgreach_verdict *v, sgreach_question *q)
 	return rc;
 }
 
+/* The first failure of a call that answers many questions: its code and
+ * message, which the verdict holds again once the call has reset it. */
+struct first_failure {
+	int rc;
+	char err[sizeof(((sgreach_verdict *)0)->err)];
+};
+
+static void note_failure(struct first_failure *f, int rc,
+			 const sgreach_verdict *v)
+{
+	if (rc && !f->rc) {
+		f->rc = rc;
+		memcpy(f->err, v->err, sizeof(f->err));
+	}
+}
+
+/* Ends such a call: v holds no verdict, only the first failure's message;
+ * returns its code (0 when every question was answered). */
+static int many_done(sgreach_verdict *v, const struct first_failure *f)
+{
+	reset(v);
+	if (f->rc)
+		memcpy(v->err, f->err, sizeof(v->err));
+	return f->rc;
+}
+
 /* How far ahead sgreach_query_many() reads, in questions: the selectors
  * (both lines: the view and the fields) first, then the first key of
  * each rule run their views point to, once they have arrived. */
@@ -1645,10 +1671,11 @@ SG_PREFETCH_FN void ahead_selector(const struct sgreach_selector *s)
 SGREACH_API int sgreach_query_many(const sgreach_model *m, sgreach_question *q,
 				   size_t n, sgreach_verdict *v)
 {
-	char first_err[sizeof(v->err)];
-	int first = 0, rc;
+	struct first_failure first; /* its err is set with its rc */
+	int rc;
 	size_t i;
 
+	first.rc = 0;
 	rc = v ? ready(v, m, q || !n, "no model or questions") : -EINVAL;
 	if (rc) {
 		for (i = 0; q && i < n; i++)
@@ -1665,15 +1692,9 @@ SGREACH_API int sgreach_query_many(const sgreach_model *m, sgreach_question *q,
 			ahead_runs(m, q[i + AHEAD_RUNS].src, SGREACH_EGRESS);
 		}
 		q[i].error = rc = answer(v, &q[i]);
-		if (rc && !first) {
-			first = rc;
-			memcpy(first_err, v->err, sizeof(first_err));
-		}
+		note_failure(&first, rc, v);
 	}
-	reset(v);
-	if (first)
-		memcpy(v->err, first_err, sizeof(v->err));
-	return first;
+	return many_done(v, &first);
 }
 
 /* ------------------------------------------------- many by selector text -- */
@@ -1777,10 +1798,11 @@ SGREACH_API int sgreach_query_many_text(const sgreach_model *m,
 					sgreach_answer_fn each, void *arg)
 {
 	struct text_ahead ring[TEXT_RING];
-	char first_err[sizeof(v->err)];
-	int first = 0, rc;
+	struct first_failure first; /* its err is set with its rc */
+	int rc;
 	size_t i, j;
 
+	first.rc = 0;
 	rc = v ? ready(v, m, q || !n, "no model or questions") : -EINVAL;
 	if (rc) {
 		for (i = 0; q && i < n; i++)
@@ -1812,25 +1834,19 @@ SGREACH_API int sgreach_query_many_text(const sgreach_model *m,
 		q[i].error = rc = answer_text(v, &q[i], &ring[i % TEXT_RING]);
 		if (!rc)
 			q[i].result = v->result;
-		if (rc && !first) {
-			first = rc;
-			memcpy(first_err, v->err, sizeof(first_err));
-		}
+		note_failure(&first, rc, v);
 		if (each && each(arg, i, v)) {
 			for (j = i + 1; j < n; j++)
 				q[j].error = -ECANCELED;
-			first = -ECANCELED;
-			snprintf(first_err, sizeof(first_err),
+			first.rc = -ECANCELED;
+			snprintf(first.err, sizeof(first.err),
 				 "the answer function stopped the call after "
 				 "question %zu",
 				 i);
 			break;
 		}
 	}
-	reset(v);
-	if (first)
-		memcpy(v->err, first_err, sizeof(v->err));
-	return first;
+	return many_done(v, &first);
 }
 
 SGREACH_API int sgreach_query(const sgreach_model *m, const char *src,
