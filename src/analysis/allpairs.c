@@ -696,7 +696,8 @@ int ap_init(struct allpairs *ap, struct an_ctx *c, const sgreach_flow *flow)
 	ap->mode = flow ? AP_FLOW : AP_TABLE;
 	rc = flow ? ap_flow_init(ap, flow) : ap_table_init(ap);
 	if (rc == -E2BIG) {
-		/* Too many distinct answers for 16-bit slots: pair by pair. */
+		/* A profile with more answers than a cell holds (one per
+		 * member class: past 65,535 classes): pair by pair. */
 		free(ap->egress);
 		free(ap->ingress);
 		ap->egress = ap->ingress = NULL;
@@ -737,6 +738,8 @@ void ap_free(struct allpairs *ap)
 		free(sd->unknown);
 		vec_free(&sd->slot_res);
 		vec_free(&sd->res_slot);
+		vec_free(&sd->lslot);
+		free(sd->loff);
 	}
 	free(ap->kind);
 	free(ap->fast);
@@ -761,6 +764,7 @@ void ap_free(struct allpairs *ap)
 	free(ap->ingress);
 	free(ap->pairs);
 	u64map_free(&ap->pair_map);
+	free(ap->islot);
 	free(ap->ncrep);
 	free(ap->ncfirst);
 	free(ap->multi);

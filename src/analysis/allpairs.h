@@ -34,6 +34,11 @@ struct ap_side {
 	 * slot of each result id (SG_NONE when not one). */
 	VEC(uint32_t) slot_res;
 	VEC(uint32_t) res_slot;
+	/* AP_TABLE: a table cell holds an index among its profile's own
+	 * answers (16 bits: a profile has at most one per class); profile
+	 * p's are lslot[loff[p]..], as slots. */
+	VEC(uint32_t) lslot;
+	uint32_t *loff;
 };
 
 struct allpairs {
@@ -69,12 +74,14 @@ struct allpairs {
 	uint8_t cfin[16];   /* the tally's VS_* code, by presence of VS_* */
 	uint8_t *codes, *pres; /* n: one class's codes; presence bits */
 	uint64_t *presbits;    /* VS_N x w: presence bitsets, per code */
-	/* AP_TABLE: egress[profile x n] and ingress[class x profile] slots
-	 * (16 bits), and the answer of each pair of slots (x 2: VPCs
-	 * connected or not), lazily, in a table or a map. */
+	/* AP_TABLE: egress[profile x n] and ingress[class x profile] cells
+	 * (a profile's own answers, 16 bits), and the answer of each pair of
+	 * slots (x 2: VPCs connected or not), lazily, in a table (the answer
+	 * + 1; 0 not yet) or a map. */
 	uint16_t *egress, *ingress;
 	uint32_t *pairs;
 	struct u64map pair_map;
+	uint32_t *islot; /* nprof of ingress: one source's ingress slots */
 	/* Nodes. */
 	uint32_t nnc;	   /* node classes */
 	uint32_t *ncrep;   /* per node class: its first node */
@@ -133,5 +140,10 @@ int mx_classes(struct an_ctx *c, struct allpairs *ap, sgreach_format fmt);
  * compared, the collision found and the form made without hashing. */
 extern size_t mx_cache_bytes;
 extern int mx_hash_weak;
+/* For tests: the entries of the table of pairs of slots (AP_TABLE; more
+ * take a map: 0 always does), and the answers a profile may have in a
+ * table cell (more: pair by pair, AP_EXACT). */
+extern size_t ap_pairs_max;
+extern uint32_t ap_cell_max;
 
 #endif

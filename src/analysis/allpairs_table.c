@@ -1,7 +1,8 @@
 /*
  * analysis/allpairs_table.c - every pair's answers to every flow
  * (AP_TABLE): per profile, the side's answer against every peer, as 16-bit
- * slots in two tables (allpairs.c).
+ * cells in two tables (allpairs.c), each an index among the profile's own
+ * answers.
  */
 #include "analysis/allpairs.h"
 
@@ -10,6 +11,9 @@
 #include <string.h>
 
 #define WORDS(n) (((size_t)(n) + 63) / 64)
+
+size_t ap_pairs_max = (size_t)1 << 28;
+uint32_t ap_cell_max = 0xffff;
 
 /* The slot of side result rid in direction dir, added if new. */
 static int side_slot(struct allpairs *ap, int dir, uint32_t rid, uint32_t *slot)
@@ -20,10 +24,6 @@ static int side_slot(struct allpairs *ap, int dir, uint32_t rid, uint32_t *slot)
 		if (vec_push(&sd->res_slot, SG_NONE))
 			return -ENOMEM;
 	if (sd->res_slot.v[rid] == SG_NONE) {
-		/* 16-bit slots: 65,535 distinct answers of one side are
-		 * beyond any estate seen; the caller falls back. */
-		if (sd->slot_res.n >= 0xffff)
-			return -E2BIG;
 		if (vec_push(&sd->slot_res, rid))
 			return -ENOMEM;
 		sd->res_slot.v[rid] = sd->slot_res.n - 1;
@@ -159,25 +159,29 @@ struct tscratch {
 };
 
 /*
- * The slot of profile p's side (direction dir) against every fast peer,
- * into out[peer].  The peers are split by which of the profile's flow sets
- * some matching rule carries (the side's answer depends on nothing else:
- * an_side() unions the flow sets of the rules matching a peer wholly); the
- * first peer of each part is evaluated exactly.
+ * Profile p's side (direction dir) against every fast peer, into
+ * out[peer]: the index of the answer among the profile's own, whose slots
+ * table_profile() appends to sd->lslot.  The peers are split by which of
+ * the profile's flow sets some matching rule carries (the side's answer
+ * depends on nothing else: an_side() unions the flow sets of the rules
+ * matching a peer wholly); the first peer of each part is evaluated
+ * exactly.  A cell is local to its profile so that 16 bits hold it however
+ * many answers the side has in all: xl's ingress has 74,639.
  */
 static int table_profile(struct allpairs *ap, int dir, uint32_t p,
 			 struct tscratch *t, uint16_t *out)
 {
-	const struct ap_side *sd = &ap->side[dir];
+	struct ap_side *sd = &ap->side[dir];
 	const sgreach_model *m = ap->c->m;
 	uint32_t y0 = sd->self[p], vs = ap->vslot[y0],
 		 ep = ap->c->mcls.v[y0].rep.ep;
 	const struct sg_endpoint *e = &m->endpoints.v[ep];
 	size_t ng, mw, b, i, j, g;
 	uint64_t blk[64];
-	uint32_t k;
+	uint32_t k, first = sd->lslot.n;
 	int rc;
 
+	sd->loff[p] = first;
 	t->conn.n = 0;
 	t->sets.n = 0;
 	for (k = 0; k < e->nrules[dir]; k++) {
@@ -251,10 +255,16 @@ static int table_profile(struct allpairs *ap, int dir, uint32_t p,
 			} else {
 				const struct mclass *peer = &ap->c->mcls.v[y];
 
+				s = sd->lslot.n - first;
+				/* Too many for a cell: the caller falls
+				 * back to pair by pair. */
+				if (s >= ap_cell_max)
+					return -E2BIG;
 				if ((rc = an_side_id_bits(ap->c, ep, dir,
 							  &peer->rep,
 							  peer->bits, &rid)) ||
-				    (rc = side_slot(ap, dir, rid, &s)) ||
+				    (rc = side_slot(ap, dir, rid, &k)) ||
+				    (rc = vec_push(&sd->lslot, k)) ||
 				    (rc = maskmap_put(&t->mm, key, s)))
 					return rc;
 			}
@@ -285,7 +295,13 @@ int ap_table_init(struct allpairs *ap)
 	ap->ingress =
 	    malloc(((size_t)ap->n * in->nprof + 1) * sizeof(uint16_t));
 	chunk = malloc(((size_t)INGRESS_CHUNK * ap->n + 1) * sizeof(uint16_t));
-	if (!ap->egress || !ap->ingress || !chunk) {
+	ap->side[SGREACH_EGRESS].loff =
+	    malloc(((size_t)eg->nprof + 1) * sizeof(uint32_t));
+	ap->side[SGREACH_INGRESS].loff =
+	    malloc(((size_t)in->nprof + 1) * sizeof(uint32_t));
+	ap->islot = malloc(((size_t)in->nprof + 1) * sizeof(uint32_t));
+	if (!ap->egress || !ap->ingress || !chunk || !eg->loff || !in->loff ||
+	    !ap->islot) {
 		rc = -ENOMEM;
 		goto out;
 	}
@@ -310,16 +326,16 @@ int ap_table_init(struct allpairs *ap)
 	if (rc)
 		goto out;
 	/* The answers of pairs of slots, lazily: a table when it is small
-	 * enough, else a map. */
+	 * enough (calloc()'s pages of zeros cost nothing until written: a
+	 * large table takes the memory of the pairs met), else a map. */
 	ne = eg->slot_res.n;
 	ni = in->slot_res.n;
-	if (ne * ni * 2 <= ((size_t)1 << 24)) {
-		ap->pairs = malloc((ne * ni * 2 + 1) * sizeof(uint32_t));
+	if (ne * ni * 2 <= ap_pairs_max) {
+		ap->pairs = calloc(ne * ni * 2 + 1, sizeof(uint32_t));
 		if (!ap->pairs) {
 			rc = -ENOMEM;
 			goto out;
 		}
-		memset(ap->pairs, 0xff, (ne * ni * 2 + 1) * sizeof(uint32_t));
 	}
 out:
 	free(chunk);
@@ -338,10 +354,6 @@ static int pair_answer(struct allpairs *ap, uint32_t e, uint32_t i,
 	uint32_t id;
 	int rc;
 
-	if (ap->pairs && ap->pairs[key] != SG_NONE) {
-		*out = ap->pairs[key];
-		return 0;
-	}
 	if (!ap->pairs && u64map_get(&ap->pair_map, key, out))
 		return 0;
 	if ((rc = an_combine_ids(ap->c, ap->side[SGREACH_EGRESS].slot_res.v[e],
@@ -351,7 +363,7 @@ static int pair_answer(struct allpairs *ap, uint32_t e, uint32_t i,
 		return rc;
 	*out = id;
 	if (ap->pairs) {
-		ap->pairs[key] = id;
+		ap->pairs[key] = id + 1;
 		return 0;
 	}
 	return u64map_put(&ap->pair_map, key, id);
@@ -359,29 +371,37 @@ static int pair_answer(struct allpairs *ap, uint32_t e, uint32_t i,
 
 int ap_table_row(struct allpairs *ap, uint32_t s, uint32_t *out)
 {
+	const struct ap_side *eg = &ap->side[SGREACH_EGRESS];
 	const struct ap_side *in = &ap->side[SGREACH_INGRESS];
-	const uint16_t *er =
-	    ap->egress + (size_t)ap->side[SGREACH_EGRESS].prof[s] * ap->n;
+	const uint32_t pe = eg->prof[s];
+	const uint16_t *er = ap->egress + (size_t)pe * ap->n;
 	const uint16_t *ir = ap->ingress + (size_t)s * in->nprof;
+	/* The source's egress profile's slots, and its ingress slots in
+	 * every destination profile (read once a row, not once a cell). */
+	const uint32_t *es = eg->lslot.v + eg->loff[pe];
+	uint32_t *is = ap->islot;
 	const uint8_t *vc = ap->vconn + (size_t)ap->vslot[s] * ap->nv;
 	size_t ni = in->slot_res.n;
-	uint32_t d;
+	uint32_t d, q;
 	int rc;
 
+	for (q = 0; q < in->nprof; q++)
+		is[q] = in->lslot.v[in->loff[q] + ir[q]];
 	for (d = 0; d < ap->n; d++) {
-		uint32_t np, i;
+		uint32_t np, e, i;
 		uint64_t key;
 
 		if (ap->kind[d])
 			continue; /* exact: filled by the caller */
-		i = ir[in->prof[d]];
+		e = es[er[d]];
+		i = is[in->prof[d]];
 		np = !vc[ap->vslot[d]];
-		key = ((uint64_t)er[d] * ni + i) * 2 + np;
-		if (ap->pairs && ap->pairs[key] != SG_NONE) {
-			out[d] = ap->pairs[key];
+		key = ((uint64_t)e * ni + i) * 2 + np;
+		if (ap->pairs && ap->pairs[key]) {
+			out[d] = ap->pairs[key] - 1;
 			continue;
 		}
-		if ((rc = pair_answer(ap, er[d], i, np, &out[d])))
+		if ((rc = pair_answer(ap, e, i, np, &out[d])))
 			return rc;
 	}
 	return 0;

@@ -1081,6 +1081,122 @@ Test(analysis_property, matrix_rows_agree, .timeout = 240)
 	cr_expect_gt(checked, 20000, "too few comparisons: %ld", checked);
 }
 
+/* The answers of every node class to every node class, through ap_row(),
+ * with the limits of the moment; the mode ap_init() chose in *mode. */
+static uint32_t *all_rows(struct an_ctx *c, int *mode, uint32_t *most,
+			  uint32_t *slots)
+{
+	struct allpairs ap;
+	uint32_t *rows, x, p;
+	int dir;
+
+	cr_assert_eq(ap_init(&ap, c, NULL), 0);
+	*mode = ap.mode;
+	*most = *slots = 0;
+	for (dir = 0; ap.mode == AP_TABLE && dir < 2; dir++) {
+		const struct ap_side *sd = &ap.side[dir];
+
+		/* The answers of the profile with most, and of the side. */
+		for (p = 0; p < sd->nprof; p++) {
+			uint32_t end = p + 1 < sd->nprof ? sd->loff[p + 1]
+							 : sd->lslot.n;
+
+			if (end - sd->loff[p] > *most)
+				*most = end - sd->loff[p];
+		}
+		if (sd->slot_res.n > *slots)
+			*slots = sd->slot_res.n;
+	}
+	rows = malloc(((size_t)ap.nnc * ap.nnc + 1) * sizeof(*rows));
+	cr_assert_not_null(rows);
+	for (x = 0; x < ap.nnc; x++)
+		cr_assert_eq(ap_row(&ap, x, rows + (size_t)x * ap.nnc), 0);
+	ap_free(&ap);
+	return rows;
+}
+
+/* A table cell holds an index among its profile's answers, so a side may
+ * have more answers in all than a cell holds (xl's ingress: 74,639 in 16
+ * bits; until the cells were made local, any side past 65,535 fell back
+ * to pair by pair, which never finished).  With the cells' limit at the
+ * answers of the profile with most, fewer than the side's, the table is
+ * kept and every answer is as before; one below, that profile does not fit
+ * and the fallback answers the same; so does the map of pairs that
+ * replaces the table. */
+Test(analysis_property, matrix_cells_hold_profile_answers, .timeout = 120)
+{
+	uint64_t seed;
+	int narrow = 0;
+
+	for (seed = 1; seed <= 24; seed++) {
+		sgreach_model *m = random_estate(seed);
+		sgreach_verdict *ctx = sgreach_verdict_new();
+		int fam = seed % 2 ? 4 : 6, gb, mode;
+
+		test_fam = fam;
+		for (gb = 0; gb < 2; gb++) {
+			struct an_ctx c;
+			struct connset only;
+			uint32_t *want, *got, most, slots, m2, s2, n;
+
+			cr_assert_eq(an_init(&c, m, ctx, fam), 0);
+			connset_init(&only);
+			cr_assert_eq(connset_copy(&only, &c.universe), 0);
+			cr_assert_eq(an_add_nodes(&c, gb ? NODE_SERVICE
+							 : NODE_ENDPOINT),
+				     0);
+			cr_assert_eq(an_finish_nodes(&c), 0);
+			c.only = &only;
+			n = c.ncls_keys.n;
+			want = all_rows(&c, &mode, &most, &slots);
+			cr_assert_eq(mode, AP_TABLE, "seed %llu",
+				     (unsigned long long)seed);
+			if (most < slots) {
+				narrow++;
+				ap_cell_max = most;
+				got = all_rows(&c, &mode, &m2, &s2);
+				cr_assert_eq(mode, AP_TABLE,
+					     "seed %llu: %u answers, at most "
+					     "%u a profile",
+					     (unsigned long long)seed, slots,
+					     most);
+				cr_assert_arr_eq(got, want,
+						 (size_t)n * n * sizeof(*got));
+				free(got);
+			}
+			ap_cell_max = most - 1;
+			got = all_rows(&c, &mode, &m2, &s2);
+			cr_assert_eq(mode, AP_EXACT, "seed %llu",
+				     (unsigned long long)seed);
+			for (m2 = 0; m2 < n * n; m2++)
+				cr_assert(vsets_equal(&c.res.v[got[m2]],
+						      &c.res.v[want[m2]]),
+					  "seed %llu, cell %u",
+					  (unsigned long long)seed, m2);
+			free(got);
+			ap_cell_max = 0xffff;
+			ap_pairs_max = 0;
+			got = all_rows(&c, &mode, &m2, &s2);
+			ap_pairs_max = (size_t)1 << 28;
+			cr_assert_eq(mode, AP_TABLE);
+			cr_assert_arr_eq(got, want,
+					 (size_t)n * n * sizeof(*got));
+			free(got);
+			free(want);
+			connset_free(&only);
+			an_free(&c);
+		}
+		sgreach_verdict_free(ctx);
+		sgreach_model_free(m);
+	}
+	ap_cell_max = 0xffff;
+	ap_pairs_max = (size_t)1 << 28;
+	cr_log_info("%d matrices with more answers on a side than in a profile",
+		    narrow);
+	cr_expect_gt(narrow, 10, "sides with more answers than a profile: %d",
+		     narrow);
+}
+
 /* Profiles with more distinct flow sets than one 64-bit mask holds: 130
  * ingress rules on one group, each a port of its own from one interface
  * or from a group; some interfaces carry a group whose rules are missing. */
