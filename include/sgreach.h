@@ -495,8 +495,9 @@ const char *sgreach_verdict_render(sgreach_verdict *v, sgreach_format fmt);
  * text that *out points at.  With a writer set on ctx, the analyses that
  * take ctx write it through write(cookie, text, len) instead, in pieces
  * and in order, and *out points at an empty string: sgreach_check() and
- * the listing of sgreach_matrix() as they go (their memory then does not
- * grow with the number of pairs), the others once, at the end.  write
+ * sgreach_matrix() as they go (their memory then does not grow with the
+ * number of pairs; the class form first checks its classes in a pass of
+ * its own), the others once, at the end.  write
  * returns 0, or non-zero to stop the analysis, which then returns -EIO.
  * An analysis that fails may have written part of its output.  write NULL
  * restores the default.  Queries and sgreach_verdict_render() are not

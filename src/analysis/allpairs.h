@@ -134,6 +134,9 @@ int ap_table_row(struct allpairs *ap, uint32_t s, uint32_t *out);
 /* The class form of the matrix (matrix_classes.c), text or JSON, after
  * the header: source and destination classes, then their pairs. */
 int mx_classes(struct an_ctx *c, struct allpairs *ap, sgreach_format fmt);
+/* The matrix's output so far through ctx's writer, once it has grown
+ * (matrix.c). */
+int mx_spill(sgreach_verdict *v, sgreach_format fmt);
 /* For tests: the bytes of rows of one flow kept between mx_classes()'s
  * two passes (256 MiB; 0 computes every row twice), and a hash so weak
  * that every row (1) or every row and column (2) collides: the rows are

@@ -294,12 +294,13 @@ static void row_fast(struct an_ctx *c, sgreach_format fmt,
 }
 
 /*
- * The listing so far through the writer, if ctx has one and it has grown
- * (an_spill()): the listing of large for one flow is 2.4 GB of JSON.  The
- * text form keeps its last byte back, a newline that the end of
- * sgreach_matrix() takes off the last line.
+ * The output so far through the writer, if ctx has one and it has grown
+ * (an_spill()): the listing of large for one flow is 2.4 GB of JSON, the
+ * class form of xl for all flows 7.6 GB.  The text form keeps its last
+ * byte back, a newline that the end of sgreach_matrix() takes off the last
+ * line.
  */
-static int spill_rows(sgreach_verdict *v, sgreach_format fmt)
+int mx_spill(sgreach_verdict *v, sgreach_format fmt)
 {
 	char last;
 	int rc;
@@ -488,7 +489,7 @@ SGREACH_API int sgreach_matrix(const sgreach_model *m, const char *flow_text,
 			else
 				row_fast(&c, fmt, &names, a, b, id, &tails, &n);
 		}
-		if ((rc = spill_rows(ctx, fmt)))
+		if ((rc = mx_spill(ctx, fmt)))
 			goto out;
 	}
 	if (fmt == SGREACH_FORMAT_JSON)

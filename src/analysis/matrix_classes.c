@@ -520,11 +520,14 @@ static int hash_rows(struct form *f, uint64_t seed, struct hkey *rows,
 
 /*
  * Second pass: every row again, checked against its class's row (read at
- * the destination classes' first node classes), and the entries written.
- * Returns 1 when a row differs from its class's: the hashes collided.
+ * the destination classes' first node classes) when check is set, and the
+ * entries of each source class written when sb is not NULL (then through
+ * the writer as they grow, when ctx has one).  Unchecked, only a class's
+ * first row is computed.  Returns 1 when a row differs from its class's:
+ * the hashes collided.
  */
-static int write_pairs(struct form *f, const struct part *src,
-		       const struct part *dst, struct strbuf *sb)
+static int pairs_pass(struct form *f, const struct part *src,
+		      const struct part *dst, int check, struct strbuf *sb)
 {
 	uint32_t nnc = f->ap->nnc, a, k, y, b;
 	int rc;
@@ -537,8 +540,9 @@ static int write_pairs(struct form *f, const struct part *src,
 	}
 	for (a = 0; a < src->n; a++) {
 		uint32_t first = src->list[src->off[a]];
+		uint32_t end = check ? src->off[a + 1] : src->off[a] + 1;
 
-		for (k = src->off[a]; k < src->off[a + 1]; k++) {
+		for (k = src->off[a]; k < end; k++) {
 			uint32_t x = src->list[k];
 
 			/* Two cached rows: the same bytes, or not.  The class's
@@ -557,11 +561,13 @@ static int write_pairs(struct form *f, const struct part *src,
 			if (k == src->off[a])
 				for (b = 0; b < dst->n; b++)
 					f->block[b] = f->row[dst->rep[b]];
-			for (y = 0; y < nnc; y++)
-				if (f->row[y] != f->block[dst->of[y]])
-					return 1;
+			if (check)
+				for (y = 0; y < nnc; y++)
+					if (f->row[y] != f->block[dst->of[y]])
+						return 1;
 		}
-		if ((rc = put_row(f, src, dst, a, sb)))
+		if (sb && ((rc = put_row(f, src, dst, a, sb)) ||
+			   (rc = mx_spill(f->c->v, f->fmt))))
 			return rc;
 	}
 	return 0;
@@ -575,7 +581,7 @@ int mx_classes(struct an_ctx *c, struct allpairs *ap, sgreach_format fmt)
 	struct hkey *rows = NULL, *cols = NULL;
 	size_t start = sb->len;
 	uint32_t nnc = ap->nnc, i;
-	int rc = 0, attempt;
+	int rc = 0, attempt, stream = c->v->writer != NULL;
 
 	memset(&f, 0, sizeof(f));
 	memset(&src, 0, sizeof(src));
@@ -636,11 +642,20 @@ int mx_classes(struct an_ctx *c, struct allpairs *ap, sgreach_format fmt)
 		if ((rc = part_build(c, nnc, last ? NULL : rows, &src)) ||
 		    (rc = part_build(c, nnc, last ? NULL : cols, &dst)))
 			goto out;
+		/* With a writer the output goes out as it is made, so the
+		 * classes are checked first, in a pass of their own: nothing
+		 * written may rest on a hash.  Without, one pass checks and
+		 * writes (a collision takes the output back). */
+		if (stream && (rc = pairs_pass(&f, &src, &dst, 1, NULL))) {
+			if (rc < 0)
+				goto out;
+			continue;
+		}
 		put_classes(&f, &src, 'S', "sources", sb);
 		put_classes(&f, &dst, 'D', "destinations", sb);
 		sb_puts(sb, fmt == SGREACH_FORMAT_JSON ? ",\"pairs\":["
 						       : "pairs\n");
-		rc = write_pairs(&f, &src, &dst, sb);
+		rc = pairs_pass(&f, &src, &dst, !stream, sb);
 		if (rc <= 0)
 			break;
 	}

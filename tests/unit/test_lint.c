@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "sgreach.h"
+#include "analysis/allpairs.h"
 #include "analysis/analysis.h"
 
 #ifndef SRCDIR
@@ -696,6 +697,61 @@ Test(lint, check_writer_gets_the_report)
 		}
 		an_spill_bytes = spill;
 		free(want);
+	}
+	/* The class form too, by interface and by service, all flows and
+	 * one; also when every row's hash collides (and every column's),
+	 * which ends in a form of one node class a class: the classes are
+	 * checked before anything is written, so the attempts that fail
+	 * leave nothing in the output. */
+	for (f = 0; f < 2; f++) {
+		static const char *const flows[] = {NULL, "tcp/443"};
+		int weak, gb, fl;
+
+		for (gb = 0; gb < 2; gb++)
+			for (fl = 0; fl < 2; fl++)
+				for (weak = 0; weak < 3; weak++) {
+					sgreach_group_by g =
+					    gb ? SGREACH_GROUP_BY_SERVICE
+					       : SGREACH_GROUP_BY_NONE;
+					struct written w = {NULL, 0, 0, 0};
+					char *want;
+
+					mx_hash_weak = weak;
+					sgreach_verdict_set_writer(v, NULL,
+								   NULL);
+					cr_assert_eq(
+					    sgreach_matrix(
+						M, flows[fl], g,
+						SGREACH_MATRIX_CLASSES,
+						(sgreach_format)f, v, &out),
+					    0, "%s", sgreach_verdict_error(v));
+					want = strdup(out);
+					an_spill_bytes = 1;
+					sgreach_verdict_set_writer(v, collect,
+								   &w);
+					cr_assert_eq(
+					    sgreach_matrix(
+						M, flows[fl], g,
+						SGREACH_MATRIX_CLASSES,
+						(sgreach_format)f, v, &out),
+					    0);
+					an_spill_bytes = spill;
+					mx_hash_weak = 0;
+					cr_assert_str_eq(out, "");
+					cr_assert_str_eq(w.text, want,
+							 "format %zu, weak %d",
+							 f, weak);
+					/* Every flow by interface: a
+					 * piece per source class (tcp/443
+					 * by interface has one). */
+					if (!gb && !fl)
+						cr_assert_gt(w.calls, 2,
+							     "format %zu: %zu "
+							     "pieces",
+							     f, w.calls);
+					free(w.text);
+					free(want);
+				}
 	}
 	/* diff: gains, then losses, a pair at a time (the moto snapshots
 	 * gain three pairs and lose two). */
