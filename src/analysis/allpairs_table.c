@@ -327,16 +327,12 @@ int ap_table_init(struct allpairs *ap)
 		goto out;
 	/* The answers of pairs of slots, lazily: a table when it is small
 	 * enough (calloc()'s pages of zeros cost nothing until written: a
-	 * large table takes the memory of the pairs met), else a map. */
+	 * large table takes the memory of the pairs met), else a map, which
+	 * also stands in when the table's address space is refused. */
 	ne = eg->slot_res.n;
 	ni = in->slot_res.n;
-	if (ne * ni * 2 <= ap_pairs_max) {
+	if (!ni || ne <= ap_pairs_max / 2 / ni)
 		ap->pairs = calloc(ne * ni * 2 + 1, sizeof(uint32_t));
-		if (!ap->pairs) {
-			rc = -ENOMEM;
-			goto out;
-		}
-	}
 out:
 	free(chunk);
 	vec_free(&t.conn);
