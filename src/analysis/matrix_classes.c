@@ -176,6 +176,11 @@ struct form {
 	size_t stride;
 	uint8_t *packed; /* stride: a row not cached, packed */
 	uint64_t *colr;	 /* all flows: per column, two random odd words */
+	/* All flows, with a writer: the first nblocks source classes'
+	 * answers at the destination classes, kept by the pass that checks
+	 * the classes for the pass that writes them. */
+	uint32_t *blocks;
+	uint32_t nblocks;
 };
 
 size_t mx_cache_bytes = (size_t)256 << 20;
@@ -541,6 +546,13 @@ static int pairs_pass(struct form *f, const struct part *src,
 	for (a = 0; a < src->n; a++) {
 		uint32_t first = src->list[src->off[a]];
 		uint32_t end = check ? src->off[a + 1] : src->off[a] + 1;
+		uint32_t *kept =
+		    a < f->nblocks ? f->blocks + (size_t)a * dst->n : NULL;
+
+		if (kept && !check) {
+			memcpy(f->block, kept, dst->n * sizeof(*kept));
+			end = src->off[a];
+		}
 
 		for (k = src->off[a]; k < end; k++) {
 			uint32_t x = src->list[k];
@@ -558,9 +570,13 @@ static int pairs_pass(struct form *f, const struct part *src,
 			}
 			if ((rc = get_row(f, x, 0)))
 				return rc;
-			if (k == src->off[a])
+			if (k == src->off[a]) {
 				for (b = 0; b < dst->n; b++)
 					f->block[b] = f->row[dst->rep[b]];
+				if (kept)
+					memcpy(kept, f->block,
+					       dst->n * sizeof(*kept));
+			}
 			if (check)
 				for (y = 0; y < nnc; y++)
 					if (f->row[y] != f->block[dst->of[y]])
@@ -571,6 +587,24 @@ static int pairs_pass(struct form *f, const struct part *src,
 			return rc;
 	}
 	return 0;
+}
+
+/* Room for the blocks of as many source classes as mx_cache_bytes holds,
+ * for the pass that writes to read instead of computing their rows again
+ * (large: 7,769 x 5,602 answers, 174 MB).  Fewer, or none, when memory is
+ * short: the rows are computed again. */
+static void keep_blocks(struct form *f, const struct part *src,
+			const struct part *dst)
+{
+	size_t fit = dst->n ? mx_cache_bytes / (dst->n * sizeof(uint32_t)) : 0;
+
+	free(f->blocks);
+	f->nblocks = fit < src->n ? (uint32_t)fit : src->n;
+	f->blocks = f->nblocks
+			? malloc((size_t)f->nblocks * dst->n * sizeof(uint32_t))
+			: NULL;
+	if (!f->blocks)
+		f->nblocks = 0;
 }
 
 int mx_classes(struct an_ctx *c, struct allpairs *ap, sgreach_format fmt)
@@ -646,6 +680,8 @@ int mx_classes(struct an_ctx *c, struct allpairs *ap, sgreach_format fmt)
 		 * classes are checked first, in a pass of their own: nothing
 		 * written may rest on a hash.  Without, one pass checks and
 		 * writes (a collision takes the output back). */
+		if (stream && ap->mode != AP_FLOW)
+			keep_blocks(&f, &src, &dst);
 		if (stream && (rc = pairs_pass(&f, &src, &dst, 1, NULL))) {
 			if (rc < 0)
 				goto out;
@@ -681,6 +717,7 @@ out:
 	free(f.cache);
 	free(f.packed);
 	free(f.colr);
+	free(f.blocks);
 	free(f.denied);
 	free(f.grp);
 	free(f.stamp);
