@@ -86,16 +86,25 @@ void sb_printf(struct strbuf *sb, const char *fmt, ...)
 
 void sb_int(struct strbuf *sb, long v)
 {
-	char buf[24], *p = buf + sizeof(buf);
-	unsigned long u = v < 0 ? 0ul - (unsigned long)v : (unsigned long)v;
+	unsigned long u = v < 0 ? 0ul - (unsigned long)v : (unsigned long)v, t;
+	size_t n = 1 + (v < 0);
+	char *p;
 
+	/* The digits go straight into the buffer, from the last: a copy of
+	 * a few bytes through memcpy() cost as much as making them. */
+	for (t = u; t >= 10; t /= 10)
+		n++;
+	if (sb_grow(sb, n))
+		return;
+	p = sb->s + sb->len + n;
+	*p = '\0';
 	do {
 		*--p = (char)('0' + u % 10);
 		u /= 10;
 	} while (u);
 	if (v < 0)
 		*--p = '-';
-	sb_putn(sb, p, (size_t)(buf + sizeof(buf) - p));
+	sb->len += n;
 }
 
 /* Bytes that JSON strings must escape: controls, '"' and '\\'; DEL too,

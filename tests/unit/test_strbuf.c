@@ -3,6 +3,7 @@
  * offset of a word must come out exactly as a byte-at-a-time escaper
  * writes it. */
 #include <criterion/criterion.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -95,4 +96,34 @@ Test(strbuf, appends_grow_and_terminate)
 	sb_reset(&sb);
 	cr_expect_str_eq(sb_str(&sb), "");
 	sb_free(&sb);
+}
+
+/* sb_int() writes its digits into the buffer directly: every length of
+ * number, both signs and the extremes, at every distance from the end of
+ * the buffer (the buffer grows by doubling from 256 bytes), as printf. */
+Test(strbuf, int_as_printf)
+{
+	static const long values[] = {0,	  1,	    9,	       10,
+				      99,	  100,	    65535,     4294967295L,
+				      -1,	  -9,	    -10,       -100000,
+				      LONG_MAX,	  LONG_MIN, LONG_MIN + 1};
+	struct strbuf sb;
+	char want[64];
+	size_t i, pad;
+
+	for (i = 0; i < sizeof(values) / sizeof(values[0]); i++)
+		for (pad = 230; pad < 260; pad++) {
+			size_t k;
+
+			sb_init(&sb);
+			for (k = 0; k < pad; k++)
+				sb_putc(&sb, 'x');
+			sb_int(&sb, values[i]);
+			snprintf(want, sizeof(want), "%ld", values[i]);
+			cr_assert_eq(sb.len, pad + strlen(want));
+			cr_assert_str_eq(sb_str(&sb) + pad, want, "pad %zu",
+					 pad);
+			cr_assert_eq(sb.s[sb.len], '\0');
+			sb_free(&sb);
+		}
 }
