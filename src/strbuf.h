@@ -38,6 +38,19 @@ static inline void sb_putn(struct strbuf *sb, const char *s, size_t n)
 	sb->s[sb->len] = '\0';
 }
 
+/* Appends the first n (< 16) bytes of s16, which holds 16 readable bytes:
+ * a copy of known size, for short pieces made once and written often. */
+static inline void sb_put16(struct strbuf *sb, const char *s16, size_t n)
+{
+	if (sb->len + 16 >= sb->cap) {
+		sb_putn_slow(sb, s16, n);
+		return;
+	}
+	memcpy(sb->s + sb->len, s16, 16);
+	sb->len += n;
+	sb->s[sb->len] = '\0';
+}
+
 static inline void sb_putc(struct strbuf *sb, char c)
 {
 	sb_putn(sb, &c, 1);

@@ -19,6 +19,7 @@
  * other seeds, and at last every node class is a class of its own.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -181,6 +182,11 @@ struct form {
 	 * the classes for the pass that writes them. */
 	uint32_t *blocks;
 	uint32_t nblocks;
+	/* Per destination class b: ",D<b>" (text) or ",<b>" (JSON) at
+	 * dnum + 16 * b, its length in dlen[b]: the entries are mostly these
+	 * numbers, written again for every source class. */
+	char *dnum;
+	uint8_t *dlen;
 };
 
 size_t mx_cache_bytes = (size_t)256 << 20;
@@ -422,22 +428,17 @@ static int put_row(struct form *f, const struct part *src,
 			sb_puts(sb, f->rows++ ? ",{\"src\":" : "{\"src\":");
 			sb_int(sb, a);
 			sb_puts(sb, ",\"dst\":[");
-			for (i = start; i < f->goff[g]; i++) {
-				if (i > start)
-					sb_putc(sb, ',');
-				sb_int(sb, f->gdst[i]);
-			}
 		} else {
 			f->rows++;
 			sb_putc(sb, 'S');
 			sb_int(sb, a);
 			sb_puts(sb, "  ");
-			for (i = start; i < f->goff[g]; i++) {
-				if (i > start)
-					sb_putc(sb, ',');
-				sb_putc(sb, 'D');
-				sb_int(sb, f->gdst[i]);
-			}
+		}
+		/* The first without its comma. */
+		for (i = start; i < f->goff[g]; i++) {
+			b = f->gdst[i];
+			sb_put16(sb, f->dnum + 16 * (size_t)b + (i == start),
+				 f->dlen[b] - (i == start));
 		}
 		put_tail(f, f->gans[g], sb);
 	}
@@ -523,6 +524,27 @@ static int hash_rows(struct form *f, uint64_t seed, struct hkey *rows,
 	return 0;
 }
 
+/* f->dnum and f->dlen for the destination classes. */
+static int dst_numbers(struct form *f, const struct part *dst)
+{
+	uint32_t b;
+
+	free(f->dnum);
+	free(f->dlen);
+	f->dnum = calloc((size_t)dst->n + 1, 16);
+	f->dlen = malloc((size_t)dst->n + 1);
+	if (!f->dnum || !f->dlen)
+		return -ENOMEM;
+	for (b = 0; b < dst->n; b++) {
+		int n =
+		    snprintf(f->dnum + 16 * (size_t)b, 16,
+			     f->fmt == SGREACH_FORMAT_JSON ? ",%u" : ",D%u", b);
+
+		f->dlen[b] = (uint8_t)n;
+	}
+	return 0;
+}
+
 /*
  * Second pass: every row again, checked against its class's row (read at
  * the destination classes' first node classes) when check is set, and the
@@ -539,6 +561,8 @@ static int pairs_pass(struct form *f, const struct part *src,
 
 	f->rows = 0;
 	f->answers.n = 0;
+	if (sb && (rc = dst_numbers(f, dst)))
+		return rc;
 	for (k = 0; k < f->nd; k++) {
 		f->stamp[k] = SG_NONE;
 		f->aidx[k] = SG_NONE;
@@ -718,6 +742,8 @@ out:
 	free(f.packed);
 	free(f.colr);
 	free(f.blocks);
+	free(f.dnum);
+	free(f.dlen);
 	free(f.denied);
 	free(f.grp);
 	free(f.stamp);
