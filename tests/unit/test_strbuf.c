@@ -127,3 +127,27 @@ Test(strbuf, int_as_printf)
 			sb_free(&sb);
 		}
 }
+
+/* sb_put16() appends the first n bytes of its 16, at every distance from
+ * the end of the buffer, growing it when the 16 do not fit. */
+Test(strbuf, put16_takes_n_bytes)
+{
+	static const char piece[16] = ",D12345678901234";
+	struct strbuf sb;
+	size_t n, pad, k;
+
+	for (n = 0; n < 16; n++)
+		for (pad = 230; pad < 260; pad++) {
+			sb_init(&sb);
+			for (k = 0; k < pad; k++)
+				sb_putc(&sb, 'x');
+			sb_put16(&sb, piece, n);
+			sb_putc(&sb, '|');
+			cr_assert_eq(sb.len, pad + n + 1);
+			cr_assert(!memcmp(sb.s + pad, piece, n), "n %zu pad %zu",
+				  n, pad);
+			cr_assert_eq(sb.s[pad + n], '|');
+			cr_assert_eq(sb.s[sb.len], '\0');
+			sb_free(&sb);
+		}
+}
