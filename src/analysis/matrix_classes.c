@@ -375,13 +375,20 @@ static void put_classes(struct form *f, const struct part *p, char tag,
 	}
 }
 
-/* Does the pair of classes stand for no pair of distinct nodes? */
-static int only_self(const struct part *r, uint32_t a, const struct part *d,
-		     uint32_t b)
+/* The destination class b whose pair with source class a stands for no
+ * pair of distinct nodes (both are the same one node), or SG_NONE. */
+static uint32_t only_self(const struct form *f, const struct part *r,
+			  uint32_t a, const struct part *d)
 {
-	return r->noff[a + 1] - r->noff[a] == 1 &&
-	       d->noff[b + 1] - d->noff[b] == 1 &&
-	       r->nodes[r->noff[a]] == d->nodes[d->noff[b]];
+	uint32_t x, b;
+
+	if (r->noff[a + 1] - r->noff[a] != 1)
+		return SG_NONE;
+	x = r->nodes[r->noff[a]];
+	b = d->of[f->c->nodes.v[x].nclass];
+	return d->noff[b + 1] - d->noff[b] == 1 && d->nodes[d->noff[b]] == x
+		   ? b
+		   : SG_NONE;
 }
 
 /* The entries of source class a: its destination classes grouped by
@@ -389,7 +396,7 @@ static int only_self(const struct part *r, uint32_t a, const struct part *d,
 static int put_row(struct form *f, const struct part *src,
 		   const struct part *dst, uint32_t a, struct strbuf *sb)
 {
-	uint32_t b, g, i;
+	uint32_t b, g, i, self = only_self(f, src, a, dst);
 	int rc;
 
 	if ((rc = grow_ids(f)))
@@ -400,7 +407,7 @@ static int put_row(struct form *f, const struct part *src,
 	for (b = 0; b < dst->n; b++) {
 		uint32_t id = f->block[b];
 
-		if (is_denied(f, id) || only_self(src, a, dst, b))
+		if (is_denied(f, id) || b == self)
 			continue;
 		if (f->stamp[id] != a) {
 			f->stamp[id] = a;
@@ -417,8 +424,7 @@ static int put_row(struct form *f, const struct part *src,
 	for (b = 0; b < dst->n; b++) {
 		uint32_t id = f->block[b];
 
-		if (f->stamp[id] == a && !f->denied[id] &&
-		    !only_self(src, a, dst, b))
+		if (f->stamp[id] == a && !f->denied[id] && b != self)
 			f->gdst[f->goff[f->grp[id]]++] = b;
 	}
 	for (g = 0; g < f->ngrp; g++) {
