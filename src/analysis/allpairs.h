@@ -138,7 +138,9 @@ int mx_classes(struct an_ctx *c, struct allpairs *ap, sgreach_format fmt);
  * (matrix.c). */
 int mx_spill(sgreach_verdict *v, sgreach_format fmt);
 /* For tests: the bytes of rows of one flow kept between mx_classes()'s
- * two passes (256 MiB; 0 computes every row twice), and a hash so weak
+ * two passes (256 MiB; 0 computes every row twice), and of source classes'
+ * answers (all flows) kept between the checking and the writing pass
+ * when there is a writer, and a hash so weak
  * that every row (1) or every row and column (2) collides: the rows are
  * compared, the collision found and the form made without hashing. */
 extern size_t mx_cache_bytes;
