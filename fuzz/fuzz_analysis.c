@@ -6,7 +6,8 @@
  * selectors are the first interface ids and addresses the document names.
  * Every output must be clean text (newlines only) and, in JSON, parse.
  * The model diffed against itself must show no change; diffed against an
- * empty model (both ways), everything it allows is gained or lost.
+ * empty model (both ways), everything it allows is gained or lost.  The
+ * matrix (listing and class form) gives the same bytes through a writer.
  *
  * A form feed (never valid in JSON) ends the document and starts a second
  * one: the two models are diffed both ways, and every way diff has of
@@ -43,6 +44,52 @@ static void diff_modes(const sgreach_model *a, const sgreach_model *b,
 		}
 	}
 	free(want);
+}
+
+/* What a writer gets, gathered. */
+struct gathered {
+	char *s;
+	size_t len;
+};
+
+static int gather(void *cookie, const char *text, size_t len)
+{
+	struct gathered *g = cookie;
+	char *s = realloc(g->s, g->len + len + 1);
+
+	FUZZ_CHECK(s != NULL && len > 0);
+	memcpy(s + g->len, text, len);
+	g->len += len;
+	s[g->len] = '\0';
+	g->s = s;
+	return 0;
+}
+
+/* sgreach_matrix() through a writer that takes every piece as it comes
+ * (an_spill_bytes 1): the same code and bytes as without one, out being
+ * the empty string.  The class form checks its classes before writing,
+ * the listing writes as it goes. */
+static void matrix_writer(const sgreach_model *m, const char *flow,
+			  sgreach_group_by gb, unsigned int flags,
+			  sgreach_format fmt, sgreach_verdict *ctx, int rc0,
+			  const char *want)
+{
+	struct gathered g = {NULL, 0};
+	const size_t spill = an_spill_bytes;
+	const char *out = NULL;
+	int rc;
+
+	an_spill_bytes = 1;
+	sgreach_verdict_set_writer(ctx, gather, &g);
+	rc = sgreach_matrix(m, flow, gb, flags, fmt, ctx, &out);
+	sgreach_verdict_set_writer(ctx, NULL, NULL);
+	an_spill_bytes = spill;
+	FUZZ_CHECK(rc == rc0);
+	if (!rc) {
+		FUZZ_CHECK(out && !*out);
+		FUZZ_CHECK(!strcmp(g.s ? g.s : "", want));
+	}
+	free(g.s);
 }
 
 #define MAX_SELECTORS 4
@@ -121,7 +168,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sgreach_model *m2 = NULL;
 	sgreach_verdict *ctx = sgreach_verdict_new();
 	const uint8_t *ff = memchr(data, '\f', size);
-	size_t nsel, f;
+	size_t nsel, f, k;
 	const char *out;
 	int rc, gained;
 
@@ -164,16 +211,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		rc = sgreach_exposure(m, flags, fmt, ctx, &out);
 		check_output(rc, ctx, fmt, out);
-		rc = sgreach_matrix(m, f & 1 ? "tcp/443" : NULL,
-				    (sgreach_group_by)(f % 3), flags, fmt, ctx,
-				    &out);
-		check_output(rc, ctx, fmt, out);
-		/* The class form (text and JSON), the other flow choice. */
-		rc = sgreach_matrix(m, f & 1 ? NULL : "tcp/443",
-				    (sgreach_group_by)(f % 3),
-				    flags | SGREACH_MATRIX_CLASSES, fmt, ctx,
-				    &out);
-		check_output(rc, ctx, fmt, out);
+		for (k = 0; k < 2; k++) {
+			/* The listing, then the class form (text and JSON)
+			 * with the other flow choice; each again through a
+			 * writer. */
+			const char *flow = (f & 1) ^ k ? "tcp/443" : NULL;
+			unsigned int fl =
+			    flags | (k ? SGREACH_MATRIX_CLASSES : 0u);
+			char *want = NULL;
+
+			rc = sgreach_matrix(m, flow, (sgreach_group_by)(f % 3),
+					    fl, fmt, ctx, &out);
+			check_output(rc, ctx, fmt, out);
+			if (!rc)
+				FUZZ_CHECK((want = strdup(out)) != NULL);
+			matrix_writer(m, flow, (sgreach_group_by)(f % 3), fl,
+				      fmt, ctx, rc, want);
+			free(want);
+		}
 		rc = sgreach_who(m, sel[0], f & 1 ? NULL : "tcp/443", flags,
 				 fmt, ctx, &out);
 		check_output(rc, ctx, fmt, out);
