@@ -798,6 +798,7 @@ static int endpoint_for_update(sgreach_model *m, const char *id,
 	uint32_t idx;
 	int rc;
 
+	*out = SG_NONE; /* on failure too: GCC -O3 cannot tell it unread */
 	if ((rc = check_id(m, "endpoint", id)))
 		return rc;
 	idx = find(&m->endpoint_ids, id);
