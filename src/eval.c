@@ -620,7 +620,7 @@ static inline int proto_matches(const struct sg_hot *r, const sgreach_flow *f)
 	}
 }
 
-/* The flow's key in struct sg_hkey terms; 0 when its values are outside
+/* The flow's key in struct sg_hrange terms; 0 when its values are outside
  * what keys hold (a flow built by hand), and rules are then tested by
  * proto_matches() alone. */
 static inline int flow_key(const sgreach_flow *f, uint32_t *key)
@@ -856,144 +856,166 @@ side_eval(sgreach_verdict *v, const struct member *me, int dir,
 		side->ep = self;
 	*reason = REASON_NONE;
 	/* The rules of each group in turn: the order of e->rules[dir].  The
-	 * keys (struct sg_hkey) pass over the rules of other protocols and
-	 * ports without reading them. */
+	 * ranges (struct sg_hrange) pass over the rules of other protocols
+	 * and ports without reading them. */
 	for (g = 0; g < ngroups; g++) {
 		const struct sg_grun *run =
 		    q->inline_ ? NULL : &m->grun[e->groups.v[g]];
 		const uint32_t at = run ? run->at + (dir ? run->n[0] : 0)
 					: q->at[g] + (dir ? q->n[g][0] : 0);
 		const uint32_t n = run ? run->n[dir] : q->n[g][dir];
-		const struct sg_hkey *hk, *hend;
+		const struct sg_hkey *const h0 = m->hkey + at;
+		const struct sg_hrange *const r0 = m->hrange + at;
+		uint32_t c;
 
 		nrules += n;
-		for (hk = m->hkey + at, hend = hk + n; hk < hend; hk++) {
-			const struct sg_hot *r;
-			uint32_t ri, plist;
-			int how = M_NO;
+		/* The rules that may admit the flow, 64 at a time. */
+		for (c = 0; c < n; c += 64) {
+			uint64_t cand =
+			    fkey_ok	  ? sg_hrange_scan(r0 + c, n - c, fkey)
+			    : n - c >= 64 ? ~0ull
+					  : (1ull << (n - c)) - 1;
 
-			if (fkey_ok) {
-				/* The rules of other protocols and ports,
-				 * most of a run, in a loop of their own. */
-				while (fkey - hk->lo > hk->span)
-					if (++hk == hend)
-						goto run_done;
-				/* The two commonest peers, decided here
-				 * without reading struct sg_hot. */
-				if (hk->kind == SG_HK_CIDR4) {
-					how = cidr4_match(hk, peer);
-					if (how == M_NO)
-						continue;
-					if (how == M_ALL)
+			while (cand) {
+				const struct sg_hkey *const hk =
+				    h0 + c + (uint32_t)__builtin_ctzll(cand);
+				const struct sg_hot *r;
+				uint32_t ri, plist;
+				int how = M_NO;
+
+				cand &= cand - 1;
+				if (fkey_ok) {
+					/* The two commonest peers, decided here
+					 * without reading struct sg_hot. */
+					if (hk->kind == SG_HK_CIDR4) {
+						how = cidr4_match(hk, peer);
+						if (how == M_NO)
+							continue;
+						if (how == M_ALL)
+							goto matched;
+						if (quick)
+							return SIDE_AGAIN;
+						how = M_NO; /* M_SOME: as
+							       written */
+					} else if (hk->kind == SG_HK_CIDR6 &&
+						   peer->p.fam != 6) {
+						continue; /* prefix_match():
+							     M_NO */
+					} else if (hk->kind == SG_HK_PLIST) {
+						plist = hk->peer;
+						ri = m->hkey_wide
+							 ? m->hot[hk - m->hkey]
+							       .rule
+							 : hk->rule;
+						goto prefix_list;
+					} else if (hk->kind == SG_HK_GROUP) {
+						if (!by_group)
+							continue;
+						if (!pq)
+							pq = member_view(m,
+									 peer);
+						if (!view_has_group(m, pq,
+								    peer->ep,
+								    hk->peer) ||
+						    !same_net_once(m, me, peer,
+								   &same_net))
+							continue;
+						how = M_ALL;
 						goto matched;
-					if (quick)
-						return SIDE_AGAIN;
-					how = M_NO; /* M_SOME: as written */
-				} else if (hk->kind == SG_HK_CIDR6 &&
-					   peer->p.fam != 6) {
-					continue; /* prefix_match(): M_NO */
-				} else if (hk->kind == SG_HK_PLIST) {
-					plist = hk->peer;
-					ri = m->hkey_wide
-						 ? m->hot[hk - m->hkey].rule
-						 : hk->rule;
-					goto prefix_list;
-				} else if (hk->kind == SG_HK_GROUP) {
-					if (!by_group)
-						continue;
+					}
+				}
+				r = m->hot + (hk - m->hkey);
+				if ((!fkey_ok || !r->key_exact) &&
+				    !proto_matches(r, &flow))
+					continue;
+				ri = r->rule;
+				switch (r->peer_kind) {
+				case SGREACH_PEER_CIDR:
+					how = prefix_match(&r->cidr, peer);
+					if (how == M_SOME &&
+					    (quick ||
+					     push_cov(v, &r->cidr, peer)))
+						return quick ? SIDE_AGAIN
+							     : -ENOMEM;
+					break;
+				case SGREACH_PEER_GROUP:
+					if (r->stale || !by_group)
+						break;
 					if (!pq)
 						pq = member_view(m, peer);
-					if (!view_has_group(m, pq, peer->ep,
-							    hk->peer) ||
-					    !same_net_once(m, me, peer,
-							   &same_net))
-						continue;
-					how = M_ALL;
-					goto matched;
-				}
-			}
-			r = m->hot + (hk - m->hkey);
-			if ((!fkey_ok || !r->key_exact) &&
-			    !proto_matches(r, &flow))
-				continue;
-			ri = r->rule;
-			switch (r->peer_kind) {
-			case SGREACH_PEER_CIDR:
-				how = prefix_match(&r->cidr, peer);
-				if (how == M_SOME &&
-				    (quick || push_cov(v, &r->cidr, peer)))
-					return quick ? SIDE_AGAIN : -ENOMEM;
-				break;
-			case SGREACH_PEER_GROUP:
-				if (r->stale || !by_group)
+					if (view_has_group(m, pq, peer->ep,
+							   r->peer) &&
+					    same_net_once(m, me, peer,
+							  &same_net))
+						how = M_ALL;
 					break;
-				if (!pq)
-					pq = member_view(m, peer);
-				if (view_has_group(m, pq, peer->ep, r->peer) &&
-				    same_net_once(m, me, peer, &same_net))
-					how = M_ALL;
-				break;
-			case SGREACH_PEER_PREFIX_LIST:
-				plist = r->peer;
-			prefix_list : {
-				const struct sg_plist *pl = &m->plists.v[plist];
+				case SGREACH_PEER_PREFIX_LIST:
+					plist = r->peer;
+				prefix_list : {
+					const struct sg_plist *pl =
+					    &m->plists.v[plist];
 
-				if (!pl->loaded) {
+					if (!pl->loaded) {
+						unknown = 1;
+						*reason = REASON_PLIST_MISSING;
+						if (!quick &&
+						    push_unique(&side->plists,
+								plist))
+							return -ENOMEM;
+						break;
+					}
+					for (k = 0;
+					     k < pl->entries.n && how != M_ALL;
+					     k++) {
+						int h = prefix_match(
+						    &pl->entries.v[k], peer);
+
+						if (h == M_SOME &&
+						    (quick ||
+						     push_cov(v,
+							      &pl->entries.v[k],
+							      peer)))
+							return quick
+								   ? SIDE_AGAIN
+								   : -ENOMEM;
+						if (h > how)
+							how = h;
+					}
+					break;
+				}
+				case SGREACH_PEER_UNKNOWN:
 					unknown = 1;
-					*reason = REASON_PLIST_MISSING;
+					*reason = REASON_PLAN_UNKNOWN;
 					if (!quick &&
-					    push_unique(&side->plists, plist))
+					    vec_push(&side->unknown_peers,
+						     m->rules.v[ri].peer_text))
 						return -ENOMEM;
 					break;
 				}
-				for (k = 0; k < pl->entries.n && how != M_ALL;
-				     k++) {
-					int h = prefix_match(&pl->entries.v[k],
-							     peer);
-
-					if (h == M_SOME &&
-					    (quick ||
-					     push_cov(v, &pl->entries.v[k],
-						      peer)))
-						return quick ? SIDE_AGAIN
-							     : -ENOMEM;
-					if (h > how)
-						how = h;
+				if (0) {
+				matched:
+					if (quick)
+						return SGREACH_ALLOWED;
+					ri = m->hkey_wide
+						 ? m->hot[hk - m->hkey].rule
+						 : hk->rule;
 				}
-				break;
-			}
-			case SGREACH_PEER_UNKNOWN:
-				unknown = 1;
-				*reason = REASON_PLAN_UNKNOWN;
-				if (!quick &&
-				    vec_push(&side->unknown_peers,
-					     m->rules.v[ri].peer_text))
-					return -ENOMEM;
-				break;
-			}
-			if (0) {
-			matched:
-				if (quick)
-					return SGREACH_ALLOWED;
-				ri = m->hkey_wide ? m->hot[hk - m->hkey].rule
-						  : hk->rule;
-			}
-			if (quick) {
-				if (how == M_ALL)
-					return SGREACH_ALLOWED;
-				continue;
-			}
-			if (how == M_ALL) {
-				all = 1;
-				if (push_unique(&side->rules, ri))
-					return -ENOMEM;
-			} else if (how == M_SOME) {
-				some = 1;
-				if (push_unique(&side->rules, ri))
-					return -ENOMEM;
+				if (quick) {
+					if (how == M_ALL)
+						return SGREACH_ALLOWED;
+					continue;
+				}
+				if (how == M_ALL) {
+					all = 1;
+					if (push_unique(&side->rules, ri))
+						return -ENOMEM;
+				} else if (how == M_SOME) {
+					some = 1;
+					if (push_unique(&side->rules, ri))
+						return -ENOMEM;
+				}
 			}
 		}
-	run_done:;
 	}
 	if (q->missing && !quick) {
 		for (k = 0; k < e->groups.n; k++)
@@ -1530,8 +1552,12 @@ SG_PREFETCH_FN void ahead_view_runs(const sgreach_model *m,
 
 	if (!q->inline_)
 		return;
-	for (g = 0; g < q->ngroups; g++)
-		SG_PREFETCH(m->hkey + q->at[g] + (dir ? q->n[g][0] : 0));
+	for (g = 0; g < q->ngroups; g++) {
+		const uint32_t at = q->at[g] + (dir ? q->n[g][0] : 0);
+
+		SG_PREFETCH(m->hrange + at);
+		SG_PREFETCH(m->hkey + at);
+	}
 }
 
 /* The first key of the rule run that a side of the question reads

@@ -440,6 +440,7 @@ SGREACH_API void sgreach_model_free(sgreach_model *m)
 		free(m->rule_sets.v[i]);
 	vec_free(&m->rule_sets);
 	free(m->hot);
+	free(m->hrange);
 	free(m->hkey);
 	free(m->qep);
 	free(m->grun);

@@ -11,6 +11,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <string.h>
 
 #include "sgreach.h"
@@ -77,12 +80,15 @@ struct sg_hot {
 	int16_t proto;
 	uint8_t peer_kind;
 	uint8_t stale;
-	uint8_t key_exact; /* its struct sg_hkey decides the protocol test */
+	uint8_t key_exact; /* its struct sg_hrange decides the protocol test */
 };
 
 /*
- * What the scan of a group's run reads of each rule, 16 bytes, four to a
- * cache line, parallel to m->hot (built at finalize).
+ * What the scan of a group's run reads of each rule, in two arrays
+ * parallel to m->hot (built at finalize): first the rule's protocol and
+ * ports (struct sg_hrange, 8 bytes), which pass over most of a run four
+ * rules at a time; then, for the rules that may match, the peer (struct
+ * sg_hkey, 8 bytes).
  *
  * The protocol and ports are one range of 32-bit keys: a flow's key
  * (eval.c) falls in [lo, lo + span] exactly when the rule's protocol and
@@ -90,23 +96,32 @@ struct sg_hot {
  * range is a superset and proto_matches() decides).  Key = protocol << 18
  * | value: tcp/udp port + 1 (port -1 is 0); ICMP type << 9 | code, where
  * 256 stands for -1 ("none"); 0 for other protocols.  All protocols ("-1")
- * span every key.
+ * span every key.  The range is stored for a signed compare, which SSE2
+ * has: the key k is in it exactly when (int32_t)(k + lob) <= (int32_t)
+ * spanb, with lob = 2^31 - lo and spanb = span ^ 2^31 (sg_hrange_set()).
  *
- * The two commonest peers are here too, so that a query reads a rule's
- * struct sg_hot only when it matches: an IPv4 CIDR (its network, the top
- * half of struct sg_addr.hi, and length) and a live group reference (the
- * group).  An IPv6 CIDR is only marked as one (SG_HK_CIDR6): it holds no
- * IPv4 peer, and a query of IPv4, most of them, passes over it unread.  A
- * prefix list is its index (SG_HK_PLIST).  Everything else is SG_HK_SLOW
- * and read from struct sg_hot.
+ * The two commonest peers are in struct sg_hkey, so that a query reads a
+ * rule's struct sg_hot only when it matches: an IPv4 CIDR (its network,
+ * the top half of struct sg_addr.hi, and length) and a live group
+ * reference (the group).  An IPv6 CIDR is only marked as one
+ * (SG_HK_CIDR6): it holds no IPv4 peer, and a query of IPv4, most of
+ * them, passes over it unread.  A prefix list is its index (SG_HK_PLIST).
+ * Everything else is SG_HK_SLOW and read from struct sg_hot.
  */
 #define SG_HKEY_SHIFT 18
 enum { SG_HK_SLOW = 0, SG_HK_CIDR4, SG_HK_GROUP, SG_HK_CIDR6, SG_HK_PLIST };
 #define SG_HKEY_RULES (1u << 23) /* rule indexes that struct sg_hkey holds */
+/* Entries past the last that m->hrange holds: a query reads ranges four at
+ * a time, up to three past a run (hkey_candidates() in eval.c). */
+#define SG_HKEY_PAD 3
 /* SG_HKEY_RULES, lowered by tests to take the wide path on small models. */
 extern uint32_t sg_hkey_rule_limit;
+struct sg_hrange {
+	uint32_t lob;	/* 2^31 - lo */
+	uint32_t spanb; /* span ^ 2^31 */
+};
+_Static_assert(sizeof(struct sg_hrange) == 8, "struct sg_hrange: 8 bytes");
 struct sg_hkey {
-	uint32_t lo, span;
 	/* SG_HK_CIDR4: the network; SG_HK_GROUP: the group; SG_HK_PLIST: the
 	 * prefix list */
 	uint32_t peer;
@@ -114,7 +129,64 @@ struct sg_hkey {
 	uint32_t kind : 3;  /* SG_HK_* */
 	uint32_t len : 6;   /* SG_HK_CIDR4: the prefix length */
 };
-_Static_assert(sizeof(struct sg_hkey) == 16, "struct sg_hkey: 16 bytes");
+_Static_assert(sizeof(struct sg_hkey) == 8, "struct sg_hkey: 8 bytes");
+
+/* The struct sg_hrange of the key range [lo, lo + span]. */
+static inline void sg_hrange_set(struct sg_hrange *h, uint32_t lo,
+				 uint32_t span)
+{
+	h->lob = 0x80000000u - lo;
+	h->spanb = span ^ 0x80000000u;
+}
+
+/* Whether key k is in range h (the scalar form of the test). */
+static inline int sg_hrange_has(const struct sg_hrange *h, uint32_t k)
+{
+	return (int32_t)(k + h->lob) <= (int32_t)h->spanb;
+}
+
+/*
+ * Which of the n ranges from hr (the first 64 at most) hold key k: bit i
+ * for hr[i] (sg_hrange_has()).  A query passes over most of a rule run
+ * this way (rules of other protocols and ports), four rules an instruction
+ * where SSE2 is (every x86-64), and then takes one branch per rule that may
+ * match rather than one per rule.  Reads up to three ranges past the n
+ * (m->hrange has room for them, SG_HKEY_PAD).
+ */
+static inline uint64_t sg_hrange_scan(const struct sg_hrange *hr, uint32_t n,
+				      uint32_t k)
+{
+	uint64_t out = 0; /* bit i: hr[i] does not hold k */
+	uint32_t i;
+
+	if (n > 64)
+		n = 64;
+#if defined(__SSE2__)
+	{
+		const __m128i key = _mm_set1_epi32((int)k);
+
+		for (i = 0; i < n; i += 4) {
+			const float *p = (const float *)(const void *)(hr + i);
+			/* lob0 spanb0 lob1 spanb1 | lob2 spanb2 lob3 spanb3 */
+			const __m128 a = _mm_loadu_ps(p),
+				     b = _mm_loadu_ps(p + 4);
+			const __m128i lob = _mm_castps_si128(
+			    _mm_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0)));
+			const __m128i spanb = _mm_castps_si128(
+			    _mm_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1)));
+			const __m128i gt =
+			    _mm_cmpgt_epi32(_mm_add_epi32(key, lob), spanb);
+
+			out |= (uint64_t)_mm_movemask_ps(_mm_castsi128_ps(gt))
+			       << i;
+		}
+	}
+#else
+	for (i = 0; i < n; i++)
+		out |= (uint64_t)!sg_hrange_has(&hr[i], k) << i;
+#endif
+	return ~out & (n == 64 ? ~0ull : (1ull << n) - 1);
+}
 
 /*
  * What a query reads of an endpoint, one 64-byte cache line (built at
@@ -360,7 +432,8 @@ struct sgreach_model {
 	/* After finalize: the live rules packed for queries (struct sg_hot),
 	 * each group's runs contiguous. */
 	struct sg_hot *hot;
-	struct sg_hkey *hkey; /* one per m->hot entry */
+	struct sg_hrange *hrange; /* one per m->hot entry, SG_HKEY_PAD more */
+	struct sg_hkey *hkey;	  /* one per m->hot entry */
 	int hkey_wide; /* SG_HKEY_RULES rules or more: rule from m->hot */
 	/* After finalize: one struct sg_qep per endpoint, 64-byte aligned. */
 	struct sg_qep *qep;

@@ -174,55 +174,54 @@ static int build_group_rules(sgreach_model *m)
 	return 0;
 }
 
-/* The key range of a rule's protocol and ports (struct sg_hkey); returns
+/* The key range of a rule's protocol and ports (struct sg_hrange); returns
  * whether it is exact.  Values that the key cannot hold get the whole
  * protocol's range, and the query then tests them as written. */
-static int hot_key(const struct sg_rule *r, struct sg_hkey *k)
+static int hot_key(const struct sg_rule *r, struct sg_hrange *h)
 {
 	const uint32_t p = (uint32_t)r->proto << SG_HKEY_SHIFT;
 	const uint32_t all = (1u << SG_HKEY_SHIFT) - 1;
+	int exact = 1;
 
 	if (r->proto == PROTO_ALL) {
-		k->lo = 0;
-		k->span = UINT32_MAX;
+		sg_hrange_set(h, 0, UINT32_MAX);
 		return 1;
 	}
 	if (r->proto < 0 || r->proto > PROTO_MAX) {
-		k->lo = UINT32_MAX; /* no flow has this key */
-		k->span = 0;
+		sg_hrange_set(h, UINT32_MAX, 0); /* no flow has this key */
 		return 1;
 	}
-	k->lo = p;
-	k->span = all;
 	switch (r->proto) {
 	case PROTO_TCP:
 	case PROTO_UDP:
 		if (r->from < -1 || r->to > 65535)
-			return 0;
-		if (r->from > r->to) {
-			k->lo = p | all; /* above every port's key */
-			k->span = 0;
-			return 1;
-		}
-		k->lo = p | (uint32_t)(r->from + 1);
-		k->span = (uint32_t)(r->to - r->from);
-		return 1;
+			exact = 0;
+		else if (r->from > r->to) /* above every port's key */
+			sg_hrange_set(h, p | all, 0);
+		else
+			sg_hrange_set(h, p | (uint32_t)(r->from + 1),
+				      (uint32_t)(r->to - r->from));
+		break;
 	case PROTO_ICMP:
 	case PROTO_ICMPV6:
 		if (r->from == -1)
-			return 1;
-		if (r->from < 0 || r->from > 255 || r->to < -1 || r->to > 255)
-			return 0;
-		k->lo = p | (uint32_t)r->from << 9;
-		k->span = 0x1ff;
-		if (r->to != -1) {
-			k->lo |= (uint32_t)r->to;
-			k->span = 0;
-		}
-		return 1;
+			sg_hrange_set(h, p, all);
+		else if (r->from < 0 || r->from > 255 || r->to < -1 ||
+			 r->to > 255)
+			exact = 0;
+		else if (r->to == -1)
+			sg_hrange_set(h, p | (uint32_t)r->from << 9, 0x1ff);
+		else
+			sg_hrange_set(
+			    h, p | (uint32_t)r->from << 9 | (uint32_t)r->to, 0);
+		break;
 	default:
-		return 1;
+		sg_hrange_set(h, p, all);
+		break;
 	}
+	if (!exact)
+		sg_hrange_set(h, p, all);
+	return exact;
 }
 
 uint32_t sg_hkey_rule_limit = SG_HKEY_RULES;
@@ -240,9 +239,11 @@ static int build_hot_rules(sgreach_model *m)
 		    (size_t)m->groups.v[g].nrules[0] + m->groups.v[g].nrules[1];
 	free(m->hot); /* a finalize that failed for lack of memory */
 	free(m->hkey);
+	free(m->hrange);
 	m->hot = calloc(total ? total : 1, sizeof(*m->hot));
 	m->hkey = calloc(total ? total : 1, sizeof(*m->hkey));
-	if (!m->hot || !m->hkey)
+	m->hrange = calloc(total + SG_HKEY_PAD, sizeof(*m->hrange));
+	if (!m->hot || !m->hkey || !m->hrange)
 		return -ENOMEM;
 	m->hkey_wide = m->rules.n >= sg_hkey_rule_limit;
 	for (g = 0; g < m->groups.n; g++) {
@@ -254,7 +255,8 @@ static int build_hot_rules(sgreach_model *m)
 				const struct sg_rule *r =
 				    &m->rules.v[grp->rules[d][k]];
 				struct sg_hot *h = &m->hot[at];
-				struct sg_hkey *hk = &m->hkey[at++];
+				struct sg_hkey *hk = &m->hkey[at];
+				struct sg_hrange *hr = &m->hrange[at++];
 
 				h->cidr = r->cidr;
 				h->from = r->from;
@@ -264,7 +266,7 @@ static int build_hot_rules(sgreach_model *m)
 				h->proto = (int16_t)r->proto;
 				h->peer_kind = r->peer_kind;
 				h->stale = r->stale;
-				h->key_exact = (uint8_t)hot_key(r, hk);
+				h->key_exact = (uint8_t)hot_key(r, hr);
 				hk->rule = m->hkey_wide ? 0 : h->rule;
 				if (!h->key_exact)
 					hk->kind = SG_HK_SLOW;

@@ -1,6 +1,6 @@
 /* test_keys.c - the protocol and port test of every rule shape against
  * every kind of flow, as spec section 3 writes it.  Queries skip rules by
- * a 32-bit key range (struct sg_hkey); an encoding slip there would drop
+ * a 32-bit key range (struct sg_hrange); an encoding slip there would drop
  * or add matches silently, so each (rule, flow) pair is asked through the
  * public API and compared with the spec's formula computed here. */
 #include <criterion/criterion.h>
@@ -203,4 +203,157 @@ Test(keys, wide_models_answer_alike)
 	sgreach_verdict_free(b);
 	sgreach_model_free(narrow);
 	sgreach_model_free(wide);
+}
+
+/* The key ranges of rules, as sg_hrange_set() takes them: edges first. */
+static const struct {
+	uint32_t lo, span;
+} ranges[] = {
+    {0, UINT32_MAX},	    {UINT32_MAX, 0},	     {0, 0},
+    {1, 0},		    {0x7fffffffu, 0},	     {0x80000000u, 0},
+    {0x7fffffffu, 1},	    {0x80000000u, 0x7fffffffu}, {6u << 18, 0x3ffff},
+    {6u << 18 | 444, 0},    {6u << 18 | 1, 65535},  {17u << 18 | 54, 10},
+    {1u << 18 | 8u << 9, 0x1ff}, {0xfffffff0u, 0x20}, {5, UINT32_MAX - 5},
+};
+#define NRANGES (sizeof(ranges) / sizeof(ranges[0]))
+
+/* sg_hrange_has() is the test a rule's range is written for, on every
+ * edge: k in [lo, lo + span], in 32-bit unsigned arithmetic. */
+Test(keys, range_test_is_the_unsigned_interval)
+{
+	size_t i, j;
+
+	for (i = 0; i < NRANGES; i++) {
+		const uint32_t lo = ranges[i].lo, span = ranges[i].span;
+		const uint32_t keys[] = {lo - 1,	lo,	   lo + 1,
+					 lo + span - 1, lo + span, lo + span + 1,
+					 0,		UINT32_MAX, 0x80000000u,
+					 0x7fffffffu};
+		struct sg_hrange h;
+
+		sg_hrange_set(&h, lo, span);
+		for (j = 0; j < sizeof(keys) / sizeof(keys[0]); j++)
+			cr_expect_eq(sg_hrange_has(&h, keys[j]),
+				     keys[j] - lo <= span,
+				     "lo %#x span %#x key %#x", lo, span,
+				     keys[j]);
+	}
+}
+
+/* sg_hrange_scan(), which reads ranges four at a time and up to three
+ * past the run, against sg_hrange_has() one by one: every run length up
+ * to past 64 (it looks at 64 at most), every key an edge of some range.
+ * The ranges past the run hold every key: a lane read there and not
+ * masked off would show. */
+Test(keys, scan_finds_what_one_at_a_time_finds)
+{
+	struct sg_hrange hr[80 + SG_HKEY_PAD];
+	uint32_t seed = 11, n, i, t, checked = 0, found = 0;
+
+	for (t = 0; t < 40; t++) {
+		for (n = 0; n <= 80; n++) {
+			for (i = 0; i < 80 + SG_HKEY_PAD; i++) {
+				seed = seed * 1103515245u + 12345u;
+				if (i >= n && i < n + SG_HKEY_PAD)
+					sg_hrange_set(&hr[i], 0, UINT32_MAX);
+				else
+					sg_hrange_set(
+					    &hr[i],
+					    ranges[(seed >> 8) % NRANGES].lo,
+					    ranges[(seed >> 8) % NRANGES].span);
+			}
+			for (i = 0; i < 2 * NRANGES; i++) {
+				const uint32_t k =
+				    i < NRANGES ? ranges[i].lo
+						: ranges[i - NRANGES].lo +
+						      ranges[i - NRANGES].span +
+						      (t & 1);
+				uint64_t want = 0, got;
+				uint32_t r;
+
+				for (r = 0; r < n && r < 64; r++)
+					want |= (uint64_t)sg_hrange_has(&hr[r],
+									k)
+						<< r;
+				got = sg_hrange_scan(hr, n, k);
+				cr_assert_eq(got, want,
+					     "run of %u, key %#x: %#llx, "
+					     "want %#llx",
+					     n, k, (unsigned long long)got,
+					     (unsigned long long)want);
+				checked++;
+				found += want != 0;
+			}
+		}
+	}
+	/* Neither answer is rare: the comparison cannot pass vacuously. */
+	cr_expect_gt(found, checked / 4);
+	cr_expect_lt(found, checked);
+}
+
+/* A group's ingress run of every length the scan treats differently (up
+ * to a lane of four, past 64 keys, past the 255 a query's view holds),
+ * rule i admitting tcp port 1000 + i alone, and its egress run, next in
+ * memory, admitting everything: the query finds rule p at every position,
+ * and nothing past the run. */
+Test(keys, every_position_of_a_long_run)
+{
+	static const uint32_t lengths[] = {1,  2,  3,  4,   5,	 7,   8,  9,
+					   63, 64, 65, 66,  127, 128, 129, 255,
+					   256, 300};
+	sgreach_verdict *v = sgreach_verdict_new();
+	size_t li;
+
+	cr_assert(v);
+	for (li = 0; li < sizeof(lengths) / sizeof(lengths[0]); li++) {
+		const uint32_t len = lengths[li];
+		sgreach_model *m = sgreach_model_new();
+		char flow[32];
+		uint32_t i, p;
+
+		cr_assert(m);
+		cr_assert_eq(sgreach_model_add_group(m, "sg-1", "run", "vpc-1",
+						     SGREACH_GROUP_COMPLETE),
+			     0);
+		for (i = 0; i < len; i++)
+			cr_assert_eq(sgreach_model_add_rule(
+					 m, "sg-1", SGREACH_INGRESS, "tcp",
+					 (int)(1000 + i), (int)(1000 + i),
+					 SGREACH_PEER_CIDR, "0.0.0.0/0", NULL,
+					 NULL, 0),
+				     0);
+		cr_assert_eq(sgreach_model_add_rule(m, "sg-1", SGREACH_EGRESS,
+						    "-1", -1, -1,
+						    SGREACH_PEER_CIDR,
+						    "0.0.0.0/0", NULL, NULL, 0),
+			     0);
+		cr_assert_eq(sgreach_model_add_endpoint(m, "eni-1",
+							SGREACH_ENDPOINT_ENI,
+							"vpc-1", NULL, NULL),
+			     0);
+		cr_assert_eq(sgreach_model_add_address(m, "eni-1", "10.0.0.1",
+						       0),
+			     0);
+		cr_assert_eq(sgreach_model_add_endpoint_group(m, "eni-1",
+							      "sg-1"),
+			     0);
+		cr_assert_eq(sgreach_model_finalize(m), 0);
+		for (p = 0; p <= len; p++) {
+			snprintf(flow, sizeof(flow), "tcp/%u", 1000 + p);
+			for (unsigned int fl = 0; fl <= SGREACH_QUERY_DETAILS;
+			     fl += SGREACH_QUERY_DETAILS) {
+				cr_assert_eq(sgreach_query(m, "192.0.2.1",
+							   "eni-1", flow, fl,
+							   v),
+					     0);
+				cr_expect_eq(sgreach_verdict_result(v),
+					     p < len ? SGREACH_ALLOWED
+						     : SGREACH_DENIED,
+					     "run of %u, %s, flags %u", len,
+					     flow, fl);
+			}
+		}
+		sgreach_model_free(m);
+	}
+	sgreach_verdict_free(v);
 }
