@@ -964,6 +964,25 @@ side_eval(sgreach_verdict *v, const struct member *me, int dir,
 							return -ENOMEM;
 						break;
 					}
+					/* An IPv4 address: as prefix_match()
+					 * finds it, from the list's IPv4
+					 * entries. */
+					if (peer->p.fam == 4 &&
+					    peer->p.len == 32 && !peer->nat) {
+						const uint32_t pa =
+						    (uint32_t)(peer->p.a.hi >>
+							       32);
+						const struct sg_plist4 *p4 =
+						    m->plist4 + pl->at4;
+
+						for (k = 0; k < pl->n4; k++)
+							if ((pa & p4[k].mask) ==
+							    p4[k].net) {
+								how = M_ALL;
+								break;
+							}
+						break;
+					}
 					for (k = 0;
 					     k < pl->entries.n && how != M_ALL;
 					     k++) {

@@ -441,6 +441,7 @@ SGREACH_API void sgreach_model_free(sgreach_model *m)
 	vec_free(&m->rule_sets);
 	free(m->hot);
 	free(m->hrange);
+	free(m->plist4);
 	free(m->hkey);
 	free(m->qep);
 	free(m->grun);

@@ -287,6 +287,14 @@ struct sg_plist {
 	const char *name;
 	unsigned int loaded : 1;
 	VEC(struct sg_prefix) entries;
+	/* After finalize: its IPv4 entries in m->plist4, in order. */
+	uint32_t at4, n4;
+};
+
+/* An IPv4 entry of a prefix list as a query tests an address against it:
+ * (address & mask) == net. */
+struct sg_plist4 {
+	uint32_t net, mask;
 };
 
 struct sg_subnet {
@@ -433,6 +441,7 @@ struct sgreach_model {
 	 * each group's runs contiguous. */
 	struct sg_hot *hot;
 	struct sg_hrange *hrange; /* one per m->hot entry, SG_HKEY_PAD more */
+	struct sg_plist4 *plist4; /* struct sg_plist's at4, n4 */
 	struct sg_hkey *hkey;	  /* one per m->hot entry */
 	int hkey_wide; /* SG_HKEY_RULES rules or more: rule from m->hot */
 	/* After finalize: one struct sg_qep per endpoint, 64-byte aligned. */

@@ -293,6 +293,37 @@ static int build_hot_rules(sgreach_model *m)
 	return 0;
 }
 
+/* The IPv4 entries of every prefix list, for queries (struct sg_plist4). */
+static int build_plist4(sgreach_model *m)
+{
+	size_t total = 0, at = 0;
+	uint32_t i, k;
+
+	for (i = 0; i < m->plists.n; i++)
+		total += m->plists.v[i].entries.n;
+	free(m->plist4);
+	m->plist4 = calloc(total ? total : 1, sizeof(*m->plist4));
+	if (!m->plist4)
+		return -ENOMEM;
+	for (i = 0; i < m->plists.n; i++) {
+		struct sg_plist *pl = &m->plists.v[i];
+
+		pl->at4 = (uint32_t)at;
+		for (k = 0; k < pl->entries.n; k++) {
+			const struct sg_prefix *e = &pl->entries.v[k];
+
+			if (e->fam != 4)
+				continue;
+			m->plist4[at].net = (uint32_t)(e->a.hi >> 32);
+			m->plist4[at].mask =
+			    e->len ? 0xffffffffu << (32 - e->len) : 0;
+			at++;
+		}
+		pl->n4 = (uint32_t)at - pl->at4;
+	}
+	return 0;
+}
+
 /* Sets bit b of row a and bit a of row b of m->qconn. */
 static void qconn_set(sgreach_model *m, uint32_t a, uint32_t b)
 {
@@ -900,9 +931,9 @@ int model_resolve(sgreach_model *m)
 	if ((rc = settle_redefinitions(m)) || (rc = drop_duplicates(m)) ||
 	    (rc = resolve_tasks(m)) || (rc = resolve_endpoints(m)) ||
 	    (rc = build_group_rules(m)) || (rc = build_hot_rules(m)) ||
-	    (rc = build_endpoint_rules(m)) || (rc = build_members(m)) ||
-	    (rc = build_query_endpoints(m)) || (rc = build_selectors(m)) ||
-	    (rc = warn_dangling(m)))
+	    (rc = build_plist4(m)) || (rc = build_endpoint_rules(m)) ||
+	    (rc = build_members(m)) || (rc = build_query_endpoints(m)) ||
+	    (rc = build_selectors(m)) || (rc = warn_dangling(m)))
 		return rc;
 	return 0;
 }

@@ -357,3 +357,72 @@ Test(keys, every_position_of_a_long_run)
 	}
 	sgreach_verdict_free(v);
 }
+
+/* A prefix list of both families, an IPv4 entry of every length among
+ * IPv6 ones: an IPv4 address is allowed exactly when an IPv4 entry holds
+ * it (queries read the list's IPv4 entries apart). */
+Test(keys, prefix_list_entries_of_both_families)
+{
+	static const char *const entries[] = {
+	    "2001:db8::/32", "10.1.2.3/32", "::/0",	    "10.2.0.0/16",
+	    "fd00::/8",	     "172.16.0.0/12", "192.0.2.128/25", "2001:db8::/127",
+	};
+	static const struct {
+		const char *src;
+		int allowed;
+	} srcs[] = {
+	    {"10.1.2.3", 1},	 {"10.1.2.4", 0},     {"10.2.255.255", 1},
+	    {"10.3.0.0", 0},	 {"172.31.0.1", 1},   {"172.32.0.1", 0},
+	    {"192.0.2.128", 1},	 {"192.0.2.127", 0},  {"192.0.2.255", 1},
+	    {"8.8.8.8", 0},
+	};
+	sgreach_model *m = sgreach_model_new();
+	sgreach_verdict *v = sgreach_verdict_new();
+	size_t i;
+
+	cr_assert(m && v);
+	for (i = 0; i < sizeof(entries) / sizeof(entries[0]); i++)
+		cr_assert_eq(sgreach_model_add_prefix_list_entry(m, "pl-1",
+								 entries[i]),
+			     0, "%s", sgreach_model_error(m));
+	cr_assert_eq(sgreach_model_add_prefix_list_entry(m, "pl-v6",
+							 "::/0"),
+		     0);
+	cr_assert_eq(sgreach_model_add_group(m, "sg-1", "d", "vpc-1",
+					     SGREACH_GROUP_COMPLETE),
+		     0);
+	cr_assert_eq(sgreach_model_add_rule(m, "sg-1", SGREACH_INGRESS, "tcp",
+					    443, 443, SGREACH_PEER_PREFIX_LIST,
+					    "pl-1", NULL, NULL, 0),
+		     0);
+	/* A list of IPv6 entries alone holds no IPv4 address. */
+	cr_assert_eq(sgreach_model_add_rule(m, "sg-1", SGREACH_INGRESS, "tcp",
+					    80, 80, SGREACH_PEER_PREFIX_LIST,
+					    "pl-v6", NULL, NULL, 0),
+		     0);
+	cr_assert_eq(sgreach_model_add_endpoint(m, "eni-1",
+						SGREACH_ENDPOINT_ENI, "vpc-1",
+						NULL, NULL),
+		     0);
+	cr_assert_eq(sgreach_model_add_address(m, "eni-1", "10.0.0.1", 0), 0);
+	cr_assert_eq(sgreach_model_add_endpoint_group(m, "eni-1", "sg-1"), 0);
+	cr_assert_eq(sgreach_model_finalize(m), 0);
+	for (i = 0; i < sizeof(srcs) / sizeof(srcs[0]); i++)
+		for (unsigned int fl = 0; fl <= SGREACH_QUERY_DETAILS;
+		     fl += SGREACH_QUERY_DETAILS) {
+			cr_assert_eq(sgreach_query(m, srcs[i].src, "eni-1",
+						   "tcp/443", fl, v),
+				     0);
+			cr_expect_eq(sgreach_verdict_result(v),
+				     srcs[i].allowed ? SGREACH_ALLOWED
+						     : SGREACH_DENIED,
+				     "%s, flags %u", srcs[i].src, fl);
+			cr_assert_eq(sgreach_query(m, srcs[i].src, "eni-1",
+						   "tcp/80", fl, v),
+				     0);
+			cr_expect_eq(sgreach_verdict_result(v), SGREACH_DENIED,
+				     "%s tcp/80, flags %u", srcs[i].src, fl);
+		}
+	sgreach_verdict_free(v);
+	sgreach_model_free(m);
+}
