@@ -1258,8 +1258,11 @@ eval_pair(sgreach_verdict *v, uint32_t i, uint32_t j, const struct member *sm,
 	p->verdict = combine(p->egress, p->ingress);
 	if (p->verdict == SIDE_NA)
 		p->verdict = SGREACH_ALLOWED;
-	if (src.ep != SG_NONE && dst->ep != SG_NONE && !dst->is_public &&
-	    !same_net(m, &src, dst)) {
+	/* No path between the two networks makes any answer but a denial
+	 * unknown; quick, a denial needs no look (v->no_path is for the
+	 * details, which eval_details() works out again). */
+	if ((!quick || p->verdict != SGREACH_DENIED) && src.ep != SG_NONE &&
+	    dst->ep != SG_NONE && !dst->is_public && !same_net(m, &src, dst)) {
 		v->no_path = 1;
 		if (p->verdict != SGREACH_DENIED)
 			p->verdict = SGREACH_UNKNOWN;

@@ -185,7 +185,7 @@ static inline uint64_t sg_hrange_scan(const struct sg_hrange *hr, uint32_t n,
 	for (i = 0; i < n; i++)
 		out |= (uint64_t)!sg_hrange_has(&hr[i], k) << i;
 #endif
-	return ~out & (n == 64 ? ~0ull : (1ull << n) - 1);
+	return n ? ~out & ~0ull >> (64 - n) : 0;
 }
 
 /*
