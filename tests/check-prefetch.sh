@@ -25,8 +25,9 @@ OBJDUMP=${OBJDUMP:-objdump}
 # fetches two selectors' map slots (an interface or task id's slot, which
 # may straddle two lines, or an address's); sgreach_query_selected the rule
 # runs of both views; sgreach_query_many both lines of two selectors and
-# the rule runs of two views; sgreach_query_many_text that, and the views;
-# the JSON rendering its cached fragments.
+# the rule runs of the destination's view; sgreach_query_many_text two
+# selectors' map slots, the views and the rule runs of two views; the JSON
+# rendering its cached fragments.
 functions="sgreach_query_flow:6 sgreach_query_selected:2 sgreach_query_many:6
 sgreach_query_many_text:8 verdict_render_json:6"
 
