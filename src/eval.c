@@ -738,6 +738,23 @@ static inline uint32_t mask32(unsigned int len)
 	return len ? 0xffffffffu << (32 - len) : 0;
 }
 
+/* The first key of each rule run an interface's view q points to in
+ * direction dir. */
+SG_PREFETCH_FN void ahead_view_runs(const sgreach_model *m,
+				    const struct sg_qep *q, int dir)
+{
+	uint32_t g;
+
+	if (!q->inline_)
+		return;
+	for (g = 0; g < q->ngroups; g++) {
+		const uint32_t at = q->at[g] + (dir ? q->n[g][0] : 0);
+
+		SG_PREFETCH(m->hrange + at);
+		SG_PREFETCH(m->hkey + at);
+	}
+}
+
 /* The rule's prefix holds the whole peer (M_ALL), part of it (M_SOME: the
  * peer is a wider range) or none of it.  Of two prefixes of one family,
  * only the shorter can contain the longer, so one mask decides.  Inline:
@@ -826,7 +843,7 @@ static int range_cmp(const void *a, const void *b)
 static inline __attribute__((always_inline)) int
 side_eval(sgreach_verdict *v, const struct member *me, int dir,
 	  const struct member *peer, uint32_t *cov_first, uint32_t *cov_n,
-	  int *reason, const int quick)
+	  int *reason, const int quick, const int ahead)
 {
 	const sgreach_model *m = v->m;
 	const uint32_t self = me->ep;
@@ -855,6 +872,10 @@ side_eval(sgreach_verdict *v, const struct member *me, int dir,
 	if (side->ep == SG_NONE)
 		side->ep = self;
 	*reason = REASON_NONE;
+	/* The first rules of every run, missed together rather than one
+	 * run after the other; ahead: fetched already. */
+	if (!ahead)
+		ahead_view_runs(m, q, dir);
 	/* The rules of each group in turn: the order of e->rules[dir].  The
 	 * ranges (struct sg_hrange) pass over the rules of other protocols
 	 * and ports without reading them. */
@@ -1105,7 +1126,7 @@ static int eval_side(sgreach_verdict *v, const struct member *me, int dir,
 		     const struct member *peer, uint32_t *cov_first,
 		     uint32_t *cov_n, int *reason)
 {
-	return side_eval(v, me, dir, peer, cov_first, cov_n, reason, 0);
+	return side_eval(v, me, dir, peer, cov_first, cov_n, reason, 0, 0);
 }
 
 /* A function of its own, called for each side: inlined into
@@ -1115,11 +1136,12 @@ static int eval_side(sgreach_verdict *v, const struct member *me, int dir,
  * 1.04x), for 1% more instructions. */
 static __attribute__((noinline)) int
 eval_side_quick(sgreach_verdict *v, const struct member *me, int dir,
-		const struct member *peer, int *reason)
+		const struct member *peer, int *reason, int ahead)
 {
 	uint32_t cov_first, cov_n;
 
-	return side_eval(v, me, dir, peer, &cov_first, &cov_n, reason, 1);
+	return side_eval(v, me, dir, peer, &cov_first, &cov_n, reason, 1,
+			 ahead);
 }
 
 /* Denied wins over everything, then unknown, then partial (spec 4). */
@@ -1203,12 +1225,13 @@ static void reset(sgreach_verdict *v)
  * with each side's first reason into reasons[].  quick: p->verdict only
  * (eval_side_quick()), the ingress first and the egress not asked once the
  * ingress denies; returns SIDE_AGAIN when that is not enough.  Otherwise 0
- * or -ENOMEM.
+ * or -ENOMEM.  fetched: the directions whose runs the caller fetched ahead
+ * (struct sgreach_verdict's; quick only).
  */
 static inline __attribute__((always_inline)) int
 eval_pair(sgreach_verdict *v, uint32_t i, uint32_t j, const struct member *sm,
 	  const struct member *dm, struct pair *p, int reasons[2],
-	  const int quick)
+	  const int quick, const unsigned int fetched)
 {
 	const sgreach_model *m = v->m;
 	struct member src = *sm;
@@ -1252,7 +1275,8 @@ eval_pair(sgreach_verdict *v, uint32_t i, uint32_t j, const struct member *sm,
 		    (p->egress == SGREACH_DENIED ||
 		     p->ingress == SGREACH_DENIED))
 			break;
-		*side = quick ? eval_side_quick(v, me, d, peer, &reason)
+		*side = quick ? eval_side_quick(v, me, d, peer, &reason,
+						(fetched >> d) & 1)
 			      : eval_side(v, me, d, peer, &p->cov_first[d],
 					  &p->cov_n[d], &reason);
 		if (*side < 0 || *side == SIDE_AGAIN)
@@ -1289,7 +1313,7 @@ static int eval_pairs(sgreach_verdict *v)
 			struct pair p;
 
 			if ((rc = eval_pair(v, i, j, &v->smem.v[i],
-					    &v->dmem.v[j], &p, reasons, 0)))
+					    &v->dmem.v[j], &p, reasons, 0, 0)))
 				return rc;
 			tally_add(&all, p.verdict);
 			tally_add(&side_t[SGREACH_EGRESS], p.egress);
@@ -1328,7 +1352,7 @@ static int eval_quick(sgreach_verdict *v)
 	int rc;
 
 	if ((rc = eval_pair(v, 0, 0, &v->smem.v[0], &v->dmem.v[0], &p, reasons,
-			    1)))
+			    1, v->fetched)))
 		return rc;
 	v->result = (sgreach_result)p.verdict;
 	return 0;
@@ -1353,7 +1377,7 @@ static int eval_quick_pairs(sgreach_verdict *v)
 			struct pair p;
 
 			if ((rc = eval_pair(v, i, j, &v->smem.v[i],
-					    &v->dmem.v[j], &p, reasons, 1)))
+					    &v->dmem.v[j], &p, reasons, 1, 0)))
 				return rc;
 			tally_add(&all, p.verdict);
 		}
@@ -1570,23 +1594,6 @@ SGREACH_API void sgreach_selector_free(sgreach_selector *s)
 	free(s);
 }
 
-/* The first key of each rule run an interface's view q points to in
- * direction dir. */
-SG_PREFETCH_FN void ahead_view_runs(const sgreach_model *m,
-				    const struct sg_qep *q, int dir)
-{
-	uint32_t g;
-
-	if (!q->inline_)
-		return;
-	for (g = 0; g < q->ngroups; g++) {
-		const uint32_t at = q->at[g] + (dir ? q->n[g][0] : 0);
-
-		SG_PREFETCH(m->hrange + at);
-		SG_PREFETCH(m->hkey + at);
-	}
-}
-
 /* The first key of the rule run that a side of the question reads
  * first in direction dir. */
 SG_PREFETCH_FN void ahead_runs(const sgreach_model *m,
@@ -1665,7 +1672,8 @@ static int answer(sgreach_verdict *v, sgreach_question *q)
 			v->flow = q->flow;
 			v->fkey_ok = flow_key(&q->flow, &v->fkey);
 			v->family = fam;
-			rc = eval_pair(v, 0, 0, &sm, &dm, &p, reasons, 1);
+			rc = eval_pair(v, 0, 0, &sm, &dm, &p, reasons, 1,
+				       1u << SGREACH_INGRESS);
 			if (rc == 0) {
 				q->result = (sgreach_result)p.verdict;
 				return 0;
@@ -1887,7 +1895,11 @@ SGREACH_API int sgreach_query_many_text(const sgreach_model *m,
 			ahead_view(m, &ring[j % TEXT_RING], 0, SGREACH_EGRESS);
 			ahead_view(m, &ring[j % TEXT_RING], 1, SGREACH_INGRESS);
 		}
+		/* Both sides' runs were fetched TEXT_AHEAD_RUNS questions
+		 * back (or before the loop). */
+		v->fetched = 1u << SGREACH_INGRESS | 1u << SGREACH_EGRESS;
 		q[i].error = rc = answer_text(v, &q[i], &ring[i % TEXT_RING]);
+		v->fetched = 0;
 		if (!rc)
 			q[i].result = v->result;
 		note_failure(&first, rc, v);

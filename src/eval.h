@@ -134,8 +134,12 @@ struct sgreach_verdict {
 	int family;
 	int no_path; /* VPCs without an active peering */
 	sgreach_flow flow;
-	uint32_t fkey; /* the flow's struct sg_hkey key, when fkey_ok */
+	uint32_t fkey; /* the flow's struct sg_hrange key, when fkey_ok */
 	int fkey_ok;
+	/* The directions (1 << SGREACH_INGRESS, 1 << SGREACH_EGRESS) whose
+	 * rule runs the call answering many questions fetched ahead for the
+	 * one being answered; 0 otherwise. */
+	unsigned int fetched;
 	struct selection src, dst;
 	VEC(struct member) smem, dmem;
 	struct side side[2]; /* [SGREACH_INGRESS], [SGREACH_EGRESS] */
