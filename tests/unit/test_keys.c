@@ -291,6 +291,19 @@ Test(keys, scan_finds_what_one_at_a_time_finds)
 	cr_expect_lt(found, checked);
 }
 
+/* Adds eni-1 (10.0.0.1, in vpc-1) carrying group sg-1, and finalizes. */
+static void finish_with_eni_1(sgreach_model *m)
+{
+	cr_assert_eq(sgreach_model_add_endpoint(m, "eni-1",
+						SGREACH_ENDPOINT_ENI, "vpc-1",
+						NULL, NULL),
+		     0);
+	cr_assert_eq(sgreach_model_add_address(m, "eni-1", "10.0.0.1", 0), 0);
+	cr_assert_eq(sgreach_model_add_endpoint_group(m, "eni-1", "sg-1"), 0);
+	cr_assert_eq(sgreach_model_finalize(m), 0, "%s",
+		     sgreach_model_error(m));
+}
+
 /* A group's ingress run of every length the scan treats differently (up
  * to a lane of four, past 64 keys, past the 255 a query's view holds),
  * rule i admitting tcp port 1000 + i alone, and its egress run, next in
@@ -327,17 +340,7 @@ Test(keys, every_position_of_a_long_run)
 						    SGREACH_PEER_CIDR,
 						    "0.0.0.0/0", NULL, NULL, 0),
 			     0);
-		cr_assert_eq(sgreach_model_add_endpoint(m, "eni-1",
-							SGREACH_ENDPOINT_ENI,
-							"vpc-1", NULL, NULL),
-			     0);
-		cr_assert_eq(sgreach_model_add_address(m, "eni-1", "10.0.0.1",
-						       0),
-			     0);
-		cr_assert_eq(sgreach_model_add_endpoint_group(m, "eni-1",
-							      "sg-1"),
-			     0);
-		cr_assert_eq(sgreach_model_finalize(m), 0);
+		finish_with_eni_1(m);
 		for (p = 0; p <= len; p++) {
 			snprintf(flow, sizeof(flow), "tcp/%u", 1000 + p);
 			for (unsigned int fl = 0; fl <= SGREACH_QUERY_DETAILS;
@@ -400,13 +403,7 @@ Test(keys, prefix_list_entries_of_both_families)
 					    80, 80, SGREACH_PEER_PREFIX_LIST,
 					    "pl-v6", NULL, NULL, 0),
 		     0);
-	cr_assert_eq(sgreach_model_add_endpoint(m, "eni-1",
-						SGREACH_ENDPOINT_ENI, "vpc-1",
-						NULL, NULL),
-		     0);
-	cr_assert_eq(sgreach_model_add_address(m, "eni-1", "10.0.0.1", 0), 0);
-	cr_assert_eq(sgreach_model_add_endpoint_group(m, "eni-1", "sg-1"), 0);
-	cr_assert_eq(sgreach_model_finalize(m), 0);
+	finish_with_eni_1(m);
 	for (i = 0; i < sizeof(srcs) / sizeof(srcs[0]); i++)
 		for (unsigned int fl = 0; fl <= SGREACH_QUERY_DETAILS;
 		     fl += SGREACH_QUERY_DETAILS) {
