@@ -103,11 +103,16 @@ static void add_query(struct suite *s, const char *src, const char *dst,
 
 	if (s->n == MAX_QUERIES)
 		return;
-	q = &s->q[s->n++];
-	snprintf(q->src, sizeof(q->src), "%s", src);
-	snprintf(q->dst, sizeof(q->dst), "%s", dst);
-	snprintf(q->flow, sizeof(q->flow), "%s", flow);
+	q = &s->q[s->n];
+	/* A selector too long to hold is left out, not cut short (and GCC
+	 * -O3 warns of a truncation nobody checks). */
+	if (snprintf(q->src, sizeof(q->src), "%s", src) >= (int)sizeof(q->src) ||
+	    snprintf(q->dst, sizeof(q->dst), "%s", dst) >= (int)sizeof(q->dst) ||
+	    snprintf(q->flow, sizeof(q->flow), "%s", flow) >=
+		(int)sizeof(q->flow))
+		return;
 	q->flags = flags;
+	s->n++;
 }
 
 /* ------------------------------------------------------ the two models -- */
