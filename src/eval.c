@@ -893,9 +893,8 @@ side_eval(sgreach_verdict *v, const struct member *me, int dir,
 		/* The rules that may admit the flow, 64 at a time. */
 		for (c = 0; c < n; c += 64) {
 			uint64_t cand =
-			    fkey_ok	  ? sg_hrange_scan(r0 + c, n - c, fkey)
-			    : n - c >= 64 ? ~0ull
-					  : (1ull << (n - c)) - 1;
+			    fkey_ok ? sg_hrange_scan(r0 + c, n - c, fkey)
+				    : ~0ull >> (n - c >= 64 ? 0 : 64 - (n - c));
 
 			while (cand) {
 				const struct sg_hkey *const hk =
@@ -1620,12 +1619,17 @@ SGREACH_API int sgreach_query_selected(const sgreach_model *m,
 	if (src->m != m || dst->m != m)
 		return qfail(v, -EINVAL,
 			     "a selector was resolved against another model");
-	/* The rule runs the two views point to, while the rest is read. */
+	/* The rule runs the two views point to, while the rest is read;
+	 * the sides need not fetch them again. */
 	ahead_runs(m, dst, SGREACH_INGRESS);
 	ahead_runs(m, src, SGREACH_EGRESS);
 	selection_of(&v->src, src);
 	selection_of(&v->dst, dst);
-	return query_run(v, flags);
+	v->fetched = (dst->ep != SG_NONE ? 1u << SGREACH_INGRESS : 0) |
+		     (src->ep != SG_NONE ? 1u << SGREACH_EGRESS : 0);
+	rc = query_run(v, flags);
+	v->fetched = 0;
+	return rc;
 }
 
 /* ---------------------------------------------------- many at once -- */

@@ -112,7 +112,7 @@ struct sg_hot {
 enum { SG_HK_SLOW = 0, SG_HK_CIDR4, SG_HK_GROUP, SG_HK_CIDR6, SG_HK_PLIST };
 #define SG_HKEY_RULES (1u << 23) /* rule indexes that struct sg_hkey holds */
 /* Entries past the last that m->hrange holds: a query reads ranges four at
- * a time, up to three past a run (hkey_candidates() in eval.c). */
+ * a time, up to three past a run (sg_hrange_scan() below). */
 #define SG_HKEY_PAD 3
 /* SG_HKEY_RULES, lowered by tests to take the wide path on small models. */
 extern uint32_t sg_hkey_rule_limit;
