@@ -738,20 +738,22 @@ static inline uint32_t mask32(unsigned int len)
 	return len ? 0xffffffffu << (32 - len) : 0;
 }
 
-/* The first key of each rule run an interface's view q points to in
- * direction dir. */
+/* The first rules of the run an interface's view q points to in
+ * direction dir: the ranges of up to AHEAD_RANGES, the keys of the first
+ * line.  Nothing on the general path (!q->run). */
+enum { AHEAD_RANGES = 64 };
 SG_PREFETCH_FN void ahead_view_runs(const sgreach_model *m,
 				    const struct sg_qep *q, int dir)
 {
-	uint32_t g;
+	uint32_t at, n, k;
 
-	if (!q->inline_)
+	if (!q->run)
 		return;
-	for (g = 0; g < q->ngroups; g++) {
-		const uint32_t at = q->at[g] + (dir ? q->n[g][0] : 0);
-
-		SG_PREFETCH(m->hrange + at);
-		SG_PREFETCH(m->hkey + at);
+	at = q->at + (dir ? q->n[0] : 0);
+	n = q->n[dir] < AHEAD_RANGES ? q->n[dir] : AHEAD_RANGES;
+	for (k = 0; k < n; k += 8) {
+		SG_PREFETCH(m->hrange + at + k);
+		SG_PREFETCH(m->hkey + at + k);
 	}
 }
 
@@ -851,7 +853,8 @@ side_eval(sgreach_verdict *v, const struct member *me, int dir,
 	const struct sg_qep *q = member_view(m, me);
 	/* The peer's view, when a rule names a group. */
 	const struct sg_qep *pq = NULL;
-	const uint32_t ngroups = q->inline_ ? q->ngroups : e->groups.n;
+	/* One run (struct sg_qep), or one per group on the general path. */
+	const uint32_t nruns = q->run ? 1 : e->groups.n;
 	struct side *side = &v->side[dir];
 	int all = 0, unknown = 0, some = 0;
 	uint32_t nrules = 0;
@@ -879,12 +882,12 @@ side_eval(sgreach_verdict *v, const struct member *me, int dir,
 	/* The rules of each group in turn: the order of e->rules[dir].  The
 	 * ranges (struct sg_hrange) pass over the rules of other protocols
 	 * and ports without reading them. */
-	for (g = 0; g < ngroups; g++) {
+	for (g = 0; g < nruns; g++) {
 		const struct sg_grun *run =
-		    q->inline_ ? NULL : &m->grun[e->groups.v[g]];
+		    q->run ? NULL : &m->grun[e->groups.v[g]];
 		const uint32_t at = run ? run->at + (dir ? run->n[0] : 0)
-					: q->at[g] + (dir ? q->n[g][0] : 0);
-		const uint32_t n = run ? run->n[dir] : q->n[g][dir];
+					: q->at + (dir ? q->n[0] : 0);
+		const uint32_t n = run ? run->n[dir] : q->n[dir];
 		const struct sg_hkey *const h0 = m->hkey + at;
 		const struct sg_hrange *const r0 = m->hrange + at;
 		uint32_t c;
@@ -923,10 +926,15 @@ side_eval(sgreach_verdict *v, const struct member *me, int dir,
 							     M_NO */
 					} else if (hk->kind == SG_HK_PLIST) {
 						plist = hk->peer;
-						ri = m->hkey_wide
-							 ? m->hot[hk - m->hkey]
-							       .rule
-							 : hk->rule;
+						ri =
+						    m->hkey_wide
+							? m
+							      ->hot[model_hot_of(
+								  m,
+								  (uint32_t)(hk -
+									     m->hkey))]
+							      .rule
+							: hk->rule;
 						goto prefix_list;
 					} else if (hk->kind == SG_HK_GROUP) {
 						if (!by_group)
@@ -944,7 +952,8 @@ side_eval(sgreach_verdict *v, const struct member *me, int dir,
 						goto matched;
 					}
 				}
-				r = m->hot + (hk - m->hkey);
+				r = m->hot +
+				    model_hot_of(m, (uint32_t)(hk - m->hkey));
 				if ((!fkey_ok || !r->key_exact) &&
 				    !proto_matches(r, &flow))
 					continue;
@@ -1036,7 +1045,12 @@ side_eval(sgreach_verdict *v, const struct member *me, int dir,
 					if (quick)
 						return SGREACH_ALLOWED;
 					ri = m->hkey_wide
-						 ? m->hot[hk - m->hkey].rule
+						 ? m
+						       ->hot[model_hot_of(
+							   m,
+							   (uint32_t)(hk -
+								      m->hkey))]
+						       .rule
 						 : hk->rule;
 				}
 				if (quick) {

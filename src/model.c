@@ -443,6 +443,7 @@ SGREACH_API void sgreach_model_free(sgreach_model *m)
 	free(m->hrange);
 	free(m->plist4);
 	free(m->hkey);
+	free(m->hcopy);
 	free(m->qep);
 	free(m->grun);
 	free(m->qvpc);

@@ -192,31 +192,42 @@ static inline uint64_t sg_hrange_scan(const struct sg_hrange *hr, uint32_t n,
  * What a query reads of an endpoint, one 64-byte cache line (built at
  * finalize).  Without it a query follows endpoint -> its group array ->
  * each group -> the group's rules, dependent loads that each miss the
- * cache on a large estate; with it, where each group's rule runs start
- * in m->hkey is in this one line (through m->grun it was a second
- * dependent miss per group).
- * Endpoints with more groups than fit (AWS allows 5 by default), or a
- * group with 256 rules or more in a direction, take the general path
- * through m->grun (inline_ == 0).
+ * cache on a large estate; with it, the endpoint's rules are one run of
+ * m->hkey / m->hrange in each direction (run): the rules of its groups in
+ * their order, ingress at `at` and egress next.  A one-group endpoint's
+ * run is its group's; the run of several groups is a copy, made once for
+ * every endpoint with the same groups in the same order, so that a query
+ * scans one run rather than one per group (a run costs ~25 instructions
+ * and a missed line of its own).  Copies are limited (sg_run_copy_limit):
+ * the endpoints of the sets of groups that do not fit, and those before
+ * finalize, take the general path through m->grun (run == 0).
+ * The groups themselves, for rules that name a group, are here when they
+ * fit (inline_; AWS allows 5 by default), or in the endpoint.
  */
 #define SG_QEP_GROUPS	5
-#define SG_QEP_RUN_MAX	255    /* the longest run struct sg_qep.n holds */
 #define SG_QEP_VPC_SLOW 0xffff /* the VPC is e->vpc (too many VPCs) */
 #define SG_QCONN_VPCS	1024   /* m->qconn: at most 128 KiB */
-/* SG_QEP_GROUPS and SG_QCONN_VPCS, lowered by tests to take the general
- * paths on small models. */
+/* The copied runs hold at most SG_RUN_COPIES times the rules of m->hkey,
+ * and SG_RUN_COPY_FLOOR entries more (1.3 MB). */
+#define SG_RUN_COPIES	  4
+#define SG_RUN_COPY_FLOOR 65536
+/* SG_QEP_GROUPS, SG_QCONN_VPCS and the limit of copies (SG_RUN_COPIES,
+ * SG_RUN_COPY_FLOOR), lowered by tests to take the general paths on small
+ * models. */
 extern uint32_t sg_qep_groups_limit, sg_qconn_limit;
+extern uint32_t sg_run_copies, sg_run_copy_floor;
 struct sg_qep {
 	uint32_t groups[SG_QEP_GROUPS]; /* group indexes, in order */
-	uint32_t at[SG_QEP_GROUPS];	/* their m->grun[].at */
-	uint32_t addr4; /* the private IPv4 address, when one_addr4 */
-	uint8_t n[SG_QEP_GROUPS][2]; /* their m->grun[].n */
-	uint16_t vpc;		     /* index in m->qvpc, or SG_QEP_VPC_SLOW */
-	uint8_t ngroups;	     /* when inline_ */
+	uint32_t at;			/* when run: the ingress run's first */
+	uint32_t n[2];			/* when run: the runs' lengths */
+	uint32_t addr4;	 /* the private IPv4 address, when one_addr4 */
+	uint16_t vpc;	 /* index in m->qvpc, or SG_QEP_VPC_SLOW */
+	uint8_t ngroups; /* when inline_ */
 	uint8_t inline_ : 1;
 	uint8_t one_addr4 : 1; /* exactly one private IPv4 entry, a /32 */
 	uint8_t missing : 1;   /* missing_groups != 0 */
-	uint8_t pad[6];
+	uint8_t run : 1;       /* at and n hold the rules */
+	uint8_t pad[24];
 };
 _Static_assert(sizeof(struct sg_qep) == 64, "struct sg_qep: 64 bytes");
 
@@ -443,6 +454,10 @@ struct sgreach_model {
 	struct sg_hrange *hrange; /* one per m->hot entry, SG_HKEY_PAD more */
 	struct sg_plist4 *plist4; /* struct sg_plist's at4, n4 */
 	struct sg_hkey *hkey;	  /* one per m->hot entry */
+	/* m->hkey and m->hrange go on past m->hot's nhot entries with the
+	 * copied runs (struct sg_qep): entry nhot + i copies hcopy[i]. */
+	uint32_t nhot;
+	uint32_t *hcopy;
 	int hkey_wide; /* SG_HKEY_RULES rules or more: rule from m->hot */
 	/* After finalize: one struct sg_qep per endpoint, 64-byte aligned. */
 	struct sg_qep *qep;
@@ -480,6 +495,12 @@ int model_fail(sgreach_model *m, int err, const char *fmt, ...)
 uint32_t model_find_group(const sgreach_model *m, const char *id);
 uint32_t model_find_endpoint(const sgreach_model *m, const char *id);
 uint32_t model_find_plist(const sgreach_model *m, const char *id);
+
+/* The m->hot entry that entry pos of m->hkey / m->hrange is, or copies. */
+static inline uint32_t model_hot_of(const sgreach_model *m, uint32_t pos)
+{
+	return pos < m->nhot ? pos : m->hcopy[pos - m->nhot];
+}
 
 /* A service id's NAME: what follows "CLUSTER/", or the whole id. */
 static inline const char *model_service_short(const char *id)

@@ -227,6 +227,8 @@ static int hot_key(const struct sg_rule *r, struct sg_hrange *h)
 uint32_t sg_hkey_rule_limit = SG_HKEY_RULES;
 uint32_t sg_qep_groups_limit = SG_QEP_GROUPS;
 uint32_t sg_qconn_limit = SG_QCONN_VPCS;
+uint32_t sg_run_copies = SG_RUN_COPIES;
+uint32_t sg_run_copy_floor = SG_RUN_COPY_FLOOR;
 
 /* The packed copy of every live rule for queries (struct sg_hot). */
 static int build_hot_rules(sgreach_model *m)
@@ -240,6 +242,9 @@ static int build_hot_rules(sgreach_model *m)
 	free(m->hot); /* a finalize that failed for lack of memory */
 	free(m->hkey);
 	free(m->hrange);
+	free(m->hcopy);
+	m->hcopy = NULL;
+	m->nhot = (uint32_t)total;
 	m->hot = calloc(total ? total : 1, sizeof(*m->hot));
 	m->hkey = calloc(total ? total : 1, sizeof(*m->hkey));
 	m->hrange = calloc(total + SG_HKEY_PAD, sizeof(*m->hrange));
@@ -410,20 +415,21 @@ static int build_query_endpoints(sgreach_model *m)
 		}
 		q->missing = e->missing_groups != 0;
 		q->inline_ = e->groups.n <= sg_qep_groups_limit;
-		for (k = 0; q->inline_ && k < e->groups.n; k++) {
-			const struct sg_grun *run = &m->grun[e->groups.v[k]];
-
-			if (run->n[0] > SG_QEP_RUN_MAX ||
-			    run->n[1] > SG_QEP_RUN_MAX) {
-				q->inline_ = 0;
-				break;
-			}
+		for (k = 0; q->inline_ && k < e->groups.n; k++)
 			q->groups[k] = e->groups.v[k];
-			q->at[k] = run->at;
-			q->n[k][0] = (uint8_t)run->n[0];
-			q->n[k][1] = (uint8_t)run->n[1];
-		}
 		q->ngroups = q->inline_ ? (uint8_t)e->groups.n : 0;
+		/* No group, or one: its run (copies: build_copied_runs()). */
+		if (e->groups.n <= 1) {
+			q->run = 1;
+			if (e->groups.n) {
+				const struct sg_grun *run =
+				    &m->grun[e->groups.v[0]];
+
+				q->at = run->at;
+				q->n[0] = run->n[0];
+				q->n[1] = run->n[1];
+			}
+		}
 		for (k = 0; k < e->addrs.n; k++) {
 			const struct sg_eaddr *a = &e->addrs.v[k];
 
@@ -442,6 +448,109 @@ static int build_query_endpoints(sgreach_model *m)
 		rc = build_vpc_matrix(m, &vpcs, nvpc);
 	hmap_free(&vpcs);
 	return rc;
+}
+
+/* Copies rules [at, at + n) of m->hkey / m->hrange to entry *to on. */
+static void copy_run(sgreach_model *m, uint32_t at, uint32_t n, size_t *to)
+{
+	uint32_t k;
+
+	memcpy(m->hkey + *to, m->hkey + at, n * sizeof(*m->hkey));
+	memcpy(m->hrange + *to, m->hrange + at, n * sizeof(*m->hrange));
+	for (k = 0; k < n; k++)
+		m->hcopy[*to - m->nhot + k] = model_hot_of(m, at + k);
+	*to += n;
+}
+
+/*
+ * The runs of the endpoints with several groups (struct sg_qep.run): one
+ * copy of their groups' rules per distinct list of groups, in the order
+ * of the endpoints, as long as the copies fit sg_run_copies times m->hot's
+ * entries and sg_run_copy_floor more; the endpoints of the lists that do
+ * not fit keep the general path.
+ */
+static int build_copied_runs(sgreach_model *m)
+{
+	const size_t limit =
+	    (size_t)sg_run_copies * m->nhot + sg_run_copy_floor;
+	struct hmap lists;
+	size_t total = 0, to;
+	struct sg_hkey *hk;
+	struct sg_hrange *hr;
+	uint32_t i, k, d, first;
+	int rc = 0;
+
+	/* The size first: the distinct lists, each marked with its first
+	 * endpoint (struct sg_qep.at until the copy). */
+	hmap_init(&lists);
+	for (i = 0; i < m->endpoints.n && !rc; i++) {
+		const struct sg_endpoint *e = &m->endpoints.v[i];
+		struct sg_qep *q = &m->qep[i];
+		size_t n = 0;
+
+		if (e->groups.n <= 1)
+			continue;
+		if (hmap_get(&lists, e->groups.v,
+			     e->groups.n * sizeof(*e->groups.v), &first)) {
+			q->run = m->qep[first].run;
+			q->at = first;
+			continue;
+		}
+		for (k = 0; k < e->groups.n; k++)
+			n += (size_t)m->grun[e->groups.v[k]].n[0] +
+			     m->grun[e->groups.v[k]].n[1];
+		if (total + n > limit || m->nhot + total + n >= UINT32_MAX)
+			continue; /* the general path */
+		total += n;
+		q->run = 1;
+		q->at = i;
+		rc = hmap_put(&lists, e->groups.v,
+			      e->groups.n * sizeof(*e->groups.v), i);
+	}
+	hmap_free(&lists);
+	if (rc || total == 0)
+		return rc;
+	hk = realloc(m->hkey, (m->nhot + total) * sizeof(*m->hkey));
+	if (!hk)
+		return -ENOMEM;
+	m->hkey = hk;
+	hr = realloc(m->hrange,
+		     (m->nhot + total + SG_HKEY_PAD) * sizeof(*m->hrange));
+	if (!hr)
+		return -ENOMEM;
+	m->hrange = hr;
+	memset(hr + m->nhot + total, 0, SG_HKEY_PAD * sizeof(*hr));
+	m->hcopy = malloc(total * sizeof(*m->hcopy));
+	if (!m->hcopy)
+		return -ENOMEM;
+	to = m->nhot;
+	for (i = 0; i < m->endpoints.n; i++) {
+		const struct sg_endpoint *e = &m->endpoints.v[i];
+		struct sg_qep *q = &m->qep[i];
+
+		if (e->groups.n <= 1 || !q->run)
+			continue;
+		if (q->at != i) { /* the list of endpoint q->at, copied */
+			const struct sg_qep *f = &m->qep[q->at];
+
+			q->at = f->at;
+			q->n[0] = f->n[0];
+			q->n[1] = f->n[1];
+			continue;
+		}
+		q->at = (uint32_t)to;
+		q->n[0] = q->n[1] = 0;
+		for (d = 0; d < 2; d++)
+			for (k = 0; k < e->groups.n; k++) {
+				const struct sg_grun *run =
+				    &m->grun[e->groups.v[k]];
+
+				copy_run(m, run->at + (d ? run->n[0] : 0),
+					 run->n[d], &to);
+				q->n[d] += run->n[d];
+			}
+	}
+	return 0;
 }
 
 static uint32_t find_vpc(const sgreach_model *m, const char *id)
@@ -933,7 +1042,8 @@ int model_resolve(sgreach_model *m)
 	    (rc = build_group_rules(m)) || (rc = build_hot_rules(m)) ||
 	    (rc = build_plist4(m)) || (rc = build_endpoint_rules(m)) ||
 	    (rc = build_members(m)) || (rc = build_query_endpoints(m)) ||
-	    (rc = build_selectors(m)) || (rc = warn_dangling(m)))
+	    (rc = build_copied_runs(m)) || (rc = build_selectors(m)) ||
+	    (rc = warn_dangling(m)))
 		return rc;
 	return 0;
 }

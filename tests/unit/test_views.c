@@ -4,12 +4,15 @@
  * rule that decides (the details wait for a rendering); it reads an
  * endpoint's groups and their rule runs from one 64-byte view, and VPC
  * reachability from a bit matrix.  Each shortcut has a general path that it
- * must agree with: more groups or longer runs than the view holds, more
- * VPCs than the matrix, SGREACH_QUERY_DETAILS.  Here one seeded model,
- * mixing every kind of peer, missing groups and prefix lists, peered and
- * unpeered VPCs, public addresses and ranges, is built twice: once as
- * usual and once with every shortcut's limit at 0.  Thousands of queries
- * must then give the same return code, message, result and renderings. */
+ * must agree with: more groups than the view holds, rules read group by
+ * group rather than from a copy of the interface's groups' runs (and a
+ * model where only some lists of groups fit the copies' limit), more VPCs
+ * than the matrix, SGREACH_QUERY_DETAILS.  Here one seeded model, mixing
+ * every kind of peer, missing groups and prefix lists, peered and
+ * unpeered VPCs, public addresses and ranges, is built three times: as
+ * usual, with every shortcut's limit at 0, and with the copies' limit in
+ * between.  Thousands of queries must then give the same return code,
+ * message, result and renderings. */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <stdio.h>
@@ -116,7 +119,7 @@ static sgreach_model *build(void)
 			for (n = rnd(9); n > 0; n--)
 				add_rule(m, id, dir);
 	}
-	/* Longer runs than struct sg_qep holds, in both directions. */
+	/* Long runs, past the scan's blocks of 64, in both directions. */
 	cr_assert_eq(sgreach_model_add_group(m, "sg-long", "long", "vpc-a",
 					     SGREACH_GROUP_COMPLETE),
 		     0);
@@ -174,6 +177,19 @@ static sgreach_model *build(void)
 					 m, addr, id, i % 8 == 2 ? "a" : "b"),
 				     0);
 		}
+	}
+	/* Two interfaces with the same groups, in the same order: one copy
+	 * of their rules. */
+	for (i = 0; i < 2; i++) {
+		snprintf(id, sizeof(id), "eni-twin-%u", i);
+		snprintf(addr, sizeof(addr), "10.0.200.%u", i);
+		cr_assert_eq(sgreach_model_add_endpoint(m, id,
+							SGREACH_ENDPOINT_ENI,
+							"vpc-a", NULL, NULL),
+			     0);
+		cr_assert_eq(sgreach_model_add_address(m, id, addr, 0), 0);
+		cr_assert_eq(sgreach_model_add_endpoint_group(m, id, "sg-1"), 0);
+		cr_assert_eq(sgreach_model_add_endpoint_group(m, id, "sg-2"), 0);
 	}
 	cr_assert_eq(sgreach_model_finalize(m), 0, "%s", sgreach_model_error(m));
 	return m;
@@ -246,19 +262,29 @@ Test(views, shortcuts_answer_as_the_general_path)
 	static char sel[200][48];
 	static sgreach_selector *hs[200];
 	const size_t nsel = selectors(sel, 180);
-	sgreach_model *fast = build(), *slow;
+	sgreach_model *fast = build(), *slow, *mixed;
 	sgreach_verdict *a = sgreach_verdict_new(), *b = sgreach_verdict_new();
-	sgreach_verdict *c = sgreach_verdict_new();
+	sgreach_verdict *c = sgreach_verdict_new(), *dm = sgreach_verdict_new();
 	size_t results[5] = {0}, errors = 0, inl = 0, handled = 0, i;
+	size_t copied = 0, general = 0;
+	uint32_t twin[2];
 
 	sg_hkey_rule_limit = 0;
 	sg_qep_groups_limit = 0;
 	sg_qconn_limit = 0;
+	sg_run_copies = 0;
+	sg_run_copy_floor = 0;
 	slow = build();
+	/* Some lists of groups copied, the rest not (the copies read
+	 * through m->hot, as hkey_wide). */
+	sg_run_copy_floor = 60;
+	mixed = build();
 	sg_hkey_rule_limit = SG_HKEY_RULES;
 	sg_qep_groups_limit = SG_QEP_GROUPS;
 	sg_qconn_limit = SG_QCONN_VPCS;
-	cr_assert(a && b && c);
+	sg_run_copies = SG_RUN_COPIES;
+	sg_run_copy_floor = SG_RUN_COPY_FLOOR;
+	cr_assert(a && b && c && dm);
 	/* By handle too: a selector holds its own copy of its interface's
 	 * view (the selectors that do not resolve stay NULL). */
 	for (i = 0; i < nsel; i++)
@@ -271,7 +297,27 @@ Test(views, shortcuts_answer_as_the_general_path)
 	for (i = 0; i < slow->endpoints.n; i++)
 		cr_assert(!slow->qep[i].inline_ || slow->qep[i].ngroups == 0);
 	cr_assert(fast->qconn && !slow->qconn);
-	cr_assert(!fast->hkey_wide && slow->hkey_wide);
+	cr_assert(!fast->hkey_wide && slow->hkey_wide && mixed->hkey_wide);
+	/* One run for every interface in fast; several groups take the
+	 * general path in slow, and both are taken in mixed. */
+	for (i = 0; i < fast->endpoints.n; i++) {
+		const int several = fast->endpoints.v[i].groups.n > 1;
+
+		cr_assert(fast->qep[i].run);
+		cr_assert_eq(slow->qep[i].run, !several);
+		copied += several && mixed->qep[i].run;
+		general += several && !mixed->qep[i].run;
+	}
+	cr_assert(fast->hcopy && !slow->hcopy && mixed->hcopy);
+	twin[0] = twin[1] = SG_NONE;
+	for (i = 0; i < fast->endpoints.n; i++)
+		if (!strncmp(fast->endpoints.v[i].id, "eni-twin-", 9))
+			twin[fast->endpoints.v[i].id[9] - '0'] = (uint32_t)i;
+	cr_assert(twin[0] != SG_NONE && twin[1] != SG_NONE);
+	cr_assert_eq(fast->qep[twin[0]].at, fast->qep[twin[1]].at);
+	cr_assert_geq(fast->qep[twin[0]].at, fast->nhot);
+	cr_assert(copied > 2 && general > 2, "mixed: %zu copied, %zu not",
+		  copied, general);
 
 	rnd_state = 99;
 	for (i = 0; i < NQUERIES; i++) {
@@ -281,12 +327,15 @@ Test(views, shortcuts_answer_as_the_general_path)
 		int ra = sgreach_query(fast, s, d, f, fam, a);
 		int rb = sgreach_query(slow, s, d, f,
 				       fam | SGREACH_QUERY_DETAILS, b);
+		int rm = sgreach_query(mixed, s, d, f, fam, dm);
 		int rc = -1;
-		const char *ja, *jb;
+		const char *ja, *jb, *jm;
 		sgreach_flow fl;
 
 		cr_assert_eq(ra, rb, "%s %s %s: %d, general path %d", s, d, f,
 			     ra, rb);
+		cr_assert_eq(rm, ra, "%s %s %s: mixed %d, %d", s, d, f, rm,
+			     ra);
 		if (hs[q.s] && hs[q.d]) {
 			cr_assert_eq(sgreach_flow_parse(f, &fl), 0);
 			rc = sgreach_query_selected(fast, hs[q.s], hs[q.d], &fl,
@@ -306,6 +355,9 @@ Test(views, shortcuts_answer_as_the_general_path)
 			     "%s %s %s: %s, general path %s", s, d, f,
 			     sgreach_result_name(sgreach_verdict_result(a)),
 			     sgreach_result_name(sgreach_verdict_result(b)));
+		cr_assert_eq(sgreach_verdict_result(dm),
+			     sgreach_verdict_result(a), "%s %s %s: mixed", s,
+			     d, f);
 		results[sgreach_verdict_result(a) % 5]++;
 		if (rc == 0)
 			cr_assert_eq(sgreach_verdict_result(c),
@@ -319,9 +371,13 @@ Test(views, shortcuts_answer_as_the_general_path)
 						     : SGREACH_FORMAT_JSON);
 		jb = sgreach_verdict_render(b, i % 4 ? SGREACH_FORMAT_TEXT
 						     : SGREACH_FORMAT_JSON);
-		cr_assert(ja && jb);
+		jm = sgreach_verdict_render(dm, i % 4 ? SGREACH_FORMAT_TEXT
+						      : SGREACH_FORMAT_JSON);
+		cr_assert(ja && jb && jm);
 		cr_assert_str_eq(ja, jb, "%s %s %s:\n%s\ngeneral path:\n%s", s,
 				 d, f, ja, jb);
+		cr_assert_str_eq(jm, ja, "%s %s %s mixed:\n%s\nfast:\n%s", s,
+				 d, f, jm, ja);
 		if (rc == 0) {
 			const char *jc = sgreach_verdict_render(
 			    c, i % 4 ? SGREACH_FORMAT_TEXT : SGREACH_FORMAT_JSON);
@@ -345,8 +401,10 @@ Test(views, shortcuts_answer_as_the_general_path)
 	sgreach_verdict_free(a);
 	sgreach_verdict_free(b);
 	sgreach_verdict_free(c);
+	sgreach_verdict_free(dm);
 	sgreach_model_free(fast);
 	sgreach_model_free(slow);
+	sgreach_model_free(mixed);
 }
 
 /* sgreach_query_many() answers each question as sgreach_query_selected()
