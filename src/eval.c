@@ -431,15 +431,12 @@ static int add_endpoint_members(sgreach_verdict *v, uint32_t e, void *vec)
 	const struct sg_endpoint *ep;
 	uint32_t k;
 
-	if (q->one_addr4 && v->family == 4) {
-		struct member x;
+	struct member one;
 
-		memset(&x, 0, sizeof(x));
-		x.ep = e;
-		x.p.a.hi = (uint64_t)q->addr4 << 32;
-		x.p.len = 32;
-		x.p.fam = 4;
-		return vec_push(mem, x);
+	memset(&one, 0, sizeof(one));
+	if (sg_qep_one_addr(q, v->family, &one.p)) {
+		one.ep = e;
+		return vec_push(mem, one);
 	}
 	ep = &v->m->endpoints.v[e];
 	for (k = 0; k < ep->addrs.n; k++) {
@@ -507,12 +504,8 @@ static inline int one_member(const sgreach_model *m, int what, uint32_t ep,
 		}
 		if (!view)
 			view = &m->qep[ep];
-		if (family == 4 && view->one_addr4) {
-			x->p.a.hi = (uint64_t)view->addr4 << 32;
-			x->p.len = 32;
-			x->p.fam = 4;
+		if (sg_qep_one_addr(view, family, &x->p))
 			return 1;
-		}
 		return only_private(&m->endpoints.v[ep], family, x);
 	}
 	return 0;

@@ -220,16 +220,40 @@ struct sg_qep {
 	uint32_t groups[SG_QEP_GROUPS]; /* group indexes, in order */
 	uint32_t at;			/* when run: the ingress run's first */
 	uint32_t n[2];			/* when run: the runs' lengths */
-	uint32_t addr4;	 /* the private IPv4 address, when one_addr4 */
-	uint16_t vpc;	 /* index in m->qvpc, or SG_QEP_VPC_SLOW */
-	uint8_t ngroups; /* when inline_ */
+	uint32_t addr4; /* the private IPv4 address, when one_addr4 */
+	uint32_t pad;
+	struct sg_addr addr6; /* the private IPv6 address, when one_addr6 */
+	uint16_t vpc;	      /* index in m->qvpc, or SG_QEP_VPC_SLOW */
+	uint8_t ngroups;      /* when inline_ */
 	uint8_t inline_ : 1;
 	uint8_t one_addr4 : 1; /* exactly one private IPv4 entry, a /32 */
+	uint8_t one_addr6 : 1; /* exactly one private IPv6 entry, a /128 */
 	uint8_t missing : 1;   /* missing_groups != 0 */
 	uint8_t run : 1;       /* at and n hold the rules */
-	uint8_t pad[24];
+	uint8_t pad2[4];
 };
 _Static_assert(sizeof(struct sg_qep) == 64, "struct sg_qep: 64 bytes");
+
+/* The endpoint's one private address of family fam (4 or 6) into *p,
+ * when its view q holds it (one_addr4, one_addr6): returns 1, else 0. */
+static inline int sg_qep_one_addr(const struct sg_qep *q, int fam,
+				  struct sg_prefix *p)
+{
+	if (fam == 4 && q->one_addr4) {
+		p->a.hi = (uint64_t)q->addr4 << 32;
+		p->a.lo = 0;
+		p->len = 32;
+		p->fam = 4;
+		return 1;
+	}
+	if (fam == 6 && q->one_addr6) {
+		p->a = q->addr6;
+		p->len = 128;
+		p->fam = 6;
+		return 1;
+	}
+	return 0;
+}
 
 /* A group's rule runs in m->hot / m->hkey: ingress at `at`, egress next. */
 struct sg_grun {

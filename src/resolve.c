@@ -400,7 +400,7 @@ static int build_query_endpoints(sgreach_model *m)
 	for (i = 0; i < m->endpoints.n && !rc; i++) {
 		const struct sg_endpoint *e = &m->endpoints.v[i];
 		struct sg_qep *q = &m->qep[i];
-		uint32_t naddr4 = 0, at;
+		uint32_t naddr4 = 0, naddr6 = 0, at;
 
 		/* VPCs by their interned pointer; e->vpc lives as long as
 		 * the map. */
@@ -433,15 +433,25 @@ static int build_query_endpoints(sgreach_model *m)
 		for (k = 0; k < e->addrs.n; k++) {
 			const struct sg_eaddr *a = &e->addrs.v[k];
 
-			if (a->is_public || a->p.fam != 4)
+			if (a->is_public)
 				continue;
-			naddr4++;
-			q->one_addr4 = a->p.len == 32;
-			q->addr4 = (uint32_t)(a->p.a.hi >> 32);
+			if (a->p.fam == 4) {
+				naddr4++;
+				q->one_addr4 = a->p.len == 32;
+				q->addr4 = (uint32_t)(a->p.a.hi >> 32);
+			} else {
+				naddr6++;
+				q->one_addr6 = a->p.len == 128;
+				q->addr6 = a->p.a;
+			}
 		}
 		if (naddr4 != 1) {
 			q->one_addr4 = 0;
 			q->addr4 = 0;
+		}
+		if (naddr6 != 1) {
+			q->one_addr6 = 0;
+			q->addr6 = (struct sg_addr){0, 0};
 		}
 	}
 	if (!rc)
