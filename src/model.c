@@ -439,6 +439,14 @@ SGREACH_API void sgreach_model_free(sgreach_model *m)
 	for (i = 0; i < m->rule_sets.n; i++)
 		free(m->rule_sets.v[i]);
 	vec_free(&m->rule_sets);
+	if (m->pack) { /* they are in it */
+		m->hot = NULL;
+		m->hrange = NULL;
+		m->hkey = NULL;
+		m->hcopy = NULL;
+		m->qep = NULL;
+		free(m->pack);
+	}
 	free(m->hot);
 	free(m->hrange);
 	free(m->plist4);

@@ -216,6 +216,11 @@ static inline uint64_t sg_hrange_scan(const struct sg_hrange *hr, uint32_t n,
  * models. */
 extern uint32_t sg_qep_groups_limit, sg_qconn_limit;
 extern uint32_t sg_run_copies, sg_run_copy_floor;
+/* The smallest block model_pack_queries() makes (SG_PACK_MIN), lowered by
+ * tests. */
+#define SG_PACK_PAGE (2u << 20)
+#define SG_PACK_MIN  SG_PACK_PAGE
+extern size_t sg_pack_min;
 struct sg_qep {
 	uint32_t groups[SG_QEP_GROUPS]; /* group indexes, in order */
 	uint32_t at;			/* when run: the ingress run's first */
@@ -482,6 +487,11 @@ struct sgreach_model {
 	 * copied runs (struct sg_qep): entry nhot + i copies hcopy[i]. */
 	uint32_t nhot;
 	uint32_t *hcopy;
+	uint32_t ncopy;
+	/* When not NULL: one block holding m->hot, m->hkey, m->hrange,
+	 * m->hcopy and m->qep, which are then not freed one by one
+	 * (model_pack_queries()). */
+	void *pack;
 	int hkey_wide; /* SG_HKEY_RULES rules or more: rule from m->hot */
 	/* After finalize: one struct sg_qep per endpoint, 64-byte aligned. */
 	struct sg_qep *qep;

@@ -11,11 +11,12 @@
  * than the matrix, SGREACH_QUERY_DETAILS.  Here one seeded model, mixing
  * every kind of peer, missing groups and prefix lists, peered and
  * unpeered VPCs, public addresses and ranges, is built three times: as
- * usual, with every shortcut's limit at 0, and with the copies' limit in
- * between.  Thousands of queries must then give the same return code,
+ * usual (its query arrays in one block), with every shortcut's limit at
+ * 0, and with the copies' limit in between.  Thousands of queries must then give the same return code,
  * message, result and renderings. */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -263,13 +264,18 @@ Test(views, shortcuts_answer_as_the_general_path)
 	static char sel[200][48];
 	static sgreach_selector *hs[200];
 	const size_t nsel = selectors(sel, 180);
-	sgreach_model *fast = build(), *slow, *mixed;
+	sgreach_model *fast, *slow, *mixed;
 	sgreach_verdict *a = sgreach_verdict_new(), *b = sgreach_verdict_new();
 	sgreach_verdict *c = sgreach_verdict_new(), *dm = sgreach_verdict_new();
 	size_t results[5] = {0}, errors = 0, inl = 0, handled = 0, i;
 	size_t one6 = 0, copied = 0, general = 0;
 	uint32_t twin[2];
 
+	/* Its query arrays in one block (model_pack_queries()), as a model
+	 * whose arrays fill 2 MB has them. */
+	sg_pack_min = 0;
+	fast = build();
+	sg_pack_min = SG_PACK_MIN;
 	sg_hkey_rule_limit = 0;
 	sg_qep_groups_limit = 0;
 	sg_qconn_limit = 0;
@@ -317,6 +323,9 @@ Test(views, shortcuts_answer_as_the_general_path)
 		general += several && !mixed->qep[i].run;
 	}
 	cr_assert(fast->hcopy && !slow->hcopy && mixed->hcopy);
+	cr_assert(fast->pack && !slow->pack && !mixed->pack);
+	cr_assert_eq((uintptr_t)fast->pack % SG_PACK_PAGE, 0);
+	cr_assert_eq((void *)fast->qep, fast->pack);
 	twin[0] = twin[1] = SG_NONE;
 	for (i = 0; i < fast->endpoints.n; i++)
 		if (!strncmp(fast->endpoints.v[i].id, "eni-twin-", 9))
