@@ -445,6 +445,8 @@ SGREACH_API void sgreach_model_free(sgreach_model *m)
 		m->hkey = NULL;
 		m->hcopy = NULL;
 		m->qep = NULL;
+		m->sel_ids.slots = NULL;
+		m->addr4.slots = NULL;
 		free(m->pack);
 	}
 	free(m->hot);

@@ -488,9 +488,9 @@ struct sgreach_model {
 	uint32_t nhot;
 	uint32_t *hcopy;
 	uint32_t ncopy;
-	/* When not NULL: one block holding m->hot, m->hkey, m->hrange,
-	 * m->hcopy and m->qep, which are then not freed one by one
-	 * (model_pack_queries()). */
+	/* When not NULL: one block holding m->qep, m->hrange, m->hkey,
+	 * m->hot, m->hcopy and the slots of m->sel_ids and m->addr4, which
+	 * are then not freed one by one (model_pack_queries()). */
 	void *pack;
 	int hkey_wide; /* SG_HKEY_RULES rules or more: rule from m->hot */
 	/* After finalize: one struct sg_qep per endpoint, 64-byte aligned. */

@@ -567,44 +567,64 @@ static int build_copied_runs(sgreach_model *m)
 	return 0;
 }
 
-/* One array that model_pack_queries() moves: where its pointer is, its
- * size in bytes. */
-struct packed {
-	void **p;
-	size_t size;
+/* The arrays model_pack_queries() moves, with their sizes in bytes: the
+ * block's layout, each at a multiple of 64 bytes. */
+struct pack_sizes {
+	size_t qep, hrange, hkey, hot, hcopy, ids, addr4;
 };
 
+static size_t pack_at(size_t size)
+{
+	return (size + 63) / 64 * 64;
+}
+
+/* Moves old (size bytes) to *at in block b, and on; returns where. */
+static void *pack_move(char *b, size_t *at, void *old, size_t size)
+{
+	void *to = b + *at;
+
+	if (old && size)
+		memcpy(to, old, size);
+	free(old);
+	*at += pack_at(size);
+	return size ? to : NULL;
+}
+
 /*
- * Moves the arrays every query reads (the rules' entries and copies, the
- * interfaces' views) into one block aligned to 2 MB and asks the kernel
- * for 2 MB pages there (madvise(2), MADV_HUGEPAGE; Linux's transparent
- * huge pages).  Questions asked at random read these arrays at random:
- * bench/gen's large estate has 8.3 MB of them, 2,100 pages of 4 KB, more
+ * Moves the arrays every query reads (the interfaces' views, the rules'
+ * entries and copies, the slots of the maps that selector texts are
+ * looked up in) into one block aligned to 2 MB and asks the kernel for
+ * 2 MB pages there (madvise(2), MADV_HUGEPAGE; Linux's transparent huge
+ * pages).  Questions asked at random read these arrays at random:
+ * bench/gen's large estate has 11.8 MB of them, 2,900 pages of 4 KB, more
  * than the 2,048 entries of a Zen 3's second-level TLB (the bench's VM),
  * which the selectors and everything else share; each miss walks the page
- * tables.  Four or five 2 MB pages hold them.  Only models whose
- * arrays fill sg_pack_min; a block that cannot be had leaves them as
- * they are (not an error).  The block is up to 2 MB larger than the
- * arrays (its last page) and is counted by malloc as allocated; the
- * kernel backs what is touched.
+ * tables.  Six 2 MB pages hold them.  Only models whose arrays fill
+ * sg_pack_min; a block that cannot be had leaves them as they are (not an
+ * error).  The block is up to 2 MB larger than the arrays (its last page)
+ * and is counted by malloc as allocated; the kernel backs what is
+ * touched.  The model is finalized: nothing adds to the maps any more.
  */
 static void model_pack_queries(sgreach_model *m)
 {
-	const size_t nq = m->endpoints.n ? m->endpoints.n : 1;
 	const size_t nk = (size_t)m->nhot + m->ncopy;
-	struct packed a[] = {
-	    {(void **)&m->qep, nq * sizeof(*m->qep)},
-	    {(void **)&m->hrange, (nk + SG_HKEY_PAD) * sizeof(*m->hrange)},
-	    {(void **)&m->hkey, (nk ? nk : 1) * sizeof(*m->hkey)},
-	    {(void **)&m->hot, (m->nhot ? m->nhot : 1) * sizeof(*m->hot)},
-	    {(void **)&m->hcopy, m->ncopy * sizeof(*m->hcopy)},
-	};
-	const size_t na = sizeof(a) / sizeof(a[0]);
-	size_t total = 0, at = 0, i;
+	struct pack_sizes z;
+	size_t total, at = 0;
 	char *b;
 
-	for (i = 0; i < na; i++)
-		total += (a[i].size + 63) / 64 * 64;
+	z.qep = (m->endpoints.n ? m->endpoints.n : 1) * sizeof(*m->qep);
+	z.hrange = (nk + SG_HKEY_PAD) * sizeof(*m->hrange);
+	z.hkey = (nk ? nk : 1) * sizeof(*m->hkey);
+	z.hot = (m->nhot ? m->nhot : 1) * sizeof(*m->hot);
+	z.hcopy = m->ncopy * sizeof(*m->hcopy);
+	z.ids = m->sel_ids.slots
+		    ? (m->sel_ids.mask + 1) * sizeof(*m->sel_ids.slots)
+		    : 0;
+	z.addr4 =
+	    m->addr4.slots ? (m->addr4.mask + 1) * sizeof(*m->addr4.slots) : 0;
+	total = pack_at(z.qep) + pack_at(z.hrange) + pack_at(z.hkey) +
+		pack_at(z.hot) + pack_at(z.hcopy) + pack_at(z.ids) +
+		pack_at(z.addr4);
 	if (total < sg_pack_min || total > SIZE_MAX - SG_PACK_PAGE)
 		return;
 	total = (total + SG_PACK_PAGE - 1) / SG_PACK_PAGE * SG_PACK_PAGE;
@@ -614,13 +634,13 @@ static void model_pack_queries(sgreach_model *m)
 #ifdef MADV_HUGEPAGE
 	(void)madvise(b, total, MADV_HUGEPAGE); /* a wish, not a need */
 #endif
-	for (i = 0; i < na; i++) {
-		if (*a[i].p)
-			memcpy(b + at, *a[i].p, a[i].size);
-		free(*a[i].p);
-		*a[i].p = a[i].size ? b + at : NULL;
-		at += (a[i].size + 63) / 64 * 64;
-	}
+	m->qep = pack_move(b, &at, m->qep, z.qep);
+	m->hrange = pack_move(b, &at, m->hrange, z.hrange);
+	m->hkey = pack_move(b, &at, m->hkey, z.hkey);
+	m->hot = pack_move(b, &at, m->hot, z.hot);
+	m->hcopy = pack_move(b, &at, m->hcopy, z.hcopy);
+	m->sel_ids.slots = pack_move(b, &at, m->sel_ids.slots, z.ids);
+	m->addr4.slots = pack_move(b, &at, m->addr4.slots, z.addr4);
 	m->pack = b;
 }
 

@@ -326,6 +326,8 @@ Test(views, shortcuts_answer_as_the_general_path)
 	cr_assert(fast->pack && !slow->pack && !mixed->pack);
 	cr_assert_eq((uintptr_t)fast->pack % SG_PACK_PAGE, 0);
 	cr_assert_eq((void *)fast->qep, fast->pack);
+	cr_assert((char *)fast->sel_ids.slots > (char *)fast->pack &&
+		  (char *)fast->addr4.slots > (char *)fast->sel_ids.slots);
 	twin[0] = twin[1] = SG_NONE;
 	for (i = 0; i < fast->endpoints.n; i++)
 		if (!strncmp(fast->endpoints.v[i].id, "eni-twin-", 9))
