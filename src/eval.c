@@ -792,6 +792,20 @@ static inline int cidr4_match(const struct sg_hkey *hk, const struct member *p)
 	return (hk->peer & mask32(p->p.len)) == pa ? M_SOME : M_NO;
 }
 
+/* The struct sg_hot of rule entry hk of m->hkey, or of the one it copies. */
+static inline const struct sg_hot *hkey_hot(const sgreach_model *m,
+					    const struct sg_hkey *hk)
+{
+	return m->hot + model_hot_of(m, (uint32_t)(hk - m->hkey));
+}
+
+/* The index in m->rules of the rule of entry hk of m->hkey. */
+static inline uint32_t hkey_rule(const sgreach_model *m,
+				 const struct sg_hkey *hk)
+{
+	return m->hkey_wide ? hkey_hot(m, hk)->rule : hk->rule;
+}
+
 int eval_prefix_match(const struct sg_prefix *rule, const struct member *p)
 {
 	return prefix_match(rule, p);
@@ -919,15 +933,7 @@ side_eval(sgreach_verdict *v, const struct member *me, int dir,
 							     M_NO */
 					} else if (hk->kind == SG_HK_PLIST) {
 						plist = hk->peer;
-						ri =
-						    m->hkey_wide
-							? m
-							      ->hot[model_hot_of(
-								  m,
-								  (uint32_t)(hk -
-									     m->hkey))]
-							      .rule
-							: hk->rule;
+						ri = hkey_rule(m, hk);
 						goto prefix_list;
 					} else if (hk->kind == SG_HK_GROUP) {
 						if (!by_group)
@@ -945,8 +951,7 @@ side_eval(sgreach_verdict *v, const struct member *me, int dir,
 						goto matched;
 					}
 				}
-				r = m->hot +
-				    model_hot_of(m, (uint32_t)(hk - m->hkey));
+				r = hkey_hot(m, hk);
 				if ((!fkey_ok || !r->key_exact) &&
 				    !proto_matches(r, &flow))
 					continue;
@@ -1037,14 +1042,7 @@ side_eval(sgreach_verdict *v, const struct member *me, int dir,
 				matched:
 					if (quick)
 						return SGREACH_ALLOWED;
-					ri = m->hkey_wide
-						 ? m
-						       ->hot[model_hot_of(
-							   m,
-							   (uint32_t)(hk -
-								      m->hkey))]
-						       .rule
-						 : hk->rule;
+					ri = hkey_rule(m, hk);
 				}
 				if (quick) {
 					if (how == M_ALL)
