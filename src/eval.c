@@ -838,6 +838,17 @@ static int range_cmp(const void *a, const void *b)
 			&((const struct sg_range *)b)->first);
 }
 
+/* Whether rules naming a group may match peer (side_eval()): *memo is -1
+ * until asked. */
+static inline int peer_by_group(const sgreach_verdict *v,
+				const struct member *peer, int *memo)
+{
+	if (*memo < 0)
+		*memo = !(peer->ep == SG_NONE || peer->is_public || peer->nat ||
+			  peer->p.fam != v->family);
+	return *memo;
+}
+
 /*
  * Evaluates one side: the rules of endpoint `self` in direction `dir` against
  * `peer`.  Returns the side verdict; matched rules and missing pieces are
@@ -867,21 +878,25 @@ side_eval(sgreach_verdict *v, const struct member *me, int dir,
 	uint32_t nrules = 0;
 	/* Group references match by private address only, across an
 	 * active peering at most: what the peer allows is fixed for the
-	 * side, and the VPC test is made once, when first needed. */
-	const int by_group = !(peer->ep == SG_NONE || peer->is_public ||
-			       peer->nat || peer->p.fam != v->family);
-	const sgreach_flow flow = v->flow;
+	 * side, worked out when a rule first names a group (-1 until
+	 * then), and the VPC test is made once, when first needed. */
+	int by_group = -1;
+	const sgreach_flow *const flow = &v->flow;
 	const uint32_t fkey = v->fkey;
 	const int fkey_ok = v->fkey_ok;
 	int same_net = -1;
 	uint32_t g, k;
 
-	*cov_first = v->cov.n;
-	*cov_n = 0;
-	v->scratch.n = 0;
-	if (side->ep == SG_NONE)
-		side->ep = self;
 	*reason = REASON_NONE;
+	/* Quick, nothing is recorded: eval_details() works it all out
+	 * again. */
+	if (!quick) {
+		*cov_first = v->cov.n;
+		*cov_n = 0;
+		v->scratch.n = 0;
+		if (side->ep == SG_NONE)
+			side->ep = self;
+	}
 	/* The first rules of every run, missed together rather than one
 	 * run after the other; ahead: fetched already. */
 	if (!ahead)
@@ -936,7 +951,8 @@ side_eval(sgreach_verdict *v, const struct member *me, int dir,
 						ri = hkey_rule(m, hk);
 						goto prefix_list;
 					} else if (hk->kind == SG_HK_GROUP) {
-						if (!by_group)
+						if (!peer_by_group(v, peer,
+								   &by_group))
 							continue;
 						if (!pq)
 							pq = member_view(m,
@@ -953,7 +969,7 @@ side_eval(sgreach_verdict *v, const struct member *me, int dir,
 				}
 				r = hkey_hot(m, hk);
 				if ((!fkey_ok || !r->key_exact) &&
-				    !proto_matches(r, &flow))
+				    !proto_matches(r, flow))
 					continue;
 				ri = r->rule;
 				switch (r->peer_kind) {
@@ -966,7 +982,8 @@ side_eval(sgreach_verdict *v, const struct member *me, int dir,
 							     : -ENOMEM;
 					break;
 				case SGREACH_PEER_GROUP:
-					if (r->stale || !by_group)
+					if (r->stale ||
+					    !peer_by_group(v, peer, &by_group))
 						break;
 					if (!pq)
 						pq = member_view(m, peer);
