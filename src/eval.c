@@ -732,8 +732,8 @@ static inline uint32_t mask32(unsigned int len)
 }
 
 /* The first rules of the run an interface's view q points to in
- * direction dir: the ranges of up to AHEAD_RANGES, the keys of the first
- * line.  Nothing on the general path (!q->run). */
+ * direction dir: the ranges and keys of up to AHEAD_RANGES (one scan
+ * block).  Nothing on the general path (!q->run). */
 enum { AHEAD_RANGES = 64 };
 SG_PREFETCH_FN void ahead_view_runs(const sgreach_model *m,
 				    const struct sg_qep *q, int dir)

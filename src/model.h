@@ -197,10 +197,10 @@ static inline uint64_t sg_hrange_scan(const struct sg_hrange *hr, uint32_t n,
  * their order, ingress at `at` and egress next.  A one-group endpoint's
  * run is its group's; the run of several groups is a copy, made once for
  * every endpoint with the same groups in the same order, so that a query
- * scans one run rather than one per group (a run costs ~25 instructions
- * and a missed line of its own).  Copies are limited (sg_run_copy_limit):
- * the endpoints of the sets of groups that do not fit, and those before
- * finalize, take the general path through m->grun (run == 0).
+ * scans one run rather than one per group (a run cost ~30 instructions
+ * and a missed line of its own).  Copies are limited (SG_RUN_COPIES): the
+ * endpoints of the lists of groups that do not fit take the general path
+ * through m->grun (run == 0).
  * The groups themselves, for rules that name a group, are here when they
  * fit (inline_; AWS allows 5 by default), or in the endpoint.
  */

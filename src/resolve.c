@@ -505,7 +505,7 @@ static int build_copied_runs(sgreach_model *m)
 			continue;
 		if (hmap_get(&lists, e->groups.v,
 			     e->groups.n * sizeof(*e->groups.v), &first)) {
-			q->run = m->qep[first].run;
+			q->run = 1; /* a list that fits, as first's */
 			q->at = first;
 			continue;
 		}
