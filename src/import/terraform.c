@@ -21,18 +21,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "import/json_msg.h"
 #include "import/terraform.h"
 #include "model.h" /* model_warn() */
 
 /* Errors from the JSON getters name the file and path; the resource
- * address makes them findable in a large state. */
+ * address makes them findable in a large state.  The address is the
+ * document's: scrubbed of control characters, as the rest of the message
+ * is (json_msg.h). */
 static int blame(struct tf *tf, const char *address, int rc)
 {
 	size_t len = strlen(tf->r->err);
+	struct sink s;
 
-	if (rc != -ENOMEM && address && len + 1 < tf->r->errsize)
-		snprintf(tf->r->err + len, tf->r->errsize - len,
-			 " (resource %s)", address);
+	if (rc != -ENOMEM && address && len + 1 < tf->r->errsize) {
+		sink_init(&s, tf->r->err + len, tf->r->errsize - len);
+		sink_printf(&s, " (resource %s)", address);
+		sink_scrub(&s);
+	}
 	return rc;
 }
 
